@@ -1,0 +1,98 @@
+//! The command line, declared with clap. The doc comments are the help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "procdemo",
+    version,
+    about = "Watch real processes being born, running and ending, narrated step by step.",
+    long_about = "procdemo runs real processes on this machine and explains each step: \
+                  the lesson text, the Python you know, and what the kernel reported in this very run.",
+    arg_required_else_help = true,
+    after_help = "Run `procdemo list` for the lessons in course order, then e.g. `procdemo fork`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every lesson takes, before or after the lesson's name.
+#[derive(Args, Debug)]
+pub struct GlobalArgs {
+    /// Print one JSON object per event on stdout (for tests, graders and tools) instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Scale every demonstrative pause: 1 suits a person watching, 0 runs as fast as possible, 3 is slow enough to follow in class (0 to 20)
+    #[arg(long, global = true, value_name = "F", default_value = "1", value_parser = parse_pace, allow_negative_numbers = true)]
+    pub pace: f64,
+
+    /// Wait for Enter before each step (q then Enter ends the lesson); ignored with --json
+    #[arg(long, global = true)]
+    pub step: bool,
+
+    /// Language of the lesson text [default: from LC_ALL, LC_MESSAGES or LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// When to use colours; `auto` honours NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// One process becomes two: what fork() returns, and what each side sees
+    Fork,
+    /// Who am I, who is my parent: getpid, getppid and the process tree
+    Pids(PidsArgs),
+    /// List the lessons in course order, each with a one-line summary
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct PidsArgs {
+    /// How many children to start (1 to 16)
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_children)]
+    pub children: u32,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// English
+    En,
+    /// Simplified Chinese (简体中文)
+    Zh,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub const PACE_LIMIT: f64 = 20.0;
+pub const CHILDREN_LIMIT: u32 = 16;
+
+fn parse_pace(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(pace) if (0.0..=PACE_LIMIT).contains(&pace) => Ok(pace),
+        _ => Err(format!(
+            "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
+        )),
+    }
+}
+
+fn parse_children(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(count) if (1..=CHILDREN_LIMIT).contains(&count) => Ok(count),
+        _ => Err(format!(
+            "the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen"
+        )),
+    }
+}

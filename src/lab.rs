@@ -1,0 +1,517 @@
+//! The lab bench a lesson runs on. It forks children and gives each a way to
+//! report, renders every event through the narrator, waits and reaps, paces
+//! the show, and on Ctrl-C, SIGTERM, `q` or an error kills and reaps every
+//! process the lesson started.
+
+use std::fmt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::unistd::{Pid, getpid, getppid};
+use serde_json::{Value, json};
+
+use crate::config::{Config, StepMode};
+use crate::narrate::{self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, Narrator};
+use crate::os::cleanup::kill_and_reap_all;
+use crate::os::pipe::{self, wait_readable};
+use crate::os::process::{ForkReturn, become_subreaper, fork_child, tie_to_parent};
+use crate::os::signals::{self, Signals};
+use crate::os::wait::{self, ExitStatus};
+use crate::os::procfs;
+use crate::text::LessonText;
+
+pub const PARENT: &str = "parent";
+pub const CHILD: &str = "child";
+
+/// A pause between steps, so a person can read one before the next appears.
+const BEAT: Duration = Duration::from_millis(350);
+/// How long cleanup may take to kill and reap everything before it reports.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
+
+/// Why a lesson stopped before its end. Travels up through `?` as an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Signal(Signal),
+    Quit,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Signal(signal) => write!(f, "interrupted by {signal}"),
+            Stop::Quit => write!(f, "ended at the user's request"),
+        }
+    }
+}
+
+impl std::error::Error for Stop {}
+
+/// How a lesson run ended, for the exit code.
+pub enum Outcome {
+    Finished,
+    Stopped(Stop),
+    Failed,
+}
+
+/// One process the lab started (or adopted), and how it ended.
+struct Process {
+    pid: Pid,
+    role: String,
+    status: Option<ExitStatus>,
+}
+
+/// What the parent learns from a fork.
+#[derive(Clone, Copy, Debug)]
+pub struct Forked {
+    pub pid: Pid,
+    /// When the parent resumed after `fork()`, in lesson microseconds.
+    pub resumed_us: u64,
+}
+
+/// Holds children until the parent opens it. Every process that inherits the
+/// write end closes it at once (the lab sees to that), so the parent's
+/// `open` is the only thing that ends the wait.
+pub struct Gate {
+    index: usize,
+    read: OwnedFd,
+}
+
+/// What a child gets instead of the lab: a way to report, and its gates.
+pub struct ChildSide<'a> {
+    lesson: &'static str,
+    role: &'a str,
+    pace: f64,
+    started: Instant,
+    events: BorrowedFd<'a>,
+    returned: ForkReturn,
+}
+
+impl ChildSide<'_> {
+    /// What `fork()` returned in this process: always 0 in a child.
+    pub fn fork_returned(&self) -> i32 {
+        self.returned.value
+    }
+
+    /// When this child first ran after `fork()`, in lesson microseconds.
+    pub fn resumed_us(&self) -> u64 {
+        micros_since(self.started, self.returned.at)
+    }
+
+    /// Sends one event to the parent through the event pipe.
+    pub fn report(&self, step: &str, facts: Value) -> Result<()> {
+        let event = make_event(self.lesson, self.started, self.role, step, facts);
+        pipe::write_atomic(self.events, event.to_line().as_bytes())
+            .with_context(|| format!("the {} could not report step `{step}`", self.role))
+    }
+
+    /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
+    pub fn sleep(&self, seconds: f64) {
+        std::thread::sleep(Duration::from_secs_f64((seconds * self.pace).max(0.0)));
+    }
+
+    /// Blocks until the parent opens `gate`.
+    pub fn wait_for(&self, gate: &Gate) -> Result<()> {
+        pipe::wait_for_eof(gate.read.as_fd()).context("waiting at a gate")
+    }
+}
+
+pub struct Lab {
+    lesson: &'static str,
+    config: Config,
+    narrator: Narrator,
+    started: Instant,
+    signals: Signals,
+    events_read: Option<OwnedFd>,
+    events_write: OwnedFd,
+    unread: Vec<u8>,
+    received: Vec<Event>,
+    gates: Vec<Option<OwnedFd>>,
+    processes: Vec<Process>,
+    owner: Pid,
+    cleaned_up: bool,
+}
+
+impl Lab {
+    /// Runs `lesson` from start to `done`, and whatever happens, leaves no
+    /// process of it behind.
+    pub fn run(
+        config: Config,
+        lesson: &'static str,
+        text: LessonText,
+        body: impl FnOnce(&mut Lab) -> Result<()>,
+    ) -> Result<Outcome> {
+        let mut lab = Lab::new(config, lesson, text)?;
+        let result = body(&mut lab).and_then(|()| lab.finish());
+        let Err(error) = result else {
+            return Ok(Outcome::Finished);
+        };
+        let reaped = lab.clean_up();
+        let (reason, ending, outcome) = match error.downcast_ref::<Stop>() {
+            Some(Stop::Signal(signal)) => {
+                (signal.as_str().to_string(), Ending::Signal(signal.as_str()), Outcome::Stopped(Stop::Signal(*signal)))
+            }
+            Some(Stop::Quit) => ("quit".to_string(), Ending::Quit, Outcome::Stopped(Stop::Quit)),
+            None => ("error".to_string(), Ending::Failed(format!("{error:#}")), Outcome::Failed),
+        };
+        let mut facts = json!({
+            "reason": reason,
+            "processes_started": lab.processes.len(),
+            "processes_reaped": reaped,
+        });
+        if let Outcome::Failed = outcome {
+            facts["error"] = json!(format!("{error:#}"));
+        }
+        let event = make_event(lab.lesson, lab.started, PARENT, ENDED, facts);
+        lab.narrator.ended(&event, ending, reaped);
+        Ok(outcome)
+    }
+
+    fn new(config: Config, lesson: &'static str, text: LessonText) -> Result<Self> {
+        let signals = Signals::install().context("installing the Ctrl-C and SIGCHLD handlers")?;
+        become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;
+        let (events_read, events_write) = pipe::pipe().context("creating the event pipe")?;
+        pipe::set_nonblocking(events_read.as_fd()).context("making the event pipe non-blocking")?;
+        let mut narrator = Narrator::new(config, text);
+        narrator.begin();
+        Ok(Self {
+            lesson,
+            config,
+            narrator,
+            started: Instant::now(),
+            signals,
+            events_read: Some(events_read),
+            events_write,
+            unread: Vec::new(),
+            received: Vec::new(),
+            gates: Vec::new(),
+            processes: Vec::new(),
+            owner: getpid(),
+            cleaned_up: false,
+        })
+    }
+
+    /// Reports a step observed by procdemo itself.
+    pub fn emit(&mut self, role: &str, step: &str, facts: Value) -> Result<()> {
+        // Children's events that arrived earlier are shown first.
+        self.pump()?;
+        let event = make_event(self.lesson, self.started, role, step, facts);
+        self.render(&event)
+    }
+
+    /// Forks a child that runs `body` and reports through the event pipe.
+    /// The child resets SIGINT/SIGTERM to their defaults, dies with procdemo
+    /// (parent-death signal), has a lifetime cap, and ends with `_exit` and
+    /// the code `body` returns (1 if it fails).
+    pub fn fork(&mut self, role: &str, body: impl FnOnce(&ChildSide) -> Result<i32>) -> Result<Forked> {
+        self.check_signal()?;
+        let parent = getpid();
+        let lifetime = self.lifetime();
+        let (lesson, started, pace) = (self.lesson, self.started, self.config.pace);
+        let gates = &mut self.gates;
+        let events_read = &mut self.events_read;
+        let events = self.events_write.as_fd();
+        let forked = fork_child(|returned| {
+            signals::restore_defaults();
+            // Close this copy of the parent's ends: a gate opens only when
+            // every write end is closed, and the parent alone reads events.
+            gates.clear();
+            events_read.take();
+            if !tie_to_parent(parent, lifetime) {
+                return 1;
+            }
+            let side = ChildSide { lesson, role, pace, started, events, returned };
+            match body(&side) {
+                Ok(code) => code,
+                Err(error) => {
+                    let _ = side.report(CHILD_FAILED, json!({ "error": format!("{error:#}") }));
+                    1
+                }
+            }
+        });
+        match forked {
+            Ok((pid, returned)) => {
+                self.processes.push(Process { pid, role: role.to_string(), status: None });
+                Ok(Forked { pid, resumed_us: micros_since(self.started, returned.at) })
+            }
+            Err(errno) => Err(fork_failed(errno)),
+        }
+    }
+
+    /// Waits for the child `pid` to end and reaps it, showing its events as
+    /// they arrive. Returns the raw wait status.
+    pub fn wait(&mut self, pid: Pid) -> Result<ExitStatus> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            if let Some(status) = self.process(pid).and_then(|process| process.status) {
+                return Ok(status);
+            }
+            match wait::try_reap(pid) {
+                Ok(Some(status)) => {
+                    self.record_end(pid, status);
+                    // Whatever it wrote before it ended is shown before the caller goes on.
+                    self.pump()?;
+                    return Ok(status);
+                }
+                Ok(None) => self.idle(None)?,
+                Err(errno) => bail!("waitpid({pid}) failed: {errno}"),
+            }
+        }
+    }
+
+    /// Waits until process `pid` reports `step`, and returns that event.
+    pub fn expect(&mut self, pid: Pid, step: &str) -> Result<Event> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            if let Some(event) = self.received.iter().find(|event| event.pid == pid.as_raw() && event.step == step) {
+                return Ok(event.clone());
+            }
+            if wait::has_ended(pid) {
+                self.pump()?;
+                return self
+                    .received
+                    .iter()
+                    .find(|event| event.pid == pid.as_raw() && event.step == step)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("process {pid} ended without reporting step `{step}`"));
+            }
+            self.idle(None)?;
+        }
+    }
+
+    /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
+    /// Children's events are shown while it lasts; Ctrl-C cuts it short.
+    pub fn sleep(&mut self, seconds: f64) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs_f64((seconds * self.config.pace).max(0.0));
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            self.idle(Some(left))?;
+        }
+    }
+
+    /// A new closed gate.
+    pub fn gate(&mut self) -> Result<Gate> {
+        let (read, write) = pipe::pipe().context("creating a gate pipe")?;
+        self.gates.push(Some(write));
+        Ok(Gate { index: self.gates.len() - 1, read })
+    }
+
+    /// Lets every child waiting at `gate` go on.
+    pub fn open(&mut self, gate: &Gate) {
+        if let Some(slot) = self.gates.get_mut(gate.index) {
+            slot.take();
+        }
+    }
+
+    /// Reaps every child, checks that none is left, and emits `done`.
+    fn finish(&mut self) -> Result<()> {
+        let running: Vec<Pid> =
+            self.processes.iter().filter(|process| process.status.is_none()).map(|process| process.pid).collect();
+        for pid in running {
+            self.wait(pid)?;
+        }
+        // Orphans adopted by procdemo as subreaper are its children too.
+        loop {
+            match wait::try_reap_any() {
+                Ok(Some((pid, status))) => self.record_end(pid, status),
+                Ok(None) => self.idle(Some(Duration::from_millis(10)))?,
+                Err(Errno::ECHILD) => break,
+                Err(errno) => bail!("waitpid(-1) failed: {errno}"),
+            }
+        }
+        self.pump()?;
+        let left = procfs::children_of(self.owner).context("listing procdemo's children in /proc")?;
+        if !left.is_empty() {
+            bail!("processes still running after the lesson: {left:?}");
+        }
+        let reaped = self.processes.iter().filter(|process| process.status.is_some()).count();
+        let facts = json!({
+            "processes_started": self.processes.len(),
+            "processes_reaped": reaped,
+            "tree": self.tree(),
+        });
+        self.emit(PARENT, DONE, facts)?;
+        self.cleaned_up = true;
+        Ok(())
+    }
+
+    /// Kills and reaps everything the lesson started; returns how many
+    /// processes were reaped in all.
+    fn clean_up(&mut self) -> u64 {
+        self.gates.clear();
+        match kill_and_reap_all(CLEANUP_LIMIT) {
+            Ok(ended) => {
+                for (pid, status) in ended {
+                    self.record_end(pid, status);
+                }
+            }
+            Err(left) => narrate::write_err(&format!(
+                "procdemo: could not reap processes {left:?} within {CLEANUP_LIMIT:?}; end them with `kill -9`.\n"
+            )),
+        }
+        self.cleaned_up = true;
+        self.processes.iter().filter(|process| process.status.is_some()).count() as u64
+    }
+
+    /// Reads every complete event line the children wrote so far and shows them.
+    fn pump(&mut self) -> Result<()> {
+        let Some(read_end) = &self.events_read else {
+            return Ok(());
+        };
+        pipe::read_available(read_end.as_fd(), &mut self.unread).context("reading the event pipe")?;
+        while let Some(end) = self.unread.iter().position(|byte| *byte == b'\n') {
+            let line: Vec<u8> = self.unread.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line);
+            let event = Event::from_line(&text).with_context(|| format!("a child wrote a line that is not an event: {text}"))?;
+            if event.step == CHILD_FAILED {
+                let error = event.fact("error").and_then(Value::as_str).unwrap_or("unknown error");
+                bail!("the {} process {} failed: {error}", event.role, event.pid);
+            }
+            self.received.push(event.clone());
+            self.render(&event)?;
+        }
+        Ok(())
+    }
+
+    fn render(&mut self, event: &Event) -> Result<()> {
+        if self.narrator.is_new_step(&event.step) {
+            if self.narrator.for_people() {
+                self.beat()?;
+            }
+            let signals = &self.signals;
+            let answer = self.narrator.ask_to_continue(signals.wake_fd(), || {
+                signals.drain();
+                signals.caught().is_some()
+            });
+            match answer {
+                Answer::Next => {}
+                Answer::Quit => return Err(Stop::Quit.into()),
+                Answer::Woken => self.check_signal()?,
+            }
+        }
+        self.narrator.show(event);
+        Ok(())
+    }
+
+    /// A pause for the eye; it does not read events, so showing one never
+    /// starts showing another.
+    fn beat(&mut self) -> Result<()> {
+        let deadline = Instant::now() + BEAT.mul_f64(self.config.pace);
+        loop {
+            self.check_signal()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            wait_readable(&[self.signals.wake_fd()], Some(left)).context("poll")?;
+            self.signals.drain();
+        }
+    }
+
+    /// Sleeps until an event arrives, a signal comes (SIGCHLD included), or `timeout`.
+    fn idle(&mut self, timeout: Option<Duration>) -> Result<()> {
+        if let Some(read_end) = &self.events_read {
+            wait_readable(&[read_end.as_fd(), self.signals.wake_fd()], timeout).context("poll")?;
+        }
+        self.signals.drain();
+        Ok(())
+    }
+
+    fn check_signal(&self) -> Result<()> {
+        match self.signals.caught() {
+            Some(signal) => Err(Stop::Signal(signal).into()),
+            None => Ok(()),
+        }
+    }
+
+    fn process(&self, pid: Pid) -> Option<&Process> {
+        self.processes.iter().find(|process| process.pid == pid)
+    }
+
+    fn record_end(&mut self, pid: Pid, status: ExitStatus) {
+        match self.processes.iter_mut().find(|process| process.pid == pid) {
+            Some(process) => process.status = Some(status),
+            None => self.processes.push(Process { pid, role: "adopted".to_string(), status: Some(status) }),
+        }
+    }
+
+    /// The processes of this run under procdemo, as a `tree` fact.
+    fn tree(&self) -> Value {
+        let children: Vec<Value> = self
+            .processes
+            .iter()
+            .map(|process| {
+                let mut node = json!({"pid": process.pid.as_raw(), "name": "procdemo", "note": process.role});
+                if let Some(status) = process.status {
+                    match (status.code(), status.signal()) {
+                        (Some(code), _) => node["exit_code"] = json!(code),
+                        (None, Some(signal)) => node["signal"] = json!(signal_name(signal)),
+                        (None, None) => {}
+                    }
+                }
+                node
+            })
+            .collect();
+        json!({"pid": self.owner.as_raw(), "name": "procdemo", "note": PARENT, "children": children})
+    }
+
+    /// How long any demo process may live: long enough for the slowest pace,
+    /// and for a teacher who pauses at a step.
+    fn lifetime(&self) -> Duration {
+        match self.config.step {
+            StepMode::PauseBeforeEachStep => Duration::from_secs(3600),
+            StepMode::Continuous => Duration::from_secs(60).mul_f64(self.config.pace.max(1.0)),
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // Only the process that owns the lab cleans up: a child's copy of the
+        // lab must never kill its siblings.
+        if !self.cleaned_up && getpid() == self.owner {
+            let _ = kill_and_reap_all(CLEANUP_LIMIT);
+        }
+    }
+}
+
+pub fn signal_name(number: i32) -> String {
+    Signal::try_from(number).map(|signal| signal.as_str().to_string()).unwrap_or_else(|_| format!("signal {number}"))
+}
+
+fn make_event(lesson: &str, started: Instant, role: &str, step: &str, facts: Value) -> Event {
+    Event {
+        t_us: micros_since(started, Instant::now()),
+        lesson: lesson.to_string(),
+        pid: getpid().as_raw(),
+        ppid: getppid().as_raw(),
+        role: role.to_string(),
+        step: step.to_string(),
+        facts: narrate::facts(facts),
+    }
+}
+
+fn micros_since(started: Instant, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(started).as_micros()).unwrap_or(u64::MAX)
+}
+
+fn fork_failed(errno: Errno) -> anyhow::Error {
+    let advice = match errno {
+        Errno::EAGAIN => {
+            "this user has reached its limit on processes (see `ulimit -u`) or the system ran out of pids; \
+             close some programs or raise the limit, then run the lesson again"
+        }
+        Errno::ENOMEM => "the kernel had no memory left for a new process; close some programs and try again",
+        _ => "the kernel refused to create a process",
+    };
+    anyhow!("fork() failed with {errno}: {advice}")
+}

@@ -1,0 +1,63 @@
+//! The registry of lessons, in course order, with their embedded texts.
+
+pub mod fork;
+pub mod pids;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cli::Lang;
+use crate::config::Config;
+use crate::lab::{Lab, Outcome, Stop};
+use crate::narrate;
+use crate::os::signals::shell_exit_code;
+use crate::text::LessonText;
+
+pub struct Lesson {
+    pub id: &'static str,
+    english: &'static str,
+    chinese: &'static str,
+}
+
+macro_rules! lesson {
+    ($id:ident) => {
+        Lesson {
+            id: stringify!($id),
+            english: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/en/", stringify!($id), ".md")),
+            chinese: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/zh/", stringify!($id), ".md")),
+        }
+    };
+}
+
+/// Every lesson, in the order of the course.
+pub const COURSE: &[Lesson] = &[lesson!(fork), lesson!(pids)];
+
+impl Lesson {
+    pub fn text(&self, lang: Lang) -> Result<LessonText> {
+        let source = match lang {
+            Lang::En => self.english,
+            Lang::Zh => self.chinese,
+        };
+        LessonText::parse(source).with_context(|| format!("the {lang:?} text of lesson `{}`", self.id))
+    }
+}
+
+/// Runs the lesson `id` and turns how it ended into the exit code: 0 when it
+/// finished or the user pressed `q`, 128 + N when signal N stopped it.
+pub fn run(id: &str, config: Config, body: impl FnOnce(&mut Lab) -> Result<()>) -> Result<ExitCode> {
+    let lesson = COURSE.iter().find(|lesson| lesson.id == id).with_context(|| format!("no lesson `{id}`"))?;
+    let text = lesson.text(config.lang)?;
+    Ok(match Lab::run(config, lesson.id, text, body)? {
+        Outcome::Finished | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
+        Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
+        Outcome::Failed => ExitCode::FAILURE,
+    })
+}
+
+/// `procdemo list`: every lesson with its one-line summary.
+pub fn list(config: &Config) -> Result<()> {
+    let texts = COURSE.iter().map(|lesson| Ok((lesson.id, lesson.text(config.lang)?))).collect::<Result<Vec<_>>>()?;
+    narrate::list(&texts, config.output);
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! `pids`: every process has its own pid and knows its parent's. Several
+//! children report `getpid()`/`getppid()`; the parent checks that each child's
+//! parent is itself and that no two children share a pid, then reads its own
+//! ancestry from `/proc` and draws it, children included, as `pstree -p` would.
+
+use anyhow::{Context, Result};
+use nix::unistd::{Pid, getpid, getppid};
+use serde_json::{Value, json};
+
+use crate::cli::PidsArgs;
+use crate::lab::{CHILD, Lab, PARENT};
+use crate::os::procfs::{self, ProcStat};
+
+pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
+    let me = getpid();
+    let parent = procfs::stat(getppid()).context("reading the parent's /proc/<pid>/stat")?;
+    lab.emit(
+        PARENT,
+        "parent-ids",
+        json!({ "getpid": me.as_raw(), "getppid": parent.pid, "parent_name": parent.comm }),
+    )?;
+
+    // The children stay alive until the parent has read /proc, so the tree
+    // below is a live snapshot and not a list of the dead.
+    let snapshot_taken = lab.gate()?;
+    let mut children = Vec::new();
+    for number in 1..=args.children {
+        // Python names children Process-1, Process-2, … in the order they are created.
+        let name = format!("Process-{number}");
+        let forked = lab.fork(CHILD, |side| {
+            side.report(
+                "child-ids",
+                json!({ "name": name, "getpid": getpid().as_raw(), "getppid": getppid().as_raw() }),
+            )?;
+            side.wait_for(&snapshot_taken)?;
+            Ok(0)
+        })?;
+        children.push((forked.pid, name));
+    }
+
+    let mut reported = Vec::new();
+    for (pid, _) in &children {
+        let event = lab.expect(*pid, "child-ids")?;
+        let number = |name: &str| event.fact(name).and_then(Value::as_i64).unwrap_or(0);
+        reported.push((pid.as_raw(), number("getpid"), number("getppid")));
+    }
+    let mut distinct: Vec<i64> = reported.iter().map(|(_, own, _)| *own).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    lab.emit(
+        PARENT,
+        "ids-checked",
+        json!({
+            "child_pids": reported.iter().map(|(_, own, _)| *own).collect::<Vec<_>>(),
+            "all_ppids_match": reported.iter().all(|(_, _, ppid)| *ppid == i64::from(me.as_raw())),
+            "all_pids_distinct": distinct.len() == reported.len(),
+            "fork_matches_getpid": reported.iter().all(|(forked, own, _)| i64::from(*forked) == *own),
+        }),
+    )?;
+
+    let ancestors = procfs::ancestry(me).context("reading the ancestry from /proc")?;
+    let living = procfs::children_of(me).context("listing procdemo's children in /proc")?;
+    lab.emit(
+        PARENT,
+        "ancestry",
+        json!({
+            "ancestors": ancestors.iter().skip(1).map(|up| format!("{}({})", up.comm, up.pid)).collect::<Vec<_>>(),
+            "tree": tree(&ancestors, &living, &children),
+        }),
+    )?;
+    // Time to look at the tree while every process in it still runs.
+    lab.sleep(1.0)?;
+
+    lab.open(&snapshot_taken);
+    let mut exit_codes = Vec::new();
+    for (pid, _) in &children {
+        exit_codes.push(lab.wait(*pid)?.python_exitcode());
+    }
+    lab.emit(PARENT, "reaped", json!({ "reaped": exit_codes.len(), "exit_codes": exit_codes }))
+}
+
+/// From pid 1 down to procdemo, then procdemo's children as /proc lists them.
+fn tree(ancestors: &[ProcStat], living: &[ProcStat], named: &[(Pid, String)]) -> Value {
+    let child_nodes: Vec<Value> = living
+        .iter()
+        .map(|child| {
+            let note = named.iter().find(|(pid, _)| pid.as_raw() == child.pid).map(|(_, name)| name.as_str());
+            json!({ "pid": child.pid, "name": child.comm, "note": note })
+        })
+        .collect();
+    let mut node = json!({ "pid": getpid().as_raw(), "name": "procdemo", "note": "procdemo", "children": child_nodes });
+    for up in ancestors.iter().skip(1) {
+        node = json!({ "pid": up.pid, "name": up.comm, "children": [node] });
+    }
+    node
+}

@@ -1,0 +1,39 @@
+//! procdemo: teaches how processes work by running real ones and narrating
+//! every step. `main` parses the command line, builds the `Config`, runs one
+//! command and turns its end into an exit code.
+
+mod cli;
+mod config;
+mod lab;
+mod lessons;
+mod narrate;
+mod os;
+mod text;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use cli::{Cli, Command};
+use config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config::new(&cli.global);
+    match run(cli.command, config) {
+        Ok(code) => code,
+        Err(error) => {
+            narrate::write_err(&format!("procdemo: {error:#}\n"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, config: Config) -> Result<ExitCode> {
+    match command {
+        Command::List => lessons::list(&config).map(|()| ExitCode::SUCCESS),
+        Command::Fork => lessons::run("fork", config, lessons::fork::run),
+        Command::Pids(args) => lessons::run("pids", config, |lab| lessons::pids::run(lab, &args)),
+    }
+}

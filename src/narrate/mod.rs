@@ -1,0 +1,165 @@
+//! The only code that writes to the terminal. The lab hands it every event,
+//! the parent's and the children's, in the order they arrived; it prints the
+//! lesson text of each new step and then the evidence, or in `--json` mode one
+//! JSON object per line and nothing else.
+
+pub mod event;
+mod human;
+mod tree;
+pub mod ui;
+
+use std::io::{self, Write};
+use std::os::fd::BorrowedFd;
+
+use colored::Colorize;
+
+use crate::config::{Config, Output, StepMode};
+use crate::os::terminal::{self, Input};
+use crate::text::LessonText;
+pub use event::{CHILD_FAILED, DONE, ENDED, Event, facts};
+
+/// What the person at the keyboard asked for at a step prompt.
+pub enum Answer {
+    Next,
+    Quit,
+    /// A signal arrived while waiting: the caller checks which.
+    Woken,
+}
+
+/// Why a lesson ended before its `done`.
+pub enum Ending<'a> {
+    Signal(&'a str),
+    Quit,
+    Failed(String),
+}
+
+pub struct Narrator {
+    config: Config,
+    text: LessonText,
+    shown: Vec<String>,
+    current: Option<String>,
+}
+
+impl Narrator {
+    pub fn new(config: Config, text: LessonText) -> Self {
+        colored::control::set_override(config.color);
+        Self { config, text, shown: Vec::new(), current: None }
+    }
+
+    pub fn begin(&mut self) {
+        if self.config.output == Output::Human {
+            write_out(&human::header(&self.text));
+            if self.config.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
+                self.config.step = StepMode::Continuous;
+                write_err(&format!("{}\n", ui::step_needs_terminal(self.config.lang).yellow()));
+            }
+        }
+    }
+
+    /// True when this step's text has not been shown yet: the lab pauses
+    /// before such a step.
+    pub fn is_new_step(&self, step: &str) -> bool {
+        step != DONE && !self.shown.iter().any(|shown| shown == step)
+    }
+
+    /// True when a person is watching, so the show may have a rhythm.
+    pub fn for_people(&self) -> bool {
+        self.config.output == Output::Human
+    }
+
+    /// Waits for Enter in `--step` mode; answers `Next` at once otherwise.
+    /// `interrupted` is asked whenever a signal wakes the wait: SIGCHLD only
+    /// means a child ended, and the prompt goes on waiting.
+    pub fn ask_to_continue(&mut self, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
+        if self.config.step != StepMode::PauseBeforeEachStep {
+            return Answer::Next;
+        }
+        write_out(&format!("  {} ", format!("⏎ {}", ui::prompt(self.config.lang)).dimmed()));
+        loop {
+            match terminal::read_line_or_wake(wake) {
+                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Answer::Quit,
+                Ok(Input::Line(_)) => return Answer::Next,
+                Ok(Input::Woken) if interrupted() => {
+                    write_out("\n");
+                    return Answer::Woken;
+                }
+                Ok(Input::Woken) => {}
+                Ok(Input::Closed) | Err(_) => {
+                    // Nobody can press Enter any more: carry on without pauses.
+                    self.config.step = StepMode::Continuous;
+                    write_out("\n");
+                    return Answer::Next;
+                }
+            }
+        }
+    }
+
+    pub fn show(&mut self, event: &Event) {
+        if self.config.output == Output::Json {
+            write_out(&event.to_line());
+            return;
+        }
+        let lang = self.config.lang;
+        if event.step == DONE {
+            write_out(&human::done(event, lang));
+            return;
+        }
+        if self.current.as_deref() != Some(event.step.as_str()) {
+            let total = self.text.steps.len();
+            match self.text.step(&event.step) {
+                Some((position, step)) if self.is_new_step(&event.step) => {
+                    write_out(&human::step(step, position, total, lang));
+                }
+                Some((_, step)) => write_out(&human::back_to(step, lang)),
+                None => {}
+            }
+            self.shown.push(event.step.clone());
+            self.current = Some(event.step.clone());
+        }
+        write_out(&human::evidence(event, &self.text, lang));
+    }
+
+    /// The lesson stopped early: the `ended` event in JSON, one line on stderr
+    /// for people.
+    pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {
+        if self.config.output == Output::Json {
+            write_out(&event.to_line());
+        }
+        let line = match ending {
+            Ending::Signal(signal) => ui::interrupted(self.config.lang, signal, reaped),
+            Ending::Quit => ui::quit(self.config.lang, reaped),
+            Ending::Failed(error) => ui::failed(self.config.lang, &error, reaped),
+        };
+        write_err(&format!("{line}\n"));
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`procdemo fork | head`): the
+/// lesson must still clean up after itself.
+fn write_out(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn write_err(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints the lessons for `procdemo list`.
+pub fn list(lessons: &[(&str, LessonText)], output: Output) {
+    match output {
+        Output::Json => {
+            for (id, text) in lessons {
+                let line = serde_json::json!({"lesson": id, "title": text.title, "summary": text.summary});
+                write_out(&format!("{line}\n"));
+            }
+        }
+        Output::Human => {
+            let width = lessons.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+            for (id, text) in lessons {
+                write_out(&format!("  {}  {}\n", format!("{id:width$}").bold(), text.summary));
+            }
+        }
+    }
+}

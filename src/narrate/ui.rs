@@ -1,0 +1,114 @@
+//! The words procdemo itself says around the lesson text, in each language.
+
+use crate::cli::Lang;
+
+pub fn python_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "In Python",
+        Lang::Zh => "Python 里的写法",
+    }
+}
+
+pub fn os_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "What the OS does",
+        Lang::Zh => "操作系统实际做的事",
+    }
+}
+
+pub fn step_of(lang: Lang, position: usize, total: usize) -> String {
+    match lang {
+        Lang::En => format!("step {position} of {total}"),
+        Lang::Zh => format!("第 {position} 步 / 共 {total} 步"),
+    }
+}
+
+pub fn back_to(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "back to",
+        Lang::Zh => "回到",
+    }
+}
+
+pub fn prompt(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Enter: next step · q then Enter: end the lesson",
+        Lang::Zh => "回车：下一步 · 输入 q 再回车：结束本课",
+    }
+}
+
+pub fn step_needs_terminal(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "--step waits for Enter on a terminal, and stdin is not one: running without pauses.",
+        Lang::Zh => "--step 需要在终端里按回车，但标准输入不是终端：本次不暂停，直接运行。",
+    }
+}
+
+pub fn what_ran(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "What ran in this lesson",
+        Lang::Zh => "本课运行过的进程",
+    }
+}
+
+pub fn summary(lang: Lang, started: u64, reaped: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "{started} process(es) started, {reaped} reaped; nothing of this lesson is left running."
+        ),
+        Lang::Zh => format!("共启动 {started} 个进程，回收 {reaped} 个；本课没有留下任何进程。"),
+    }
+}
+
+pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "procdemo: lesson interrupted by {signal}; stopped and reaped {reaped} process(es), nothing is left running."
+        ),
+        Lang::Zh => format!("procdemo：课程被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"),
+    }
+}
+
+pub fn quit(lang: Lang, reaped: u64) -> String {
+    match lang {
+        Lang::En => format!("Lesson ended at your request; stopped and reaped {reaped} process(es)."),
+        Lang::Zh => format!("按你的要求结束本课；已结束并回收 {reaped} 个进程。"),
+    }
+}
+
+pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
+    match lang {
+        Lang::En => format!("procdemo: the lesson failed: {error}\n(stopped and reaped {reaped} process(es); nothing is left running)"),
+        Lang::Zh => format!("procdemo：课程出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"),
+    }
+}
+
+pub fn role(lang: Lang, role: &str) -> String {
+    let translated = match (lang, role) {
+        (Lang::Zh, "parent") => "父进程",
+        (Lang::Zh, "child") => "子进程",
+        (Lang::Zh, "procdemo") => "procdemo",
+        _ => role,
+    };
+    translated.to_string()
+}
+
+pub fn yes_no(lang: Lang, value: bool) -> &'static str {
+    match (lang, value) {
+        (Lang::En, true) => "yes",
+        (Lang::En, false) => "no",
+        (Lang::Zh, true) => "是",
+        (Lang::Zh, false) => "否",
+    }
+}
+
+/// How a process ended, from the `exit_code`/`signal` facts of a tree node.
+pub fn ending(lang: Lang, exit_code: Option<i64>, signal: Option<&str>) -> Option<String> {
+    match (lang, exit_code, signal) {
+        (Lang::En, Some(code), _) => Some(format!("exited {code}, reaped")),
+        (Lang::Zh, Some(code), _) => Some(format!("退出码 {code}，已回收")),
+        (Lang::En, None, Some(signal)) => Some(format!("killed by {signal}, reaped")),
+        (Lang::Zh, None, Some(signal)) => Some(format!("被 {signal} 杀死，已回收")),
+        (_, None, None) => None,
+    }
+}

@@ -1,0 +1,62 @@
+//! Waiting for children and decoding what the kernel says about how they ended.
+
+use nix::errno::Errno;
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::unistd::Pid;
+
+/// The raw status `waitpid()` stores, kept whole so lessons can show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitStatus(pub i32);
+
+impl ExitStatus {
+    /// The exit code, when the process ended by `exit`/`_exit`.
+    pub fn code(self) -> Option<i32> {
+        libc::WIFEXITED(self.0).then(|| libc::WEXITSTATUS(self.0))
+    }
+
+    /// The signal number, when a signal ended the process.
+    pub fn signal(self) -> Option<i32> {
+        libc::WIFSIGNALED(self.0).then(|| libc::WTERMSIG(self.0))
+    }
+
+    /// Python's `Process.exitcode`: the code, or `-N` when signal N ended it.
+    pub fn python_exitcode(self) -> i32 {
+        match (self.code(), self.signal()) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => -signal,
+            (None, None) => self.0,
+        }
+    }
+}
+
+/// Reaps `pid` if it has ended; `None` while it still runs.
+pub fn try_reap(pid: Pid) -> Result<Option<ExitStatus>, Errno> {
+    reap(pid.as_raw(), libc::WNOHANG).map(|found| found.map(|(_, status)| status))
+}
+
+/// Reaps any ended child; `Ok(None)` while children exist but none has ended,
+/// `Err(ECHILD)` when there are no children left at all.
+pub fn try_reap_any() -> Result<Option<(Pid, ExitStatus)>, Errno> {
+    reap(-1, libc::WNOHANG)
+}
+
+fn reap(pid: libc::pid_t, options: libc::c_int) -> Result<Option<(Pid, ExitStatus)>, Errno> {
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: `status` is a valid, writable c_int for the whole call.
+        let found = unsafe { libc::waitpid(pid, &mut status, options) };
+        match found {
+            -1 if Errno::last() == Errno::EINTR => continue,
+            -1 => return Err(Errno::last()),
+            0 => return Ok(None),
+            pid => return Ok(Some((Pid::from_raw(pid), ExitStatus(status)))),
+        }
+    }
+}
+
+/// True once `pid` has ended, without reaping it (`WNOWAIT`): a zombie stays a
+/// zombie for the lesson that wants to show one.
+pub fn has_ended(pid: Pid) -> bool {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    !matches!(waitid(Id::Pid(pid), flags), Ok(WaitStatus::StillAlive))
+}
