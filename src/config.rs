@@ -29,7 +29,11 @@ pub struct Config {
 impl Config {
     pub fn new(args: &GlobalArgs) -> Self {
         let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let output = if args.json { Output::Json } else { Output::Human };
+        let output = if args.json {
+            Output::Json
+        } else {
+            Output::Human
+        };
         let color = output == Output::Human
             && match args.color {
                 ColorChoice::Always => true,
@@ -54,7 +58,13 @@ impl Config {
             let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().find_map(env);
             lang_of_locale(locale.as_deref())
         });
-        Self { lang, color, pace: args.pace, output, step }
+        Self {
+            lang,
+            color,
+            pace: args.pace,
+            output,
+            step,
+        }
     }
 }
 

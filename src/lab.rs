@@ -18,9 +18,9 @@ use crate::narrate::{self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, Nar
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::pipe::{self, wait_readable};
 use crate::os::process::{ForkReturn, become_subreaper, fork_child, tie_to_parent};
+use crate::os::procfs;
 use crate::os::signals::{self, Signals};
 use crate::os::wait::{self, ExitStatus};
-use crate::os::procfs;
 use crate::text::LessonText;
 
 pub const PARENT: &str = "parent";
@@ -150,11 +150,21 @@ impl Lab {
         };
         let reaped = lab.clean_up();
         let (reason, ending, outcome) = match error.downcast_ref::<Stop>() {
-            Some(Stop::Signal(signal)) => {
-                (signal.as_str().to_string(), Ending::Signal(signal.as_str()), Outcome::Stopped(Stop::Signal(*signal)))
-            }
-            Some(Stop::Quit) => ("quit".to_string(), Ending::Quit, Outcome::Stopped(Stop::Quit)),
-            None => ("error".to_string(), Ending::Failed(format!("{error:#}")), Outcome::Failed),
+            Some(Stop::Signal(signal)) => (
+                signal.as_str().to_string(),
+                Ending::Signal(signal.as_str()),
+                Outcome::Stopped(Stop::Signal(*signal)),
+            ),
+            Some(Stop::Quit) => (
+                "quit".to_string(),
+                Ending::Quit,
+                Outcome::Stopped(Stop::Quit),
+            ),
+            None => (
+                "error".to_string(),
+                Ending::Failed(format!("{error:#}")),
+                Outcome::Failed,
+            ),
         };
         let mut facts = json!({
             "reason": reason,
@@ -205,7 +215,11 @@ impl Lab {
     /// The child resets SIGINT/SIGTERM to their defaults, dies with procdemo
     /// (parent-death signal), has a lifetime cap, and ends with `_exit` and
     /// the code `body` returns (1 if it fails).
-    pub fn fork(&mut self, role: &str, body: impl FnOnce(&ChildSide) -> Result<i32>) -> Result<Forked> {
+    pub fn fork(
+        &mut self,
+        role: &str,
+        body: impl FnOnce(&ChildSide) -> Result<i32>,
+    ) -> Result<Forked> {
         self.check_signal()?;
         let parent = getpid();
         let lifetime = self.lifetime();
@@ -222,7 +236,14 @@ impl Lab {
             if !tie_to_parent(parent, lifetime) {
                 return 1;
             }
-            let side = ChildSide { lesson, role, pace, started, events, returned };
+            let side = ChildSide {
+                lesson,
+                role,
+                pace,
+                started,
+                events,
+                returned,
+            };
             match body(&side) {
                 Ok(code) => code,
                 Err(error) => {
@@ -233,8 +254,15 @@ impl Lab {
         });
         match forked {
             Ok((pid, returned)) => {
-                self.processes.push(Process { pid, role: role.to_string(), status: None });
-                Ok(Forked { pid, resumed_us: micros_since(self.started, returned.at) })
+                self.processes.push(Process {
+                    pid,
+                    role: role.to_string(),
+                    status: None,
+                });
+                Ok(Forked {
+                    pid,
+                    resumed_us: micros_since(self.started, returned.at),
+                })
             }
             Err(errno) => Err(fork_failed(errno)),
         }
@@ -267,7 +295,11 @@ impl Lab {
         loop {
             self.pump()?;
             self.check_signal()?;
-            if let Some(event) = self.received.iter().find(|event| event.pid == pid.as_raw() && event.step == step) {
+            if let Some(event) = self
+                .received
+                .iter()
+                .find(|event| event.pid == pid.as_raw() && event.step == step)
+            {
                 return Ok(event.clone());
             }
             if wait::has_ended(pid) {
@@ -286,7 +318,8 @@ impl Lab {
     /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
     /// Children's events are shown while it lasts; Ctrl-C cuts it short.
     pub fn sleep(&mut self, seconds: f64) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs_f64((seconds * self.config.pace).max(0.0));
+        let deadline =
+            Instant::now() + Duration::from_secs_f64((seconds * self.config.pace).max(0.0));
         loop {
             self.pump()?;
             self.check_signal()?;
@@ -302,7 +335,10 @@ impl Lab {
     pub fn gate(&mut self) -> Result<Gate> {
         let (read, write) = pipe::pipe().context("creating a gate pipe")?;
         self.gates.push(Some(write));
-        Ok(Gate { index: self.gates.len() - 1, read })
+        Ok(Gate {
+            index: self.gates.len() - 1,
+            read,
+        })
     }
 
     /// Lets every child waiting at `gate` go on.
@@ -314,8 +350,12 @@ impl Lab {
 
     /// Reaps every child, checks that none is left, and emits `done`.
     fn finish(&mut self) -> Result<()> {
-        let running: Vec<Pid> =
-            self.processes.iter().filter(|process| process.status.is_none()).map(|process| process.pid).collect();
+        let running: Vec<Pid> = self
+            .processes
+            .iter()
+            .filter(|process| process.status.is_none())
+            .map(|process| process.pid)
+            .collect();
         for pid in running {
             self.wait(pid)?;
         }
@@ -329,11 +369,16 @@ impl Lab {
             }
         }
         self.pump()?;
-        let left = procfs::children_of(self.owner).context("listing procdemo's children in /proc")?;
+        let left =
+            procfs::children_of(self.owner).context("listing procdemo's children in /proc")?;
         if !left.is_empty() {
             bail!("processes still running after the lesson: {left:?}");
         }
-        let reaped = self.processes.iter().filter(|process| process.status.is_some()).count();
+        let reaped = self
+            .processes
+            .iter()
+            .filter(|process| process.status.is_some())
+            .count();
         let facts = json!({
             "processes_started": self.processes.len(),
             "processes_reaped": reaped,
@@ -359,7 +404,10 @@ impl Lab {
             )),
         }
         self.cleaned_up = true;
-        self.processes.iter().filter(|process| process.status.is_some()).count() as u64
+        self.processes
+            .iter()
+            .filter(|process| process.status.is_some())
+            .count() as u64
     }
 
     /// Reads every complete event line the children wrote so far and shows them.
@@ -367,13 +415,18 @@ impl Lab {
         let Some(read_end) = &self.events_read else {
             return Ok(());
         };
-        pipe::read_available(read_end.as_fd(), &mut self.unread).context("reading the event pipe")?;
+        pipe::read_available(read_end.as_fd(), &mut self.unread)
+            .context("reading the event pipe")?;
         while let Some(end) = self.unread.iter().position(|byte| *byte == b'\n') {
             let line: Vec<u8> = self.unread.drain(..=end).collect();
             let text = String::from_utf8_lossy(&line);
-            let event = Event::from_line(&text).with_context(|| format!("a child wrote a line that is not an event: {text}"))?;
+            let event = Event::from_line(&text)
+                .with_context(|| format!("a child wrote a line that is not an event: {text}"))?;
             if event.step == CHILD_FAILED {
-                let error = event.fact("error").and_then(Value::as_str).unwrap_or("unknown error");
+                let error = event
+                    .fact("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown error");
                 bail!("the {} process {} failed: {error}", event.role, event.pid);
             }
             self.received.push(event.clone());
@@ -440,7 +493,11 @@ impl Lab {
     fn record_end(&mut self, pid: Pid, status: ExitStatus) {
         match self.processes.iter_mut().find(|process| process.pid == pid) {
             Some(process) => process.status = Some(status),
-            None => self.processes.push(Process { pid, role: "adopted".to_string(), status: Some(status) }),
+            None => self.processes.push(Process {
+                pid,
+                role: "adopted".to_string(),
+                status: Some(status),
+            }),
         }
     }
 
@@ -450,7 +507,8 @@ impl Lab {
             .processes
             .iter()
             .map(|process| {
-                let mut node = json!({"pid": process.pid.as_raw(), "name": "procdemo", "note": process.role});
+                let mut node =
+                    json!({"pid": process.pid.as_raw(), "name": "procdemo", "note": process.role});
                 if let Some(status) = process.status {
                     match (status.code(), status.signal()) {
                         (Some(code), _) => node["exit_code"] = json!(code),
@@ -485,7 +543,9 @@ impl Drop for Lab {
 }
 
 pub fn signal_name(number: i32) -> String {
-    Signal::try_from(number).map(|signal| signal.as_str().to_string()).unwrap_or_else(|_| format!("signal {number}"))
+    Signal::try_from(number)
+        .map(|signal| signal.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {number}"))
 }
 
 fn make_event(lesson: &str, started: Instant, role: &str, step: &str, facts: Value) -> Event {
@@ -510,7 +570,9 @@ fn fork_failed(errno: Errno) -> anyhow::Error {
             "this user has reached its limit on processes (see `ulimit -u`) or the system ran out of pids; \
              close some programs or raise the limit, then run the lesson again"
         }
-        Errno::ENOMEM => "the kernel had no memory left for a new process; close some programs and try again",
+        Errno::ENOMEM => {
+            "the kernel had no memory left for a new process; close some programs and try again"
+        }
         _ => "the kernel refused to create a process",
     };
     anyhow!("fork() failed with {errno}: {advice}")

@@ -55,8 +55,15 @@ impl LessonText {
         for line in lines {
             if let Some((kind, code)) = &mut fence {
                 if line.trim_start().starts_with("```") {
-                    let block = Block::Code { kind: std::mem::take(kind), lines: std::mem::take(code) };
-                    section.as_mut().context("code outside a step")?.blocks.push(block);
+                    let block = Block::Code {
+                        kind: std::mem::take(kind),
+                        lines: std::mem::take(code),
+                    };
+                    section
+                        .as_mut()
+                        .context("code outside a step")?
+                        .blocks
+                        .push(block);
                     fence = None;
                 } else {
                     code.push(line.to_string());
@@ -67,7 +74,8 @@ impl LessonText {
                 if !paragraph.is_empty()
                     && let Some(step) = section
                 {
-                    step.blocks.push(Block::Paragraph(std::mem::take(paragraph)));
+                    step.blocks
+                        .push(Block::Paragraph(std::mem::take(paragraph)));
                 }
                 paragraph.clear();
             };
@@ -79,7 +87,11 @@ impl LessonText {
                 if id.is_empty() || id.contains(char::is_whitespace) {
                     bail!("step heading `## {heading}`: the id must be one word before `:`");
                 }
-                section = Some(StepText { id: id.to_string(), title: step_title.trim().to_string(), blocks: Vec::new() });
+                section = Some(StepText {
+                    id: id.to_string(),
+                    title: step_title.trim().to_string(),
+                    blocks: Vec::new(),
+                });
             } else if let Some(kind) = line.trim_start().strip_prefix("```") {
                 flush(&mut paragraph, &mut section);
                 fence = Some((kind.trim().to_string(), Vec::new()));
@@ -101,26 +113,42 @@ impl LessonText {
         if let Some(at) = steps.iter().position(|step| step.id == FACTS_SECTION) {
             let facts = steps.remove(at);
             for block in facts.blocks {
-                let Block::Paragraph(lines) = block else { continue };
+                let Block::Paragraph(lines) = block else {
+                    continue;
+                };
                 for line in lines {
                     let (name, label) = line
                         .trim_start_matches(['-', ' '])
                         .split_once(':')
-                        .with_context(|| format!("fact label line `{line}` needs `- name: label`"))?;
+                        .with_context(|| {
+                            format!("fact label line `{line}` needs `- name: label`")
+                        })?;
                     fact_labels.push((name.trim().to_string(), label.trim().to_string()));
                 }
             }
         }
-        Ok(Self { title, summary, steps, fact_labels })
+        Ok(Self {
+            title,
+            summary,
+            steps,
+            fact_labels,
+        })
     }
 
     /// The step's position (from 1) and text.
     pub fn step(&self, id: &str) -> Option<(usize, &StepText)> {
-        self.steps.iter().enumerate().find(|(_, step)| step.id == id).map(|(at, step)| (at + 1, step))
+        self.steps
+            .iter()
+            .enumerate()
+            .find(|(_, step)| step.id == id)
+            .map(|(at, step)| (at + 1, step))
     }
 
     pub fn fact_label(&self, name: &str) -> Option<&str> {
-        self.fact_labels.iter().find(|(fact, _)| fact == name).map(|(_, label)| label.as_str())
+        self.fact_labels
+            .iter()
+            .find(|(fact, _)| fact == name)
+            .map(|(_, label)| label.as_str())
     }
 }
 

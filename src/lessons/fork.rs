@@ -18,7 +18,11 @@ const W_IN_CHILD: i64 = 200;
 
 pub fn run(lab: &mut Lab) -> Result<()> {
     let mut w = W_START;
-    lab.emit(PARENT, "before-fork", json!({ "w": w, "w_address": format!("{:p}", &w) }))?;
+    lab.emit(
+        PARENT,
+        "before-fork",
+        json!({ "w": w, "w_address": format!("{:p}", &w) }),
+    )?;
 
     // Holds the child after its first report until the parent has shown who
     // ran first, so that the narration keeps the steps apart. It orders the
@@ -46,7 +50,10 @@ pub fn run(lab: &mut Lab) -> Result<()> {
     )?;
 
     let child_after_fork = lab.expect(child.pid, "after-fork")?;
-    let child_resumed_us = child_after_fork.fact("resumed_us").and_then(Value::as_u64).unwrap_or(0);
+    let child_resumed_us = child_after_fork
+        .fact("resumed_us")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let first = match child.resumed_us.cmp(&child_resumed_us) {
         std::cmp::Ordering::Less => PARENT,
         std::cmp::Ordering::Greater => CHILD,

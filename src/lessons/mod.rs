@@ -24,8 +24,18 @@ macro_rules! lesson {
     ($id:ident) => {
         Lesson {
             id: stringify!($id),
-            english: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/en/", stringify!($id), ".md")),
-            chinese: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/zh/", stringify!($id), ".md")),
+            english: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/lessons/en/",
+                stringify!($id),
+                ".md"
+            )),
+            chinese: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/lessons/zh/",
+                stringify!($id),
+                ".md"
+            )),
         }
     };
 }
@@ -39,14 +49,22 @@ impl Lesson {
             Lang::En => self.english,
             Lang::Zh => self.chinese,
         };
-        LessonText::parse(source).with_context(|| format!("the {lang:?} text of lesson `{}`", self.id))
+        LessonText::parse(source)
+            .with_context(|| format!("the {lang:?} text of lesson `{}`", self.id))
     }
 }
 
 /// Runs the lesson `id` and turns how it ended into the exit code: 0 when it
 /// finished or the user pressed `q`, 128 + N when signal N stopped it.
-pub fn run(id: &str, config: Config, body: impl FnOnce(&mut Lab) -> Result<()>) -> Result<ExitCode> {
-    let lesson = COURSE.iter().find(|lesson| lesson.id == id).with_context(|| format!("no lesson `{id}`"))?;
+pub fn run(
+    id: &str,
+    config: Config,
+    body: impl FnOnce(&mut Lab) -> Result<()>,
+) -> Result<ExitCode> {
+    let lesson = COURSE
+        .iter()
+        .find(|lesson| lesson.id == id)
+        .with_context(|| format!("no lesson `{id}`"))?;
     let text = lesson.text(config.lang)?;
     Ok(match Lab::run(config, lesson.id, text, body)? {
         Outcome::Finished | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
@@ -57,7 +75,10 @@ pub fn run(id: &str, config: Config, body: impl FnOnce(&mut Lab) -> Result<()>) 
 
 /// `procdemo list`: every lesson with its one-line summary.
 pub fn list(config: &Config) -> Result<()> {
-    let texts = COURSE.iter().map(|lesson| Ok((lesson.id, lesson.text(config.lang)?))).collect::<Result<Vec<_>>>()?;
+    let texts = COURSE
+        .iter()
+        .map(|lesson| Ok((lesson.id, lesson.text(config.lang)?)))
+        .collect::<Result<Vec<_>>>()?;
     narrate::list(&texts, config.output);
     Ok(())
 }

@@ -76,7 +76,11 @@ pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
     for (pid, _) in &children {
         exit_codes.push(lab.wait(*pid)?.python_exitcode());
     }
-    lab.emit(PARENT, "reaped", json!({ "reaped": exit_codes.len(), "exit_codes": exit_codes }))
+    lab.emit(
+        PARENT,
+        "reaped",
+        json!({ "reaped": exit_codes.len(), "exit_codes": exit_codes }),
+    )
 }
 
 /// From pid 1 down to procdemo, then procdemo's children as /proc lists them.
@@ -84,11 +88,14 @@ fn tree(ancestors: &[ProcStat], living: &[ProcStat], named: &[(Pid, String)]) ->
     let child_nodes: Vec<Value> = living
         .iter()
         .map(|child| {
-            let note = named.iter().find(|(pid, _)| pid.as_raw() == child.pid).map(|(_, name)| name.as_str());
+            let note = named
+                .iter()
+                .find(|(pid, _)| pid.as_raw() == child.pid)
+                .map(|(_, name)| name.as_str());
             json!({ "pid": child.pid, "name": child.comm, "note": note })
         })
         .collect();
-    let mut node = json!({ "pid": getpid().as_raw(), "name": "procdemo", "note": "procdemo", "children": child_nodes });
+    let mut node = json!({ "pid": getpid().as_raw(), "name": "procdemo", "note": PARENT, "children": child_nodes });
     for up in ancestors.iter().skip(1) {
         node = json!({ "pid": up.pid, "name": up.comm, "children": [node] });
     }

@@ -12,7 +12,12 @@ use crate::text::{Block, LessonText, StepText};
 const RULE_WIDTH: usize = 60;
 
 pub fn header(text: &LessonText) -> String {
-    format!("\n{} {}\n{}\n", "procdemo ·".dimmed(), text.title.bold(), text.summary)
+    format!(
+        "\n{} {}\n{}\n",
+        "procdemo ·".dimmed(),
+        text.title.bold(),
+        inline_code(&text.summary)
+    )
 }
 
 pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> String {
@@ -37,7 +42,11 @@ pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> Strin
                 out.push_str(&format!("\n  {heading}\n"));
                 for line in lines {
                     let bar = "│".dimmed();
-                    let code = if kind == "python" { line.yellow() } else { line.normal() };
+                    let code = if kind == "python" {
+                        line.yellow()
+                    } else {
+                        line.normal()
+                    };
                     out.push_str(&format!("  {bar} {code}\n"));
                 }
             }
@@ -48,17 +57,30 @@ pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> Strin
 }
 
 pub fn back_to(step: &StepText, lang: Lang) -> String {
-    format!("  {} {}\n", format!("↳ {}", ui::back_to(lang)).dimmed(), step.title.dimmed())
+    format!(
+        "  {} {}\n",
+        format!("↳ {}", ui::back_to(lang)).dimmed(),
+        step.title.dimmed()
+    )
 }
 
 pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
     let role = ui::role(lang, &event.role);
-    let who = if event.role == "parent" { role.blue().bold() } else { role.green().bold() };
+    let who = if event.role == "parent" {
+        role.blue().bold()
+    } else {
+        role.green().bold()
+    };
     let mut out = format!(
         "  {} {who} {} {}\n",
         "●".bold(),
         format!("pid {}", event.pid).cyan(),
-        format!("· ppid {} · +{:.1} ms", event.ppid, event.t_us as f64 / 1000.0).dimmed()
+        format!(
+            "· ppid {} · +{:.1} ms",
+            event.ppid,
+            event.t_us as f64 / 1000.0
+        )
+        .dimmed()
     );
     for (name, value) in &event.facts {
         if name == "tree" {
@@ -67,13 +89,21 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
             continue;
         }
         let label = text.fact_label(name).unwrap_or(name);
-        out.push_str(&format!("      {} {}\n", format!("{label}:").dimmed(), show_value(value, lang).bold()));
+        out.push_str(&format!(
+            "      {} {}\n",
+            format!("{label}:").dimmed(),
+            show_value(value, lang).bold()
+        ));
     }
     out
 }
 
 pub fn done(event: &Event, lang: Lang) -> String {
-    let mut out = format!("\n{}\n{}\n", "─".repeat(RULE_WIDTH).dimmed(), ui::what_ran(lang).bold());
+    let mut out = format!(
+        "\n{}\n{}\n",
+        "─".repeat(RULE_WIDTH).dimmed(),
+        ui::what_ran(lang).bold()
+    );
     if let Some(tree) = event.fact("tree") {
         out.push_str(&tree::draw(tree, lang, "  ").join("\n"));
         out.push('\n');
@@ -90,7 +120,11 @@ fn show_value(value: &Value, lang: Lang) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
-        Value::Array(items) => items.iter().map(|item| show_value(item, lang)).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| show_value(item, lang))
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Null => "—".to_string(),
         other => other.to_string(),
     }
@@ -100,6 +134,12 @@ fn show_value(value: &Value, lang: Lang) -> String {
 fn inline_code(line: &str) -> String {
     line.split('`')
         .enumerate()
-        .map(|(at, piece)| if at % 2 == 1 { piece.cyan().to_string() } else { piece.to_string() })
+        .map(|(at, piece)| {
+            if at % 2 == 1 {
+                piece.cyan().to_string()
+            } else {
+                piece.to_string()
+            }
+        })
         .collect()
 }

@@ -43,7 +43,12 @@ pub struct Narrator {
 impl Narrator {
     pub fn new(config: Config, text: LessonText) -> Self {
         colored::control::set_override(config.color);
-        Self { config, text, shown: Vec::new(), current: None }
+        Self {
+            config,
+            text,
+            shown: Vec::new(),
+            current: None,
+        }
     }
 
     pub fn begin(&mut self) {
@@ -51,7 +56,10 @@ impl Narrator {
             write_out(&human::header(&self.text));
             if self.config.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
                 self.config.step = StepMode::Continuous;
-                write_err(&format!("{}\n", ui::step_needs_terminal(self.config.lang).yellow()));
+                write_err(&format!(
+                    "{}\n",
+                    ui::step_needs_terminal(self.config.lang).yellow()
+                ));
             }
         }
     }
@@ -70,14 +78,23 @@ impl Narrator {
     /// Waits for Enter in `--step` mode; answers `Next` at once otherwise.
     /// `interrupted` is asked whenever a signal wakes the wait: SIGCHLD only
     /// means a child ended, and the prompt goes on waiting.
-    pub fn ask_to_continue(&mut self, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
+    pub fn ask_to_continue(
+        &mut self,
+        wake: BorrowedFd<'_>,
+        interrupted: impl Fn() -> bool,
+    ) -> Answer {
         if self.config.step != StepMode::PauseBeforeEachStep {
             return Answer::Next;
         }
-        write_out(&format!("  {} ", format!("⏎ {}", ui::prompt(self.config.lang)).dimmed()));
+        write_out(&format!(
+            "  {} ",
+            format!("⏎ {}", ui::prompt(self.config.lang)).dimmed()
+        ));
         loop {
             match terminal::read_line_or_wake(wake) {
-                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Answer::Quit,
+                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => {
+                    return Answer::Quit;
+                }
                 Ok(Input::Line(_)) => return Answer::Next,
                 Ok(Input::Woken) if interrupted() => {
                     write_out("\n");
@@ -151,14 +168,19 @@ pub fn list(lessons: &[(&str, LessonText)], output: Output) {
     match output {
         Output::Json => {
             for (id, text) in lessons {
-                let line = serde_json::json!({"lesson": id, "title": text.title, "summary": text.summary});
+                let line =
+                    serde_json::json!({"lesson": id, "title": text.title, "summary": text.summary});
                 write_out(&format!("{line}\n"));
             }
         }
         Output::Human => {
             let width = lessons.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
             for (id, text) in lessons {
-                write_out(&format!("  {}  {}\n", format!("{id:width$}").bold(), text.summary));
+                write_out(&format!(
+                    "  {}  {}\n",
+                    format!("{id:width$}").bold(),
+                    text.summary
+                ));
             }
         }
     }

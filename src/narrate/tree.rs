@@ -14,10 +14,18 @@ pub fn draw(node: &Value, lang: Lang, indent: &str) -> Vec<String> {
 }
 
 fn draw_children(node: &Value, lang: Lang, prefix: &str, lines: &mut Vec<String>) {
-    let children = node.get("children").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let children = node
+        .get("children")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     for (at, child) in children.iter().enumerate() {
         let last = at + 1 == children.len();
-        let (branch, carry) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+        let (branch, carry) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
         lines.push(format!("{prefix}{}{}", branch.dimmed(), label(child, lang)));
         draw_children(child, lang, &format!("{prefix}{carry}"), lines);
     }
@@ -52,7 +60,12 @@ mod tests {
         ]});
         assert_eq!(
             draw(&tree, Lang::En, ""),
-            vec!["init(1)", "├─ sh(10)", "│  └─ a(11)", "└─ b(12)  exited 0, reaped"]
+            vec![
+                "init(1)",
+                "├─ sh(10)",
+                "│  └─ a(11)",
+                "└─ b(12)  exited 0, reaped"
+            ]
         );
     }
 }

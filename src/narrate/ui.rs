@@ -39,7 +39,9 @@ pub fn prompt(lang: Lang) -> &'static str {
 
 pub fn step_needs_terminal(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "--step waits for Enter on a terminal, and stdin is not one: running without pauses.",
+        Lang::En => {
+            "--step waits for Enter on a terminal, and stdin is not one: running without pauses."
+        }
         Lang::Zh => "--step 需要在终端里按回车，但标准输入不是终端：本次不暂停，直接运行。",
     }
 }
@@ -65,21 +67,29 @@ pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
         Lang::En => format!(
             "procdemo: lesson interrupted by {signal}; stopped and reaped {reaped} process(es), nothing is left running."
         ),
-        Lang::Zh => format!("procdemo：课程被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"),
+        Lang::Zh => format!(
+            "procdemo：课程被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"
+        ),
     }
 }
 
 pub fn quit(lang: Lang, reaped: u64) -> String {
     match lang {
-        Lang::En => format!("Lesson ended at your request; stopped and reaped {reaped} process(es)."),
+        Lang::En => {
+            format!("Lesson ended at your request; stopped and reaped {reaped} process(es).")
+        }
         Lang::Zh => format!("按你的要求结束本课；已结束并回收 {reaped} 个进程。"),
     }
 }
 
 pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
     match lang {
-        Lang::En => format!("procdemo: the lesson failed: {error}\n(stopped and reaped {reaped} process(es); nothing is left running)"),
-        Lang::Zh => format!("procdemo：课程出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"),
+        Lang::En => format!(
+            "procdemo: the lesson failed: {error}\n(stopped and reaped {reaped} process(es); nothing is left running)"
+        ),
+        Lang::Zh => format!(
+            "procdemo：课程出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"
+        ),
     }
 }
 

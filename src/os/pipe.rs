@@ -69,13 +69,18 @@ pub fn wait_for_eof(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 /// Waits until one of `fds` is readable or `timeout` passes (`None`: no
 /// limit). Returns which were readable; all false after a timeout or when a
 /// signal interrupted the wait.
-pub fn wait_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> Result<Vec<bool>, Errno> {
-    let mut polled: Vec<PollFd> = fds.iter().map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN)).collect();
+pub fn wait_readable(
+    fds: &[BorrowedFd<'_>],
+    timeout: Option<Duration>,
+) -> Result<Vec<bool>, Errno> {
+    let mut polled: Vec<PollFd> = fds
+        .iter()
+        .map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+        .collect();
     let timeout = match timeout {
         None => PollTimeout::NONE,
-        Some(limit) => {
-            PollTimeout::try_from(limit.as_millis().min(i32::MAX as u128) as i32).unwrap_or(PollTimeout::MAX)
-        }
+        Some(limit) => PollTimeout::try_from(limit.as_millis().min(i32::MAX as u128) as i32)
+            .unwrap_or(PollTimeout::MAX),
     };
     match poll(&mut polled, timeout) {
         Ok(_) => Ok(polled

@@ -44,7 +44,8 @@ pub fn fork_child(child: impl FnOnce(ForkReturn) -> i32) -> Result<(Pid, ForkRet
     match value {
         -1 => Err(Errno::last()),
         0 => {
-            let code = catch_unwind(AssertUnwindSafe(|| child(returned))).unwrap_or(PANIC_EXIT_CODE);
+            let code =
+                catch_unwind(AssertUnwindSafe(|| child(returned))).unwrap_or(PANIC_EXIT_CODE);
             exit_now(code)
         }
         pid => Ok((Pid::from_raw(pid), returned)),

@@ -21,7 +21,10 @@ pub struct ProcStat {
 pub fn stat(pid: Pid) -> io::Result<ProcStat> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat"))?;
     parse_stat(&text).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("unexpected /proc/{pid}/stat: {text}"))
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("unexpected /proc/{pid}/stat: {text}"),
+        )
     })
 }
 
@@ -37,7 +40,13 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
     let ppid = rest.next()?.parse().ok()?;
     let _process_group = rest.next()?;
     let session = rest.next()?.parse().ok()?;
-    Some(ProcStat { pid, comm, state, ppid, session })
+    Some(ProcStat {
+        pid,
+        comm,
+        state,
+        ppid,
+        session,
+    })
 }
 
 /// The process and its ancestors, nearest first, up to pid 1 (or to the top
@@ -59,7 +68,11 @@ pub fn children_of(pid: Pid) -> io::Result<Vec<ProcStat>> {
     let mut children = Vec::new();
     for entry in fs::read_dir("/proc")? {
         let Ok(entry) = entry else { continue };
-        let Some(candidate) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else {
+        let Some(candidate) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<i32>().ok())
+        else {
             continue;
         };
         // A process may end between read_dir and stat: that is not an error.
