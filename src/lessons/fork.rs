@@ -57,7 +57,7 @@ pub fn run(lab: &mut Lab) -> Result<()> {
     let first = match child.resumed_us.cmp(&child_resumed_us) {
         std::cmp::Ordering::Less => PARENT,
         std::cmp::Ordering::Greater => CHILD,
-        std::cmp::Ordering::Equal => "same microsecond",
+        std::cmp::Ordering::Equal => "tie",
     };
     lab.emit(
         PARENT,

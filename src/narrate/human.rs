@@ -65,7 +65,7 @@ pub fn back_to(step: &StepText, lang: Lang) -> String {
 }
 
 pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
-    let role = ui::role(lang, &event.role);
+    let role = ui::word(lang, &event.role);
     let who = if event.role == "parent" {
         role.blue().bold()
     } else {
@@ -118,7 +118,7 @@ pub fn done(event: &Event, lang: Lang) -> String {
 
 fn show_value(value: &Value, lang: Lang) -> String {
     match value {
-        Value::String(text) => text.clone(),
+        Value::String(text) => ui::word(lang, text),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
         Value::Array(items) => items
             .iter()
@@ -131,7 +131,7 @@ fn show_value(value: &Value, lang: Lang) -> String {
 }
 
 /// Shows `code` spans in a colour of their own.
-fn inline_code(line: &str) -> String {
+pub fn inline_code(line: &str) -> String {
     line.split('`')
         .enumerate()
         .map(|(at, piece)| {

@@ -179,7 +179,7 @@ pub fn list(lessons: &[(&str, LessonText)], output: Output) {
                 write_out(&format!(
                     "  {}  {}\n",
                     format!("{id:width$}").bold(),
-                    text.summary
+                    human::inline_code(&text.summary)
                 ));
             }
         }

@@ -36,7 +36,7 @@ fn label(node: &Value, lang: Lang) -> String {
     let pid = node.get("pid").and_then(Value::as_i64).unwrap_or(0);
     let mut text = format!("{}({})", name.bold(), pid.to_string().cyan());
     if let Some(note) = node.get("note").and_then(Value::as_str) {
-        text.push_str(&format!("  {}", ui::role(lang, note).green()));
+        text.push_str(&format!("  {}", ui::word(lang, note).green()));
     }
     let exit_code = node.get("exit_code").and_then(Value::as_i64);
     let signal = node.get("signal").and_then(Value::as_str);

@@ -93,12 +93,15 @@ pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
     }
 }
 
-pub fn role(lang: Lang, role: &str) -> String {
-    let translated = match (lang, role) {
+/// A role, or a fact whose value is one of procdemo's fixed words, in the
+/// reader's language; anything else unchanged.
+pub fn word(lang: Lang, word: &str) -> String {
+    let translated = match (lang, word) {
         (Lang::Zh, "parent") => "父进程",
         (Lang::Zh, "child") => "子进程",
-        (Lang::Zh, "procdemo") => "procdemo",
-        _ => role,
+        (Lang::Zh, "tie") => "同一微秒，不分先后",
+        (Lang::En, "tie") => "both in the same microsecond",
+        _ => word,
     };
     translated.to_string()
 }
