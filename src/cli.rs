@@ -57,7 +57,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct PidsArgs {
     /// How many children to start (1 to 16)
-    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_children)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_children, allow_negative_numbers = true)]
     pub children: u32,
 }
 

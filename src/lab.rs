@@ -149,6 +149,7 @@ impl Lab {
             return Ok(Outcome::Finished);
         };
         let reaped = lab.clean_up();
+        lab.show_unread();
         let (reason, ending, outcome) = match error.downcast_ref::<Stop>() {
             Some(Stop::Signal(signal)) => (
                 signal.as_str().to_string(),
@@ -207,6 +208,7 @@ impl Lab {
     pub fn emit(&mut self, role: &str, step: &str, facts: Value) -> Result<()> {
         // Children's events that arrived earlier are shown first.
         self.pump()?;
+        self.check_signal()?;
         let event = make_event(self.lesson, self.started, role, step, facts);
         self.render(&event)
     }
@@ -408,6 +410,20 @@ impl Lab {
             .iter()
             .filter(|process| process.status.is_some())
             .count() as u64
+    }
+
+    /// After an early end: the events the children wrote before they were
+    /// stopped, for the record (JSON only; people have read the last line).
+    fn show_unread(&mut self) {
+        if let Some(read_end) = &self.events_read {
+            let _ = pipe::read_available(read_end.as_fd(), &mut self.unread);
+        }
+        let unread = std::mem::take(&mut self.unread);
+        for line in String::from_utf8_lossy(&unread).lines() {
+            if let Some(event) = Event::from_line(line).filter(|event| event.step != CHILD_FAILED) {
+                self.narrator.show_late(&event);
+            }
+        }
     }
 
     /// Reads every complete event line the children wrote so far and shows them.

@@ -136,6 +136,13 @@ impl Narrator {
         write_out(&human::evidence(event, &self.text, lang));
     }
 
+    /// An event read after the lesson stopped: kept in the JSON record only.
+    pub fn show_late(&mut self, event: &Event) {
+        if self.config.output == Output::Json {
+            write_out(&event.to_line());
+        }
+    }
+
     /// The lesson stopped early: the `ended` event in JSON, one line on stderr
     /// for people.
     pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {

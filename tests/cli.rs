@@ -1,0 +1,502 @@
+//! The command line: global options in any position, help and list, bad
+//! input, colours, `--step` without a terminal, the language taken from the
+//! locale, and a reader that closes stdout early.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{ChildStdout, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{
+    DEADLINE, Output, assert_no_leftovers, assert_well_formed, has_ansi, has_chinese,
+    listed_lessons, pid, procdemo, run, run_args, step, still_running, wait_with_deadline,
+};
+use serde_json::Value;
+
+fn assert_complete_json_run(output: &Output, lesson: &str) -> Vec<Value> {
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    let events = output.events();
+    assert_well_formed(&events, lesson, output.pid);
+    assert_eq!(
+        events.last().map(step),
+        Some("done"),
+        "{}",
+        output.describe()
+    );
+    events
+}
+
+#[test]
+fn global_options_work_before_and_after_the_lesson_name() {
+    for args in [
+        &["--json", "fork", "--pace", "0", "--lang", "en"][..],
+        &["fork", "--json", "--pace", "0", "--lang", "en"],
+        &["--json", "--pace", "0", "--lang", "en", "fork"],
+        &[
+            "--pace",
+            "0",
+            "pids",
+            "--children",
+            "2",
+            "--json",
+            "--lang",
+            "zh",
+        ],
+    ] {
+        let output = run_args(args);
+        let lesson = if args.contains(&"fork") {
+            "fork"
+        } else {
+            "pids"
+        };
+        let events = assert_complete_json_run(&output, lesson);
+        assert!(!has_ansi(&output.stdout), "{args:?}");
+        assert_no_leftovers(&common::pids_seen(&events));
+    }
+}
+
+#[test]
+fn help_names_every_lesson_and_list() {
+    let output = run_args(&["--help"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    for word in [
+        "fork", "pids", "list", "--json", "--pace", "--lang", "--color", "--step",
+    ] {
+        assert!(
+            output.stdout.contains(word),
+            "--help does not mention {word}:\n{}",
+            output.stdout
+        );
+    }
+}
+
+#[test]
+fn no_arguments_shows_usage_and_fails() {
+    let output = run_args(&[]);
+    assert_ne!(output.status.code(), Some(0), "{}", output.describe());
+    assert!(
+        !output.stdout.contains("\"step\""),
+        "no lesson may run: {}",
+        output.describe()
+    );
+    assert!(
+        format!("{}{}", output.stdout, output.stderr).contains("Usage"),
+        "{}",
+        output.describe()
+    );
+}
+
+#[test]
+fn list_names_fork_then_pids_with_titles_and_summaries_in_both_languages() {
+    for lang in ["en", "zh"] {
+        let lessons = listed_lessons(lang);
+        let ids: Vec<&str> = lessons
+            .iter()
+            .map(|lesson| lesson["lesson"].as_str().expect("id"))
+            .collect();
+        assert!(ids.len() >= 2, "{ids:?}");
+        assert_eq!(ids[..2], ["fork", "pids"], "course order ({lang})");
+        for lesson in &lessons {
+            for field in ["title", "summary"] {
+                let text = lesson[field].as_str().unwrap_or_default();
+                assert!(!text.trim().is_empty(), "empty {field} in {lang}: {lesson}");
+            }
+        }
+    }
+}
+
+#[test]
+fn list_for_people_names_every_lesson() {
+    let output = run_args(&["list", "--lang", "en", "--color", "never"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert!(
+        output.stdout.contains("fork") && output.stdout.contains("pids"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn an_unknown_lesson_fails_and_suggests_the_nearest() {
+    let output = run_args(&["frok", "--json", "--pace", "0", "--lang", "en"]);
+    assert!(!output.status.success(), "{}", output.describe());
+    assert!(output.stdout.is_empty(), "{}", output.describe());
+    assert!(
+        output.stderr.contains("'fork'") || output.stderr.contains("`fork`"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// Bad input fails at once, before any lesson starts (no event, so no
+/// process), with a message that names the limit.
+fn assert_rejected(args: &[&str], option: &str, limit_words: &[&str]) {
+    let output = run_args(args);
+    let shown = format!("procdemo {args:?}:\n{}", output.describe());
+    assert!(!output.status.success(), "{shown}");
+    assert!(output.stdout.is_empty(), "nothing may run: {shown}");
+    assert!(
+        output.stderr.contains(option),
+        "the message must name {option}: {shown}"
+    );
+    for word in limit_words {
+        assert!(
+            has_word(&output.stderr, word),
+            "the message must name the limit ({word}): {shown}"
+        );
+    }
+}
+
+/// True if `word` appears in `text` as a whole word or number.
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '.'))
+        .any(|piece| piece.trim_end_matches('.') == word)
+}
+
+#[test]
+fn an_unknown_language_is_rejected() {
+    assert_rejected(
+        &["fork", "--json", "--pace", "0", "--lang", "fr"],
+        "--lang",
+        &["en", "zh"],
+    );
+}
+
+#[test]
+fn a_negative_pace_is_rejected() {
+    assert_rejected(
+        &["fork", "--json", "--lang", "en", "--pace", "-1"],
+        "--pace",
+        &["0", "20"],
+    );
+}
+
+#[test]
+fn a_pace_that_is_not_a_number_is_rejected() {
+    assert_rejected(
+        &["fork", "--json", "--lang", "en", "--pace", "abc"],
+        "--pace",
+        &["0", "20"],
+    );
+}
+
+#[test]
+fn a_pace_above_the_limit_is_rejected() {
+    assert_rejected(
+        &["fork", "--json", "--lang", "en", "--pace", "21"],
+        "--pace",
+        &["0", "20"],
+    );
+}
+
+#[test]
+fn zero_children_are_rejected() {
+    assert_rejected(
+        &[
+            "pids",
+            "--json",
+            "--pace",
+            "0",
+            "--lang",
+            "en",
+            "--children",
+            "0",
+        ],
+        "--children",
+        &["1", "16"],
+    );
+}
+
+#[test]
+fn a_thousand_children_are_rejected() {
+    assert_rejected(
+        &[
+            "pids",
+            "--json",
+            "--pace",
+            "0",
+            "--lang",
+            "en",
+            "--children",
+            "1000",
+        ],
+        "--children",
+        &["1", "16"],
+    );
+}
+
+#[test]
+fn a_negative_number_of_children_is_rejected_with_the_limit() {
+    assert_rejected(
+        &[
+            "pids",
+            "--json",
+            "--pace",
+            "0",
+            "--lang",
+            "en",
+            "--children",
+            "-3",
+        ],
+        "--children",
+        &["1", "16"],
+    );
+}
+
+/// The human output of `fork` with these extra arguments and environment.
+fn human_fork(extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["fork", "--pace", "0"];
+    args.extend_from_slice(extra);
+    let mut command = procdemo(&args);
+    command.envs(env.iter().copied());
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert!(!output.stdout.is_empty(), "{}", output.describe());
+    output
+}
+
+#[test]
+fn color_always_colours_even_a_pipe() {
+    assert!(has_ansi(
+        &human_fork(&["--lang", "en", "--color", "always"], &[]).stdout
+    ));
+}
+
+#[test]
+fn color_never_and_no_color_give_plain_text() {
+    assert!(!has_ansi(
+        &human_fork(&["--lang", "en", "--color", "never"], &[]).stdout
+    ));
+    assert!(!has_ansi(
+        &human_fork(&["--lang", "en"], &[("NO_COLOR", "1")]).stdout
+    ));
+    assert!(!has_ansi(
+        &human_fork(&["--lang", "en", "--color", "auto"], &[("NO_COLOR", "1")]).stdout
+    ));
+    // A pipe is not a terminal: no colour by default.
+    assert!(!has_ansi(&human_fork(&["--lang", "en"], &[]).stdout));
+}
+
+#[test]
+fn clicolor_force_colours_a_pipe_in_auto_mode() {
+    assert!(has_ansi(
+        &human_fork(
+            &["--lang", "en", "--color", "auto"],
+            &[("CLICOLOR_FORCE", "1")]
+        )
+        .stdout
+    ));
+}
+
+#[test]
+fn json_is_never_coloured() {
+    for env in [&[][..], &[("CLICOLOR_FORCE", "1")]] {
+        let mut command = procdemo(&[
+            "fork", "--json", "--pace", "0", "--lang", "en", "--color", "always",
+        ]);
+        command.envs(env.iter().copied());
+        let output = run(command);
+        assert_complete_json_run(&output, "fork");
+        assert!(!has_ansi(&output.stdout), "{}", output.stdout);
+    }
+}
+
+#[test]
+fn step_without_a_terminal_runs_through_and_says_so() {
+    // `procdemo` makes stdin /dev/null: not a terminal.
+    let output = run_args(&[
+        "fork", "--step", "--pace", "0", "--lang", "en", "--color", "never",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert!(
+        output.stderr.contains("without pauses"),
+        "{}",
+        output.describe()
+    );
+    assert_eq!(output.stderr.lines().count(), 1, "{}", output.describe());
+}
+
+#[test]
+fn step_with_q_on_a_pipe_runs_through() {
+    // --step pauses only on a terminal: "q" on a pipe is never read as an answer.
+    let mut command = procdemo(&[
+        "fork", "--step", "--pace", "0", "--lang", "en", "--color", "never",
+    ]);
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let _ = stdin.write_all(b"q\n");
+    drop(stdin);
+    let stdout = read_on_thread(child.stdout.take().expect("stdout"));
+    let stderr = read_stderr_on_thread(child.stderr.take().expect("stderr"));
+    let status = wait_with_deadline(&mut child, Instant::now() + DEADLINE, "fork --step with q");
+    let stderr = stderr.recv_timeout(DEADLINE).expect("stderr closes");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("without pauses"), "{stderr}");
+    let stdout = stdout.recv_timeout(DEADLINE).expect("stdout closes");
+    assert!(!stdout.is_empty());
+}
+
+#[test]
+fn step_is_ignored_with_json() {
+    let mut command = procdemo(&["fork", "--json", "--step", "--pace", "0", "--lang", "en"]);
+    command.stdin(Stdio::piped());
+    let output = run(command);
+    let events = assert_complete_json_run(&output, "fork");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|event| step(event) == "after-fork")
+            .count(),
+        2
+    );
+}
+
+fn read_on_thread(mut stdout: ChildStdout) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = sender.send(text);
+    });
+    receiver
+}
+
+#[test]
+fn the_language_comes_from_lang() {
+    let output = human_fork(&["--color", "never"], &[("LANG", "zh_CN.UTF-8")]);
+    assert!(has_chinese(&output.stdout), "{}", output.stdout);
+    let output = human_fork(&["--color", "never"], &[("LANG", "en_US.UTF-8")]);
+    assert!(!has_chinese(&output.stdout), "{}", output.stdout);
+    // No locale at all: English.
+    assert!(!has_chinese(&human_fork(&["--color", "never"], &[]).stdout));
+}
+
+#[test]
+fn lc_all_wins_over_lang() {
+    let env = [("LC_ALL", "en_US.UTF-8"), ("LANG", "zh_CN.UTF-8")];
+    assert!(!has_chinese(
+        &human_fork(&["--color", "never"], &env).stdout
+    ));
+    let env = [("LC_ALL", "zh_CN.UTF-8"), ("LANG", "en_US.UTF-8")];
+    assert!(has_chinese(&human_fork(&["--color", "never"], &env).stdout));
+}
+
+#[test]
+fn lc_messages_wins_over_lang() {
+    let env = [("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "en_US.UTF-8")];
+    assert!(has_chinese(&human_fork(&["--color", "never"], &env).stdout));
+}
+
+#[test]
+fn the_lang_option_wins_over_the_locale() {
+    let env = [("LC_ALL", "zh_CN.UTF-8"), ("LANG", "zh_CN.UTF-8")];
+    assert!(!has_chinese(
+        &human_fork(&["--color", "never", "--lang", "en"], &env).stdout
+    ));
+    let env = [("LC_ALL", "en_US.UTF-8")];
+    assert!(has_chinese(
+        &human_fork(&["--color", "never", "--lang", "zh"], &env).stdout
+    ));
+}
+
+/// Reads `lines` lines (or `bytes` bytes when `lines` is 0) from stdout on a
+/// thread, then closes the pipe as `head` would, and hands over what it read.
+fn read_then_close(mut stdout: ChildStdout, lines: usize, bytes: usize) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut read = Vec::new();
+        let mut byte = [0u8; 1];
+        while (lines > 0 && read.iter().filter(|b| **b == b'\n').count() < lines)
+            || (lines == 0 && read.len() < bytes)
+        {
+            match stdout.read(&mut byte) {
+                Ok(1) => read.push(byte[0]),
+                _ => break,
+            }
+        }
+        drop(stdout);
+        let _ = sender.send(String::from_utf8_lossy(&read).into_owned());
+    });
+    receiver
+}
+
+/// Waits for procdemo to exit after its reader went away, then for stderr to
+/// close: stderr is shared by every process of the run, so its end means none
+/// is left holding it.
+fn wait_after_early_close(mut child: std::process::Child, what: &str) {
+    let deadline = Instant::now() + DEADLINE;
+    let stderr = child.stderr.take().expect("stderr");
+    let stderr = read_stderr_on_thread(stderr);
+    let _status = wait_with_deadline(&mut child, deadline, what);
+    stderr
+        .recv_timeout(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_secs(1)),
+        )
+        .unwrap_or_else(|_| {
+            panic!("{what}: stderr stayed open after procdemo exited: a process of the run is left")
+        });
+}
+
+fn read_stderr_on_thread(mut stderr: std::process::ChildStderr) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        let _ = sender.send(text);
+    });
+    receiver
+}
+
+#[test]
+fn json_stdout_closed_early_still_ends_and_leaves_nothing() {
+    // Slow enough that the lesson is still running when the pipe closes.
+    let mut command = procdemo(&["fork", "--json", "--pace", "0.5", "--lang", "en"]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn");
+    let procdemo_pid = child.id() as i32;
+    let first_lines = read_then_close(child.stdout.take().expect("stdout"), 2, 0);
+    let text = first_lines
+        .recv_timeout(DEADLINE)
+        .expect("the first lines arrive");
+    let events: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    // The second line is an after-fork event: it names the child.
+    let child_pid = events
+        .iter()
+        .find(|event| step(event) == "after-fork")
+        .map(|event| match event["facts"]["fork_returned"].as_i64() {
+            Some(0) | None => pid(event),
+            Some(forked) => forked as i32,
+        })
+        .unwrap_or_else(|| panic!("no after-fork in {text:?}"));
+    wait_after_early_close(child, "fork --json with stdout closed early");
+    assert_no_leftovers(&[procdemo_pid, child_pid]);
+    assert!(!still_running(child_pid));
+}
+
+#[test]
+fn human_stdout_closed_early_still_ends_and_leaves_nothing() {
+    // Like `procdemo fork | head -c 100`.
+    let mut command = procdemo(&["fork", "--pace", "0.5", "--lang", "en", "--color", "never"]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn");
+    let procdemo_pid = child.id() as i32;
+    let first_bytes = read_then_close(child.stdout.take().expect("stdout"), 0, 100);
+    let text = first_bytes
+        .recv_timeout(DEADLINE)
+        .expect("the first bytes arrive");
+    assert!(!text.is_empty());
+    wait_after_early_close(child, "fork | head -c 100");
+    assert_no_leftovers(&[procdemo_pid]);
+}

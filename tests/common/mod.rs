@@ -1,0 +1,613 @@
+//! Helpers shared by the integration tests: run the real binary with a clean
+//! environment and a deadline against hangs, parse its JSON Lines, read the
+//! lesson texts, and check that no process of a run is left behind.
+//!
+//! Nothing here times anything: every deadline only turns a hang into a
+//! failure, and is generous enough for a loaded 2-core machine.
+
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long any one run of procdemo may take before the test calls it a hang.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+/// Environment variables that change procdemo's language or colours: removed
+/// so that the tests do not depend on the machine they run on.
+const MACHINE_ENV: &[&str] = &[
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LC_CTYPE",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+];
+
+/// The keys every event line carries (the JSON contract).
+const EVENT_KEYS: &[&str] = &["t_us", "lesson", "pid", "ppid", "role", "step", "facts"];
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_procdemo")
+}
+
+/// A command for the binary with `args`, stdin closed, and none of the
+/// machine's locale or colour settings.
+pub fn procdemo(args: &[&str]) -> Command {
+    let mut command = Command::new(bin());
+    command.args(args).stdin(Stdio::null());
+    for name in MACHINE_ENV {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// What one finished run gave back.
+#[derive(Debug)]
+pub struct Output {
+    /// procdemo's own pid.
+    pub pid: i32,
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Every stdout line parsed as an event; fails on any line that is not one.
+    pub fn events(&self) -> Vec<Value> {
+        parse_events(&self.stdout)
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Reads a whole stream on a thread and hands it over when it is closed.
+fn read_all_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        let _ = sender.send(bytes);
+    });
+    receiver
+}
+
+/// Waits for `child` to exit, killing it and failing after `deadline`.
+pub fn wait_with_deadline(child: &mut Child, deadline: Instant, what: &str) -> ExitStatus {
+    loop {
+        if let Some(status) = child.try_wait().expect("waitpid on procdemo") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{what}: procdemo (pid {}) did not exit within the deadline; killed it",
+                child.id()
+            );
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Receives a stream's bytes; a stream still open at the deadline means some
+/// process of the run still holds it, that is, something was left running.
+fn receive_stream(
+    receiver: &Receiver<Vec<u8>>,
+    deadline: Instant,
+    name: &str,
+    what: &str,
+) -> String {
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_secs(1));
+    match receiver.recv_timeout(left) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .unwrap_or_else(|error| panic!("{what}: {name} is not UTF-8: {error}")),
+        Err(RecvTimeoutError::Timeout) => {
+            panic!(
+                "{what}: procdemo exited but its {name} stayed open: a process of the run is still running"
+            )
+        }
+        Err(RecvTimeoutError::Disconnected) => panic!("{what}: the {name} reader thread died"),
+    }
+}
+
+/// Runs `command` to its end (stdout and stderr captured) within `DEADLINE`.
+pub fn run(mut command: Command) -> Output {
+    let what = format!("{command:?}");
+    let deadline = Instant::now() + DEADLINE;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn procdemo");
+    let stdout = read_all_on_thread(child.stdout.take().expect("stdout piped"));
+    let stderr = read_all_on_thread(child.stderr.take().expect("stderr piped"));
+    let status = wait_with_deadline(&mut child, deadline, &what);
+    Output {
+        pid: child.id() as i32,
+        status,
+        stdout: receive_stream(&stdout, deadline, "stdout", &what),
+        stderr: receive_stream(&stderr, deadline, "stderr", &what),
+    }
+}
+
+/// Runs `procdemo <args>` to its end.
+pub fn run_args(args: &[&str]) -> Output {
+    run(procdemo(args))
+}
+
+/// Runs one lesson as the tests do (`--json --pace 0 --lang <lang>`, plus
+/// `extra`), checks that it succeeded, that stdout holds nothing but events,
+/// that the last one is `done`, and that no process of the run is left.
+/// Returns the output and its events.
+pub fn run_lesson(lesson: &str, lang: &str, extra: &[&str]) -> (Output, Vec<Value>) {
+    let mut args = vec![lesson, "--json", "--pace", "0", "--lang", lang];
+    args.extend_from_slice(extra);
+    let output = run_args(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "procdemo {args:?} failed:\n{}",
+        output.describe()
+    );
+    let events = output.events();
+    assert_well_formed(&events, lesson, output.pid);
+    let last = events.last().expect("at least one event");
+    assert_eq!(
+        step(last),
+        "done",
+        "the last line must be `done`:\n{}",
+        output.describe()
+    );
+    assert_no_leftovers(&pids_seen(&events));
+    (output, events)
+}
+
+/// Parses JSON Lines; every line must be one JSON object.
+pub fn parse_events(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line:?}"));
+            assert!(value.is_object(), "not a JSON object: {line}");
+            value
+        })
+        .collect()
+}
+
+/// The JSON contract, checked on every event of one run of `lesson` whose
+/// procdemo had pid `procdemo_pid`: all keys are there with the right types,
+/// the lesson is right, the parent's events come from procdemo itself, and
+/// `t_us` never goes back within one process's events.
+pub fn assert_well_formed(events: &[Value], lesson: &str, procdemo_pid: i32) {
+    assert!(!events.is_empty(), "no events at all");
+    let mut last_time: Vec<(i64, u64)> = Vec::new();
+    for event in events {
+        for key in EVENT_KEYS {
+            assert!(event.get(key).is_some(), "event without `{key}`: {event}");
+        }
+        assert_eq!(event["lesson"], lesson, "wrong lesson in {event}");
+        assert!(
+            event["t_us"].is_u64(),
+            "t_us must be a whole number: {event}"
+        );
+        assert!(
+            event["pid"].as_i64().is_some_and(|pid| pid > 0),
+            "bad pid: {event}"
+        );
+        assert!(event["ppid"].is_i64(), "bad ppid: {event}");
+        assert!(
+            event["role"].as_str().is_some_and(|role| !role.is_empty()),
+            "bad role: {event}"
+        );
+        assert!(
+            event["step"].as_str().is_some_and(|step| !step.is_empty()),
+            "bad step: {event}"
+        );
+        assert!(
+            event["facts"].is_object(),
+            "facts must be an object: {event}"
+        );
+        if role(event) == "parent" {
+            assert_eq!(
+                pid(event),
+                procdemo_pid,
+                "a parent event from another process: {event}"
+            );
+        }
+        let (pid, t_us) = (
+            pid(event) as i64,
+            event["t_us"].as_u64().unwrap_or_default(),
+        );
+        match last_time.iter_mut().find(|(seen, _)| *seen == pid) {
+            Some((_, last)) => {
+                assert!(
+                    t_us >= *last,
+                    "t_us went back for pid {pid}: {t_us} after {last}"
+                );
+                *last = t_us;
+            }
+            None => last_time.push((pid, t_us)),
+        }
+    }
+}
+
+pub fn step(event: &Value) -> &str {
+    event["step"].as_str().unwrap_or_default()
+}
+
+pub fn role(event: &Value) -> &str {
+    event["role"].as_str().unwrap_or_default()
+}
+
+pub fn pid(event: &Value) -> i32 {
+    event["pid"].as_i64().unwrap_or_default() as i32
+}
+
+pub fn ppid(event: &Value) -> i32 {
+    event["ppid"].as_i64().unwrap_or_default() as i32
+}
+
+pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
+    event["facts"]
+        .get(name)
+        .unwrap_or_else(|| panic!("no fact `{name}` in {event}"))
+}
+
+pub fn fact_i64(event: &Value, name: &str) -> i64 {
+    fact(event, name)
+        .as_i64()
+        .unwrap_or_else(|| panic!("fact `{name}` is not a number in {event}"))
+}
+
+/// The events of `step`, in order.
+pub fn events_of<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|event| step(event) == name).collect()
+}
+
+/// The only event of `step`; fails if there are none or several.
+pub fn only<'a>(events: &'a [Value], name: &str) -> &'a Value {
+    let found = events_of(events, name);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected exactly one `{name}` event, got {}: {found:?}",
+        found.len()
+    );
+    found[0]
+}
+
+/// Every pid of a process of the run: those that emitted events, and those in
+/// the `tree` of `done`.
+pub fn pids_seen(events: &[Value]) -> Vec<i32> {
+    let mut pids: BTreeSet<i32> = events.iter().map(pid).collect();
+    for event in events.iter().filter(|event| step(event) == "done") {
+        if let Some(tree) = event["facts"].get("tree") {
+            collect_tree_pids(tree, &mut pids);
+        }
+    }
+    pids.into_iter().collect()
+}
+
+fn collect_tree_pids(node: &Value, into: &mut BTreeSet<i32>) {
+    if let Some(pid) = node.get("pid").and_then(Value::as_i64) {
+        into.insert(pid as i32);
+    }
+    for child in node
+        .get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        collect_tree_pids(child, into);
+    }
+}
+
+/// `/proc/<pid>/stat`: (comm, state), or None when there is no such process.
+pub fn proc_stat(pid: i32) -> Option<(String, char)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let comm = text.get(open + 1..close)?.to_string();
+    let state = text
+        .get(close + 1..)?
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()?;
+    Some((comm, state))
+}
+
+/// The pids of the processes whose parent is `pid` right now, from /proc.
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|candidate| {
+            let Ok(text) = std::fs::read_to_string(format!("/proc/{candidate}/stat")) else {
+                return false;
+            };
+            let after_comm = text.rfind(')').map_or("", |close| &text[close + 1..]);
+            after_comm
+                .split_whitespace()
+                .nth(1)
+                .and_then(|ppid| ppid.parse::<i32>().ok())
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// True while `pid` is a living procdemo process. A zombie (or dead) process
+/// no longer runs; another program holding a reused pid is not ours.
+pub fn still_running(pid: i32) -> bool {
+    match proc_stat(pid) {
+        None => false,
+        Some((comm, state)) => comm == "procdemo" && !matches!(state, 'Z' | 'X' | 'x'),
+    }
+}
+
+/// Fails unless every pid in `pids` is gone within `DEADLINE` (at once in
+/// practice: the check only polls so that a process dying right now is not
+/// reported as left behind).
+pub fn assert_no_leftovers(pids: &[i32]) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let running: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|pid| still_running(*pid))
+            .collect();
+        if running.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            let states: Vec<_> = running.iter().map(|pid| (pid, proc_stat(*pid))).collect();
+            panic!("processes of the run are still running: {states:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A procdemo run watched while it runs: stdout lines arrive on a thread, so
+/// a hang ends at a deadline instead of hanging the test.
+pub struct Live {
+    pub child: Child,
+    lines: Receiver<String>,
+    stderr: Receiver<Vec<u8>>,
+    /// Every event read so far.
+    pub events: Vec<Value>,
+    what: String,
+    deadline: Instant,
+}
+
+impl Live {
+    /// Starts `procdemo <args>` (clean environment, stdin closed).
+    pub fn spawn(args: &[&str]) -> Self {
+        Self::spawn_command(procdemo(args))
+    }
+
+    pub fn spawn_command(mut command: Command) -> Self {
+        let what = format!("{command:?}");
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn procdemo");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = read_all_on_thread(child.stderr.take().expect("stderr piped"));
+        Self {
+            child,
+            lines,
+            stderr,
+            events: Vec::new(),
+            what,
+            deadline: Instant::now() + DEADLINE,
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Reads events until one of `step` arrives, and returns it.
+    pub fn read_until(&mut self, name: &str) -> Value {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let event: Value = serde_json::from_str(&line)
+                        .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line:?}"));
+                    self.events.push(event.clone());
+                    if step(&event) == name {
+                        return event;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("{}: no `{name}` event before the deadline", self.what)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "{}: stdout ended before a `{name}` event; got {:?}",
+                        self.what, self.events
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits for procdemo to exit, then reads the rest of stdout (until every
+    /// process holding it is gone) and stderr. Returns the exit status,
+    /// every event and stderr.
+    pub fn finish(mut self) -> (ExitStatus, Vec<Value>, String) {
+        let (status, lines, stderr) = self.finish_lines();
+        for line in lines {
+            let event: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line:?}"));
+            self.events.push(event);
+        }
+        (status, std::mem::take(&mut self.events), stderr)
+    }
+
+    /// Like `finish`, for output meant for people: the stdout lines not read
+    /// yet are returned as text.
+    pub fn finish_text(mut self) -> (ExitStatus, Vec<String>, String) {
+        self.finish_lines()
+    }
+
+    fn finish_lines(&mut self) -> (ExitStatus, Vec<String>, String) {
+        let status = wait_with_deadline(&mut self.child, self.deadline, &self.what);
+        let mut lines = Vec::new();
+        loop {
+            let left = self
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_secs(1));
+            match self.lines.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "{}: procdemo exited but its stdout stayed open: a process of the run is still running",
+                        self.what
+                    )
+                }
+            }
+        }
+        let stderr = receive_stream(&self.stderr, self.deadline, "stderr", &self.what);
+        (status, lines, stderr)
+    }
+}
+
+impl Drop for Live {
+    /// A failed test must not leave procdemo running: kill it (its children
+    /// follow through their parent-death signal) and reap it.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A lesson text file, read the simple way: `## id: Title` headings outside
+/// ``` fences are steps, except `## facts`, whose `- name: label` lines name
+/// the facts.
+#[derive(Debug)]
+pub struct LessonFile {
+    pub title: String,
+    pub summary: String,
+    pub steps: Vec<String>,
+    /// (fact name, label), in file order.
+    pub facts: Vec<(String, String)>,
+}
+
+pub fn lesson_path(lang: &str, lesson: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("lessons")
+        .join(lang)
+        .join(format!("{lesson}.md"))
+}
+
+pub fn read_lesson_file(lang: &str, lesson: &str) -> LessonFile {
+    let path = lesson_path(lang, lesson);
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    parse_lesson_file(&source)
+}
+
+pub fn parse_lesson_file(source: &str) -> LessonFile {
+    let mut lines = source.lines();
+    let title = lines
+        .next()
+        .and_then(|line| line.strip_prefix("# "))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let mut summary = String::new();
+    let mut steps = Vec::new();
+    let mut facts = Vec::new();
+    let mut in_fence = false;
+    let mut in_facts = false;
+    let mut before_first_step = true;
+    for line in lines {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if let Some(heading) = line.strip_prefix("## ") {
+            before_first_step = false;
+            let id = heading.split_once(':').map_or(heading, |(id, _)| id).trim();
+            in_facts = id == "facts";
+            if !in_facts {
+                steps.push(id.to_string());
+            }
+        } else if before_first_step {
+            if summary.is_empty() && !line.trim().is_empty() {
+                summary = line.trim().to_string();
+            }
+        } else if in_facts && let Some(entry) = line.trim_start().strip_prefix("- ") {
+            let (name, label) = entry.split_once(':').unwrap_or((entry, ""));
+            facts.push((name.trim().to_string(), label.trim().to_string()));
+        }
+    }
+    LessonFile {
+        title,
+        summary,
+        steps,
+        facts,
+    }
+}
+
+/// The lessons `procdemo list --json` names, in course order.
+pub fn listed_lessons(lang: &str) -> Vec<Value> {
+    let output = run_args(&["list", "--json", "--lang", lang]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "list failed:\n{}",
+        output.describe()
+    );
+    output.events()
+}
+
+/// True if `text` holds a CJK ideograph (Chinese text).
+pub fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// True if `text` holds an ANSI escape sequence.
+pub fn has_ansi(text: &str) -> bool {
+    text.contains('\u{1b}')
+}

@@ -1,0 +1,218 @@
+//! `procdemo fork`: what fork() returns on each side, copy-on-write of `w`,
+//! who ran first, and the wait that reaps the child, checked from the JSON
+//! events of real runs.
+
+mod common;
+
+use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use serde_json::Value;
+
+/// One finished run of the lesson, with the two processes it involves.
+struct ForkRun {
+    procdemo: i32,
+    child: i32,
+    events: Vec<Value>,
+}
+
+fn fork_run() -> ForkRun {
+    let (output, events) = run_lesson("fork", "en", &[]);
+    let child = events
+        .iter()
+        .find(|event| role(event) == "child")
+        .map(pid)
+        .unwrap_or_else(|| panic!("no event from the child:\n{}", output.describe()));
+    ForkRun {
+        procdemo: output.pid,
+        child,
+        events,
+    }
+}
+
+impl ForkRun {
+    /// The only event of `name` from the process `from`.
+    fn from(&self, from: i32, name: &str) -> &Value {
+        let found: Vec<&Value> = events_of(&self.events, name)
+            .into_iter()
+            .filter(|event| pid(event) == from)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one `{name}` from pid {from}, got {found:?}"
+        );
+        found[0]
+    }
+}
+
+#[test]
+fn only_procdemo_and_one_child_report() {
+    let run = fork_run();
+    assert_ne!(run.child, run.procdemo);
+    for event in &run.events {
+        let (who, role) = (pid(event), role(event));
+        match role {
+            "parent" => assert_eq!(who, run.procdemo, "{event}"),
+            "child" => assert_eq!(who, run.child, "{event}"),
+            other => panic!("unexpected role {other}: {event}"),
+        }
+    }
+    // procdemo's parent is this test process, and the child's is procdemo.
+    for event in &run.events {
+        let expected_parent = if role(event) == "parent" {
+            std::process::id() as i32
+        } else {
+            run.procdemo
+        };
+        assert_eq!(ppid(event), expected_parent, "{event}");
+    }
+}
+
+#[test]
+fn code_before_fork_runs_once_in_the_parent() {
+    let run = fork_run();
+    let before = only(&run.events, "before-fork");
+    assert_eq!(pid(before), run.procdemo);
+    assert_eq!(role(before), "parent");
+    assert_eq!(fact_i64(before, "w"), 100);
+    // It is the first thing that happens.
+    assert_eq!(step(&run.events[0]), "before-fork");
+}
+
+#[test]
+fn fork_returns_twice_with_different_values() {
+    let run = fork_run();
+    let after = events_of(&run.events, "after-fork");
+    assert_eq!(
+        after.len(),
+        2,
+        "after-fork must come once from each process: {after:?}"
+    );
+
+    let in_parent = run.from(run.procdemo, "after-fork");
+    assert_eq!(role(in_parent), "parent");
+    assert_eq!(
+        fact_i64(in_parent, "fork_returned"),
+        i64::from(run.child),
+        "the parent gets the child's pid"
+    );
+
+    let in_child = run.from(run.child, "after-fork");
+    assert_eq!(role(in_child), "child");
+    assert_eq!(fact_i64(in_child, "fork_returned"), 0, "the child gets 0");
+    assert_eq!(
+        i64::from(pid(in_child)),
+        fact_i64(in_parent, "fork_returned"),
+        "the child's own pid"
+    );
+    assert_eq!(
+        ppid(in_child),
+        run.procdemo,
+        "the child's parent is procdemo"
+    );
+}
+
+#[test]
+fn the_child_changes_only_its_own_copy_of_w() {
+    let run = fork_run();
+    let in_child = run.from(run.child, "child-changes-w");
+    assert_eq!(role(in_child), "child");
+    assert_eq!(fact_i64(in_child, "w_before"), 100);
+    assert_eq!(fact_i64(in_child, "w_after"), 200);
+
+    let in_parent = run.from(run.procdemo, "parent-keeps-w");
+    assert_eq!(role(in_parent), "parent");
+    assert_eq!(fact_i64(in_parent, "w"), 100, "the parent's w is untouched");
+    let address = fact(in_parent, "w_address");
+    assert!(
+        address.as_str().is_some_and(|text| text.starts_with("0x")),
+        "w_address: {address}"
+    );
+    assert_eq!(
+        address,
+        fact(in_child, "w_address"),
+        "same virtual address in both processes"
+    );
+    assert_eq!(
+        address,
+        fact(only(&run.events, "before-fork"), "w_address"),
+        "w did not move"
+    );
+}
+
+#[test]
+fn who_ran_first_agrees_with_the_times() {
+    let run = fork_run();
+    let first = only(&run.events, "who-ran-first");
+    assert_eq!(pid(first), run.procdemo);
+    let parent_us = fact_i64(first, "parent_resumed_us");
+    let child_us = fact_i64(first, "child_resumed_us");
+    let expected = match parent_us.cmp(&child_us) {
+        std::cmp::Ordering::Less => "parent",
+        std::cmp::Ordering::Greater => "child",
+        std::cmp::Ordering::Equal => "same microsecond",
+    };
+    assert_eq!(fact(first, "first"), expected, "{first}");
+    assert_eq!(
+        fact_i64(first, "gap_us"),
+        (parent_us - child_us).abs(),
+        "{first}"
+    );
+    // The times are the ones each side reported right after fork().
+    assert_eq!(
+        parent_us,
+        fact_i64(run.from(run.procdemo, "after-fork"), "resumed_us")
+    );
+    assert_eq!(
+        child_us,
+        fact_i64(run.from(run.child, "after-fork"), "resumed_us")
+    );
+    assert!(fact_i64(first, "cpus_online") >= 1);
+}
+
+#[test]
+fn the_parent_waits_for_and_reaps_the_child() {
+    let run = fork_run();
+    let wait = only(&run.events, "wait");
+    assert_eq!(pid(wait), run.procdemo);
+    assert_eq!(fact_i64(wait, "child_pid"), i64::from(run.child));
+    assert_eq!(fact_i64(wait, "wait_status"), 0);
+    assert_eq!(fact_i64(wait, "exit_code"), 0);
+    assert_eq!(fact_i64(wait, "python_exitcode"), 0);
+}
+
+#[test]
+fn done_counts_one_process_started_and_reaped() {
+    let run = fork_run();
+    let done = run.events.last().expect("events");
+    assert_eq!(step(done), "done");
+    assert_eq!(only(&run.events, "done"), done, "done comes once, last");
+    assert_eq!(pid(done), run.procdemo);
+    assert_eq!(fact_i64(done, "processes_started"), 1);
+    assert_eq!(fact_i64(done, "processes_reaped"), 1);
+    let tree = fact(done, "tree");
+    assert_eq!(tree["pid"], run.procdemo);
+    let children = tree["children"].as_array().expect("tree children");
+    assert_eq!(children.len(), 1, "{tree}");
+    assert_eq!(children[0]["pid"], run.child);
+    assert_eq!(children[0]["exit_code"], 0);
+}
+
+#[test]
+fn steps_come_in_the_order_the_lesson_tells_them() {
+    let run = fork_run();
+    let position = |name: &str, from: i32| {
+        run.events
+            .iter()
+            .position(|event| step(event) == name && pid(event) == from)
+            .unwrap_or_else(|| panic!("no {name} from {from}"))
+    };
+    let (parent, child) = (run.procdemo, run.child);
+    // Orders the lesson imposes with its gate and its wait; the two
+    // after-fork events may come in either order.
+    assert!(position("before-fork", parent) < position("after-fork", parent));
+    assert!(position("after-fork", child) < position("who-ran-first", parent));
+    assert!(position("who-ran-first", parent) < position("child-changes-w", child));
+    assert!(position("child-changes-w", child) < position("parent-keeps-w", parent));
+    assert!(position("parent-keeps-w", parent) < position("wait", parent));
+    assert!(position("wait", parent) < position("done", parent));
+}

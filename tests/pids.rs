@@ -1,0 +1,267 @@
+//! `procdemo pids`: each child's getpid()/getppid(), the checks procdemo
+//! makes on them, the ancestry read from /proc, and the reaping.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{events_of, fact, fact_i64, only, pid, ppid, run_lesson, step};
+use serde_json::Value;
+
+struct PidsRun {
+    procdemo: i32,
+    events: Vec<Value>,
+    /// The children's pids, in the order they reported.
+    children: Vec<i32>,
+}
+
+fn pids_run(children: u32) -> PidsRun {
+    let count = children.to_string();
+    let (output, events) = run_lesson("pids", "en", &["--children", &count]);
+    let children = events_of(&events, "child-ids")
+        .into_iter()
+        .map(pid)
+        .collect();
+    PidsRun {
+        procdemo: output.pid,
+        events,
+        children,
+    }
+}
+
+fn as_i32_list(value: &Value) -> Vec<i32> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .unwrap_or_else(|| panic!("not a number: {item}")) as i32
+        })
+        .collect()
+}
+
+fn sorted(pids: &[i32]) -> Vec<i32> {
+    let mut pids = pids.to_vec();
+    pids.sort_unstable();
+    pids
+}
+
+#[test]
+fn procdemo_reports_its_own_ids() {
+    let run = pids_run(4);
+    let ids = only(&run.events, "parent-ids");
+    assert_eq!(step(&run.events[0]), "parent-ids");
+    assert_eq!(pid(ids), run.procdemo);
+    assert_eq!(fact_i64(ids, "getpid"), i64::from(run.procdemo));
+    // This test process started procdemo.
+    assert_eq!(fact_i64(ids, "getppid"), i64::from(std::process::id()));
+    assert_eq!(ppid(ids), std::process::id() as i32);
+    assert!(
+        fact(ids, "parent_name")
+            .as_str()
+            .is_some_and(|name| !name.is_empty())
+    );
+}
+
+#[test]
+fn each_child_reports_its_own_pid_and_procdemo_as_parent() {
+    let run = pids_run(4);
+    let reports = events_of(&run.events, "child-ids");
+    assert_eq!(reports.len(), 4, "{reports:?}");
+    let distinct: BTreeSet<i32> = run.children.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        4,
+        "children share a pid: {:?}",
+        run.children
+    );
+    let mut names = Vec::new();
+    for report in &reports {
+        assert_eq!(report["role"], "child", "{report}");
+        assert_ne!(pid(report), run.procdemo);
+        assert_eq!(ppid(report), run.procdemo, "{report}");
+        assert_eq!(
+            fact_i64(report, "getpid"),
+            i64::from(pid(report)),
+            "{report}"
+        );
+        assert_eq!(
+            fact_i64(report, "getppid"),
+            i64::from(run.procdemo),
+            "{report}"
+        );
+        names.push(fact(report, "name").as_str().expect("name").to_string());
+    }
+    names.sort();
+    assert_eq!(names, ["Process-1", "Process-2", "Process-3", "Process-4"]);
+}
+
+#[test]
+fn procdemo_checks_what_the_children_reported() {
+    let run = pids_run(4);
+    let checked = only(&run.events, "ids-checked");
+    assert_eq!(pid(checked), run.procdemo);
+    for name in [
+        "all_ppids_match",
+        "all_pids_distinct",
+        "fork_matches_getpid",
+    ] {
+        assert_eq!(fact(checked, name), &Value::Bool(true), "{name}: {checked}");
+    }
+    assert_eq!(
+        sorted(&as_i32_list(fact(checked, "child_pids"))),
+        sorted(&run.children)
+    );
+}
+
+/// Walks the ancestry tree from its root down to procdemo's node.
+fn path_to(root: &Value, target: i32) -> Vec<&Value> {
+    let mut path = vec![root];
+    let mut node = root;
+    while node["pid"] != target {
+        let children = node["children"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no children on the way: {node}"));
+        assert_eq!(
+            children.len(),
+            1,
+            "an ancestor shows exactly one child, the next on the way: {node}"
+        );
+        node = &children[0];
+        path.push(node);
+    }
+    path
+}
+
+#[test]
+fn the_ancestry_tree_leads_from_the_top_to_procdemo_and_its_children() {
+    let run = pids_run(4);
+    let ancestry = only(&run.events, "ancestry");
+    assert_eq!(pid(ancestry), run.procdemo);
+    let tree = fact(ancestry, "tree");
+    let path = path_to(tree, run.procdemo);
+
+    // The top: pid 1, or the first process of this pid namespace (ppid 0).
+    let root = tree["pid"].as_i64().expect("root pid") as i32;
+    if root != 1 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{root}/stat")).expect("the root still runs");
+        let after_comm = &stat[stat.rfind(')').expect("stat") + 1..];
+        let root_ppid: i32 = after_comm
+            .split_whitespace()
+            .nth(1)
+            .expect("ppid")
+            .parse()
+            .expect("ppid number");
+        assert_eq!(
+            root_ppid, 0,
+            "the chain must end at pid 1 or at a process whose ppid is 0: {tree}"
+        );
+    }
+
+    // procdemo's parent in the tree is this test process.
+    assert!(path.len() >= 2, "{tree}");
+    assert_eq!(path[path.len() - 2]["pid"], std::process::id());
+
+    // The ancestors fact lists the same chain, nearest first, as comm(pid).
+    let ancestors: Vec<String> = fact(ancestry, "ancestors")
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a.as_str().expect("text").to_string())
+        .collect();
+    let from_tree: Vec<String> = path[..path.len() - 1]
+        .iter()
+        .rev()
+        .map(|node| {
+            format!(
+                "{}({})",
+                node["name"].as_str().unwrap_or_default(),
+                node["pid"]
+            )
+        })
+        .collect();
+    assert_eq!(ancestors, from_tree);
+
+    // Under procdemo: exactly its four living children.
+    let procdemo = path.last().expect("procdemo node");
+    let children = procdemo["children"]
+        .as_array()
+        .expect("procdemo's children");
+    let in_tree: Vec<i32> = children
+        .iter()
+        .map(|child| child["pid"].as_i64().expect("pid") as i32)
+        .collect();
+    assert_eq!(sorted(&in_tree), sorted(&run.children), "{procdemo}");
+    let mut notes: Vec<&str> = children
+        .iter()
+        .map(|child| child["note"].as_str().unwrap_or_default())
+        .collect();
+    notes.sort_unstable();
+    assert_eq!(notes, ["Process-1", "Process-2", "Process-3", "Process-4"]);
+}
+
+#[test]
+fn the_children_are_reaped_with_exit_code_zero() {
+    let run = pids_run(4);
+    let reaped = only(&run.events, "reaped");
+    assert_eq!(pid(reaped), run.procdemo);
+    assert_eq!(fact_i64(reaped, "reaped"), 4);
+    assert_eq!(as_i32_list(fact(reaped, "exit_codes")), [0, 0, 0, 0]);
+
+    let done = run.events.last().expect("events");
+    assert_eq!(step(done), "done");
+    assert_eq!(fact_i64(done, "processes_started"), 4);
+    assert_eq!(fact_i64(done, "processes_reaped"), 4);
+}
+
+fn check_children_count(count: u32) {
+    let run = pids_run(count);
+    let count = count as usize;
+    assert_eq!(run.children.len(), count);
+    assert_eq!(
+        run.children.iter().collect::<BTreeSet<_>>().len(),
+        count,
+        "distinct pids"
+    );
+    let mut names: Vec<String> = events_of(&run.events, "child-ids")
+        .iter()
+        .map(|event| fact(event, "name").as_str().expect("name").to_string())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = (1..=count)
+        .map(|number| format!("Process-{number}"))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let checked = only(&run.events, "ids-checked");
+    assert_eq!(
+        sorted(&as_i32_list(fact(checked, "child_pids"))),
+        sorted(&run.children)
+    );
+    assert_eq!(fact(checked, "all_ppids_match"), &Value::Bool(true));
+    assert_eq!(fact(checked, "all_pids_distinct"), &Value::Bool(true));
+    let reaped = only(&run.events, "reaped");
+    assert_eq!(fact_i64(reaped, "reaped"), count as i64);
+    assert_eq!(as_i32_list(fact(reaped, "exit_codes")), vec![0; count]);
+    let done = run.events.last().expect("events");
+    assert_eq!(fact_i64(done, "processes_started"), count as i64);
+    assert_eq!(fact_i64(done, "processes_reaped"), count as i64);
+}
+
+#[test]
+fn one_child_works() {
+    check_children_count(1);
+}
+
+#[test]
+fn sixteen_children_work() {
+    check_children_count(16);
+}
+
+#[test]
+fn the_default_is_three_children() {
+    let (_, events) = run_lesson("pids", "en", &[]);
+    assert_eq!(events_of(&events, "child-ids").len(), 3);
+}
