@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::{
     DEADLINE, Output, assert_no_leftovers, assert_well_formed, has_ansi, has_chinese,
-    listed_lessons, pid, procdemo, run, run_args, step, still_running, wait_with_deadline,
+    listed_lessons, pid, procdemo, read_text_on_thread, run, run_args, step, still_running,
+    wait_with_deadline,
 };
 use serde_json::Value;
 
@@ -333,8 +334,8 @@ fn step_with_q_on_a_pipe_runs_through() {
     let mut stdin = child.stdin.take().expect("stdin");
     let _ = stdin.write_all(b"q\n");
     drop(stdin);
-    let stdout = read_on_thread(child.stdout.take().expect("stdout"));
-    let stderr = read_stderr_on_thread(child.stderr.take().expect("stderr"));
+    let stdout = read_text_on_thread(child.stdout.take().expect("stdout"));
+    let stderr = read_text_on_thread(child.stderr.take().expect("stderr"));
     let status = wait_with_deadline(&mut child, Instant::now() + DEADLINE, "fork --step with q");
     let stderr = stderr.recv_timeout(DEADLINE).expect("stderr closes");
     assert_eq!(status.code(), Some(0), "{stderr}");
@@ -356,16 +357,6 @@ fn step_is_ignored_with_json() {
             .count(),
         2
     );
-}
-
-fn read_on_thread(mut stdout: ChildStdout) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        let _ = sender.send(text);
-    });
-    receiver
 }
 
 #[test]
@@ -433,7 +424,7 @@ fn read_then_close(mut stdout: ChildStdout, lines: usize, bytes: usize) -> Recei
 fn wait_after_early_close(mut child: std::process::Child, what: &str) {
     let deadline = Instant::now() + DEADLINE;
     let stderr = child.stderr.take().expect("stderr");
-    let stderr = read_stderr_on_thread(stderr);
+    let stderr = read_text_on_thread(stderr);
     let _status = wait_with_deadline(&mut child, deadline, what);
     stderr
         .recv_timeout(
@@ -444,16 +435,6 @@ fn wait_after_early_close(mut child: std::process::Child, what: &str) {
         .unwrap_or_else(|_| {
             panic!("{what}: stderr stayed open after procdemo exited: a process of the run is left")
         });
-}
-
-fn read_stderr_on_thread(mut stderr: std::process::ChildStderr) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        let _ = sender.send(text);
-    });
-    receiver
 }
 
 #[test]

@@ -77,12 +77,24 @@ impl Output {
 }
 
 /// Reads a whole stream on a thread and hands it over when it is closed.
-fn read_all_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+pub fn read_all_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = stream.read_to_end(&mut bytes);
         let _ = sender.send(bytes);
+    });
+    receiver
+}
+
+/// The same, as text.
+pub fn read_text_on_thread(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let bytes = read_all_on_thread(stream);
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        if let Ok(read) = bytes.recv() {
+            let _ = sender.send(String::from_utf8_lossy(&read).into_owned());
+        }
     });
     receiver
 }
