@@ -39,6 +39,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 
+    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace, 3600 with --step] (1 to 86400)
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub lifetime: Option<u64>,
+
     /// When to use colours; `auto` honours NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -50,8 +54,23 @@ pub enum Command {
     Fork,
     /// Who am I, who is my parent: getpid, getppid and the process tree
     Pids(PidsArgs),
+    /// join() and join(timeout), every exit code, waiting in order or for whoever ends first
+    Join(JoinArgs),
+    /// A child that ended but was not reaped: state Z, immune to kill -9, gone after waitpid
+    Zombie,
+    /// A parent ends before its child: the child is adopted, and reaped by its adopter
+    Orphan,
+    /// Two meanings: Python's daemon=True children, and a Unix daemon detached from the terminal
+    Daemon,
     /// List the lessons in course order, each with a one-line summary
     List,
+}
+
+#[derive(Args, Debug)]
+pub struct JoinArgs {
+    /// How long join(timeout) waits before giving up, in seconds (0.1 to 10)
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_timeout, allow_negative_numbers = true)]
+    pub timeout: f64,
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +103,18 @@ fn parse_pace(text: &str) -> Result<f64, String> {
         Ok(pace) if (0.0..=PACE_LIMIT).contains(&pace) => Ok(pace),
         _ => Err(format!(
             "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
+        )),
+    }
+}
+
+pub const TIMEOUT_LIMITS: (f64, f64) = (0.1, 10.0);
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    let (low, high) = TIMEOUT_LIMITS;
+    match text.parse::<f64>() {
+        Ok(seconds) if (low..=high).contains(&seconds) => Ok(seconds),
+        _ => Err(format!(
+            "the timeout must be a number of seconds from {low} to {high}: long enough to see join() give up, short enough to wait for"
         )),
     }
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub pace: f64,
     pub output: Output,
     pub step: StepMode,
+    /// `--lifetime`: the longest any demo process may live.
+    pub lifetime: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -64,6 +66,7 @@ impl Config {
             pace: args.pace,
             output,
             step,
+            lifetime: args.lifetime.map(std::time::Duration::from_secs),
         }
     }
 }

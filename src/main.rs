@@ -35,5 +35,9 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::List => lessons::list(&config).map(|()| ExitCode::SUCCESS),
         Command::Fork => lessons::run("fork", config, lessons::fork::run),
         Command::Pids(args) => lessons::run("pids", config, |lab| lessons::pids::run(lab, &args)),
+        Command::Join(args) => lessons::run("join", config, |lab| lessons::join::run(lab, &args)),
+        Command::Zombie => lessons::run("zombie", config, lessons::zombie::run),
+        Command::Orphan => lessons::run("orphan", config, lessons::orphan::run),
+        Command::Daemon => lessons::run("daemon", config, lessons::daemon::run),
     }
 }

@@ -1,7 +1,11 @@
 //! The registry of lessons, in course order, with their embedded texts.
 
+pub mod daemon;
 pub mod fork;
+pub mod join;
+pub mod orphan;
 pub mod pids;
+pub mod zombie;
 
 use std::process::ExitCode;
 
@@ -41,7 +45,14 @@ macro_rules! lesson {
 }
 
 /// Every lesson, in the order of the course.
-pub const COURSE: &[Lesson] = &[lesson!(fork), lesson!(pids)];
+pub const COURSE: &[Lesson] = &[
+    lesson!(fork),
+    lesson!(pids),
+    lesson!(join),
+    lesson!(zombie),
+    lesson!(orphan),
+    lesson!(daemon),
+];
 
 impl Lesson {
     pub fn text(&self, lang: Lang) -> Result<LessonText> {

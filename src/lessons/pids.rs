@@ -4,12 +4,12 @@
 //! ancestry from `/proc` and draws it, children included, as `pstree -p` would.
 
 use anyhow::{Context, Result};
-use nix::unistd::{Pid, getpid, getppid};
+use nix::unistd::{getpid, getppid};
 use serde_json::{Value, json};
 
 use crate::cli::PidsArgs;
 use crate::lab::{CHILD, Lab, PARENT};
-use crate::os::procfs::{self, ProcStat};
+use crate::os::procfs;
 
 pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
     let me = getpid();
@@ -35,6 +35,7 @@ pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
             side.wait_for(&snapshot_taken)?;
             Ok(0)
         })?;
+        lab.label(forked.pid, &name);
         children.push((forked.pid, name));
     }
 
@@ -59,13 +60,16 @@ pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
     )?;
 
     let ancestors = procfs::ancestry(me).context("reading the ancestry from /proc")?;
-    let living = procfs::children_of(me).context("listing procdemo's children in /proc")?;
+    let mut tree = lab.live_tree()?;
+    for up in ancestors.iter().skip(1) {
+        tree = json!({ "pid": up.pid, "name": up.comm, "state": up.state.to_string(), "children": [tree] });
+    }
     lab.emit(
         PARENT,
         "ancestry",
         json!({
             "ancestors": ancestors.iter().skip(1).map(|up| format!("{}({})", up.comm, up.pid)).collect::<Vec<_>>(),
-            "tree": tree(&ancestors, &living, &children),
+            "tree": tree,
         }),
     )?;
     // Time to look at the tree while every process in it still runs.
@@ -81,23 +85,4 @@ pub fn run(lab: &mut Lab, args: &PidsArgs) -> Result<()> {
         "reaped",
         json!({ "reaped": exit_codes.len(), "exit_codes": exit_codes }),
     )
-}
-
-/// From pid 1 down to procdemo, then procdemo's children as /proc lists them.
-fn tree(ancestors: &[ProcStat], living: &[ProcStat], named: &[(Pid, String)]) -> Value {
-    let child_nodes: Vec<Value> = living
-        .iter()
-        .map(|child| {
-            let note = named
-                .iter()
-                .find(|(pid, _)| pid.as_raw() == child.pid)
-                .map(|(_, name)| name.as_str());
-            json!({ "pid": child.pid, "name": child.comm, "note": note })
-        })
-        .collect();
-    let mut node = json!({ "pid": getpid().as_raw(), "name": "procdemo", "note": PARENT, "children": child_nodes });
-    for up in ancestors.iter().skip(1) {
-        node = json!({ "pid": up.pid, "name": up.comm, "children": [node] });
-    }
-    node
 }

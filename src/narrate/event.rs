@@ -8,6 +8,11 @@ use serde_json::{Map, Value};
 /// `narrate::ui`, not in the lesson text.
 pub const DONE: &str = "done";
 pub const ENDED: &str = "ended";
+/// A child's note that it forked a child of its own; the lab records it and
+/// does not show it.
+pub const FORKED: &str = "_forked";
+/// A child's note that it reaped a child of its own; the lab records the status.
+pub const REAPED: &str = "_reaped";
 /// A child's report that it failed; the lab turns it into an error.
 pub const CHILD_FAILED: &str = "child-failed";
 

@@ -16,7 +16,7 @@ use colored::Colorize;
 use crate::config::{Config, Output, StepMode};
 use crate::os::terminal::{self, Input};
 use crate::text::LessonText;
-pub use event::{CHILD_FAILED, DONE, ENDED, Event, facts};
+pub use event::{CHILD_FAILED, DONE, ENDED, Event, FORKED, REAPED, facts};
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {

@@ -35,6 +35,10 @@ fn label(node: &Value, lang: Lang) -> String {
     let name = node.get("name").and_then(Value::as_str).unwrap_or("?");
     let pid = node.get("pid").and_then(Value::as_i64).unwrap_or(0);
     let mut text = format!("{}({})", name.bold(), pid.to_string().cyan());
+    // As `ps` marks a zombie.
+    if node.get("state").and_then(Value::as_str) == Some("Z") {
+        text.push_str(&format!(" {}", "<defunct>".red()));
+    }
     if let Some(note) = node.get("note").and_then(Value::as_str) {
         text.push_str(&format!("  {}", ui::word(lang, note).green()));
     }

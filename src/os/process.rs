@@ -60,17 +60,70 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Settings every demo child takes first: die with the parent, and never live
-/// longer than `lifetime`, so that even `kill -9 procdemo` leaves nothing
-/// running for long. Returns false if the parent is already gone (it died
-/// between `fork()` and `prctl()`), in which case the child must end.
-pub fn tie_to_parent(expected_parent: Pid, lifetime: Duration) -> bool {
-    if prctl::set_pdeathsig(Signal::SIGKILL).is_err() {
-        return false;
-    }
+/// Asks for SIGKILL when the parent dies, then checks that `expected_parent`
+/// is still the parent: it may have died between `fork()` and `prctl()`.
+/// Returns false in that case, and the caller must end.
+pub fn die_with_parent(expected_parent: Pid) -> bool {
+    prctl::set_pdeathsig(Signal::SIGKILL).is_ok() && getppid() == expected_parent
+}
+
+/// SIGALRM ends this process after `lifetime`, whatever else happens, so that
+/// even `kill -9 procdemo` leaves nothing running for long.
+pub fn cap_lifetime(lifetime: Duration) {
     let seconds = u32::try_from(lifetime.as_secs().max(1)).unwrap_or(u32::MAX);
     alarm::set(seconds);
-    getppid() == expected_parent
+}
+
+/// Polls `getppid()` until it is no longer `first_parent`, and returns the
+/// new parent: the process that adopted this one when its parent ended.
+pub fn wait_for_adoption(first_parent: Pid) -> Pid {
+    loop {
+        let parent = getppid();
+        if parent != first_parent {
+            return parent;
+        }
+        // The kernel sends no notice of adoption; the lifetime cap bounds this loop.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The steps that turn a process into a Unix daemon once it runs in a
+/// session of its own: working directory `/`, a known umask, and standard
+/// streams on `/dev/null`. Returns the umask it replaced.
+pub fn settle_as_daemon(umask: u32) -> Result<u32, Errno> {
+    use nix::fcntl::{OFlag, open};
+    use nix::sys::stat::{Mode, umask as set_umask};
+    nix::unistd::chdir("/")?;
+    let previous = set_umask(Mode::from_bits_truncate(umask as libc::mode_t));
+    let null = open("/dev/null", OFlag::O_RDWR, Mode::empty())?;
+    nix::unistd::dup2_stdin(&null)?;
+    nix::unistd::dup2_stdout(&null)?;
+    nix::unistd::dup2_stderr(&null)?;
+    Ok(previous.bits() as u32)
+}
+
+/// `setsid()`: a new session and process group, led by this process, with no
+/// controlling terminal. Fails with EPERM in a process-group leader.
+pub fn new_session() -> Result<Pid, Errno> {
+    nix::unistd::setsid()
+}
+
+/// This user's limit on processes (`ulimit -u`, RLIMIT_NPROC); `None` when
+/// there is none.
+pub fn process_limit() -> Result<Option<u64>, Errno> {
+    use nix::sys::resource::{Resource, getrlimit};
+    let (soft, _) = getrlimit(Resource::RLIMIT_NPROC)?;
+    Ok((soft != libc::RLIM_INFINITY).then_some(soft))
+}
+
+/// Sends `signal` to `pid`, as `kill(1)` does.
+pub fn send_signal(pid: Pid, signal: Signal) -> Result<(), Errno> {
+    nix::sys::signal::kill(pid, signal)
+}
+
+/// True if this process adopts orphaned descendants (`PR_GET_CHILD_SUBREAPER`).
+pub fn is_subreaper() -> bool {
+    prctl::get_child_subreaper().unwrap_or(false)
 }
 
 /// Makes procdemo adopt every orphaned descendant, so that an orphan is shown

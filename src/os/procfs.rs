@@ -15,6 +15,8 @@ pub struct ProcStat {
     pub state: char,
     pub ppid: i32,
     pub session: i32,
+    /// The controlling terminal's device number; 0 when there is none.
+    pub tty_nr: i32,
 }
 
 /// Reads `/proc/<pid>/stat`.
@@ -40,12 +42,14 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
     let ppid = rest.next()?.parse().ok()?;
     let _process_group = rest.next()?;
     let session = rest.next()?.parse().ok()?;
+    let tty_nr = rest.next()?.parse().ok()?;
     Some(ProcStat {
         pid,
         comm,
         state,
         ppid,
         session,
+        tty_nr,
     })
 }
 
@@ -88,11 +92,65 @@ pub fn children_of(pid: Pid) -> io::Result<Vec<ProcStat>> {
 
 /// How many threads this process has, from `/proc/self/status`.
 pub fn own_thread_count() -> Option<usize> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
+    status_field("self", "Threads")?.parse().ok()
+}
+
+/// One field of `/proc/<pid>/status` (e.g. `Umask`, `VmRSS`), trimmed;
+/// `None` if the process is gone or has no such field (a zombie has no `VmRSS`).
+pub fn status_field(pid: impl std::fmt::Display, name: &str) -> Option<String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .map(|value| value.trim().to_string())
+}
+
+/// True while the kernel has an entry for `pid` (running or zombie).
+pub fn exists(pid: Pid) -> bool {
+    fs::metadata(format!("/proc/{pid}")).is_ok()
+}
+
+/// Where a `/proc/<pid>/…` link points: `cwd`, `fd/0`, …
+pub fn link(pid: Pid, name: &str) -> io::Result<String> {
+    fs::read_link(format!("/proc/{pid}/{name}")).map(|target| target.display().to_string())
+}
+
+/// A number from a file such as `/proc/sys/kernel/pid_max`.
+pub fn read_number(path: &str) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// How many processes on this machine are in each state right now:
+/// (all, zombies).
+pub fn count_processes() -> io::Result<(usize, usize)> {
+    let mut all = 0;
+    let mut zombies = 0;
+    for entry in fs::read_dir("/proc")? {
+        let Ok(entry) = entry else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(found) = stat(Pid::from_raw(pid)) {
+            all += 1;
+            zombies += usize::from(found.state == 'Z');
+        }
+    }
+    Ok((all, zombies))
+}
+
+/// What `ps -o pid,ppid,stat,args -p <pid>` prints for it (header left
+/// out), or `None` where `ps` is not installed.
+pub fn ps_line(pid: Pid) -> Option<String> {
+    let output = std::process::Command::new("ps")
+        .args(["-o", "pid=,ppid=,stat=,args=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]
@@ -101,10 +159,11 @@ mod tests {
 
     #[test]
     fn parses_a_command_name_with_spaces_and_parentheses() {
-        let stat = parse_stat("42 (a b) c)) S 7 42 42 0 -1").expect("parses");
+        let stat = parse_stat("42 (a b) c)) S 7 42 42 34816 -1").expect("parses");
         assert_eq!(stat.comm, "a b) c)");
         assert_eq!(stat.state, 'S');
         assert_eq!(stat.ppid, 7);
         assert_eq!(stat.session, 42);
+        assert_eq!(stat.tty_nr, 34816);
     }
 }

@@ -34,6 +34,14 @@ pub fn try_reap(pid: Pid) -> Result<Option<ExitStatus>, Errno> {
     reap(pid.as_raw(), libc::WNOHANG).map(|found| found.map(|(_, status)| status))
 }
 
+/// Waits for `pid` to end and reaps it.
+pub fn wait_blocking(pid: Pid) -> Result<ExitStatus, Errno> {
+    match reap(pid.as_raw(), 0)? {
+        Some((_, status)) => Ok(status),
+        None => Err(Errno::ECHILD),
+    }
+}
+
 /// Reaps any ended child; `Ok(None)` while children exist but none has ended,
 /// `Err(ECHILD)` when there are no children left at all.
 pub fn try_reap_any() -> Result<Option<(Pid, ExitStatus)>, Errno> {
@@ -52,6 +60,15 @@ fn reap(pid: libc::pid_t, options: libc::c_int) -> Result<Option<(Pid, ExitStatu
             pid => return Ok(Some((Pid::from_raw(pid), ExitStatus(status)))),
         }
     }
+}
+
+/// The status the kernel holds for an ended, unreaped `pid`, read without
+/// reaping it (`WNOWAIT`): the reason a zombie exists. `None` while it runs.
+pub fn held_status(pid: Pid) -> Option<WaitStatus> {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    waitid(Id::Pid(pid), flags)
+        .ok()
+        .filter(|status| *status != WaitStatus::StillAlive)
 }
 
 /// True once `pid` has ended, without reaping it (`WNOWAIT`): a zombie stays a

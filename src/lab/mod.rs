@@ -3,8 +3,11 @@
 //! the show, and on Ctrl-C, SIGTERM, `q` or an error kills and reaps every
 //! process the lesson started.
 
+mod child;
+mod tree;
+
 use std::fmt;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -13,11 +16,17 @@ use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid, getppid};
 use serde_json::{Value, json};
 
+pub use child::{ChildSide, Gate, Tie};
+
 use crate::config::{Config, StepMode};
-use crate::narrate::{self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, Narrator};
+use crate::narrate::{
+    self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, FORKED, Narrator, REAPED,
+};
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::pipe::{self, wait_readable};
-use crate::os::process::{ForkReturn, become_subreaper, fork_child, tie_to_parent};
+use crate::os::process::{
+    become_subreaper, cap_lifetime, die_with_parent, fork_child, send_signal,
+};
 use crate::os::procfs;
 use crate::os::signals::{self, Signals};
 use crate::os::wait::{self, ExitStatus};
@@ -56,11 +65,22 @@ pub enum Outcome {
     Failed,
 }
 
-/// One process the lab started (or adopted), and how it ended.
+/// One process of the run (forked by the lab, by a child, or adopted), and
+/// how it ended.
 struct Process {
     pid: Pid,
     role: String,
+    /// The process that forked it.
+    parent: Pid,
+    /// A name the lesson gave it (Python's `Process-1`, …), shown instead of the role.
+    label: Option<String>,
     status: Option<ExitStatus>,
+}
+
+impl Process {
+    fn note(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.role)
+    }
 }
 
 /// What the parent learns from a fork.
@@ -69,53 +89,6 @@ pub struct Forked {
     pub pid: Pid,
     /// When the parent resumed after `fork()`, in lesson microseconds.
     pub resumed_us: u64,
-}
-
-/// Holds children until the parent opens it. Every process that inherits the
-/// write end closes it at once (the lab sees to that), so the parent's
-/// `open` is the only thing that ends the wait.
-pub struct Gate {
-    index: usize,
-    read: OwnedFd,
-}
-
-/// What a child gets instead of the lab: a way to report, and its gates.
-pub struct ChildSide<'a> {
-    lesson: &'static str,
-    role: &'a str,
-    pace: f64,
-    started: Instant,
-    events: BorrowedFd<'a>,
-    returned: ForkReturn,
-}
-
-impl ChildSide<'_> {
-    /// What `fork()` returned in this process: always 0 in a child.
-    pub fn fork_returned(&self) -> i32 {
-        self.returned.value
-    }
-
-    /// When this child first ran after `fork()`, in lesson microseconds.
-    pub fn resumed_us(&self) -> u64 {
-        micros_since(self.started, self.returned.at)
-    }
-
-    /// Sends one event to the parent through the event pipe.
-    pub fn report(&self, step: &str, facts: Value) -> Result<()> {
-        let event = make_event(self.lesson, self.started, self.role, step, facts);
-        pipe::write_atomic(self.events, event.to_line().as_bytes())
-            .with_context(|| format!("the {} could not report step `{step}`", self.role))
-    }
-
-    /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
-    pub fn sleep(&self, seconds: f64) {
-        std::thread::sleep(Duration::from_secs_f64((seconds * self.pace).max(0.0)));
-    }
-
-    /// Blocks until the parent opens `gate`.
-    pub fn wait_for(&self, gate: &Gate) -> Result<()> {
-        pipe::wait_for_eof(gate.read.as_fd()).context("waiting at a gate")
-    }
 }
 
 pub struct Lab {
@@ -204,6 +177,28 @@ impl Lab {
         })
     }
 
+    /// procdemo's own pid.
+    pub fn pid(&self) -> Pid {
+        self.owner
+    }
+
+    /// Microseconds since the lesson began, on the clock every process shares.
+    pub fn now_us(&self) -> u64 {
+        micros_since(self.started, Instant::now())
+    }
+
+    /// True once `pid` has ended, reaped or not.
+    pub fn has_ended(&self, pid: Pid) -> bool {
+        self.process(pid)
+            .is_some_and(|process| process.status.is_some())
+            || wait::has_ended(pid)
+    }
+
+    /// The `--pace` factor, for lessons whose timing is part of the lesson.
+    pub fn pace(&self) -> f64 {
+        self.config.pace
+    }
+
     /// Reports a step observed by procdemo itself.
     pub fn emit(&mut self, role: &str, step: &str, facts: Value) -> Result<()> {
         // Children's events that arrived earlier are shown first.
@@ -219,7 +214,7 @@ impl Lab {
     /// the code `body` returns (1 if it fails).
     pub fn fork(
         &mut self,
-        role: &str,
+        role: &'static str,
         body: impl FnOnce(&ChildSide) -> Result<i32>,
     ) -> Result<Forked> {
         self.check_signal()?;
@@ -235,38 +230,39 @@ impl Lab {
             // every write end is closed, and the parent alone reads events.
             gates.clear();
             events_read.take();
-            if !tie_to_parent(parent, lifetime) {
+            cap_lifetime(lifetime);
+            if !die_with_parent(parent) {
                 return 1;
             }
             let side = ChildSide {
                 lesson,
                 role,
                 pace,
+                lifetime,
                 started,
                 events,
                 returned,
             };
-            match body(&side) {
-                Ok(code) => code,
-                Err(error) => {
-                    let _ = side.report(CHILD_FAILED, json!({ "error": format!("{error:#}") }));
-                    1
-                }
-            }
+            child::run_body(&side, body)
         });
-        match forked {
-            Ok((pid, returned)) => {
-                self.processes.push(Process {
-                    pid,
-                    role: role.to_string(),
-                    status: None,
-                });
-                Ok(Forked {
-                    pid,
-                    resumed_us: micros_since(self.started, returned.at),
-                })
-            }
-            Err(errno) => Err(fork_failed(errno)),
+        let (pid, returned) = forked.map_err(fork_failed)?;
+        self.processes.push(Process {
+            pid,
+            role: role.to_string(),
+            parent,
+            label: None,
+            status: None,
+        });
+        Ok(Forked {
+            pid,
+            resumed_us: micros_since(self.started, returned.at),
+        })
+    }
+
+    /// Gives process `pid` a name of the lesson's, shown in trees.
+    pub fn label(&mut self, pid: Pid, label: &str) {
+        if let Some(process) = self.processes.iter_mut().find(|process| process.pid == pid) {
+            process.label = Some(label.to_string());
         }
     }
 
@@ -274,22 +270,76 @@ impl Lab {
     /// they arrive. Returns the raw wait status.
     pub fn wait(&mut self, pid: Pid) -> Result<ExitStatus> {
         loop {
+            if let Some(status) = self.wait_timeout(pid, None)? {
+                return Ok(status);
+            }
+        }
+    }
+
+    /// Like `wait`, but gives up after `timeout` (`None`: no limit) and then
+    /// returns `None`: the child still runs.
+    pub fn wait_timeout(
+        &mut self,
+        pid: Pid,
+        timeout: Option<Duration>,
+    ) -> Result<Option<ExitStatus>> {
+        let deadline = timeout.map(|limit| Instant::now() + limit);
+        loop {
             self.pump()?;
             self.check_signal()?;
             if let Some(status) = self.process(pid).and_then(|process| process.status) {
-                return Ok(status);
+                return Ok(Some(status));
             }
             match wait::try_reap(pid) {
                 Ok(Some(status)) => {
                     self.record_end(pid, status);
                     // Whatever it wrote before it ended is shown before the caller goes on.
                     self.pump()?;
-                    return Ok(status);
+                    return Ok(Some(status));
                 }
-                Ok(None) => self.idle(None)?,
+                Ok(None) => {}
                 Err(errno) => bail!("waitpid({pid}) failed: {errno}"),
             }
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left.is_zero()) {
+                return Ok(None);
+            }
+            self.idle(left)?;
         }
+    }
+
+    /// Waits for whichever child ends first (`waitpid(-1)`) and reaps it.
+    pub fn wait_any(&mut self) -> Result<(Pid, ExitStatus)> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            match wait::try_reap_any() {
+                Ok(Some((pid, status))) => {
+                    self.record_end(pid, status);
+                    self.pump()?;
+                    return Ok((pid, status));
+                }
+                Ok(None) => self.idle(None)?,
+                Err(errno) => bail!("waitpid(-1) failed: {errno}"),
+            }
+        }
+    }
+
+    /// Waits until `pid` has ended, without reaping it: it stays a zombie.
+    pub fn wait_until_ended(&mut self, pid: Pid) -> Result<()> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            if wait::has_ended(pid) {
+                return Ok(());
+            }
+            self.idle(None)?;
+        }
+    }
+
+    /// Sends `signal` to `pid`.
+    pub fn signal(&mut self, pid: Pid, signal: Signal) -> Result<()> {
+        send_signal(pid, signal).with_context(|| format!("kill({pid}, {signal}) failed"))
     }
 
     /// Waits until process `pid` reports `step`, and returns that event.
@@ -297,31 +347,59 @@ impl Lab {
         loop {
             self.pump()?;
             self.check_signal()?;
-            if let Some(event) = self
-                .received
-                .iter()
-                .find(|event| event.pid == pid.as_raw() && event.step == step)
-            {
-                return Ok(event.clone());
+            if let Some(event) = self.find(pid, step) {
+                return Ok(event);
             }
             if wait::has_ended(pid) {
                 self.pump()?;
                 return self
-                    .received
-                    .iter()
-                    .find(|event| event.pid == pid.as_raw() && event.step == step)
-                    .cloned()
+                    .find(pid, step)
                     .ok_or_else(|| anyhow!("process {pid} ended without reporting step `{step}`"));
             }
             self.idle(None)?;
         }
     }
 
+    /// Waits until any process reports `step`, and returns that event: for a
+    /// grandchild, whose pid procdemo learns from its first report.
+    pub fn expect_any(&mut self, step: &str) -> Result<Event> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            if let Some(event) = self.received.iter().find(|event| event.step == step) {
+                return Ok(event.clone());
+            }
+            self.idle(None)?;
+        }
+    }
+
+    /// Every event `pid` reported so far at `step`.
+    pub fn reports(&self, pid: Pid, step: &str) -> Vec<Event> {
+        self.received
+            .iter()
+            .filter(|event| event.pid == pid.as_raw() && event.step == step)
+            .cloned()
+            .collect()
+    }
+
+    fn find(&self, pid: Pid, step: &str) -> Option<Event> {
+        self.received
+            .iter()
+            .find(|event| event.pid == pid.as_raw() && event.step == step)
+            .cloned()
+    }
+
     /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
     /// Children's events are shown while it lasts; Ctrl-C cuts it short.
     pub fn sleep(&mut self, seconds: f64) -> Result<()> {
-        let deadline =
-            Instant::now() + Duration::from_secs_f64((seconds * self.config.pace).max(0.0));
+        self.sleep_for(Duration::from_secs_f64(
+            (seconds * self.config.pace).max(0.0),
+        ))
+    }
+
+    /// A pause of exactly `duration`, for lessons about time itself.
+    pub fn sleep_for(&mut self, duration: Duration) -> Result<()> {
+        let deadline = Instant::now() + duration;
         loop {
             self.pump()?;
             self.check_signal()?;
@@ -350,19 +428,30 @@ impl Lab {
         }
     }
 
+    /// procdemo and its descendants as `/proc` shows them now, as a `tree` fact.
+    pub fn live_tree(&mut self) -> Result<Value> {
+        self.pump()?;
+        let mut root = tree::live(self.owner, &self.processes)
+            .context("reading procdemo's descendants in /proc")?;
+        root["note"] = json!(PARENT);
+        Ok(root)
+    }
+
     /// Reaps every child, checks that none is left, and emits `done`.
     fn finish(&mut self) -> Result<()> {
+        // procdemo's own children first: each reaps its children before it ends.
         let running: Vec<Pid> = self
             .processes
             .iter()
-            .filter(|process| process.status.is_none())
+            .filter(|process| process.status.is_none() && process.parent == self.owner)
             .map(|process| process.pid)
             .collect();
         for pid in running {
             self.wait(pid)?;
         }
-        // Orphans adopted by procdemo as subreaper are its children too.
+        // Then orphans, adopted by procdemo as subreaper.
         loop {
+            self.check_signal()?;
             match wait::try_reap_any() {
                 Ok(Some((pid, status))) => self.record_end(pid, status),
                 Ok(None) => self.idle(Some(Duration::from_millis(10)))?,
@@ -376,15 +465,10 @@ impl Lab {
         if !left.is_empty() {
             bail!("processes still running after the lesson: {left:?}");
         }
-        let reaped = self
-            .processes
-            .iter()
-            .filter(|process| process.status.is_some())
-            .count();
         let facts = json!({
             "processes_started": self.processes.len(),
-            "processes_reaped": reaped,
-            "tree": self.tree(),
+            "processes_reaped": self.reaped_count(),
+            "tree": tree::of_run(self.owner, &self.processes),
         });
         self.emit(PARENT, DONE, facts)?;
         self.cleaned_up = true;
@@ -406,6 +490,12 @@ impl Lab {
             )),
         }
         self.cleaned_up = true;
+        // Grandchildren that died with their parent were reaped by procdemo
+        // after adoption, or by their parent before it died.
+        self.reaped_count()
+    }
+
+    fn reaped_count(&self) -> u64 {
         self.processes
             .iter()
             .filter(|process| process.status.is_some())
@@ -420,7 +510,10 @@ impl Lab {
         }
         let unread = std::mem::take(&mut self.unread);
         for line in String::from_utf8_lossy(&unread).lines() {
-            if let Some(event) = Event::from_line(line).filter(|event| event.step != CHILD_FAILED) {
+            let Some(event) = Event::from_line(line) else {
+                continue;
+            };
+            if !self.record_internal(&event) && event.step != CHILD_FAILED {
                 self.narrator.show_late(&event);
             }
         }
@@ -438,6 +531,9 @@ impl Lab {
             let text = String::from_utf8_lossy(&line);
             let event = Event::from_line(&text)
                 .with_context(|| format!("a child wrote a line that is not an event: {text}"))?;
+            if self.record_internal(&event) {
+                continue;
+            }
             if event.step == CHILD_FAILED {
                 let error = event
                     .fact("error")
@@ -449,6 +545,51 @@ impl Lab {
             self.render(&event)?;
         }
         Ok(())
+    }
+
+    /// Takes in the bookkeeping events children send about their own
+    /// children; true if `event` was one of them.
+    fn record_internal(&mut self, event: &Event) -> bool {
+        let pid = event
+            .fact("pid")
+            .and_then(Value::as_i64)
+            .and_then(|pid| i32::try_from(pid).ok());
+        match (event.step.as_str(), pid) {
+            (FORKED, Some(pid)) => {
+                let pid = Pid::from_raw(pid);
+                let role = event
+                    .fact("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or(CHILD)
+                    .to_string();
+                let parent = Pid::from_raw(event.pid);
+                // An orphan may have been reaped (as "adopted") before this note arrived.
+                match self.processes.iter_mut().find(|process| process.pid == pid) {
+                    Some(known) => {
+                        known.role = role;
+                        known.parent = parent;
+                    }
+                    None => self.processes.push(Process {
+                        pid,
+                        role,
+                        parent,
+                        label: None,
+                        status: None,
+                    }),
+                }
+                true
+            }
+            (REAPED, Some(pid)) => {
+                let status = event
+                    .fact("wait_status")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                self.record_end(Pid::from_raw(pid), ExitStatus(status as i32));
+                true
+            }
+            (FORKED | REAPED, None) => true,
+            _ => false,
+        }
     }
 
     fn render(&mut self, event: &Event) -> Result<()> {
@@ -512,35 +653,19 @@ impl Lab {
             None => self.processes.push(Process {
                 pid,
                 role: "adopted".to_string(),
+                parent: self.owner,
+                label: None,
                 status: Some(status),
             }),
         }
     }
 
-    /// The processes of this run under procdemo, as a `tree` fact.
-    fn tree(&self) -> Value {
-        let children: Vec<Value> = self
-            .processes
-            .iter()
-            .map(|process| {
-                let mut node =
-                    json!({"pid": process.pid.as_raw(), "name": "procdemo", "note": process.role});
-                if let Some(status) = process.status {
-                    match (status.code(), status.signal()) {
-                        (Some(code), _) => node["exit_code"] = json!(code),
-                        (None, Some(signal)) => node["signal"] = json!(signal_name(signal)),
-                        (None, None) => {}
-                    }
-                }
-                node
-            })
-            .collect();
-        json!({"pid": self.owner.as_raw(), "name": "procdemo", "note": PARENT, "children": children})
-    }
-
-    /// How long any demo process may live: long enough for the slowest pace,
-    /// and for a teacher who pauses at a step.
+    /// How long any demo process may live: `--lifetime` if given, else long
+    /// enough for the slowest pace, and for a teacher who pauses at a step.
     fn lifetime(&self) -> Duration {
+        if let Some(limit) = self.config.lifetime {
+            return limit;
+        }
         match self.config.step {
             StepMode::PauseBeforeEachStep => Duration::from_secs(3600),
             StepMode::Continuous => Duration::from_secs(60).mul_f64(self.config.pace.max(1.0)),

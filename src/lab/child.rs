@@ -1,0 +1,132 @@
+//! What a child gets instead of the lab: a way to report, gates, paced
+//! pauses, and children of its own.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::unistd::{Pid, getpid};
+use serde_json::json;
+
+use super::{fork_failed, make_event, micros_since};
+use crate::narrate::{CHILD_FAILED, FORKED, REAPED};
+use crate::os::pipe;
+use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child};
+use crate::os::wait::{self, ExitStatus};
+
+/// Holds children until the parent opens it. Every process that inherits the
+/// write end closes it at once (the lab sees to that), so the parent's
+/// `open` is the only thing that ends the wait.
+pub struct Gate {
+    pub(super) index: usize,
+    pub(super) read: OwnedFd,
+}
+
+/// How a new process is tied to the one that forked it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tie {
+    /// It dies with its parent (parent-death signal) and has a lifetime cap.
+    ToParent,
+    /// Only the lifetime cap: for a process meant to outlive its parent (an
+    /// orphan, a daemon). Once adopted it calls `ChildSide::die_with_adopter`.
+    LifetimeOnly,
+}
+
+pub struct ChildSide<'a> {
+    pub(super) lesson: &'static str,
+    pub(super) role: &'static str,
+    pub(super) pace: f64,
+    pub(super) lifetime: Duration,
+    pub(super) started: Instant,
+    pub(super) events: BorrowedFd<'a>,
+    pub(super) returned: ForkReturn,
+}
+
+impl ChildSide<'_> {
+    /// What `fork()` returned in this process: always 0 in a child.
+    pub fn fork_returned(&self) -> i32 {
+        self.returned.value
+    }
+
+    /// When this child first ran after `fork()`, in lesson microseconds.
+    pub fn resumed_us(&self) -> u64 {
+        micros_since(self.started, self.returned.at)
+    }
+
+    /// Sends one event to the parent through the event pipe.
+    pub fn report(&self, step: &str, facts: serde_json::Value) -> Result<()> {
+        let event = make_event(self.lesson, self.started, self.role, step, facts);
+        pipe::write_atomic(self.events, event.to_line().as_bytes())
+            .with_context(|| format!("the {} could not report step `{step}`", self.role))
+    }
+
+    /// `seconds` at pace 1, scaled by `--pace`.
+    pub fn scaled(&self, seconds: f64) -> f64 {
+        (seconds * self.pace).max(0.0)
+    }
+
+    /// A demonstrative pause of `seconds` at pace 1, scaled by `--pace`.
+    pub fn sleep(&self, seconds: f64) {
+        std::thread::sleep(Duration::from_secs_f64(self.scaled(seconds)));
+    }
+
+    /// Blocks until the parent opens `gate`.
+    pub fn wait_for(&self, gate: &Gate) -> Result<()> {
+        pipe::wait_for_eof(gate.read.as_fd()).context("waiting at a gate")
+    }
+
+    /// Forks a child of this child. The lab learns of it through the event
+    /// pipe, shows it in the tree of what ran and reaps it if it is orphaned.
+    pub fn fork(
+        &self,
+        role: &'static str,
+        tie: Tie,
+        body: impl FnOnce(&ChildSide) -> Result<i32>,
+    ) -> Result<Pid> {
+        let parent = getpid();
+        let forked = fork_child(|returned| {
+            cap_lifetime(self.lifetime);
+            if tie == Tie::ToParent && !die_with_parent(parent) {
+                return 1;
+            }
+            let side = ChildSide {
+                role,
+                returned,
+                ..*self
+            };
+            run_body(&side, body)
+        });
+        let (pid, _) = forked.map_err(fork_failed)?;
+        self.report(FORKED, json!({ "pid": pid.as_raw(), "role": role }))?;
+        Ok(pid)
+    }
+
+    /// Waits for a child of this child and reaps it, and tells the lab.
+    pub fn wait(&self, pid: Pid) -> Result<ExitStatus> {
+        let status = wait::wait_blocking(pid)
+            .with_context(|| format!("waitpid({pid}) in the {}", self.role))?;
+        self.report(
+            REAPED,
+            json!({ "pid": pid.as_raw(), "wait_status": status.0 }),
+        )?;
+        Ok(status)
+    }
+
+    /// After adoption: die with the new parent, as with the first. Returns
+    /// false if `adopter` is already gone.
+    pub fn die_with_adopter(&self, adopter: Pid) -> bool {
+        die_with_parent(adopter)
+    }
+}
+
+/// Runs a child's body and gives the exit code it ends with: what the body
+/// returned, or 1 after reporting the error to the parent.
+pub(super) fn run_body(side: &ChildSide, body: impl FnOnce(&ChildSide) -> Result<i32>) -> i32 {
+    match body(side) {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = side.report(CHILD_FAILED, json!({ "error": format!("{error:#}") }));
+            1
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `daemon`: two meanings of one word. Python's `daemon=True` children are
+//! stopped when the parent's main code ends, cut off mid-loop, while a
+//! non-daemonic child keeps the parent waiting. A Unix daemon is a service
+//! detached from any terminal: fork, `setsid`, fork again, `chdir("/")`,
+//! `umask`, standard streams on `/dev/null`, each property proved from
+//! `/proc` while it runs, and then it is stopped.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::signal::Signal;
+use nix::unistd::{Pid, getpgrp, getpid, getppid};
+use serde_json::json;
+
+use crate::lab::{CHILD, ChildSide, Lab, PARENT, Tie};
+use crate::os::process::{new_session, settle_as_daemon, wait_for_adoption};
+use crate::os::procfs;
+
+const DAEMONIC: &str = "daemonic";
+const NON_DAEMONIC: &str = "non-daemonic";
+const GRANDCHILD: &str = "grandchild";
+const DAEMON: &str = "daemon";
+
+/// The notes' three children: `MyProcess(2)`, `MyProcess(3)`, `MyProcess(4)`.
+const LOOPS: [u32; 3] = [2, 3, 4];
+/// The umask the daemon sets: its files are not writable by its group, nor readable by others.
+const DAEMON_UMASK: u32 = 0o027;
+
+pub fn run(lab: &mut Lab) -> Result<()> {
+    // The notes' loops sleep one second and the parent joins each child for
+    // one second: this part is about that race, so its tick keeps a floor
+    // even at --pace 0, where the loops would otherwise all finish at once.
+    let tick = Duration::from_secs_f64(lab.pace().max(0.2));
+    daemonic_children(lab, tick)?;
+    non_daemonic_child(lab, tick)?;
+    unix_daemon(lab)
+}
+
+/// One child of the notes: `loops` rounds of sleep-then-report.
+fn count_loops(side: &ChildSide, loops: u32, tick: Duration) -> Result<i32> {
+    for count in 0..loops {
+        std::thread::sleep(tick);
+        side.report("loop-count", json!({ "count": count, "loops": loops }))?;
+    }
+    Ok(0)
+}
+
+fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
+    let mut children = Vec::new();
+    for (at, loops) in LOOPS.into_iter().enumerate() {
+        let child = lab.fork(DAEMONIC, |side| {
+            if at == 0 {
+                // Python forbids a daemonic process to start children; the
+                // kernel does not: this one forks and reaps a child of its own.
+                let grandchild = side.fork(GRANDCHILD, Tie::ToParent, |_| Ok(0))?;
+                let status = side.wait(grandchild)?;
+                side.report(
+                    "os-allows-children",
+                    json!({ "grandchild_pid": grandchild.as_raw(), "grandchild_exit_code": status.code() }),
+                )?;
+            }
+            count_loops(side, loops, tick)
+        })?;
+        children.push((child.pid, loops));
+    }
+    lab.emit(
+        PARENT,
+        "daemonic-start",
+        json!({
+            "pids": children.iter().map(|(pid, _)| pid.as_raw()).collect::<Vec<_>>(),
+            "loops": LOOPS,
+            "tick_ms": tick.as_millis() as u64,
+        }),
+    )?;
+
+    for (pid, _) in &children {
+        let since = Instant::now();
+        let ended = lab.wait_timeout(*pid, Some(tick))?;
+        lab.emit(
+            PARENT,
+            "join-one-tick",
+            json!({ "pid": pid.as_raw(), "waited_ms": since.elapsed().as_millis() as u64, "is_alive": ended.is_none() }),
+        )?;
+    }
+
+    // The main code ends: Python's exit handler terminates every daemonic
+    // child still running (SIGTERM), then joins it.
+    for (pid, loops) in &children {
+        let running = !lab.has_ended(*pid);
+        if running {
+            lab.signal(*pid, Signal::SIGTERM)?;
+        }
+        let status = lab.wait(*pid)?;
+        let done = lab.reports(*pid, "loop-count").len();
+        lab.emit(
+            PARENT,
+            "main-ends",
+            json!({
+                "pid": pid.as_raw(),
+                "loops": loops,
+                "iterations_done": done,
+                "terminated": running,
+                "exitcode": status.python_exitcode(),
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+fn non_daemonic_child(lab: &mut Lab, tick: Duration) -> Result<()> {
+    let loops = LOOPS[0];
+    let child = lab.fork(NON_DAEMONIC, |side| count_loops(side, loops, tick))?;
+    // The main code ends at once; the exit handler joins a non-daemonic child
+    // without a timeout.
+    let since = Instant::now();
+    let status = lab.wait(child.pid)?;
+    lab.emit(
+        PARENT,
+        "non-daemonic-waits",
+        json!({
+            "pid": child.pid.as_raw(),
+            "loops": loops,
+            "iterations_done": lab.reports(child.pid, "loop-count").len(),
+            "waited_ms": since.elapsed().as_millis() as u64,
+            "exitcode": status.python_exitcode(),
+        }),
+    )
+}
+
+fn unix_daemon(lab: &mut Lab) -> Result<()> {
+    // The first child stays until procdemo has read its session from /proc;
+    // the daemon has no work to do and waits here until SIGTERM ends it.
+    let leader_seen = lab.gate()?;
+    let no_work = lab.gate()?;
+    let first = lab.fork(CHILD, |side| {
+        let sid = new_session().context("setsid()")?;
+        side.report(
+            "setsid",
+            json!({ "getpid": getpid().as_raw(), "sid": sid.as_raw(), "pgid": getpgrp().as_raw() }),
+        )?;
+        let daemon = side.fork(DAEMON, Tie::LifetimeOnly, |daemon| {
+            let first_parent = getppid();
+            let adopter = wait_for_adoption(first_parent);
+            if !daemon.die_with_adopter(adopter) {
+                return Ok(1);
+            }
+            let previous = settle_as_daemon(DAEMON_UMASK).context("chdir, umask and /dev/null")?;
+            daemon.report(
+                "daemon-ready",
+                json!({
+                    "ppid_before": first_parent.as_raw(),
+                    "ppid_after": adopter.as_raw(),
+                    "umask_before": format!("{previous:04o}"),
+                }),
+            )?;
+            daemon.wait_for(&no_work)?;
+            Ok(0)
+        })?;
+        side.report("second-fork", json!({ "daemon_pid": daemon.as_raw() }))?;
+        side.wait_for(&leader_seen)?;
+        Ok(0)
+    })?;
+
+    lab.expect(first.pid, "second-fork")?;
+    let leader = procfs::stat(first.pid).context("reading the first child's /proc/<pid>/stat")?;
+    let own = procfs::stat(getpid()).context("reading procdemo's /proc/<pid>/stat")?;
+    lab.emit(
+        PARENT,
+        "session-leader",
+        json!({
+            "first_child": leader.pid,
+            "sid": leader.session,
+            "sid_equals_pid": leader.session == leader.pid,
+            "tty_nr": leader.tty_nr,
+            "procdemo_sid": own.session,
+            "procdemo_tty_nr": own.tty_nr,
+        }),
+    )?;
+    lab.open(&leader_seen);
+    lab.wait(first.pid)?;
+
+    let ready = lab.expect_any("daemon-ready")?;
+    let daemon = Pid::from_raw(ready.pid);
+    let stat = procfs::stat(daemon).context("reading the daemon's /proc/<pid>/stat")?;
+    let link = |name: &str| procfs::link(daemon, name).ok();
+    lab.emit(
+        PARENT,
+        "daemon-proved",
+        json!({
+            "daemon_pid": stat.pid,
+            "ppid": stat.ppid,
+            "ppid_is_procdemo": stat.ppid == lab.pid().as_raw(),
+            "sid": stat.session,
+            "leads_session": stat.session == stat.pid,
+            "tty_nr": stat.tty_nr,
+            "cwd": link("cwd"),
+            "umask": procfs::status_field(stat.pid, "Umask"),
+            "stdin": link("fd/0"),
+            "stdout": link("fd/1"),
+            "stderr": link("fd/2"),
+        }),
+    )?;
+    // Time to look, e.g. `ps -o pid,ppid,sid,tty,cmd -p <pid>` in another terminal.
+    lab.sleep(2.0)?;
+
+    lab.signal(daemon, Signal::SIGTERM)?;
+    let status = lab.wait(daemon)?;
+    lab.emit(
+        PARENT,
+        "daemon-stopped",
+        json!({
+            "signal": "SIGTERM",
+            "exitcode": status.python_exitcode(),
+            "proc_entry_exists": procfs::exists(daemon),
+        }),
+    )
+}

@@ -1,0 +1,251 @@
+//! `join`: waiting for a child. `join()` blocks until the child ends;
+//! `join(timeout)` gives up while it still runs; every exit code Python
+//! reports comes from a real child; joining in order differs from waiting for
+//! whichever ends first; and joining one child before starting the next keeps
+//! their work apart.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+use crate::cli::JoinArgs;
+use crate::lab::{CHILD, Lab, PARENT, signal_name};
+use crate::os::procfs;
+use crate::os::wait::ExitStatus;
+
+/// The five ways a child ends that Python's `exitcode` tells apart.
+#[derive(Clone, Copy)]
+enum Ending {
+    Returns,
+    SysExit3,
+    UncaughtError,
+    Terminated,
+    Killed,
+}
+
+const ENDINGS: [(Ending, &str); 5] = [
+    (Ending::Returns, "target returns"),
+    (Ending::SysExit3, "sys.exit(3)"),
+    (Ending::UncaughtError, "uncaught exception"),
+    (Ending::Terminated, "p.terminate()"),
+    (Ending::Killed, "p.kill()"),
+];
+
+/// Seconds of work at pace 1: the first child started is the last to end.
+const DURATIONS: [f64; 3] = [0.9, 0.3, 0.6];
+
+pub fn run(lab: &mut Lab, args: &JoinArgs) -> Result<()> {
+    join_blocks(lab)?;
+    join_with_timeout(lab, Duration::from_secs_f64(args.timeout))?;
+    exit_codes(lab)?;
+    in_order_then_first_ended(lab)?;
+    join_before_start(lab)
+}
+
+fn join_blocks(lab: &mut Lab) -> Result<()> {
+    let child = lab.fork(CHILD, |side| {
+        side.report(
+            "child-works",
+            json!({ "work_ms": (1000.0 * side.scaled(1.0)) as u64 }),
+        )?;
+        // The child's work: one second at pace 1.
+        side.sleep(1.0);
+        Ok(0)
+    })?;
+    lab.expect(child.pid, "child-works")?;
+    let since = Instant::now();
+    let status = lab.wait(child.pid)?;
+    lab.emit(
+        PARENT,
+        "join-waits",
+        json!({
+            "child_pid": child.pid.as_raw(),
+            "waited_ms": since.elapsed().as_millis() as u64,
+            "is_alive": false,
+            "exitcode": status.python_exitcode(),
+        }),
+    )
+}
+
+fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
+    // The child works until procdemo lets it go, so join(timeout) must time out.
+    let release = lab.gate()?;
+    let child = lab.fork(CHILD, |side| {
+        side.wait_for(&release)?;
+        Ok(0)
+    })?;
+    let since = Instant::now();
+    let ended = lab.wait_timeout(child.pid, Some(timeout))?;
+    let state = procfs::stat(child.pid).map_or(Value::Null, |stat| json!(stat.state.to_string()));
+    lab.emit(
+        PARENT,
+        "join-timeout",
+        json!({
+            "timeout_s": timeout.as_secs_f64(),
+            "waited_ms": since.elapsed().as_millis() as u64,
+            "is_alive": ended.is_none(),
+            "exitcode": ended.map(ExitStatus::python_exitcode),
+            "state": state,
+        }),
+    )?;
+    lab.open(&release);
+    let since = Instant::now();
+    let status = lab.wait(child.pid)?;
+    lab.emit(
+        PARENT,
+        "join-again",
+        json!({
+            "waited_ms": since.elapsed().as_millis() as u64,
+            "is_alive": false,
+            "exitcode": status.python_exitcode(),
+        }),
+    )
+}
+
+fn exit_codes(lab: &mut Lab) -> Result<()> {
+    for (ending, case) in ENDINGS {
+        // The children that are stopped by a signal wait here until it comes.
+        let hold = lab.gate()?;
+        let child = lab.fork(CHILD, |side| {
+            side.report("exit-case", json!({ "case": case }))?;
+            Ok(match ending {
+                Ending::Returns => 0,
+                Ending::SysExit3 => 3,
+                // What Python does after printing the traceback.
+                Ending::UncaughtError => 1,
+                Ending::Terminated | Ending::Killed => {
+                    side.wait_for(&hold)?;
+                    0
+                }
+            })
+        })?;
+        // Signals only after the child reported: by then it has SIGTERM's
+        // default action again, not procdemo's handler.
+        lab.expect(child.pid, "exit-case")?;
+        match ending {
+            Ending::Terminated => lab.signal(child.pid, Signal::SIGTERM)?,
+            Ending::Killed => lab.signal(child.pid, Signal::SIGKILL)?,
+            Ending::Returns | Ending::SysExit3 | Ending::UncaughtError => {}
+        }
+        let status = lab.wait(child.pid)?;
+        lab.open(&hold);
+        lab.emit(
+            PARENT,
+            "exit-code",
+            json!({
+                "case": case,
+                "wait_status": status.0,
+                "exit_code": status.code(),
+                "signal": status.signal().map(signal_name),
+                "python_exitcode": status.python_exitcode(),
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+fn start_three(lab: &mut Lab) -> Result<Vec<Pid>> {
+    let mut started = Vec::new();
+    for seconds in DURATIONS {
+        let child = lab.fork(CHILD, |side| {
+            // The work: how long each child runs is what the order of endings shows.
+            side.sleep(seconds);
+            side.report(
+                "child-ends",
+                json!({ "worked_ms": (1000.0 * side.scaled(seconds)) as u64 }),
+            )?;
+            Ok(0)
+        })?;
+        started.push(child.pid);
+    }
+    Ok(started)
+}
+
+fn raw(pids: &[Pid]) -> Vec<i32> {
+    pids.iter().map(|pid| pid.as_raw()).collect()
+}
+
+fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
+    let started = start_three(lab)?;
+    let mut ended_before_join = Vec::new();
+    let since = Instant::now();
+    for pid in &started {
+        ended_before_join.push(lab.has_ended(*pid));
+        lab.wait(*pid)?;
+    }
+    lab.emit(
+        PARENT,
+        "join-in-order",
+        json!({
+            "start_order": raw(&started),
+            "reap_order": raw(&started),
+            "already_ended_when_joined": ended_before_join,
+            "waited_ms": since.elapsed().as_millis() as u64,
+        }),
+    )?;
+
+    let started = start_three(lab)?;
+    let mut reaped = Vec::new();
+    for _ in &started {
+        reaped.push(lab.wait_any()?.0);
+    }
+    let mut ended = started.clone();
+    ended.sort_by_key(|pid| {
+        lab.reports(*pid, "child-ends")
+            .first()
+            .map_or(u64::MAX, |event| event.t_us)
+    });
+    lab.emit(
+        PARENT,
+        "wait-any",
+        json!({ "start_order": raw(&started), "end_order": raw(&ended), "reap_order": raw(&reaped) }),
+    )
+}
+
+fn join_before_start(lab: &mut Lab) -> Result<()> {
+    // The notes' list. The first child appends to it through a reference into
+    // procdemo's memory: in a thread that would change procdemo's list; in a
+    // process it changes the child's own copy.
+    let mut nums: Vec<i64> = vec![11, 22];
+    let shared = &mut nums;
+    let first = lab.fork(CHILD, |side| {
+        for value in 0..3 {
+            shared.push(value);
+            side.sleep(0.3);
+            side.report("first-appends", json!({ "nums": *shared }))?;
+        }
+        Ok(0)
+    })?;
+    lab.wait(first.pid)?;
+    let first_reaped_us = lab.now_us();
+
+    let second = lab.fork(CHILD, |side| {
+        side.report(
+            "second-sees",
+            json!({ "nums": nums, "resumed_us": side.resumed_us() }),
+        )?;
+        Ok(0)
+    })?;
+    let seen = lab.expect(second.pid, "second-sees")?;
+    lab.wait(second.pid)?;
+    let first_done_us = lab
+        .reports(first.pid, "first-appends")
+        .last()
+        .map(|event| event.t_us)
+        .context("the first child reported nothing")?;
+    let second_started_us = seen.fact("resumed_us").and_then(Value::as_u64).unwrap_or(0);
+    lab.emit(
+        PARENT,
+        "no-overlap",
+        json!({
+            "first_done_us": first_done_us,
+            "first_reaped_us": first_reaped_us,
+            "second_started_us": second_started_us,
+            "overlap": second_started_us < first_done_us,
+            "parent_nums": nums,
+        }),
+    )
+}
