@@ -14,9 +14,12 @@ use crate::os::procfs;
 const GRANDCHILD: &str = "grandchild";
 
 pub fn run(lab: &mut Lab) -> Result<()> {
-    // The child ends only after procdemo has drawn the tree with all three
-    // generations alive; the orphan ends only when procdemo lets it.
+    // These order the telling, not the experiment: the child ends only after
+    // procdemo has drawn the tree with all three generations alive; the
+    // orphan, adopted the moment its parent ends, says so only after
+    // procdemo has shown the reaping; and it ends only when procdemo lets it.
     let tree_drawn = lab.gate()?;
+    let parent_reaped = lab.gate()?;
     let may_end = lab.gate()?;
     let child = lab.fork(CHILD, |side| {
         let grandchild = side.fork(GRANDCHILD, Tie::LifetimeOnly, |orphan| {
@@ -30,6 +33,7 @@ pub fn run(lab: &mut Lab) -> Result<()> {
             if !orphan.die_with_adopter(adopter) {
                 return Ok(1);
             }
+            orphan.wait_for(&parent_reaped)?;
             orphan.report(
                 "adopted",
                 json!({ "ppid_before": first_parent.as_raw(), "ppid_after": adopter.as_raw() }),
@@ -59,6 +63,7 @@ pub fn run(lab: &mut Lab) -> Result<()> {
         json!({ "child_pid": child.pid.as_raw(), "exit_code": status.code(), "orphan_still_running": procfs::stat(orphan).is_ok_and(|stat| stat.state != 'Z') }),
     )?;
 
+    lab.open(&parent_reaped);
     lab.expect(orphan, "adopted")?;
     let init = procfs::stat(Pid::from_raw(1))
         .map_or(Value::Null, |init| json!(format!("{}(1)", init.comm)));

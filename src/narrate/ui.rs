@@ -99,6 +99,11 @@ pub fn word(lang: Lang, word: &str) -> String {
     let translated = match (lang, word) {
         (Lang::Zh, "parent") => "父进程",
         (Lang::Zh, "child") => "子进程",
+        (Lang::Zh, "grandchild") => "孙进程",
+        (Lang::Zh, "adopted") => "被收养的进程",
+        (Lang::Zh, "daemonic") => "daemon=True 的子进程",
+        (Lang::Zh, "non-daemonic") => "非 daemon 的子进程",
+        (Lang::Zh, "daemon") => "Unix 守护进程",
         (Lang::Zh, "tie") => "同一微秒，不分先后",
         (Lang::En, "tie") => "both in the same microsecond",
         _ => word,
