@@ -67,12 +67,12 @@ pub fn ancestry(pid: Pid) -> io::Result<Vec<ProcStat>> {
     Ok(chain)
 }
 
-/// Every process whose parent is `pid` right now, zombies included.
-pub fn children_of(pid: Pid) -> io::Result<Vec<ProcStat>> {
-    let mut children = Vec::new();
+/// Every process on the machine right now, zombies included, by pid.
+pub fn all_processes() -> io::Result<Vec<ProcStat>> {
+    let mut found = Vec::new();
     for entry in fs::read_dir("/proc")? {
         let Ok(entry) = entry else { continue };
-        let Some(candidate) = entry
+        let Some(pid) = entry
             .file_name()
             .to_str()
             .and_then(|name| name.parse::<i32>().ok())
@@ -80,13 +80,18 @@ pub fn children_of(pid: Pid) -> io::Result<Vec<ProcStat>> {
             continue;
         };
         // A process may end between read_dir and stat: that is not an error.
-        if let Ok(found) = stat(Pid::from_raw(candidate))
-            && found.ppid == pid.as_raw()
-        {
-            children.push(found);
+        if let Ok(process) = stat(Pid::from_raw(pid)) {
+            found.push(process);
         }
     }
-    children.sort_by_key(|child| child.pid);
+    found.sort_by_key(|process| process.pid);
+    Ok(found)
+}
+
+/// Every process whose parent is `pid` right now, zombies included.
+pub fn children_of(pid: Pid) -> io::Result<Vec<ProcStat>> {
+    let mut children = all_processes()?;
+    children.retain(|child| child.ppid == pid.as_raw());
     Ok(children)
 }
 
@@ -120,26 +125,11 @@ pub fn read_number(path: &str) -> Option<u64> {
     fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// How many processes on this machine are in each state right now:
-/// (all, zombies).
+/// How many processes this machine has right now: (all, zombies).
 pub fn count_processes() -> io::Result<(usize, usize)> {
-    let mut all = 0;
-    let mut zombies = 0;
-    for entry in fs::read_dir("/proc")? {
-        let Ok(entry) = entry else { continue };
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|name| name.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if let Ok(found) = stat(Pid::from_raw(pid)) {
-            all += 1;
-            zombies += usize::from(found.state == 'Z');
-        }
-    }
-    Ok((all, zombies))
+    let all = all_processes()?;
+    let zombies = all.iter().filter(|process| process.state == 'Z').count();
+    Ok((all.len(), zombies))
 }
 
 /// What `ps -o pid,ppid,stat,args -p <pid>` prints for it (header left
