@@ -103,6 +103,8 @@ pub struct Lab {
     received: Vec<Event>,
     gates: Vec<Option<OwnedFd>>,
     processes: Vec<Process>,
+    /// Events kept back while `hold` is on, in arrival order.
+    held: Option<Vec<Event>>,
     owner: Pid,
     cleaned_up: bool,
 }
@@ -172,6 +174,7 @@ impl Lab {
             received: Vec::new(),
             gates: Vec::new(),
             processes: Vec::new(),
+            held: None,
             owner: getpid(),
             cleaned_up: false,
         })
@@ -428,6 +431,21 @@ impl Lab {
         }
     }
 
+    /// From now on, events are recorded but not shown until `show_held`: for
+    /// a part of a lesson whose timing is the lesson (a race), which the
+    /// pauses between steps and the `--step` prompts must not stretch.
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Shows the events kept back since `hold`, in the order they came.
+    pub fn show_held(&mut self) -> Result<()> {
+        for event in self.held.take().unwrap_or_default() {
+            self.render(&event)?;
+        }
+        Ok(())
+    }
+
     /// procdemo and its descendants as `/proc` shows them now, as a `tree` fact.
     pub fn live_tree(&mut self) -> Result<Value> {
         self.pump()?;
@@ -593,6 +611,10 @@ impl Lab {
     }
 
     fn render(&mut self, event: &Event) -> Result<()> {
+        if let Some(held) = &mut self.held {
+            held.push(event.clone());
+            return Ok(());
+        }
         if self.narrator.is_new_step(&event.step) {
             if self.narrator.for_people() {
                 self.beat()?;

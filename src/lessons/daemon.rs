@@ -46,6 +46,9 @@ fn count_loops(side: &ChildSide, loops: u32, tick: Duration) -> Result<i32> {
 }
 
 fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
+    // Python's main code runs its joins back to back; procdemo's pauses for
+    // the reader must not slow it down, so the race is shown once it is over.
+    lab.hold();
     let mut children = Vec::new();
     for (at, loops) in LOOPS.into_iter().enumerate() {
         let child = lab.fork(DAEMONIC, |side| {
@@ -104,7 +107,7 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
             }),
         )?;
     }
-    Ok(())
+    lab.show_held()
 }
 
 fn non_daemonic_child(lab: &mut Lab, tick: Duration) -> Result<()> {

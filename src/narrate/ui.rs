@@ -105,6 +105,8 @@ pub fn word(lang: Lang, word: &str) -> String {
         (Lang::Zh, "non-daemonic") => "非 daemon 的子进程",
         (Lang::Zh, "daemon") => "Unix 守护进程",
         (Lang::Zh, "tie") => "同一微秒，不分先后",
+        (Lang::Zh, "target returns") => "target 函数正常返回",
+        (Lang::Zh, "uncaught exception") => "抛出未捕获的异常",
         (Lang::En, "tie") => "both in the same microsecond",
         _ => word,
     };
