@@ -40,7 +40,7 @@ pub struct GlobalArgs {
     pub lang: Option<Lang>,
 
     /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace, 3600 with --step] (1 to 86400)
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_lifetime, allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 
     /// When to use colours; `auto` honours NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal
@@ -103,6 +103,17 @@ fn parse_pace(text: &str) -> Result<f64, String> {
         Ok(pace) if (0.0..=PACE_LIMIT).contains(&pace) => Ok(pace),
         _ => Err(format!(
             "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
+        )),
+    }
+}
+
+pub const LIFETIME_LIMIT: u64 = 86_400;
+
+fn parse_lifetime(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(seconds) if (1..=LIFETIME_LIMIT).contains(&seconds) => Ok(seconds),
+        _ => Err(format!(
+            "the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live"
         )),
     }
 }

@@ -247,6 +247,88 @@ fn a_negative_number_of_children_is_rejected_with_the_limit() {
     );
 }
 
+/// `join --timeout` takes seconds from 0.1 to 10: zero, negative, too long
+/// and not a number are all refused, naming the limits.
+#[test]
+fn a_join_timeout_out_of_range_is_rejected_with_the_limits() {
+    for timeout in ["0", "-1", "11", "abc", "0.05"] {
+        assert_rejected(
+            &[
+                "join",
+                "--json",
+                "--pace",
+                "0",
+                "--lang",
+                "en",
+                "--timeout",
+                timeout,
+            ],
+            "--timeout",
+            &["0.1", "10"],
+        );
+    }
+}
+
+#[test]
+fn a_lifetime_of_zero_is_rejected() {
+    assert_rejected(
+        &[
+            "fork",
+            "--json",
+            "--pace",
+            "0",
+            "--lang",
+            "en",
+            "--lifetime",
+            "0",
+        ],
+        "--lifetime",
+        &["1", "86400"],
+    );
+}
+
+/// Like `--children -3` and `--pace -1`, a negative lifetime is refused with
+/// a message that names the option and its limits.
+#[test]
+fn a_negative_lifetime_is_rejected_with_the_limit() {
+    assert_rejected(
+        &[
+            "fork",
+            "--json",
+            "--pace",
+            "0",
+            "--lang",
+            "en",
+            "--lifetime",
+            "-1",
+        ],
+        "--lifetime",
+        &["1", "86400"],
+    );
+}
+
+/// Like `--pace abc`, a lifetime that is not a whole number of seconds is
+/// refused with a message that names the limits.
+#[test]
+fn a_lifetime_that_is_not_a_whole_number_is_rejected_with_the_limit() {
+    for lifetime in ["abc", "1.5"] {
+        assert_rejected(
+            &[
+                "fork",
+                "--json",
+                "--pace",
+                "0",
+                "--lang",
+                "en",
+                "--lifetime",
+                lifetime,
+            ],
+            "--lifetime",
+            &["1", "86400"],
+        );
+    }
+}
+
 /// The human output of `fork` with these extra arguments and environment.
 fn human_fork(extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut args = vec!["fork", "--pace", "0"];

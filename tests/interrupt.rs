@@ -7,6 +7,22 @@
 //! middle when the signal comes; the signal is sent as soon as a mid-lesson
 //! event arrives, so each test takes a fraction of a second (about one for
 //! the one without `--json`, whose pauses are not shortened).
+//!
+//! The `daemon` lesson needs two exceptions:
+//! - Its first part, the `daemon=True` race, is held back: procdemo shows
+//!   its events only once the race is over (three joins of one tick each,
+//!   20 s a tick at pace 20). So the moment to interrupt it is found from
+//!   `/proc` instead, once procdemo has its three daemonic children and
+//!   waits, and the processes that must be gone afterwards are those
+//!   `/proc` listed.
+//! - Its Unix daemon appears only after that part, and there is no option
+//!   to skip it. Those tests run at `--pace 0.5`: the daemon is proved
+//!   alive about 2.5 s in, and the lesson then pauses 1 s (2 s × pace)
+//!   before it stops the daemon itself. The signal is sent as soon as
+//!   `daemon-proved` is read, so that second is a wide margin; the tests
+//!   also check that the lesson had not stopped the daemon itself before
+//!   the signal came. At pace 0 that pause would be 0 s, and at pace 1 the
+//!   test would take over 5 s.
 
 mod common;
 
@@ -23,16 +39,33 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-/// A lesson, its arguments at a slow pace, and an event that comes when it is
-/// half-way, with children alive.
+/// A lesson, its arguments at a slow pace, and how to tell it is half-way,
+/// with children alive.
 struct Lesson {
     args: &'static [&'static str],
-    mid_step: &'static str,
+    middle: Middle,
+}
+
+enum Middle {
+    /// When this event arrives; `running` picks the processes that run then
+    /// from the events read so far and procdemo's pid.
+    Step {
+        name: &'static str,
+        running: fn(&[Value], i32) -> Vec<i32>,
+    },
+    /// When `/proc` shows procdemo with at least this many children and
+    /// asleep, waiting for them (for a part of a lesson whose events are
+    /// held back until it is over); those children are the processes that
+    /// run then.
+    Children(usize),
 }
 
 const FORK: Lesson = Lesson {
     args: &["fork", "--json", "--pace", "20", "--lang", "en"],
-    mid_step: "child-changes-w",
+    middle: Middle::Step {
+        name: "child-changes-w",
+        running: children_seen,
+    },
 };
 const PIDS: Lesson = Lesson {
     args: &[
@@ -45,8 +78,86 @@ const PIDS: Lesson = Lesson {
         "--children",
         "4",
     ],
-    mid_step: "ancestry",
+    middle: Middle::Step {
+        name: "ancestry",
+        running: children_seen,
+    },
 };
+/// The child works 20 s, and procdemo waits for it in join().
+const JOIN: Lesson = Lesson {
+    args: &["join", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Step {
+        name: "child-works",
+        running: children_seen,
+    },
+};
+/// procdemo has drawn three generations and at once lets the child end: the
+/// signal comes about when the grandchild is orphaned, adopted and ties
+/// itself to procdemo, in whichever order. Only the grandchild is sure to
+/// run then.
+const ORPHAN_EARLY: Lesson = Lesson {
+    args: &["orphan", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Step {
+        name: "tree-before",
+        running: the_grandchild,
+    },
+};
+/// The child is gone; the orphan, adopted by procdemo, waits at a gate while
+/// procdemo pauses 30 s.
+const ORPHAN_ADOPTED: Lesson = Lesson {
+    args: &["orphan", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Step {
+        name: "tree-after",
+        running: the_orphan,
+    },
+};
+/// Three daemonic children in the race, on 20 s ticks.
+const DAEMON_RACE: Lesson = Lesson {
+    args: &["daemon", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Children(3),
+};
+/// The Unix daemon, in a session of its own and adopted by procdemo, runs
+/// while procdemo pauses 1 s (see the top of this file for the pace).
+const DAEMON_PROVED: Lesson = Lesson {
+    args: &["daemon", "--json", "--pace", "0.5", "--lang", "en"],
+    middle: Middle::Step {
+        name: "daemon-proved",
+        running: the_daemon,
+    },
+};
+/// The child has ended and is not reaped: a zombie, while procdemo pauses 40 s.
+const ZOMBIE: Lesson = Lesson {
+    args: &["zombie", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Step {
+        name: "zombie-state",
+        running: nobody,
+    },
+};
+
+/// The last event of `name` read so far.
+fn last_of<'a>(events: &'a [Value], name: &str) -> &'a Value {
+    events
+        .iter()
+        .rev()
+        .find(|event| step(event) == name)
+        .unwrap_or_else(|| panic!("no `{name}` event in {events:?}"))
+}
+
+fn the_grandchild(events: &[Value], _procdemo: i32) -> Vec<i32> {
+    vec![pid(last_of(events, "grandchild-born"))]
+}
+
+fn the_orphan(events: &[Value], _procdemo: i32) -> Vec<i32> {
+    vec![pid(last_of(events, "adopted"))]
+}
+
+fn the_daemon(events: &[Value], _procdemo: i32) -> Vec<i32> {
+    vec![fact_i64(last_of(events, "daemon-proved"), "daemon_pid") as i32]
+}
+
+fn nobody(_events: &[Value], _procdemo: i32) -> Vec<i32> {
+    Vec::new()
+}
 
 /// The pids of the children seen so far (every event not from procdemo).
 fn children_seen(events: &[Value], procdemo: i32) -> Vec<i32> {
@@ -60,37 +171,76 @@ fn children_seen(events: &[Value], procdemo: i32) -> Vec<i32> {
     children
 }
 
-/// Starts the lesson, waits for its mid-lesson event, checks that children
-/// are running, and returns the live run.
-fn start_and_reach_the_middle(lesson: &Lesson, command: Command) -> Live {
+/// Starts the lesson, waits for its middle, checks that children are
+/// running, and returns the live run with the pids of the processes that
+/// run at that moment.
+fn start_and_reach_the_middle(lesson: &Lesson, command: Command) -> (Live, Vec<i32>) {
     let mut live = Live::spawn_command(command);
-    live.read_until(lesson.mid_step);
-    let children = children_seen(&live.events, live.pid());
+    let procdemo_pid = live.pid();
+    let (running, middle) = match lesson.middle {
+        Middle::Step { name, running } => {
+            live.read_until(name);
+            let children = children_seen(&live.events, procdemo_pid);
+            assert!(!children.is_empty(), "no child reported before `{name}`");
+            (running(&live.events, procdemo_pid), format!("`{name}`"))
+        }
+        Middle::Children(count) => {
+            let deadline = Instant::now() + DEADLINE;
+            loop {
+                let children = children_of(procdemo_pid);
+                // Between its forks procdemo runs; it sleeps once it waits.
+                let asleep = proc_stat(procdemo_pid).is_some_and(|(_, state)| state == 'S');
+                if children.len() >= count && asleep {
+                    break (children, format!("{count} children"));
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "procdemo never had {count} children"
+                );
+                assert!(
+                    matches!(live.child.try_wait(), Ok(None)),
+                    "procdemo ended before it had {count} children"
+                );
+                thread::sleep(Duration::from_millis(5));
+            }
+        }
+    };
     assert!(
-        !children.is_empty(),
-        "no child reported before `{}`",
-        lesson.mid_step
+        running
+            .iter()
+            .all(|child| *child != procdemo_pid && still_running(*child)),
+        "these processes run at {middle}: {:?}",
+        running
+            .iter()
+            .map(|child| (child, proc_stat(*child)))
+            .collect::<Vec<_>>()
     );
-    assert!(
-        children.iter().all(|child| still_running(*child)),
-        "the children run mid-lesson: {children:?}"
-    );
-    live
+    (live, running)
 }
 
 fn command_for(lesson: &Lesson) -> Command {
     procdemo(lesson.args)
 }
 
-/// Sends `signal` to procdemo mid-lesson and checks the clean ending.
-fn interrupt(lesson: &Lesson, signal: Signal, exit_code: i32) {
-    let live = start_and_reach_the_middle(lesson, command_for(lesson));
+/// Sends `signal` to procdemo mid-lesson and checks the clean ending;
+/// returns every event.
+fn interrupt(lesson: &Lesson, signal: Signal, exit_code: i32) -> Vec<Value> {
+    let (live, running) = start_and_reach_the_middle(lesson, command_for(lesson));
     let procdemo_pid = live.pid();
     kill(Pid::from_raw(procdemo_pid), signal).expect("send the signal");
-    check_clean_ending(live, procdemo_pid, signal, exit_code);
+    check_clean_ending(live, procdemo_pid, signal, exit_code, &running)
 }
 
-fn check_clean_ending(live: Live, procdemo_pid: i32, signal: Signal, exit_code: i32) {
+/// Checks the `ended` line, stderr, and that no process is left: neither one
+/// that reported nor one of `running` (processes known to run when the
+/// signal was sent, some of which may not have reported yet).
+fn check_clean_ending(
+    live: Live,
+    procdemo_pid: i32,
+    signal: Signal,
+    exit_code: i32,
+    running: &[i32],
+) -> Vec<Value> {
     let (status, events, stderr) = live.finish();
     let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
     assert_eq!(status.code(), Some(exit_code), "{shown}");
@@ -131,7 +281,10 @@ fn check_clean_ending(live: Live, procdemo_pid: i32, signal: Signal, exit_code: 
         "stderr must name {signal}: {stderr:?}"
     );
 
-    assert_no_leftovers(&pids_seen(&events));
+    let mut pids = pids_seen(&events);
+    pids.extend_from_slice(running);
+    assert_no_leftovers(&pids);
+    events
 }
 
 #[test]
@@ -164,19 +317,21 @@ fn sigterm_ends_pids_cleanly() {
 fn ctrl_c_to_the_whole_process_group_ends_pids_cleanly() {
     let mut command = command_for(&PIDS);
     command.process_group(0);
-    let live = start_and_reach_the_middle(&PIDS, command);
+    let (live, running) = start_and_reach_the_middle(&PIDS, command);
     let procdemo_pid = live.pid();
     killpg(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("signal the process group");
-    check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130);
+    check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
 }
 
 /// `kill -9 procdemo`: it cannot clean up, but its children die with it
 /// (parent-death signal). They are reparented to pid 1 or a subreaper, which
 /// may leave them as zombies for a moment: a zombie no longer runs.
-fn kill_hard(lesson: &Lesson) {
-    let live = start_and_reach_the_middle(lesson, command_for(lesson));
+/// Returns every event.
+fn kill_hard(lesson: &Lesson) -> Vec<Value> {
+    let (live, running) = start_and_reach_the_middle(lesson, command_for(lesson));
     let procdemo_pid = live.pid();
-    let children = children_seen(&live.events, procdemo_pid);
+    let mut children = children_seen(&live.events, procdemo_pid);
+    children.extend_from_slice(&running);
     kill(Pid::from_raw(procdemo_pid), Signal::SIGKILL).expect("kill -9");
     // `finish` also waits for stdout to close, which needs every child gone.
     let (status, events, _stderr) = live.finish();
@@ -209,6 +364,7 @@ fn kill_hard(lesson: &Lesson) {
         thread::sleep(Duration::from_millis(10));
     }
     assert_no_leftovers(&pids_seen(&events));
+    events
 }
 
 #[test]
@@ -255,4 +411,155 @@ fn sigint_ends_a_lesson_for_people_cleanly() {
         "{stderr:?}"
     );
     assert_no_leftovers(&children);
+}
+
+// The lessons `join`, `zombie`, `orphan` and `daemon`, stopped mid-way.
+
+#[test]
+fn sigint_ends_join_cleanly() {
+    interrupt(&JOIN, Signal::SIGINT, 130);
+}
+
+/// A zombie is not running, but it is procdemo's to reap: the interrupted
+/// lesson reaps it like any other child.
+#[test]
+fn sigint_while_a_zombie_waits_reaps_it() {
+    let (live, _) = start_and_reach_the_middle(&ZOMBIE, command_for(&ZOMBIE));
+    let procdemo_pid = live.pid();
+    let zombie = fact_i64(last_of(&live.events, "zombie-state"), "child_pid") as i32;
+    assert_eq!(
+        proc_stat(zombie),
+        Some(("procdemo".to_string(), 'Z')),
+        "a zombie of procdemo's when the signal is sent"
+    );
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &[zombie]);
+    let ended = events.last().expect("events");
+    assert_eq!(fact_i64(ended, "processes_started"), 1, "{ended}");
+    assert_eq!(fact_i64(ended, "processes_reaped"), 1, "{ended}");
+    assert!(
+        !events.iter().any(|event| step(event) == "reap"),
+        "the lesson had not reaped it itself: {events:?}"
+    );
+    // Reaped, not left to whoever adopts procdemo's orphans.
+    assert_ne!(
+        proc_stat(zombie),
+        Some(("procdemo".to_string(), 'Z')),
+        "the zombie is still there"
+    );
+}
+
+/// Whether the grandchild is still the child's, or already procdemo's, the
+/// cleanup must find and end it: killing the child orphans it, and procdemo,
+/// as subreaper, adopts it and kills it in its next round.
+#[test]
+fn sigint_ends_orphan_cleanly_as_the_child_ends() {
+    let events = interrupt(&ORPHAN_EARLY, Signal::SIGINT, 130);
+    let ended = events.last().expect("events");
+    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+}
+
+#[test]
+fn sigint_ends_orphan_cleanly_while_the_adopted_orphan_runs() {
+    let events = interrupt(&ORPHAN_ADOPTED, Signal::SIGINT, 130);
+    let ended = events.last().expect("events");
+    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+    assert!(
+        !events.iter().any(|event| step(event) == "orphan-reaped"),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn sigterm_ends_orphan_cleanly_while_the_adopted_orphan_runs() {
+    interrupt(&ORPHAN_ADOPTED, Signal::SIGTERM, 143);
+}
+
+#[test]
+fn sigint_ends_daemon_cleanly_during_the_daemonic_race() {
+    interrupt(&DAEMON_RACE, Signal::SIGINT, 130);
+}
+
+/// The race's events are held back while it runs, but the ones that
+/// happened before the signal belong in the record, as do the children's
+/// late events that procdemo adds after any early end: a reader of the
+/// JSON must learn which processes `ended` counts.
+#[test]
+fn an_interrupted_daemonic_race_keeps_its_events_in_the_record() {
+    let (live, running) = start_and_reach_the_middle(&DAEMON_RACE, command_for(&DAEMON_RACE));
+    let procdemo_pid = live.pid();
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let (status, events, stderr) = live.finish();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_no_leftovers(&running);
+    let starts: Vec<&Value> = events
+        .iter()
+        .filter(|event| step(event) == "daemonic-start")
+        .collect();
+    assert_eq!(
+        starts.len(),
+        1,
+        "`daemonic-start` happened before SIGINT, yet the record lacks it: {events:?}"
+    );
+    let mut pids: Vec<i32> = fact(starts[0], "pids")
+        .as_array()
+        .expect("pids")
+        .iter()
+        .map(|pid| pid.as_i64().expect("pid") as i32)
+        .collect();
+    pids.sort_unstable();
+    let mut running = running;
+    running.sort_unstable();
+    assert_eq!(pids, running, "{}", starts[0]);
+    assert_eq!(events.last().map(step), Some("ended"), "{events:?}");
+}
+
+/// The daemon runs in a session of its own, so a signal to procdemo's
+/// process group would not reach it: procdemo's cleanup must.
+#[test]
+fn sigint_ends_daemon_cleanly_while_the_unix_daemon_runs() {
+    let events = interrupt(&DAEMON_PROVED, Signal::SIGINT, 130);
+    assert!(
+        !events.iter().any(|event| step(event) == "daemon-stopped"),
+        "the signal came after the lesson had stopped the daemon itself: {events:?}"
+    );
+    let ended = events.last().expect("events");
+    assert_eq!(fact_i64(ended, "processes_started"), 7, "{ended}");
+}
+
+#[test]
+fn kill_9_during_join_leaves_nothing_running() {
+    kill_hard(&JOIN);
+}
+
+/// Before its adoption the grandchild has no parent-death signal: if
+/// procdemo dies then, pid 1 (or another subreaper) adopts it, it ties
+/// itself to that one instead, and must still not outlive the run (it ends
+/// when it can no longer report). After its adoption it dies with procdemo.
+#[test]
+fn kill_9_during_orphan_as_the_child_ends_leaves_nothing_running() {
+    kill_hard(&ORPHAN_EARLY);
+}
+
+/// After adoption the orphan asked for the parent-death signal again, tied
+/// to procdemo: it dies with it.
+#[test]
+fn kill_9_during_orphan_after_the_adoption_leaves_nothing_running() {
+    kill_hard(&ORPHAN_ADOPTED);
+}
+
+#[test]
+fn kill_9_during_the_daemonic_race_leaves_nothing_running() {
+    kill_hard(&DAEMON_RACE);
+}
+
+/// The daemon, adopted by procdemo, re-armed its parent-death signal: it
+/// dies with procdemo even in a session of its own.
+#[test]
+fn kill_9_during_daemon_while_the_unix_daemon_runs_leaves_nothing_running() {
+    let events = kill_hard(&DAEMON_PROVED);
+    assert!(
+        !events.iter().any(|event| step(event) == "daemon-stopped"),
+        "the signal came after the lesson had stopped the daemon itself: {events:?}"
+    );
 }

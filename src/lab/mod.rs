@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{Pid, getpid, getppid};
 use serde_json::{Value, json};
 
@@ -124,6 +125,9 @@ impl Lab {
             return Ok(Outcome::Finished);
         };
         let reaped = lab.clean_up();
+        for event in lab.held.take().unwrap_or_default() {
+            lab.narrator.show_late(&event);
+        }
         lab.show_unread();
         let (reason, ending, outcome) = match error.downcast_ref::<Stop>() {
             Some(Stop::Signal(signal)) => (
@@ -372,7 +376,21 @@ impl Lab {
             if let Some(event) = self.received.iter().find(|event| event.step == step) {
                 return Ok(event.clone());
             }
-            self.idle(None)?;
+            let running = self
+                .processes
+                .iter()
+                .any(|process| process.status.is_none() && !wait::has_ended(process.pid));
+            if !running {
+                self.pump()?;
+                return self
+                    .received
+                    .iter()
+                    .find(|event| event.step == step)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("every process ended and none reported step `{step}`"));
+            }
+            // A grandchild's end sends no SIGCHLD to procdemo: look again soon.
+            self.idle(Some(Duration::from_millis(50)))?;
         }
     }
 
@@ -655,6 +673,29 @@ impl Lab {
             wait_readable(&[read_end.as_fd(), self.signals.wake_fd()], timeout).context("poll")?;
         }
         self.signals.drain();
+        self.check_lifetimes()
+    }
+
+    /// A child killed by SIGALRM reached its lifetime cap: the lesson cannot
+    /// go on as written, so it stops and says which limit to raise.
+    fn check_lifetimes(&self) -> Result<()> {
+        for process in self
+            .processes
+            .iter()
+            .filter(|process| process.status.is_none())
+        {
+            if let Some(WaitStatus::Signaled(_, Signal::SIGALRM, _)) =
+                wait::held_status(process.pid)
+            {
+                bail!(
+                    "the {} process {} reached its lifetime cap of {} s and was killed by SIGALRM; \
+                     run the lesson again with a larger --lifetime (or without it)",
+                    process.role,
+                    process.pid,
+                    self.lifetime().as_secs()
+                );
+            }
+        }
         Ok(())
     }
 

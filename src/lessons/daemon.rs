@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
-use nix::unistd::{Pid, getpgrp, getpid, getppid};
+use nix::unistd::{Pid, getpgrp, getpid};
 use serde_json::json;
 
 use crate::lab::{CHILD, ChildSide, Lab, PARENT, Tie};
@@ -137,12 +137,14 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
     let no_work = lab.gate()?;
     let first = lab.fork(CHILD, |side| {
         let sid = new_session().context("setsid()")?;
+        // Passed down, not read with getppid() in the daemon: the daemon may
+        // first run after this process has already exited.
+        let first_parent = getpid();
         side.report(
             "setsid",
             json!({ "getpid": getpid().as_raw(), "sid": sid.as_raw(), "pgid": getpgrp().as_raw() }),
         )?;
         let daemon = side.fork(DAEMON, Tie::LifetimeOnly, |daemon| {
-            let first_parent = getppid();
             let adopter = wait_for_adoption(first_parent);
             if !daemon.die_with_adopter(adopter) {
                 return Ok(1);
@@ -164,7 +166,13 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
         Ok(0)
     })?;
 
-    lab.expect(first.pid, "second-fork")?;
+    let second_fork = lab.expect(first.pid, "second-fork")?;
+    let daemon = second_fork
+        .fact("daemon_pid")
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|pid| i32::try_from(pid).ok())
+        .map(Pid::from_raw)
+        .context("the first child did not say the daemon's pid")?;
     let leader = procfs::stat(first.pid).context("reading the first child's /proc/<pid>/stat")?;
     let own = procfs::stat(getpid()).context("reading procdemo's /proc/<pid>/stat")?;
     lab.emit(
@@ -182,8 +190,8 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
     lab.open(&leader_seen);
     lab.wait(first.pid)?;
 
-    let ready = lab.expect_any("daemon-ready")?;
-    let daemon = Pid::from_raw(ready.pid);
+    // Adopted by procdemo once the first child ended: now procdemo's own child.
+    lab.expect(daemon, "daemon-ready")?;
     let stat = procfs::stat(daemon).context("reading the daemon's /proc/<pid>/stat")?;
     let link = |name: &str| procfs::link(daemon, name).ok();
     lab.emit(

@@ -22,11 +22,13 @@ pub fn run(lab: &mut Lab) -> Result<()> {
     let parent_reaped = lab.gate()?;
     let may_end = lab.gate()?;
     let child = lab.fork(CHILD, |side| {
+        // Passed down rather than read with getppid() in the grandchild, which
+        // might first run after its parent has gone.
+        let first_parent = getpid();
         let grandchild = side.fork(GRANDCHILD, Tie::LifetimeOnly, |orphan| {
-            let first_parent = getppid();
             orphan.report(
                 "grandchild-born",
-                json!({ "getpid": getpid().as_raw(), "getppid": first_parent.as_raw() }),
+                json!({ "getpid": getpid().as_raw(), "getppid": getppid().as_raw() }),
             )?;
             let adopter = wait_for_adoption(first_parent);
             // Now tied to the adopter: if procdemo dies, so does the orphan.

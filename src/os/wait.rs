@@ -72,8 +72,13 @@ pub fn held_status(pid: Pid) -> Option<WaitStatus> {
 }
 
 /// True once `pid` has ended, without reaping it (`WNOWAIT`): a zombie stays a
-/// zombie for the lesson that wants to show one.
+/// zombie for the lesson that wants to show one. For a process that is not
+/// this one's child (a grandchild), `/proc` tells: gone, or a zombie.
 pub fn has_ended(pid: Pid) -> bool {
     let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-    !matches!(waitid(Id::Pid(pid), flags), Ok(WaitStatus::StillAlive))
+    match waitid(Id::Pid(pid), flags) {
+        Ok(WaitStatus::StillAlive) => false,
+        Ok(_) => true,
+        Err(_) => super::procfs::stat(pid).map_or(true, |stat| stat.state == 'Z'),
+    }
 }

@@ -170,7 +170,18 @@ pub fn run_args(args: &[&str]) -> Output {
 /// that the last one is `done`, and that no process of the run is left.
 /// Returns the output and its events.
 pub fn run_lesson(lesson: &str, lang: &str, extra: &[&str]) -> (Output, Vec<Value>) {
-    let mut args = vec![lesson, "--json", "--pace", "0", "--lang", lang];
+    run_lesson_at_pace(lesson, lang, "0", extra)
+}
+
+/// `run_lesson` at another `--pace`, for the few checks that need the
+/// lesson's own timing (kept short: the whole suite must stay fast).
+pub fn run_lesson_at_pace(
+    lesson: &str,
+    lang: &str,
+    pace: &str,
+    extra: &[&str],
+) -> (Output, Vec<Value>) {
+    let mut args = vec![lesson, "--json", "--pace", pace, "--lang", lang];
     args.extend_from_slice(extra);
     let output = run_args(&args);
     assert_eq!(

@@ -1,0 +1,395 @@
+//! `procdemo join`: join() blocks until the child ends, join(timeout) gives up
+//! while it still runs, the exit codes Python reports for five real endings,
+//! joining in order versus waiting for whoever ends first, and joining one
+//! child before starting the next, checked from the JSON events of real runs.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson_at_pace, step};
+use serde_json::{Value, json};
+
+/// One finished run of the lesson.
+struct JoinRun {
+    procdemo: i32,
+    events: Vec<Value>,
+}
+
+/// Runs the lesson at `--pace 0` with a short `--timeout`.
+fn join_run() -> JoinRun {
+    join_run_with(&["--timeout", "0.2"])
+}
+
+fn join_run_with(extra: &[&str]) -> JoinRun {
+    join_run_at_pace("0", extra)
+}
+
+fn join_run_at_pace(pace: &str, extra: &[&str]) -> JoinRun {
+    let (output, events) = run_lesson_at_pace("join", "en", pace, extra);
+    JoinRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+impl JoinRun {
+    /// Where the first event of `name` is.
+    fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// The children of procdemo in the `done` tree, in the order they were started.
+    fn done_children(&self) -> Vec<Value> {
+        let done = only(&self.events, "done");
+        fact(done, "tree")["children"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
+            .clone()
+    }
+}
+
+fn as_i32_list(value: &Value) -> Vec<i32> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .unwrap_or_else(|| panic!("not a number: {item}")) as i32
+        })
+        .collect()
+}
+
+fn sorted(pids: &[i32]) -> Vec<i32> {
+    let mut pids = pids.to_vec();
+    pids.sort_unstable();
+    pids
+}
+
+#[test]
+fn every_event_comes_from_procdemo_or_one_of_its_children() {
+    let run = join_run();
+    for event in &run.events {
+        match role(event) {
+            "parent" => assert_eq!(pid(event), run.procdemo, "{event}"),
+            "child" => {
+                assert_ne!(pid(event), run.procdemo, "{event}");
+                assert_eq!(ppid(event), run.procdemo, "{event}");
+            }
+            other => panic!("unexpected role {other}: {event}"),
+        }
+    }
+}
+
+#[test]
+fn join_blocks_until_the_child_has_ended() {
+    let run = join_run();
+    let works = only(&run.events, "child-works");
+    assert_eq!(role(works), "child");
+    assert_eq!(fact_i64(works, "work_ms"), 0, "pace 0: no work time");
+
+    let waits = only(&run.events, "join-waits");
+    assert_eq!(pid(waits), run.procdemo);
+    assert_eq!(fact_i64(waits, "child_pid"), i64::from(pid(works)));
+    assert_eq!(fact(waits, "is_alive"), &Value::Bool(false), "{waits}");
+    assert_eq!(fact_i64(waits, "exitcode"), 0, "{waits}");
+    assert!(run.position("child-works") < run.position("join-waits"));
+}
+
+#[test]
+fn join_with_a_timeout_gives_up_while_the_child_still_runs() {
+    let run = join_run();
+    let timeout = only(&run.events, "join-timeout");
+    assert_eq!(pid(timeout), run.procdemo);
+    assert_eq!(fact(timeout, "timeout_s"), &json!(0.2), "{timeout}");
+    assert_eq!(fact(timeout, "is_alive"), &Value::Bool(true), "{timeout}");
+    assert_eq!(fact(timeout, "exitcode"), &Value::Null, "{timeout}");
+    // join(0.2) waits at least the timeout (a lower bound only).
+    assert!(fact_i64(timeout, "waited_ms") >= 190, "{timeout}");
+    // The child waits at a gate: asleep, or just being scheduled.
+    let state = fact(timeout, "state").as_str().unwrap_or_default();
+    assert!(matches!(state, "S" | "R"), "state {state:?}: {timeout}");
+
+    // Once released, a second join() collects it.
+    let again = only(&run.events, "join-again");
+    assert_eq!(fact(again, "is_alive"), &Value::Bool(false), "{again}");
+    assert_eq!(fact_i64(again, "exitcode"), 0, "{again}");
+    assert!(run.position("join-waits") < run.position("join-timeout"));
+    assert!(run.position("join-timeout") < run.position("join-again"));
+}
+
+#[test]
+fn the_shortest_timeout_allowed_works() {
+    let run = join_run_with(&["--timeout", "0.1"]);
+    let timeout = only(&run.events, "join-timeout");
+    assert_eq!(fact(timeout, "timeout_s"), &json!(0.1), "{timeout}");
+    assert_eq!(fact(timeout, "is_alive"), &Value::Bool(true), "{timeout}");
+    assert!(fact_i64(timeout, "waited_ms") >= 95, "{timeout}");
+    assert_eq!(fact_i64(only(&run.events, "join-again"), "exitcode"), 0);
+}
+
+#[test]
+fn five_endings_give_the_exit_codes_python_reports() {
+    let run = join_run();
+    let codes = events_of(&run.events, "exit-code");
+    let cases: Vec<&str> = codes
+        .iter()
+        .map(|event| fact(event, "case").as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            "target returns",
+            "sys.exit(3)",
+            "uncaught exception",
+            "p.terminate()",
+            "p.kill()",
+        ]
+    );
+    let column = |name: &str| -> Vec<Value> {
+        codes
+            .iter()
+            .map(|event| fact(event, name).clone())
+            .collect()
+    };
+    assert_eq!(
+        column("python_exitcode"),
+        [json!(0), json!(3), json!(1), json!(-15), json!(-9)]
+    );
+    assert_eq!(
+        column("wait_status"),
+        [json!(0), json!(768), json!(256), json!(15), json!(9)]
+    );
+    assert_eq!(
+        column("exit_code"),
+        [json!(0), json!(3), json!(1), Value::Null, Value::Null]
+    );
+    assert_eq!(
+        column("signal"),
+        [
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            json!("SIGTERM"),
+            json!("SIGKILL")
+        ]
+    );
+    for event in &codes {
+        assert_eq!(pid(event), run.procdemo, "{event}");
+    }
+
+    // Each case is a real child that said which case it is before it ended,
+    // and the tree of what ran shows the same endings.
+    let reported = events_of(&run.events, "exit-case");
+    let reported_cases: Vec<&str> = reported
+        .iter()
+        .map(|event| fact(event, "case").as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(reported_cases, cases);
+    let case_pids: Vec<i32> = reported.iter().copied().map(pid).collect();
+    assert_eq!(
+        case_pids.iter().collect::<BTreeSet<_>>().len(),
+        5,
+        "one child per case: {case_pids:?}"
+    );
+    let children = run.done_children();
+    let in_tree: Vec<&Value> = case_pids
+        .iter()
+        .map(|case_pid| {
+            children
+                .iter()
+                .find(|child| child["pid"] == *case_pid)
+                .unwrap_or_else(|| panic!("child {case_pid} is not in the done tree"))
+        })
+        .collect();
+    let endings: Vec<(Value, Value)> = in_tree
+        .iter()
+        .map(|child| {
+            (
+                child.get("exit_code").cloned().unwrap_or(Value::Null),
+                child.get("signal").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    assert_eq!(
+        endings,
+        [
+            (json!(0), Value::Null),
+            (json!(3), Value::Null),
+            (json!(1), Value::Null),
+            (Value::Null, json!("SIGTERM")),
+            (Value::Null, json!("SIGKILL")),
+        ]
+    );
+    // Each child reported before procdemo told how it ended.
+    for (case, code) in reported.iter().zip(&codes) {
+        let at = |wanted: &Value| {
+            run.events
+                .iter()
+                .position(|event| event == wanted)
+                .expect("event")
+        };
+        assert!(at(case) < at(code), "{case} after {code}");
+    }
+}
+
+#[test]
+fn joining_in_order_reaps_in_the_order_started() {
+    let run = join_run();
+    let in_order = only(&run.events, "join-in-order");
+    let started = as_i32_list(fact(in_order, "start_order"));
+    assert_eq!(started.len(), 3, "{in_order}");
+    assert_eq!(as_i32_list(fact(in_order, "reap_order")), started);
+    let ended_before = fact(in_order, "already_ended_when_joined")
+        .as_array()
+        .expect("a list");
+    assert_eq!(ended_before.len(), 3, "{in_order}");
+    assert!(ended_before.iter().all(Value::is_boolean), "{in_order}");
+    // They are three children that each reported the end of their work.
+    for child in &started {
+        let ends: Vec<&Value> = events_of(&run.events, "child-ends")
+            .into_iter()
+            .filter(|event| pid(event) == *child)
+            .collect();
+        assert_eq!(ends.len(), 1, "child {child}: {ends:?}");
+        assert_eq!(ppid(ends[0]), run.procdemo);
+    }
+}
+
+#[test]
+fn waiting_for_any_child_reaps_each_of_them_once() {
+    let run = join_run();
+    let any = only(&run.events, "wait-any");
+    let started = as_i32_list(fact(any, "start_order"));
+    let reaped = as_i32_list(fact(any, "reap_order"));
+    let ended = as_i32_list(fact(any, "end_order"));
+    assert_eq!(started.len(), 3, "{any}");
+    assert_eq!(sorted(&reaped), sorted(&started), "{any}");
+    assert_eq!(sorted(&ended), sorted(&started), "{any}");
+    // Different children from the in-order round.
+    let in_order = as_i32_list(fact(only(&run.events, "join-in-order"), "start_order"));
+    assert!(started.iter().all(|pid| !in_order.contains(pid)), "{any}");
+    assert_eq!(events_of(&run.events, "child-ends").len(), 6);
+}
+
+/// At `--pace 0.5` the three children work 450, 150 and 300 ms: the first
+/// started ends last. Joining in order finds the first still running and the
+/// others already ended; `waitpid(-1)` reaps them in the order they ended.
+/// Each ending is 150 ms from the next, a margin a loaded machine keeps; the
+/// run takes about two seconds.
+#[test]
+fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
+    let run = join_run_at_pace("0.5", &["--timeout", "0.1"]);
+    let in_order = only(&run.events, "join-in-order");
+    assert_eq!(
+        fact(in_order, "already_ended_when_joined"),
+        &json!([false, true, true]),
+        "{in_order}"
+    );
+    let any = only(&run.events, "wait-any");
+    let started = as_i32_list(fact(any, "start_order"));
+    let expected = vec![started[1], started[2], started[0]];
+    assert_eq!(as_i32_list(fact(any, "end_order")), expected, "{any}");
+    assert_eq!(as_i32_list(fact(any, "reap_order")), expected, "{any}");
+    // The work the children report is scaled by the pace.
+    let worked: Vec<i64> = events_of(&run.events, "child-ends")
+        .iter()
+        .map(|event| fact_i64(event, "worked_ms"))
+        .collect();
+    assert_eq!(sorted_i64(&worked), [150, 150, 300, 300, 450, 450]);
+}
+
+fn sorted_i64(values: &[i64]) -> Vec<i64> {
+    let mut values = values.to_vec();
+    values.sort_unstable();
+    values
+}
+
+#[test]
+fn a_child_changes_its_own_copy_of_the_list() {
+    let run = join_run();
+    let appends = events_of(&run.events, "first-appends");
+    let lists: Vec<&Value> = appends.iter().map(|event| fact(event, "nums")).collect();
+    assert_eq!(
+        lists,
+        [
+            &json!([11, 22, 0]),
+            &json!([11, 22, 0, 1]),
+            &json!([11, 22, 0, 1, 2]),
+        ]
+    );
+    let first = pid(appends[0]);
+    assert!(
+        appends.iter().all(|event| pid(event) == first),
+        "{appends:?}"
+    );
+
+    let second = only(&run.events, "second-sees");
+    assert_ne!(pid(second), first);
+    assert_eq!(fact(second, "nums"), &json!([11, 22]), "{second}");
+
+    let overlap = only(&run.events, "no-overlap");
+    assert_eq!(pid(overlap), run.procdemo);
+    assert_eq!(fact(overlap, "overlap"), &Value::Bool(false), "{overlap}");
+    assert_eq!(fact(overlap, "parent_nums"), &json!([11, 22]), "{overlap}");
+    let first_done = fact_i64(overlap, "first_done_us");
+    let first_reaped = fact_i64(overlap, "first_reaped_us");
+    let second_started = fact_i64(overlap, "second_started_us");
+    assert!(first_done <= first_reaped, "{overlap}");
+    assert!(first_reaped <= second_started, "{overlap}");
+    // The times are the ones the children reported.
+    assert_eq!(
+        first_done,
+        appends[2]["t_us"].as_i64().expect("t_us"),
+        "{overlap}"
+    );
+    assert_eq!(second_started, fact_i64(second, "resumed_us"), "{overlap}");
+}
+
+#[test]
+fn done_counts_fifteen_children_started_and_reaped() {
+    let run = join_run();
+    let done = run.events.last().expect("events");
+    assert_eq!(step(done), "done");
+    assert_eq!(pid(done), run.procdemo);
+    assert_eq!(fact_i64(done, "processes_started"), 15, "{done}");
+    assert_eq!(fact_i64(done, "processes_reaped"), 15, "{done}");
+    let children = run.done_children();
+    assert_eq!(children.len(), 15, "{done}");
+    // Every child that reported is in the tree.
+    for event in run.events.iter().filter(|event| role(event) == "child") {
+        assert!(
+            children.iter().any(|child| child["pid"] == pid(event)),
+            "{event} not in {done}"
+        );
+    }
+}
+
+#[test]
+fn steps_come_in_the_order_the_lesson_tells_them() {
+    let run = join_run();
+    let order = [
+        "join-waits",
+        "join-timeout",
+        "join-again",
+        "exit-code",
+        "join-in-order",
+        "wait-any",
+        "first-appends",
+        "second-sees",
+        "no-overlap",
+        "done",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            run.position(pair[0]) < run.position(pair[1]),
+            "{} must come before {}",
+            pair[0],
+            pair[1]
+        );
+    }
+}

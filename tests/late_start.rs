@@ -1,0 +1,237 @@
+//! A process may first run long after `fork()` returned: on a loaded
+//! machine the scheduler decides. A lesson must not depend on a new
+//! process running before its parent goes on.
+//!
+//! To make "late" certain rather than a matter of luck, procdemo runs with
+//! a small `LD_PRELOAD` library that makes the first `getppid()` of every
+//! process take 100 ms (later calls are plain). The library is built here
+//! with `rustc`; where it cannot be built or loaded, the test says so and
+//! passes without checking.
+//!
+//! In `daemon` and `orphan` the grandchild needs to know its first parent,
+//! to notice when it has been adopted. Were it to learn that with a
+//! `getppid()` of its own, a late start would find the parent already gone
+//! and procdemo already its parent: it would wait for an adoption that has
+//! happened, forever, and procdemo would wait for its report. The first
+//! parent's pid is therefore handed down at the fork; these tests keep it so.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{
+    Live, assert_no_leftovers, assert_well_formed, children_of, fact, fact_i64, only, pid,
+    pids_seen, proc_stat, procdemo, step, still_running,
+};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+/// The library: `getppid()` through the real one, 100 ms late the first
+/// time in each process (a process is told apart by its pid, as a forked
+/// child inherits the memory that says the parent already called it).
+const SHIM: &str = r#"
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+extern "C" {
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+    fn getpid() -> c_int;
+    fn usleep(usec: u32) -> c_int;
+}
+
+static CALLED_IN: AtomicI32 = AtomicI32::new(0);
+
+#[no_mangle]
+pub extern "C" fn getppid() -> c_int {
+    unsafe {
+        let me = getpid();
+        if CALLED_IN.swap(me, Ordering::SeqCst) != me {
+            usleep(100_000);
+        }
+        // RTLD_NEXT: the next `getppid`, glibc's.
+        let real = dlsym(-1isize as *mut c_void, b"getppid\0".as_ptr() as *const c_char);
+        let real: extern "C" fn() -> c_int = std::mem::transmute(real);
+        real()
+    }
+}
+"#;
+
+/// How long a lesson may take under the library before it is called hung:
+/// about a second of lesson and under a second of delays, with room to spare.
+const FINISH: Duration = Duration::from_secs(6);
+
+/// The library, in a directory of its own that is removed with it.
+struct Shim {
+    library: PathBuf,
+}
+
+impl Drop for Shim {
+    fn drop(&mut self) {
+        if let Some(dir) = self.library.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Builds the library into a fresh directory; None if that fails.
+fn build_shim() -> Option<Shim> {
+    let dir = std::env::temp_dir().join(format!(
+        "procdemo-late-start-{}-{:?}",
+        std::process::id(),
+        thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).ok()?;
+    let shim = Shim {
+        library: dir.join("liblate_getppid.so"),
+    };
+    let source = dir.join("late_getppid.rs");
+    std::fs::write(&source, SHIM).ok()?;
+    let library = &shim.library;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let built = Command::new(rustc)
+        .args(["--edition", "2021", "--crate-type", "cdylib", "-O", "-o"])
+        .arg(library)
+        .arg(&source)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    if !built.status.success() {
+        eprintln!(
+            "rustc could not build the library: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        return None;
+    }
+    Some(shim)
+}
+
+/// True if `library` is loaded and does what it should: `sh -c 'echo $PPID'`
+/// reports this test's pid through it, a tenth of a second late.
+fn shim_works(library: &Path) -> bool {
+    let started = Instant::now();
+    let output = Command::new("sh")
+        .args(["-c", "echo $PPID"])
+        .env("LD_PRELOAD", library)
+        .stdin(Stdio::null())
+        .output();
+    matches!(output, Ok(ref out) if String::from_utf8_lossy(&out.stdout).trim() == std::process::id().to_string())
+        && started.elapsed() >= Duration::from_millis(100)
+}
+
+fn shim_or_skip() -> Option<Shim> {
+    let shim = build_shim().filter(|shim| shim_works(&shim.library));
+    if shim.is_none() {
+        eprintln!("skipped: needs rustc and LD_PRELOAD to make procdemo's processes start late");
+    }
+    shim
+}
+
+/// Runs `lesson` under the library. Returns its events once it has ended
+/// by itself; if it has not within `FINISH`, stops it with SIGINT (procdemo
+/// then kills and reaps what it started) and fails with `diagnose`'s words.
+fn run_late(lesson: &str, diagnose: fn(&[Value]) -> String) -> (i32, Vec<Value>) {
+    let Some(shim) = shim_or_skip() else {
+        return (0, Vec::new());
+    };
+    let mut command = procdemo(&[lesson, "--json", "--pace", "0", "--lang", "en"]);
+    command.env("LD_PRELOAD", &shim.library);
+    let mut live = Live::spawn_command(command);
+    let procdemo_pid = live.pid();
+    let deadline = Instant::now() + FINISH;
+    while matches!(live.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let hung = matches!(live.child.try_wait(), Ok(None));
+    // What runs under procdemo at that moment, for the failure message.
+    let mut seen_hung = Vec::new();
+    if hung {
+        for child in children_of(procdemo_pid) {
+            seen_hung.push(format!(
+                "{child} {:?} (its parent: procdemo)",
+                proc_stat(child)
+            ));
+            for grandchild in children_of(child) {
+                seen_hung.push(format!(
+                    "{grandchild} {:?} (its parent: {child})",
+                    proc_stat(grandchild)
+                ));
+            }
+        }
+        kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    }
+    let (status, events, stderr) = live.finish();
+    drop(shim);
+    let mut pids = pids_seen(&events);
+    pids.extend(events.iter().filter_map(|event| {
+        event["facts"]
+            .get("daemon_pid")
+            .and_then(Value::as_i64)
+            .map(|daemon| daemon as i32)
+    }));
+    assert_no_leftovers(&pids);
+    assert!(
+        !hung,
+        "`{lesson}` hung when its processes started late (stopped with SIGINT after {FINISH:?}): {}\n\
+         running under procdemo then: {seen_hung:?}\nevents: {events:#?}",
+        diagnose(&events)
+    );
+    assert_eq!(status.code(), Some(0), "{stderr}\n{events:#?}");
+    assert_well_formed(&events, lesson, procdemo_pid);
+    assert_eq!(events.last().map(step), Some("done"), "{events:#?}");
+    (procdemo_pid, events)
+}
+
+fn diagnose_daemon(events: &[Value]) -> String {
+    let Some(second) = events.iter().find(|event| step(event) == "second-fork") else {
+        return "it never reached the second fork".to_string();
+    };
+    let leader = pid(second);
+    let daemon = fact_i64(second, "daemon_pid");
+    format!(
+        "the daemon ({daemon}) first ran after its parent, the session leader ({leader}), \
+         had ended; its first getppid() already returned procdemo, so it waited for an \
+         adoption that had already happened and never reported `daemon-ready`, for which \
+         procdemo waited without end"
+    )
+}
+
+fn diagnose_orphan(_events: &[Value]) -> String {
+    "the orphan never reported its adoption".to_string()
+}
+
+#[test]
+fn daemon_works_when_the_daemon_starts_late() {
+    let (procdemo_pid, events) = run_late("daemon", diagnose_daemon);
+    if events.is_empty() {
+        return;
+    }
+    let leader = pid(only(&events, "setsid"));
+    let ready = only(&events, "daemon-ready");
+    assert_eq!(fact_i64(ready, "ppid_before"), i64::from(leader), "{ready}");
+    assert_eq!(
+        fact_i64(ready, "ppid_after"),
+        i64::from(procdemo_pid),
+        "{ready}"
+    );
+    let proved = only(&events, "daemon-proved");
+    assert_eq!(fact(proved, "ppid_is_procdemo"), &Value::Bool(true));
+    let stopped = only(&events, "daemon-stopped");
+    assert_eq!(fact_i64(stopped, "exitcode"), -15, "{stopped}");
+    assert!(!still_running(pid(ready)));
+}
+
+#[test]
+fn orphan_works_when_the_grandchild_starts_late() {
+    let (procdemo_pid, events) = run_late("orphan", diagnose_orphan);
+    if events.is_empty() {
+        return;
+    }
+    let child = pid(only(&events, "parent-exits"));
+    let adopted = only(&events, "adopted");
+    assert_eq!(fact_i64(adopted, "ppid_before"), i64::from(child));
+    assert_eq!(fact_i64(adopted, "ppid_after"), i64::from(procdemo_pid));
+}

@@ -1,0 +1,139 @@
+//! `--lifetime SECONDS` caps the life of every demo process (an `alarm`), so
+//! that nothing of a run outlives it for long, whatever happens to procdemo.
+//!
+//! `pids` at `--pace 20` keeps its children at a gate for 20 s after the
+//! `ancestry` step; with `--lifetime 1` the cap ends them long before.
+//! The only timing assertion is a lower bound (the cap does not fire early);
+//! the other limits are deadlines against hangs.
+
+mod common;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{
+    DEADLINE, Live, assert_no_leftovers, events_of, fact, fact_i64, pid, pids_seen, proc_stat,
+    step, still_running,
+};
+use serde_json::Value;
+
+const ARGS: &[&str] = &[
+    "pids",
+    "--json",
+    "--pace",
+    "20",
+    "--lifetime",
+    "1",
+    "--lang",
+    "en",
+];
+
+/// How long procdemo may take to notice that its children are dead and end,
+/// once they are: a deadline against a hang, far below the 20 s pause.
+const NOTICE: Duration = Duration::from_secs(5);
+
+/// Starts the lesson and reads until `ancestry`, when every child is alive
+/// at its gate. Returns the run, the children's pids and when it started.
+fn start() -> (Live, Vec<i32>, Instant) {
+    let started = Instant::now();
+    let mut live = Live::spawn(ARGS);
+    live.read_until("ancestry");
+    let children: Vec<i32> = events_of(&live.events, "child-ids")
+        .into_iter()
+        .map(pid)
+        .collect();
+    assert_eq!(children.len(), 3, "{:?}", live.events);
+    assert!(
+        children.iter().all(|child| still_running(*child)),
+        "the children wait at their gate: {:?}",
+        children
+            .iter()
+            .map(|child| (child, proc_stat(*child)))
+            .collect::<Vec<_>>()
+    );
+    (live, children, started)
+}
+
+/// Waits until none of `pids` runs; fails at the deadline.
+fn wait_until_gone(pids: &[i32]) {
+    let deadline = Instant::now() + DEADLINE;
+    while pids.iter().any(|pid| still_running(*pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "still running long after their 1 s lifetime: {:?}",
+            pids.iter()
+                .map(|pid| (pid, proc_stat(*pid)))
+                .collect::<Vec<_>>()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_cap_ends_demo_processes_that_outlive_it() {
+    let (live, children, started) = start();
+    wait_until_gone(&children);
+    // A lower bound only: the cap does not fire before its second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the children died before their 1 s lifetime: {:?}",
+        started.elapsed()
+    );
+    // Dropping `live` kills procdemo if it still runs.
+    drop(live);
+}
+
+/// Once the cap has killed every child, the lesson cannot go on as told:
+/// procdemo, woken by SIGCHLD, must end (with an error naming what
+/// happened, or by reporting the children's deaths), not sit out its 20 s
+/// pause over dead processes.
+#[test]
+fn procdemo_ends_soon_after_the_cap_killed_its_children() {
+    let (mut live, children, _) = start();
+    wait_until_gone(&children);
+    let gone = Instant::now();
+    while matches!(live.child.try_wait(), Ok(None)) {
+        assert!(
+            gone.elapsed() < NOTICE,
+            "procdemo still runs {NOTICE:?} after the lifetime cap killed all its children: \
+             it goes on with a lesson whose processes are dead"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    let (status, events, stderr) = live.finish();
+    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
+    let mut pids = pids_seen(&events);
+    pids.extend_from_slice(&children);
+    assert_no_leftovers(&pids);
+
+    let last = events.last().expect("events");
+    match step(last) {
+        "ended" => {
+            assert_eq!(fact(last, "reason"), "error", "{shown}");
+            assert!(!status.success(), "{shown}");
+            assert_eq!(
+                fact_i64(last, "processes_reaped"),
+                fact_i64(last, "processes_started"),
+                "{shown}"
+            );
+            assert!(!stderr.trim().is_empty(), "say what happened: {shown}");
+        }
+        "done" => {
+            // Then the record must say how the children really ended.
+            let reaped = events
+                .iter()
+                .rev()
+                .find(|event| step(event) == "reaped")
+                .unwrap_or_else(|| panic!("no `reaped`: {shown}"));
+            assert_eq!(
+                fact(reaped, "exit_codes"),
+                &Value::from(vec![-14; 3]),
+                "killed by SIGALRM: {shown}"
+            );
+            for child in fact(last, "tree")["children"].as_array().expect("children") {
+                assert_eq!(child["signal"], "SIGALRM", "{shown}");
+            }
+        }
+        other => panic!("the last line is `{other}`: {shown}"),
+    }
+}

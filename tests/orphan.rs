@@ -1,0 +1,228 @@
+//! `procdemo orphan`: a child ends before its own child (the grandchild),
+//! which is then adopted by procdemo, a child subreaper: its `getppid()`
+//! changes, the tree drawn from `/proc` changes, and procdemo reaps it at
+//! the end. Checked from the JSON events of real runs.
+
+mod common;
+
+use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use serde_json::Value;
+
+/// One finished run, with the three processes it involves.
+struct OrphanRun {
+    procdemo: i32,
+    child: i32,
+    grandchild: i32,
+    events: Vec<Value>,
+}
+
+fn orphan_run() -> OrphanRun {
+    let (output, events) = run_lesson("orphan", "en", &[]);
+    let child = pid(only(&events, "parent-exits"));
+    let grandchild = pid(only(&events, "grandchild-born"));
+    OrphanRun {
+        procdemo: output.pid,
+        child,
+        grandchild,
+        events,
+    }
+}
+
+impl OrphanRun {
+    fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+}
+
+/// The pids of a tree node's children.
+fn child_pids(node: &Value) -> Vec<i64> {
+    node.get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|child| child["pid"].as_i64().expect("pid"))
+        .collect()
+}
+
+/// Every pid in a tree.
+fn all_pids(node: &Value, into: &mut Vec<i64>) {
+    if let Some(pid) = node["pid"].as_i64() {
+        into.push(pid);
+    }
+    for child in node
+        .get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        all_pids(child, into);
+    }
+}
+
+#[test]
+fn three_generations_report() {
+    let run = orphan_run();
+    assert_ne!(run.child, run.procdemo);
+    assert_ne!(run.grandchild, run.child);
+    assert_ne!(run.grandchild, run.procdemo);
+    for event in &run.events {
+        let expected = match role(event) {
+            "parent" => run.procdemo,
+            "child" => run.child,
+            "grandchild" => run.grandchild,
+            other => panic!("unexpected role {other}: {event}"),
+        };
+        assert_eq!(pid(event), expected, "{event}");
+    }
+}
+
+#[test]
+fn the_grandchild_is_born_a_child_of_the_child() {
+    let run = orphan_run();
+    let born = only(&run.events, "grandchild-born");
+    assert_eq!(fact_i64(born, "getpid"), i64::from(run.grandchild));
+    assert_eq!(fact_i64(born, "getppid"), i64::from(run.child), "{born}");
+    assert_eq!(ppid(born), run.child);
+    assert_eq!(step(&run.events[0]), "grandchild-born");
+}
+
+#[test]
+fn the_tree_before_shows_three_generations() {
+    let run = orphan_run();
+    let before = only(&run.events, "tree-before");
+    assert_eq!(pid(before), run.procdemo);
+    let tree = fact(before, "tree");
+    assert_eq!(tree["pid"], run.procdemo, "{tree}");
+    assert_eq!(child_pids(tree), [i64::from(run.child)], "{tree}");
+    let child = &tree["children"][0];
+    assert_eq!(child_pids(child), [i64::from(run.grandchild)], "{tree}");
+}
+
+#[test]
+fn the_child_exits_and_is_reaped_leaving_the_grandchild_running() {
+    let run = orphan_run();
+    let exits = only(&run.events, "parent-exits");
+    assert_eq!(role(exits), "child");
+    assert_eq!(ppid(exits), run.procdemo);
+    assert_eq!(
+        fact_i64(exits, "child_left_running"),
+        i64::from(run.grandchild)
+    );
+
+    let reaped = only(&run.events, "parent-reaped");
+    assert_eq!(pid(reaped), run.procdemo);
+    assert_eq!(fact_i64(reaped, "child_pid"), i64::from(run.child));
+    assert_eq!(fact_i64(reaped, "exit_code"), 0, "{reaped}");
+    assert_eq!(
+        fact(reaped, "orphan_still_running"),
+        &Value::Bool(true),
+        "{reaped}"
+    );
+}
+
+#[test]
+fn the_orphan_is_adopted_by_procdemo() {
+    let run = orphan_run();
+    let adopted = only(&run.events, "adopted");
+    assert_eq!(role(adopted), "grandchild");
+    assert_eq!(fact_i64(adopted, "ppid_before"), i64::from(run.child));
+    assert_eq!(
+        fact_i64(adopted, "ppid_after"),
+        i64::from(run.procdemo),
+        "{adopted}"
+    );
+    // The event's own ppid, read when it was made, says the same.
+    assert_eq!(ppid(adopted), run.procdemo, "{adopted}");
+}
+
+#[test]
+fn the_tree_after_has_the_orphan_directly_under_procdemo() {
+    let run = orphan_run();
+    let after = only(&run.events, "tree-after");
+    assert_eq!(pid(after), run.procdemo);
+    assert_eq!(
+        fact_i64(after, "orphan_ppid_in_proc"),
+        i64::from(run.procdemo),
+        "{after}"
+    );
+    assert_eq!(
+        fact(after, "procdemo_is_subreaper"),
+        &Value::Bool(true),
+        "{after}"
+    );
+    let init = fact(after, "init_would_adopt");
+    assert!(
+        init.as_str().is_some_and(|init| init.ends_with("(1)")),
+        "{after}"
+    );
+    let tree = fact(after, "tree");
+    assert_eq!(tree["pid"], run.procdemo, "{tree}");
+    assert_eq!(child_pids(tree), [i64::from(run.grandchild)], "{tree}");
+    let mut everyone = Vec::new();
+    all_pids(tree, &mut everyone);
+    assert!(
+        !everyone.contains(&i64::from(run.child)),
+        "the child is gone: {tree}"
+    );
+}
+
+#[test]
+fn procdemo_reaps_the_orphan() {
+    let run = orphan_run();
+    let reaped = only(&run.events, "orphan-reaped");
+    assert_eq!(pid(reaped), run.procdemo);
+    assert_eq!(fact_i64(reaped, "orphan_pid"), i64::from(run.grandchild));
+    assert_eq!(
+        fact_i64(reaped, "reaped_by"),
+        i64::from(run.procdemo),
+        "{reaped}"
+    );
+    assert_eq!(fact_i64(reaped, "exit_code"), 0, "{reaped}");
+    assert_eq!(
+        fact(reaped, "proc_entry_exists"),
+        &Value::Bool(false),
+        "{reaped}"
+    );
+}
+
+#[test]
+fn done_shows_who_forked_whom_and_counts_two_processes() {
+    let run = orphan_run();
+    let done = run.events.last().expect("events");
+    assert_eq!(step(done), "done");
+    assert_eq!(fact_i64(done, "processes_started"), 2, "{done}");
+    assert_eq!(fact_i64(done, "processes_reaped"), 2, "{done}");
+    // The tree of what ran keeps the family: the grandchild under the child.
+    let tree = fact(done, "tree");
+    assert_eq!(tree["pid"], run.procdemo);
+    assert_eq!(child_pids(tree), [i64::from(run.child)], "{tree}");
+    let child = &tree["children"][0];
+    assert_eq!(child["exit_code"], 0, "{tree}");
+    assert_eq!(child_pids(child), [i64::from(run.grandchild)], "{tree}");
+    assert_eq!(child["children"][0]["exit_code"], 0, "{tree}");
+}
+
+#[test]
+fn steps_come_in_the_order_the_lesson_tells_them() {
+    let run = orphan_run();
+    // Gates and waits order the telling: the orphan says it was adopted
+    // only once procdemo has shown the reaping of its parent.
+    for (first, then) in [
+        ("grandchild-born", "tree-before"),
+        ("tree-before", "parent-exits"),
+        ("parent-exits", "parent-reaped"),
+        ("parent-reaped", "adopted"),
+        ("adopted", "tree-after"),
+        ("tree-after", "orphan-reaped"),
+        ("orphan-reaped", "done"),
+    ] {
+        assert!(
+            run.position(first) < run.position(then),
+            "{first} must come before {then}"
+        );
+    }
+    assert_eq!(events_of(&run.events, "adopted").len(), 1);
+}

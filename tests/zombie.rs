@@ -1,0 +1,176 @@
+//! `procdemo zombie`: a child that has ended but is not reaped yet is in
+//! state `Z`, holds its exit status and no memory, survives `kill -9`, and
+//! is gone once its parent's `waitpid()` reaps it; checked from the JSON
+//! events of real runs.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use serde_json::{Value, json};
+
+struct ZombieRun {
+    procdemo: i32,
+    child: i32,
+    events: Vec<Value>,
+}
+
+fn zombie_run() -> ZombieRun {
+    let (output, events) = run_lesson("zombie", "en", &[]);
+    let exits = only(&events, "child-exits");
+    ZombieRun {
+        procdemo: output.pid,
+        child: pid(exits),
+        events,
+    }
+}
+
+/// True if a `ps` program can be run here (procdemo shows its line then).
+fn ps_is_installed() -> bool {
+    Command::new("ps")
+        .args(["-o", "pid=", "-p", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+#[test]
+fn the_child_exits_with_code_seven() {
+    let run = zombie_run();
+    let exits = only(&run.events, "child-exits");
+    assert_eq!(role(exits), "child");
+    assert_ne!(run.child, run.procdemo);
+    assert_eq!(ppid(exits), run.procdemo);
+    assert_eq!(fact_i64(exits, "exit_code"), 7);
+    assert_eq!(step(&run.events[0]), "child-exits");
+}
+
+#[test]
+fn the_ended_child_is_a_zombie_holding_its_exit_code() {
+    let run = zombie_run();
+    let zombie = only(&run.events, "zombie-state");
+    assert_eq!(pid(zombie), run.procdemo);
+    assert_eq!(role(zombie), "parent");
+    assert_eq!(fact_i64(zombie, "child_pid"), i64::from(run.child));
+    assert_eq!(fact(zombie, "state"), "Z", "{zombie}");
+    assert_eq!(fact_i64(zombie, "held_exit_code"), 7, "{zombie}");
+    assert_eq!(
+        fact(zombie, "memory_kb"),
+        &Value::Null,
+        "no memory: {zombie}"
+    );
+    assert_eq!(
+        fact_i64(zombie, "ppid"),
+        i64::from(run.procdemo),
+        "its parent is procdemo: {zombie}"
+    );
+}
+
+#[test]
+fn ps_shows_the_zombie_as_defunct() {
+    let run = zombie_run();
+    let zombie = only(&run.events, "zombie-state");
+    let shown = fact(zombie, "ps_shows");
+    if !ps_is_installed() {
+        assert_eq!(shown, &Value::Null, "no ps here: {zombie}");
+        return;
+    }
+    let line = shown
+        .as_str()
+        .unwrap_or_else(|| panic!("ps is installed, yet no line: {zombie}"));
+    assert!(line.contains("<defunct>"), "{line:?}");
+    let mut columns = line.split_whitespace();
+    assert_eq!(
+        columns.next(),
+        Some(run.child.to_string().as_str()),
+        "{line:?}"
+    );
+    assert_eq!(
+        columns.next(),
+        Some(run.procdemo.to_string().as_str()),
+        "{line:?}"
+    );
+    assert!(
+        columns.next().is_some_and(|stat| stat.starts_with('Z')),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn kill_9_does_not_remove_a_zombie() {
+    let run = zombie_run();
+    let kill = only(&run.events, "kill-zombie");
+    assert_eq!(pid(kill), run.procdemo);
+    assert_eq!(fact(kill, "signal"), "SIGKILL");
+    assert_eq!(fact(kill, "kill_succeeded"), &Value::Bool(true));
+    assert_eq!(fact(kill, "state_after"), "Z", "{kill}");
+}
+
+#[test]
+fn waitpid_reaps_it_and_collects_code_seven() {
+    let run = zombie_run();
+    let reap = only(&run.events, "reap");
+    assert_eq!(pid(reap), run.procdemo);
+    assert_eq!(fact_i64(reap, "wait_status"), 1792, "7 << 8: {reap}");
+    assert_eq!(fact_i64(reap, "exit_code"), 7, "{reap}");
+    assert_eq!(fact_i64(reap, "python_exitcode"), 7, "{reap}");
+    assert_eq!(
+        fact(reap, "proc_entry_exists"),
+        &Value::Bool(false),
+        "{reap}"
+    );
+}
+
+#[test]
+fn at_scale_reads_the_machine_s_figures() {
+    let run = zombie_run();
+    let scale = only(&run.events, "at-scale");
+    assert_eq!(pid(scale), run.procdemo);
+    assert!(fact_i64(scale, "pid_max") > 0, "{scale}");
+    assert!(fact_i64(scale, "processes_now") > 0, "{scale}");
+    assert!(fact(scale, "zombies_now").is_u64(), "{scale}");
+    assert!(
+        fact_i64(scale, "zombies_now") <= fact_i64(scale, "processes_now"),
+        "{scale}"
+    );
+    let limit = fact(scale, "user_process_limit");
+    assert!(
+        limit.as_u64().is_some_and(|limit| limit > 0) || limit == &json!("unlimited"),
+        "{scale}"
+    );
+}
+
+#[test]
+fn done_counts_one_child_that_exited_with_seven() {
+    let run = zombie_run();
+    let done = run.events.last().expect("events");
+    assert_eq!(step(done), "done");
+    assert_eq!(fact_i64(done, "processes_started"), 1, "{done}");
+    assert_eq!(fact_i64(done, "processes_reaped"), 1, "{done}");
+    let tree = fact(done, "tree");
+    assert_eq!(tree["pid"], run.procdemo);
+    let children = tree["children"].as_array().expect("children");
+    assert_eq!(children.len(), 1, "{tree}");
+    assert_eq!(children[0]["pid"], run.child);
+    assert_eq!(children[0]["exit_code"], 7, "{tree}");
+}
+
+#[test]
+fn steps_come_in_the_order_the_lesson_tells_them() {
+    let run = zombie_run();
+    let steps: Vec<&str> = run.events.iter().map(step).collect();
+    assert_eq!(
+        steps,
+        [
+            "child-exits",
+            "zombie-state",
+            "kill-zombie",
+            "reap",
+            "at-scale",
+            "done"
+        ]
+    );
+}
