@@ -62,6 +62,8 @@ pub enum Command {
     Orphan,
     /// Two meanings: Python's daemon=True children, and a Unix daemon detached from the terminal
     Daemon,
+    /// Pipes: one-way and two-way, end of file, SIGPIPE, a full pipe, message framing
+    Pipe,
     /// List the lessons in course order, each with a one-line summary
     List,
 }

@@ -39,5 +39,6 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Zombie => lessons::run("zombie", config, lessons::zombie::run),
         Command::Orphan => lessons::run("orphan", config, lessons::orphan::run),
         Command::Daemon => lessons::run("daemon", config, lessons::daemon::run),
+        Command::Pipe => lessons::run("pipe", config, lessons::pipe::run),
     }
 }

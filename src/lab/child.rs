@@ -70,6 +70,11 @@ impl ChildSide<'_> {
         std::thread::sleep(Duration::from_secs_f64(self.scaled(seconds)));
     }
 
+    /// Closes this child's copy of `fd`; the parent's stays open.
+    pub fn close(&self, fd: &OwnedFd) {
+        pipe::close_copy(fd);
+    }
+
     /// Blocks until the parent opens `gate`.
     pub fn wait_for(&self, gate: &Gate) -> Result<()> {
         pipe::wait_for_eof(gate.read.as_fd()).context("waiting at a gate")

@@ -5,6 +5,7 @@ pub mod fork;
 pub mod join;
 pub mod orphan;
 pub mod pids;
+pub mod pipe;
 pub mod zombie;
 
 use std::process::ExitCode;
@@ -52,6 +53,7 @@ pub const COURSE: &[Lesson] = &[
     lesson!(zombie),
     lesson!(orphan),
     lesson!(daemon),
+    lesson!(pipe),
 ];
 
 impl Lesson {

@@ -1,7 +1,7 @@
 //! Pipes: the event pipe children report through, and gates that hold
 //! children until the parent lets them go.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -93,4 +93,103 @@ pub fn wait_readable(
         Err(Errno::EINTR) => Ok(vec![false; fds.len()]),
         Err(error) => Err(error),
     }
+}
+
+/// A connected pair of Unix stream sockets: what Python's duplex `Pipe()`
+/// is made of. Both ends read and write.
+pub fn socket_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let (one, other) = std::os::unix::net::UnixStream::pair()?;
+    Ok((one.into(), other.into()))
+}
+
+/// How many bytes the pipe holds before a writer blocks (`F_GETPIPE_SZ`).
+pub fn capacity(fd: BorrowedFd<'_>) -> Result<usize, Errno> {
+    fcntl(fd, FcntlArg::F_GETPIPE_SZ).map(|size| size as usize)
+}
+
+/// How many bytes wait in the pipe or socket to be read (`FIONREAD`).
+pub fn bytes_waiting(fd: BorrowedFd<'_>) -> Result<usize, Errno> {
+    let mut count: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which points to
+    // `count`, alive for the whole call; `fd` is an open descriptor.
+    let result = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut count) };
+    Errno::result(result).map(|_| count as usize)
+}
+
+/// Closes this process's copy of `fd` in a child, leaving the parent's copy
+/// open. The child never drops the `OwnedFd` it borrowed (it ends with
+/// `_exit`), so the number is not closed twice.
+pub fn close_copy(fd: &OwnedFd) {
+    // SAFETY: closing a descriptor this process owns a copy of; nothing in
+    // this process uses the number afterwards (see above).
+    unsafe { libc::close(fd.as_raw_fd()) };
+}
+
+/// One `write()`: returns how many bytes the kernel took.
+pub fn write_once(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, Errno> {
+    loop {
+        match write(fd, bytes) {
+            Err(Errno::EINTR) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Writes all of `bytes`, blocking while the pipe is full.
+pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<(), Errno> {
+    while !bytes.is_empty() {
+        let written = write_once(fd, bytes)?;
+        bytes = &bytes[written..];
+    }
+    Ok(())
+}
+
+/// One `read()` of at most `limit` bytes; empty at end of file.
+pub fn read_once(fd: BorrowedFd<'_>, limit: usize) -> Result<Vec<u8>, Errno> {
+    let mut buffer = vec![0u8; limit];
+    loop {
+        match read(fd, &mut buffer) {
+            Ok(count) => {
+                buffer.truncate(count);
+                return Ok(buffer);
+            }
+            Err(Errno::EINTR) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Reads exactly `count` bytes; `None` if the pipe ends first.
+pub fn read_exact(fd: BorrowedFd<'_>, count: usize) -> Result<Option<Vec<u8>>, Errno> {
+    let mut got = Vec::with_capacity(count);
+    while got.len() < count {
+        let chunk = read_once(fd, count - got.len())?;
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        got.extend_from_slice(&chunk);
+    }
+    Ok(Some(got))
+}
+
+/// The header Python's `Connection.send_bytes` puts before each message:
+/// its length as a 4-byte big-endian integer.
+pub fn frame_header(length: usize) -> [u8; 4] {
+    u32::try_from(length).unwrap_or(u32::MAX).to_be_bytes()
+}
+
+/// Sends one message with its length in front, as `Connection` does.
+pub fn send_frame(fd: BorrowedFd<'_>, message: &[u8]) -> Result<(), Errno> {
+    let mut framed = frame_header(message.len()).to_vec();
+    framed.extend_from_slice(message);
+    write_all(fd, &framed)
+}
+
+/// Receives one framed message; `None` at end of file.
+pub fn receive_frame(fd: BorrowedFd<'_>) -> Result<Option<Vec<u8>>, Errno> {
+    let Some(header) = read_exact(fd, 4)? else {
+        return Ok(None);
+    };
+    let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    read_exact(fd, length)
 }

@@ -110,6 +110,50 @@ pub fn status_field(pid: impl std::fmt::Display, name: &str) -> Option<String> {
         .map(|value| value.trim().to_string())
 }
 
+/// The kernel function a sleeping process waits in (`/proc/<pid>/wchan`),
+/// e.g. `pipe_write`; `None` where the kernel does not say.
+pub fn wchan(pid: Pid) -> Option<String> {
+    let text = fs::read_to_string(format!("/proc/{pid}/wchan")).ok()?;
+    let text = text.trim();
+    (!text.is_empty() && text != "0").then(|| text.to_string())
+}
+
+/// The processes that hold `object` (a link text such as `pipe:[123]`)
+/// open for writing, from every `/proc/<pid>/fd` and its `fdinfo` flags.
+pub fn writers_of(object: &str) -> io::Result<Vec<i32>> {
+    let mut writers = Vec::new();
+    for process in all_processes()? {
+        // Processes may end, or refuse us, while we look: skip them.
+        let Ok(fds) = fs::read_dir(format!("/proc/{}/fd", process.pid)) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let Ok(target) = fs::read_link(fd.path()) else {
+                continue;
+            };
+            if target.to_str() != Some(object) {
+                continue;
+            }
+            let info = fs::read_to_string(format!(
+                "/proc/{}/fdinfo/{}",
+                process.pid,
+                fd.file_name().to_string_lossy()
+            ));
+            let flags = info.ok().and_then(|info| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix("flags:"))
+                    .and_then(|octal| i32::from_str_radix(octal.trim(), 8).ok())
+            });
+            if flags.is_some_and(|flags| flags & libc::O_ACCMODE != libc::O_RDONLY)
+                && !writers.contains(&process.pid)
+            {
+                writers.push(process.pid);
+            }
+        }
+    }
+    Ok(writers)
+}
+
 /// True while the kernel has an entry for `pid` (running or zombie).
 pub fn exists(pid: Pid) -> bool {
     fs::metadata(format!("/proc/{pid}")).is_ok()

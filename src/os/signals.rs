@@ -60,6 +60,13 @@ pub fn restore_defaults() {
     }
 }
 
+/// In a child: writing to a pipe nobody reads kills it with SIGPIPE, as in
+/// a C program (Rust and Python both ignore SIGPIPE and get EPIPE instead).
+pub fn default_sigpipe() {
+    // SAFETY: SIG_DFL installs no handler code.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
 /// The exit code a shell reports for a process ended by this signal.
 pub fn shell_exit_code(stop: Signal) -> u8 {
     128u8.saturating_add(stop as u8)

@@ -1,0 +1,298 @@
+//! `pipe`: how two processes that share no memory pass bytes. A one-way
+//! kernel pipe and a two-way socket pair carry the notes' producer/consumer
+//! exchange, and `/proc/<pid>/fd` shows each end is one kernel object seen
+//! from two processes. Then: end of file needs every write end closed,
+//! writing with no reader gives SIGPIPE/EPIPE, a full pipe blocks its writer,
+//! and a byte stream keeps no message boundaries unless they are framed.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nix::unistd::{Pid, getpid};
+use serde_json::{Value, json};
+
+use crate::lab::{ChildSide, Gate, Lab, PARENT, signal_name};
+use crate::os::pipe::{self as kernel, wait_readable};
+use crate::os::procfs;
+use crate::os::signals::default_sigpipe;
+
+const PRODUCER: &str = "producer";
+const CONSUMER: &str = "consumer";
+const WRITER: &str = "writer";
+
+pub fn run(lab: &mut Lab) -> Result<()> {
+    one_way(lab)?;
+    two_way(lab)?;
+    end_of_file(lab)?;
+    broken_pipe(lab)?;
+    full_pipe(lab)?;
+    boundaries(lab)
+}
+
+/// What `/proc/<pid>/fd/<n>` names for `fd` in this process: `pipe:[inode]`.
+fn link_of(fd: &OwnedFd) -> Value {
+    procfs::link(getpid(), &format!("fd/{}", fd.as_raw_fd()))
+        .map_or(Value::Null, |link| json!(link))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn receive(fd: &OwnedFd) -> Result<String> {
+    kernel::receive_frame(fd.as_fd())?
+        .map(|bytes| text(&bytes))
+        .context("the other end closed first")
+}
+
+fn one_way(lab: &mut Lab) -> Result<()> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let producer = lab.fork(PRODUCER, |side| {
+        side.close(&read_end);
+        kernel::send_frame(write_end.as_fd(), b"Producer Words")?;
+        side.report(
+            "pipe-send",
+            json!({ "message": "Producer Words", "fd_link": link_of(&write_end) }),
+        )?;
+        Ok(0)
+    })?;
+    let consumer = lab.fork(CONSUMER, |side| {
+        side.close(&write_end);
+        let message = receive(&read_end)?;
+        side.report(
+            "pipe-receive",
+            json!({ "message": message, "fd_link": link_of(&read_end) }),
+        )?;
+        Ok(0)
+    })?;
+    let sent = lab.expect(producer.pid, "pipe-send")?;
+    let received = lab.expect(consumer.pid, "pipe-receive")?;
+    lab.wait(producer.pid)?;
+    lab.wait(consumer.pid)?;
+    let link =
+        |event: &crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    lab.emit(
+        PARENT,
+        "same-pipe",
+        json!({
+            "producer_write_end": link(&sent),
+            "consumer_read_end": link(&received),
+            "same_object": link(&sent) == link(&received) && !link(&sent).is_null(),
+        }),
+    )
+}
+
+fn two_way(lab: &mut Lab) -> Result<()> {
+    let (producer_end, consumer_end) = kernel::socket_pair().context("socketpair()")?;
+    let producer = lab.fork(PRODUCER, |side| {
+        let got = receive(&producer_end)?;
+        kernel::send_frame(producer_end.as_fd(), b"Producer Words")?;
+        side.report(
+            "duplex-producer",
+            json!({ "received": got, "sent": "Producer Words", "fd_link": link_of(&producer_end) }),
+        )?;
+        Ok(0)
+    })?;
+    let consumer = lab.fork(CONSUMER, |side| {
+        kernel::send_frame(consumer_end.as_fd(), b"Consumer Words")?;
+        let got = receive(&consumer_end)?;
+        side.report(
+            "duplex-consumer",
+            json!({ "sent": "Consumer Words", "received": got, "fd_link": link_of(&consumer_end) }),
+        )?;
+        Ok(0)
+    })?;
+    let producer_said = lab.expect(producer.pid, "duplex-producer")?;
+    let consumer_said = lab.expect(consumer.pid, "duplex-consumer")?;
+    lab.wait(producer.pid)?;
+    lab.wait(consumer.pid)?;
+    let link =
+        |event: &crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    lab.emit(
+        PARENT,
+        "same-socket",
+        json!({
+            "procdemo_producer_end": link_of(&producer_end),
+            "producer_end": link(&producer_said),
+            "procdemo_consumer_end": link_of(&consumer_end),
+            "consumer_end": link(&consumer_said),
+            "same_end_same_object": link_of(&producer_end) == link(&producer_said)
+                && link_of(&consumer_end) == link(&consumer_said),
+            "two_ends_two_sockets": link(&producer_said) != link(&consumer_said),
+        }),
+    )
+}
+
+fn end_of_file(lab: &mut Lab) -> Result<()> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let writer = lab.fork(WRITER, |side| {
+        side.close(&read_end);
+        kernel::send_frame(write_end.as_fd(), b"last words")?;
+        Ok(0)
+    })?;
+    // The writer has ended and its write end is closed; procdemo "forgot"
+    // to close its own copy.
+    lab.wait(writer.pid)?;
+    let message = receive(&read_end)?;
+    let object = procfs::link(getpid(), &format!("fd/{}", read_end.as_raw_fd()))
+        .context("reading /proc/self/fd")?;
+    let limit = Duration::from_secs_f64((lab.pace() * 1.0).max(0.05));
+    let since = Instant::now();
+    let ready = wait_readable(&[read_end.as_fd()], Some(limit)).context("poll()")?;
+    lab.emit(
+        PARENT,
+        "eof-waits",
+        json!({
+            "message": message,
+            "write_end_held_by": procfs::writers_of(&object).context("looking for the pipe's writers in /proc")?,
+            "waited_ms": since.elapsed().as_millis() as u64,
+            "end_of_file": ready[0],
+        }),
+    )?;
+    drop(write_end);
+    let last = kernel::read_once(read_end.as_fd(), 64).context("read()")?;
+    lab.emit(
+        PARENT,
+        "eof-arrives",
+        json!({
+            "write_end_held_by": procfs::writers_of(&object).context("looking for the pipe's writers in /proc")?,
+            "read_returned": last.len(),
+            "end_of_file": last.is_empty(),
+        }),
+    )
+}
+
+fn broken_pipe(lab: &mut Lab) -> Result<()> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    // Nobody will read: the only read end is closed before the writer starts.
+    drop(read_end);
+    let writer = lab.fork(WRITER, |_| {
+        default_sigpipe();
+        kernel::write_once(write_end.as_fd(), b"anyone there?")?;
+        Ok(0)
+    })?;
+    let status = lab.wait(writer.pid)?;
+    let error = match kernel::write_once(write_end.as_fd(), b"anyone there?") {
+        Err(errno) => errno,
+        Ok(_) => bail!("write() to a pipe without readers succeeded"),
+    };
+    lab.emit(
+        PARENT,
+        "broken-pipe",
+        json!({
+            "child_killed_by": status.signal().map(signal_name),
+            "child_exitcode": status.python_exitcode(),
+            "procdemo_write_error": error.desc(),
+            "procdemo_errno": format!("{error:?}"),
+        }),
+    )
+}
+
+fn full_pipe(lab: &mut Lab) -> Result<()> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let capacity = kernel::capacity(read_end.as_fd()).context("fcntl(F_GETPIPE_SZ)")?;
+    // Holds the writer's report of its resumption until procdemo has shown
+    // the read that woke it: the telling keeps the kernel's order.
+    let drain_shown = lab.gate()?;
+    let writer = lab.fork(WRITER, |side| {
+        fill_then_block(side, &read_end, &write_end, capacity, &drain_shown)
+    })?;
+    lab.expect(writer.pid, "pipe-full")?;
+    let state = wait_until_asleep(lab, writer.pid)?;
+    lab.emit(
+        PARENT,
+        "writer-blocked",
+        json!({
+            "capacity": capacity,
+            "bytes_in_pipe": kernel::bytes_waiting(read_end.as_fd()).ok(),
+            "writer_state": state,
+            "writer_wchan": procfs::wchan(writer.pid),
+        }),
+    )?;
+    // The writer stays blocked for as long as nobody reads: a moment to look.
+    lab.sleep(1.5)?;
+    let drained = kernel::read_once(read_end.as_fd(), 4096).context("read()")?;
+    lab.emit(
+        PARENT,
+        "reader-drains",
+        json!({ "bytes_read": drained.len() }),
+    )?;
+    lab.open(&drain_shown);
+    lab.expect(writer.pid, "writer-resumes")?;
+    let rest =
+        kernel::read_exact(read_end.as_fd(), capacity + 1 - drained.len()).context("read()")?;
+    lab.wait(writer.pid)?;
+    if rest.is_none() {
+        bail!("the pipe ended before every byte written was read");
+    }
+    Ok(())
+}
+
+fn fill_then_block(
+    side: &ChildSide,
+    read_end: &OwnedFd,
+    write_end: &OwnedFd,
+    capacity: usize,
+    drain_shown: &Gate,
+) -> Result<i32> {
+    side.close(read_end);
+    kernel::write_all(write_end.as_fd(), &vec![b'x'; capacity])?;
+    side.report("pipe-full", json!({ "bytes_written": capacity }))?;
+    let since = Instant::now();
+    // One byte more than the pipe holds: this write sleeps until the reader reads.
+    kernel::write_all(write_end.as_fd(), b"y")?;
+    let blocked_ms = since.elapsed().as_millis() as u64;
+    side.wait_for(drain_shown)?;
+    side.report("writer-resumes", json!({ "blocked_ms": blocked_ms }))?;
+    Ok(0)
+}
+
+/// Waits until the kernel has put `pid` to sleep (state `S`), at most a few seconds.
+fn wait_until_asleep(lab: &mut Lab, pid: Pid) -> Result<String> {
+    for _ in 0..2000 {
+        let state = procfs::stat(pid)
+            .context("reading the writer's /proc/<pid>/stat")?
+            .state;
+        if state == 'S' {
+            return Ok(state.to_string());
+        }
+        // The writer reported "full" just before its next write: give it a moment to reach it.
+        lab.sleep_for(Duration::from_millis(1))?;
+    }
+    bail!("the writer {pid} never went to sleep on the full pipe")
+}
+
+fn boundaries(lab: &mut Lab) -> Result<()> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let writer = lab.fork(WRITER, |side| {
+        side.close(&read_end);
+        kernel::write_once(write_end.as_fd(), b"hello")?;
+        kernel::write_once(write_end.as_fd(), b"world")?;
+        side.report("two-writes", json!({ "writes": ["hello", "world"] }))?;
+        kernel::send_frame(write_end.as_fd(), b"hello")?;
+        kernel::send_frame(write_end.as_fd(), b"world")?;
+        Ok(0)
+    })?;
+    // Both writes are in the pipe before procdemo reads: it waits for the report.
+    lab.expect(writer.pid, "two-writes")?;
+    let one_read = kernel::read_once(read_end.as_fd(), 10).context("read()")?;
+    lab.emit(
+        PARENT,
+        "no-boundaries",
+        json!({ "writes": 2, "first_read": text(&one_read), "bytes": one_read.len() }),
+    )?;
+    lab.wait(writer.pid)?;
+    let header = kernel::frame_header(5)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let first = receive(&read_end)?;
+    let second = receive(&read_end)?;
+    lab.emit(
+        PARENT,
+        "framed",
+        json!({ "header_of_hello": header, "messages": [first, second] }),
+    )
+}
