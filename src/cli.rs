@@ -64,6 +64,8 @@ pub enum Command {
     Daemon,
     /// Pipes: one-way and two-way, end of file, SIGPIPE, a full pipe, message framing
     Pipe,
+    /// A kernel message queue with Python's Queue semantics: full, empty, timeouts, many producers and consumers
+    Queue(QueueArgs),
     /// List the lessons in course order, each with a one-line summary
     List,
 }
@@ -138,5 +140,55 @@ fn parse_children(text: &str) -> Result<u32, String> {
         _ => Err(format!(
             "the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen"
         )),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct QueueArgs {
+    /// The queue's capacity in messages: Queue(N) (1 to the kernel's limit in /proc/sys/fs/mqueue/msg_max)
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_queue_size, allow_negative_numbers = true)]
+    pub size: usize,
+
+    /// Producers in the many-to-many part (1 to 8)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub producers: usize,
+
+    /// Consumers in the many-to-many part (1 to 8)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub consumers: usize,
+
+    /// Messages in the many-to-many part (1 to 10000)
+    #[arg(long, value_name = "N", default_value = "20", value_parser = parse_messages, allow_negative_numbers = true)]
+    pub messages: usize,
+
+    /// Seed for the writer's random pauses, to repeat a run exactly [default: a new one each run, shown in the output]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+fn parse_queue_size(text: &str) -> Result<usize, String> {
+    let limit = crate::os::mqueue::capacity_limit().unwrap_or(10);
+    match text.parse::<usize>() {
+        Ok(size) if (1..=limit).contains(&size) => Ok(size),
+        _ => Err(format!(
+            "the queue size must be a whole number from 1 to {limit}: {limit} is this kernel's limit for a message queue, \
+             in /proc/sys/fs/mqueue/msg_max (root can raise it, e.g. `sysctl fs.mqueue.msg_max=64`)"
+        )),
+    }
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if (1..=8).contains(&count) => Ok(count),
+        _ => Err(
+            "the number of producers or consumers must be a whole number from 1 to 8".to_string(),
+        ),
+    }
+}
+
+fn parse_messages(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if (1..=10_000).contains(&count) => Ok(count),
+        _ => Err("the number of messages must be a whole number from 1 to 10000".to_string()),
     }
 }

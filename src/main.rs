@@ -40,5 +40,8 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Orphan => lessons::run("orphan", config, lessons::orphan::run),
         Command::Daemon => lessons::run("daemon", config, lessons::daemon::run),
         Command::Pipe => lessons::run("pipe", config, lessons::pipe::run),
+        Command::Queue(args) => {
+            lessons::run("queue", config, |lab| lessons::queue::run(lab, &args))
+        }
     }
 }

@@ -394,6 +394,30 @@ impl Lab {
         }
     }
 
+    /// Waits until `pid` has reported `step` `count` times, and returns those events.
+    pub fn expect_reports(&mut self, pid: Pid, step: &str, count: usize) -> Result<Vec<Event>> {
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            let reports = self.reports(pid, step);
+            if reports.len() >= count {
+                return Ok(reports);
+            }
+            if self.has_ended(pid) {
+                self.pump()?;
+                let reports = self.reports(pid, step);
+                if reports.len() >= count {
+                    return Ok(reports);
+                }
+                bail!(
+                    "process {pid} ended after reporting `{step}` {} of {count} times",
+                    reports.len()
+                );
+            }
+            self.idle(None)?;
+        }
+    }
+
     /// Every event `pid` reported so far at `step`.
     pub fn reports(&self, pid: Pid, step: &str) -> Vec<Event> {
         self.received

@@ -6,6 +6,7 @@ pub mod join;
 pub mod orphan;
 pub mod pids;
 pub mod pipe;
+pub mod queue;
 pub mod zombie;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ pub const COURSE: &[Lesson] = &[
     lesson!(orphan),
     lesson!(daemon),
     lesson!(pipe),
+    lesson!(queue),
 ];
 
 impl Lesson {

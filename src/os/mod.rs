@@ -3,9 +3,11 @@
 //! functions; they never call `libc` themselves.
 
 pub mod cleanup;
+pub mod mqueue;
 pub mod pipe;
 pub mod process;
 pub mod procfs;
+pub mod shm;
 pub mod signals;
 pub mod terminal;
 pub mod wait;

@@ -1,0 +1,51 @@
+//! Memory that is really shared between processes: an anonymous
+//! `MAP_SHARED` mapping made before `fork()`. Parent and children see the
+//! same physical pages, unlike the rest of their memory.
+
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicU32;
+
+use nix::errno::Errno;
+use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+
+pub struct SharedCounters {
+    start: NonNull<libc::c_void>,
+    count: usize,
+}
+
+impl SharedCounters {
+    /// `count` counters, all zero, in a new shared mapping.
+    pub fn new(count: usize) -> Result<Self, Errno> {
+        let bytes =
+            NonZeroUsize::new(count.max(1) * size_of::<AtomicU32>()).ok_or(Errno::EINVAL)?;
+        // SAFETY: a fresh anonymous mapping at an address the kernel picks
+        // overlaps nothing; it is zero-filled, page-aligned (so aligned for
+        // AtomicU32) and `bytes` long.
+        let start = unsafe {
+            mmap_anonymous(
+                None,
+                bytes,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+            )?
+        };
+        Ok(Self { start, count })
+    }
+
+    pub fn counters(&self) -> &[AtomicU32] {
+        // SAFETY: the mapping holds `count` zero-initialised, aligned
+        // AtomicU32s and lives as long as `self`; atomics make the shared
+        // access from several processes sound.
+        unsafe { std::slice::from_raw_parts(self.start.as_ptr().cast::<AtomicU32>(), self.count) }
+    }
+}
+
+impl Drop for SharedCounters {
+    fn drop(&mut self) {
+        let bytes = self.count.max(1) * size_of::<AtomicU32>();
+        // SAFETY: unmaps exactly the mapping made in `new`, which nothing
+        // borrows any more (`counters` borrows `self`).
+        let _ = unsafe { munmap(self.start, bytes) };
+    }
+}
