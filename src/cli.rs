@@ -66,6 +66,11 @@ pub enum Command {
     Pipe,
     /// A kernel message queue with Python's Queue semantics: full, empty, timeouts, many producers and consumers
     Queue(QueueArgs),
+    /// Copied, not shared: copy-on-write measured, memory really shared, fork versus spawn
+    Memory(MemoryArgs),
+    /// Internal: the child end of a "spawn", run by procdemo itself
+    #[command(name = "__spawned", hide = true)]
+    Spawned(SpawnedArgs),
     /// List the lessons in course order, each with a one-line summary
     List,
 }
@@ -190,5 +195,38 @@ fn parse_messages(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(count) if (1..=10_000).contains(&count) => Ok(count),
         _ => Err("the number of messages must be a whole number from 1 to 10000".to_string()),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct MemoryArgs {
+    /// Size of the buffer whose pages are shared and then copied, in MiB (1 to 1024)
+    #[arg(long, value_name = "MIB", default_value = "64", value_parser = parse_mib, allow_negative_numbers = true)]
+    pub mib: usize,
+}
+
+/// What `Lab::spawn` passes to the fresh procdemo it runs.
+#[derive(Args, Debug)]
+pub struct SpawnedArgs {
+    #[arg(long)]
+    pub lesson: String,
+    #[arg(long)]
+    pub role: String,
+    #[arg(long)]
+    pub events_fd: i32,
+    #[arg(long)]
+    pub started_ns: u64,
+    #[arg(last = true)]
+    pub rest: Vec<String>,
+}
+
+pub const MIB_LIMIT: usize = 1024;
+
+fn parse_mib(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(mib) if (1..=MIB_LIMIT).contains(&mib) => Ok(mib),
+        _ => Err(format!(
+            "the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"
+        )),
     }
 }

@@ -43,5 +43,9 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Queue(args) => {
             lessons::run("queue", config, |lab| lessons::queue::run(lab, &args))
         }
+        Command::Memory(args) => {
+            lessons::run("memory", config, |lab| lessons::memory::run(lab, &args))
+        }
+        Command::Spawned(args) => lessons::run_spawned(&args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{fork_failed, make_event, micros_since};
 use crate::narrate::{CHILD_FAILED, FORKED, REAPED};
 use crate::os::pipe;
-use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child};
+use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child, monotonic_ns};
 use crate::os::wait::{self, ExitStatus};
 
 /// Holds children until the parent opens it. Every process that inherits the
@@ -133,5 +133,24 @@ pub(super) fn run_body(side: &ChildSide, body: impl FnOnce(&ChildSide) -> Result
             let _ = side.report(CHILD_FAILED, json!({ "error": format!("{error:#}") }));
             1
         }
+    }
+}
+
+/// A child started by "spawn": a fresh procdemo, exec'd by its parent, that
+/// reports through the event pipe it inherited across `exec`.
+pub struct SpawnedSide {
+    pub(super) lesson: String,
+    pub(super) role: String,
+    /// The lesson's start on CLOCK_MONOTONIC, passed down by the parent.
+    pub(super) started_ns: u64,
+    pub(super) events: OwnedFd,
+}
+
+impl SpawnedSide {
+    pub fn report(&self, step: &str, facts: serde_json::Value) -> Result<()> {
+        let mut event = make_event(&self.lesson, Instant::now(), &self.role, step, facts);
+        event.t_us = monotonic_ns().saturating_sub(self.started_ns) / 1000;
+        pipe::write_atomic(self.events.as_fd(), event.to_line().as_bytes())
+            .with_context(|| format!("the spawned {} could not report step `{step}`", self.role))
     }
 }

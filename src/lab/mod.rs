@@ -7,7 +7,7 @@ mod child;
 mod tree;
 
 use std::fmt;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -17,7 +17,7 @@ use nix::sys::wait::WaitStatus;
 use nix::unistd::{Pid, getpid, getppid};
 use serde_json::{Value, json};
 
-pub use child::{ChildSide, Gate, Tie};
+pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 
 use crate::config::{Config, StepMode};
 use crate::narrate::{
@@ -26,7 +26,8 @@ use crate::narrate::{
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::pipe::{self, wait_readable};
 use crate::os::process::{
-    become_subreaper, cap_lifetime, die_with_parent, fork_child, send_signal,
+    become_subreaper, cap_lifetime, die_with_parent, exec_self, fork_child, monotonic_ns,
+    send_signal,
 };
 use crate::os::procfs;
 use crate::os::signals::{self, Signals};
@@ -263,6 +264,33 @@ impl Lab {
         Ok(Forked {
             pid,
             resumed_us: micros_since(self.started, returned.at),
+        })
+    }
+
+    /// Starts a child the way the "spawn" start method does: fork, then
+    /// `exec` a fresh procdemo running the hidden `__spawned` command, which
+    /// hands `spawned_args` to the lesson's `spawned` function.
+    pub fn spawn(&mut self, role: &'static str, spawned_args: &[String]) -> Result<Forked> {
+        let lesson = self.lesson.to_string();
+        let elapsed = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let started_ns = monotonic_ns().saturating_sub(elapsed);
+        self.fork(role, |side| {
+            pipe::keep_across_exec(side.events).context("fcntl(F_SETFD) on the event pipe")?;
+            let mut args: Vec<String> = vec![
+                "__spawned".into(),
+                "--lesson".into(),
+                lesson,
+                "--role".into(),
+                role.into(),
+                "--events-fd".into(),
+                side.events.as_raw_fd().to_string(),
+                "--started-ns".into(),
+                started_ns.to_string(),
+                "--".into(),
+            ];
+            args.extend(spawned_args.iter().cloned());
+            let errno = exec_self(&args);
+            Err(anyhow!("execv(/proc/self/exe) failed: {errno}"))
         })
     }
 
@@ -768,6 +796,27 @@ impl Drop for Lab {
             let _ = kill_and_reap_all(CLEANUP_LIMIT);
         }
     }
+}
+
+/// The far side of `Lab::spawn`, in the new program: a reporter on the
+/// event pipe inherited across `exec`, whose number came on the command line.
+pub fn spawned_side(
+    lesson: &str,
+    role: &str,
+    events_fd: i32,
+    started_ns: u64,
+) -> Result<SpawnedSide> {
+    let events = pipe::adopt_inherited_pipe(events_fd).with_context(|| {
+        format!(
+            "descriptor {events_fd} is not an inherited pipe: __spawned is for procdemo's own use"
+        )
+    })?;
+    Ok(SpawnedSide {
+        lesson: lesson.to_string(),
+        role: role.to_string(),
+        started_ns,
+        events,
+    })
 }
 
 pub fn signal_name(number: i32) -> String {

@@ -3,6 +3,7 @@
 pub mod daemon;
 pub mod fork;
 pub mod join;
+pub mod memory;
 pub mod orphan;
 pub mod pids;
 pub mod pipe;
@@ -13,9 +14,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::Lang;
+use crate::cli::{Lang, SpawnedArgs};
 use crate::config::Config;
-use crate::lab::{Lab, Outcome, Stop};
+use crate::lab::{self, Lab, Outcome, Stop};
 use crate::narrate;
 use crate::os::signals::shell_exit_code;
 use crate::text::LessonText;
@@ -56,6 +57,7 @@ pub const COURSE: &[Lesson] = &[
     lesson!(daemon),
     lesson!(pipe),
     lesson!(queue),
+    lesson!(memory),
 ];
 
 impl Lesson {
@@ -86,6 +88,25 @@ pub fn run(
         Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
         Outcome::Failed => ExitCode::FAILURE,
     })
+}
+
+/// The hidden `__spawned` command: the child half of a lesson's "spawn",
+/// in a fresh procdemo. A failure is reported to the parent, not printed.
+pub fn run_spawned(args: &SpawnedArgs) -> Result<()> {
+    let side = lab::spawned_side(&args.lesson, &args.role, args.events_fd, args.started_ns)?;
+    let result = match args.lesson.as_str() {
+        "memory" => memory::spawned(&side),
+        other => Err(anyhow::anyhow!(
+            "lesson `{other}` starts no spawned children"
+        )),
+    };
+    if let Err(error) = &result {
+        let _ = side.report(
+            narrate::CHILD_FAILED,
+            serde_json::json!({ "error": format!("{error:#}") }),
+        );
+    }
+    result
 }
 
 /// `procdemo list`: every lesson with its one-line summary.

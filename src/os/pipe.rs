@@ -95,6 +95,25 @@ pub fn wait_readable(
     }
 }
 
+/// Lets `fd` survive `exec` (clears `FD_CLOEXEC`), for a child that runs a
+/// new program and must still report through it.
+pub fn keep_across_exec(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    fcntl(fd, FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty())).map(drop)
+}
+
+/// Takes ownership of descriptor `fd`, inherited across `exec`, after
+/// checking that it is an open pipe.
+pub fn adopt_inherited_pipe(fd: i32) -> Result<OwnedFd, Errno> {
+    let link = std::fs::read_link(format!("/proc/self/fd/{fd}")).map_err(|_| Errno::EBADF)?;
+    if !link.to_string_lossy().starts_with("pipe:") {
+        return Err(Errno::EBADF);
+    }
+    // SAFETY: `fd` is open (it has a /proc/self/fd entry) and is a pipe this
+    // process inherited across exec; nothing else in this fresh program
+    // owns the number, so this is its only owner.
+    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
 /// A connected pair of Unix stream sockets: what Python's duplex `Pipe()`
 /// is made of. Both ends read and write.
 pub fn socket_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {

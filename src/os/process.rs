@@ -116,6 +116,35 @@ pub fn process_limit() -> Result<Option<u64>, Errno> {
     Ok((soft != libc::RLIM_INFINITY).then_some(soft))
 }
 
+/// Replaces this process's program with a fresh copy of procdemo's own
+/// (`/proc/self/exe`), run with `args`: what a "spawn" start method does.
+/// Returns only if `execv` fails.
+pub fn exec_self(args: &[String]) -> Errno {
+    use std::ffi::CString;
+    let Ok(program) = CString::new("/proc/self/exe") else {
+        return Errno::EINVAL;
+    };
+    let mut argv = vec![CString::new("procdemo").unwrap_or_default()];
+    for arg in args {
+        match CString::new(arg.as_str()) {
+            Ok(arg) => argv.push(arg),
+            Err(_) => return Errno::EINVAL,
+        }
+    }
+    match nix::unistd::execv(&program, &argv) {
+        Err(errno) => errno,
+        Ok(never) => match never {},
+    }
+}
+
+/// CLOCK_MONOTONIC now, in nanoseconds: the clock every process shares,
+/// across `exec` too.
+pub fn monotonic_ns() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
+        .map(|now| now.tv_sec() as u64 * 1_000_000_000 + now.tv_nsec() as u64)
+        .unwrap_or(0)
+}
+
 /// Sends `signal` to `pid`, as `kill(1)` does.
 pub fn send_signal(pid: Pid, signal: Signal) -> Result<(), Errno> {
     nix::sys::signal::kill(pid, signal)

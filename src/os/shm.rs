@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicU32;
 use nix::errno::Errno;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 
+/// Counters in memory shared by every process that inherits it.
 pub struct SharedCounters {
     start: NonNull<libc::c_void>,
     count: usize,
