@@ -50,11 +50,12 @@ fn one_way(lab: &mut Lab) -> Result<()> {
     let (read_end, write_end) = kernel::pipe().context("pipe()")?;
     let producer = lab.fork(PRODUCER, |side| {
         side.close(&read_end);
-        kernel::send_frame(write_end.as_fd(), b"Producer Words")?;
+        // Reported before the write, so that it is told before the consumer's report.
         side.report(
             "pipe-send",
             json!({ "message": "Producer Words", "fd_link": link_of(&write_end) }),
         )?;
+        kernel::send_frame(write_end.as_fd(), b"Producer Words")?;
         Ok(0)
     })?;
     let consumer = lab.fork(CONSUMER, |side| {
@@ -87,11 +88,12 @@ fn two_way(lab: &mut Lab) -> Result<()> {
     let (producer_end, consumer_end) = kernel::socket_pair().context("socketpair()")?;
     let producer = lab.fork(PRODUCER, |side| {
         let got = receive(&producer_end)?;
-        kernel::send_frame(producer_end.as_fd(), b"Producer Words")?;
+        // Reported before the answer goes out, so it is told before the consumer's report.
         side.report(
             "duplex-producer",
             json!({ "received": got, "sent": "Producer Words", "fd_link": link_of(&producer_end) }),
         )?;
+        kernel::send_frame(producer_end.as_fd(), b"Producer Words")?;
         Ok(0)
     })?;
     let consumer = lab.fork(CONSUMER, |side| {

@@ -120,6 +120,7 @@ fn show_value(value: &Value, lang: Lang) -> String {
     match value {
         Value::String(text) => ui::word(lang, text),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
+        Value::Array(items) if items.is_empty() => ui::none(lang).to_string(),
         Value::Array(items) => items
             .iter()
             .map(|item| show_value(item, lang))

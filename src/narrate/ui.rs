@@ -104,6 +104,11 @@ pub fn word(lang: Lang, word: &str) -> String {
         (Lang::Zh, "daemonic") => "daemon=True 的子进程",
         (Lang::Zh, "non-daemonic") => "非 daemon 的子进程",
         (Lang::Zh, "daemon") => "Unix 守护进程",
+        (Lang::Zh, "producer") => "生产者",
+        (Lang::Zh, "consumer") => "消费者",
+        (Lang::Zh, "writer") => "写进程",
+        (Lang::Zh, "reader") => "读进程",
+        (Lang::Zh, "spawned") => "spawn 出来的子进程",
         (Lang::Zh, "tie") => "同一微秒，不分先后",
         (Lang::Zh, "target returns") => "target 函数正常返回",
         (Lang::Zh, "uncaught exception") => "抛出未捕获的异常",
@@ -111,6 +116,14 @@ pub fn word(lang: Lang, word: &str) -> String {
         _ => word,
     };
     translated.to_string()
+}
+
+/// An empty list of facts.
+pub fn none(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "none",
+        Lang::Zh => "无",
+    }
 }
 
 pub fn yes_no(lang: Lang, value: bool) -> &'static str {
