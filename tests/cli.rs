@@ -5,15 +5,16 @@
 mod common;
 
 use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
 use std::process::{ChildStdout, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Output, assert_no_leftovers, assert_well_formed, has_ansi, has_chinese,
-    listed_lessons, pid, procdemo, read_text_on_thread, run, run_args, step, still_running,
-    wait_with_deadline,
+    DEADLINE, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, has_ansi,
+    has_chinese, listed_lessons, pid, procdemo, read_text_on_thread, run, run_args, step,
+    still_running, wait_with_deadline,
 };
 use serde_json::Value;
 
@@ -133,9 +134,11 @@ fn an_unknown_lesson_fails_and_suggests_the_nearest() {
 }
 
 /// Bad input fails at once, before any lesson starts (no event, so no
-/// process), with a message that names the limit.
-fn assert_rejected(args: &[&str], option: &str, limit_words: &[&str]) {
+/// process, and no message queue), with a message that names the limit.
+/// Returns the output.
+fn assert_rejected(args: &[&str], option: &str, limit_words: &[&str]) -> Output {
     let output = run_args(args);
+    assert_no_queue_left(output.pid);
     let shown = format!("procdemo {args:?}:\n{}", output.describe());
     assert!(!output.status.success(), "{shown}");
     assert!(output.stdout.is_empty(), "nothing may run: {shown}");
@@ -149,6 +152,7 @@ fn assert_rejected(args: &[&str], option: &str, limit_words: &[&str]) {
             "the message must name the limit ({word}): {shown}"
         );
     }
+    output
 }
 
 /// True if `word` appears in `text` as a whole word or number.
@@ -325,6 +329,120 @@ fn a_lifetime_that_is_not_a_whole_number_is_rejected_with_the_limit() {
             ],
             "--lifetime",
             &["1", "86400"],
+        );
+    }
+}
+
+/// `queue` or `memory` with one bad option, as the tests run lessons.
+fn lesson_with(
+    lesson: &'static str,
+    option: &'static str,
+    value: &'static str,
+) -> Vec<&'static str> {
+    vec![
+        lesson, "--json", "--pace", "0", "--lang", "en", option, value,
+    ]
+}
+
+/// The kernel's ceiling on a queue's capacity, which `--size` may not pass.
+fn msg_max() -> String {
+    std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max")
+        .expect("read /proc/sys/fs/mqueue/msg_max")
+        .trim()
+        .to_string()
+}
+
+/// `queue --size` takes 1 to the kernel's limit: the message names the file
+/// that holds it, and its value here.
+#[test]
+fn a_queue_size_out_of_range_is_rejected_naming_msg_max() {
+    let limit = msg_max();
+    for size in ["0", "1000", "-1"] {
+        let output = assert_rejected(
+            &lesson_with("queue", "--size", size),
+            "--size",
+            &["1", &limit],
+        );
+        assert!(
+            output.stderr.contains("/proc/sys/fs/mqueue/msg_max"),
+            "the message must name msg_max for --size {size}: {}",
+            output.describe()
+        );
+    }
+}
+
+#[test]
+fn a_number_of_queue_messages_out_of_range_is_rejected_with_the_limits() {
+    for messages in ["0", "10001"] {
+        assert_rejected(
+            &lesson_with("queue", "--messages", messages),
+            "--messages",
+            &["1", "10000"],
+        );
+    }
+}
+
+#[test]
+fn a_number_of_producers_or_consumers_out_of_range_is_rejected_with_the_limits() {
+    assert_rejected(
+        &lesson_with("queue", "--producers", "0"),
+        "--producers",
+        &["1", "8"],
+    );
+    assert_rejected(
+        &lesson_with("queue", "--consumers", "9"),
+        "--consumers",
+        &["1", "8"],
+    );
+}
+
+#[test]
+fn a_memory_buffer_out_of_range_is_rejected_with_the_limits() {
+    for mib in ["0", "5000", "-1"] {
+        assert_rejected(
+            &lesson_with("memory", "--mib", mib),
+            "--mib",
+            &["1", "1024"],
+        );
+    }
+}
+
+/// The hidden `__spawned` command is procdemo's own: run by hand, with a
+/// descriptor that is not open, it fails with a message that names it, and
+/// reports nothing on stdout, with or without `--json`.
+#[test]
+fn spawned_by_hand_without_its_pipe_fails_clearly_and_prints_nothing() {
+    for json in [false, true] {
+        let mut args = vec![
+            "__spawned",
+            "--lesson",
+            "memory",
+            "--role",
+            "spawned",
+            "--events-fd",
+            "99",
+            "--started-ns",
+            "0",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let mut command = procdemo(&args);
+        // SAFETY: close() is async-signal-safe and touches no memory of the
+        // parent; it only makes sure that descriptor 99 is not open.
+        unsafe {
+            command.pre_exec(|| {
+                libc::close(99);
+                Ok(())
+            });
+        }
+        let output = run(command);
+        let shown = format!("procdemo {args:?}:\n{}", output.describe());
+        assert!(!output.status.success(), "{shown}");
+        assert!(output.stdout.is_empty(), "no event on stdout: {shown}");
+        assert!(
+            output.stderr.contains("descriptor") && has_word(&output.stderr, "99"),
+            "the message must name descriptor 99: {shown}"
         );
     }
 }

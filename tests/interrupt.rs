@@ -23,6 +23,29 @@
 //!   also check that the lesson had not stopped the daemon itself before
 //!   the signal came. At pace 0 that pause would be 0 s, and at pace 1 the
 //!   test would take over 5 s.
+//!
+//! The lessons `pipe`, `queue` and `memory` need others:
+//! - `pipe` first waits 1 s × pace for an end of file that cannot come, so
+//!   at pace 20 the full pipe would come 20 s in. It runs at `--pace 1`:
+//!   about 1 s in, a writer sleeps on the full pipe while procdemo pauses
+//!   1.5 s before it reads; the signal is sent as soon as `writer-blocked`
+//!   is read, and the test checks that procdemo had not read yet.
+//! - `queue` first spends 1 s × pace in `put(timeout=1)` on its full queue,
+//!   with no child alive. It runs at `--pace 0.5 --seed 117`: the writer
+//!   pauses 0.2 to 1 s × pace before each of its three puts (0.25, 0.86
+//!   and 0.84 s × pace with seed 117), and the reader runs until procdemo
+//!   terminates it after the third. The signal is sent when the reader has
+//!   got `A`, about 0.65 s in: both run, the writer with two pauses to go
+//!   (0.85 s; 0.2 s at least whatever the seed). The wait in
+//!   `put(timeout=…)` itself is tested at pace 20, where it lasts 20 s.
+//! - `memory` has no demonstrative pause with `--json`: at any pace its
+//!   steps follow each other as fast as the machine goes, so the child that
+//!   copied half the buffer lives a few microseconds after it reports. For
+//!   people procdemo pauses 0.35 s × pace before each new step, and that
+//!   child waits at a gate until procdemo has shown `parent-view`: the test
+//!   runs it for people at `--pace 1.5` and finds the moment from `/proc`.
+//!
+//! After every interrupted or killed run no message queue of it is left.
 
 mod common;
 
@@ -32,8 +55,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Live, assert_no_leftovers, children_of, fact, fact_i64, pid, pids_seen, proc_stat,
-    procdemo, role, step, still_running, wait_with_deadline,
+    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, children_of, fact, fact_i64,
+    lesson_path, pid, pids_seen, proc_stat, procdemo, role, step, still_running,
+    wait_with_deadline,
 };
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
@@ -134,6 +158,27 @@ const ZOMBIE: Lesson = Lesson {
     },
 };
 
+/// A writer sleeps in `write()` on the full pipe while procdemo pauses
+/// 1.5 s before it reads (see the top of this file for the pace).
+const PIPE_FULL: Lesson = Lesson {
+    args: &["pipe", "--json", "--pace", "1", "--lang", "en"],
+    middle: Middle::Step {
+        name: "writer-blocked",
+        running: the_blocked_writer,
+    },
+};
+/// The reader has got `A`; the writer pauses before `B` and `C` (see the
+/// top of this file for the pace and the seed).
+const QUEUE_WRITER_READER: Lesson = Lesson {
+    args: &[
+        "queue", "--json", "--pace", "0.5", "--lang", "en", "--seed", "117",
+    ],
+    middle: Middle::Step {
+        name: "reader-gets",
+        running: children_now,
+    },
+};
+
 /// The last event of `name` read so far.
 fn last_of<'a>(events: &'a [Value], name: &str) -> &'a Value {
     events
@@ -157,6 +202,15 @@ fn the_daemon(events: &[Value], _procdemo: i32) -> Vec<i32> {
 
 fn nobody(_events: &[Value], _procdemo: i32) -> Vec<i32> {
     Vec::new()
+}
+
+fn the_blocked_writer(events: &[Value], _procdemo: i32) -> Vec<i32> {
+    vec![pid(last_of(events, "pipe-full"))]
+}
+
+/// procdemo's children as `/proc` shows them now, whether they reported yet or not.
+fn children_now(_events: &[Value], procdemo: i32) -> Vec<i32> {
+    children_of(procdemo)
 }
 
 /// The pids of the children seen so far (every event not from procdemo).
@@ -284,6 +338,7 @@ fn check_clean_ending(
     let mut pids = pids_seen(&events);
     pids.extend_from_slice(running);
     assert_no_leftovers(&pids);
+    assert_no_queue_left(procdemo_pid);
     events
 }
 
@@ -364,6 +419,7 @@ fn kill_hard(lesson: &Lesson) -> Vec<Value> {
         thread::sleep(Duration::from_millis(10));
     }
     assert_no_leftovers(&pids_seen(&events));
+    assert_no_queue_left(procdemo_pid);
     events
 }
 
@@ -562,4 +618,181 @@ fn kill_9_during_daemon_while_the_unix_daemon_runs_leaves_nothing_running() {
         !events.iter().any(|event| step(event) == "daemon-stopped"),
         "the signal came after the lesson had stopped the daemon itself: {events:?}"
     );
+}
+
+// The lessons `pipe`, `queue` and `memory`, stopped mid-way.
+
+/// The writer sleeps in the kernel, inside a `write()` that cannot finish
+/// until someone reads: the cleanup must still end it.
+#[test]
+fn sigint_ends_pipe_cleanly_while_a_writer_sleeps_on_the_full_pipe() {
+    let (live, running) = start_and_reach_the_middle(&PIPE_FULL, command_for(&PIPE_FULL));
+    let procdemo_pid = live.pid();
+    let writer = running[0];
+    assert_eq!(
+        proc_stat(writer).map(|(_, state)| state),
+        Some('S'),
+        "the writer sleeps on the full pipe"
+    );
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    assert!(
+        !events.iter().any(|event| step(event) == "reader-drains"),
+        "the signal came after procdemo had read from the full pipe: {events:?}"
+    );
+    let ended = events.last().expect("events");
+    // Two children for each of the one-way and two-way parts, the writers of
+    // end of file and broken pipe, and the one on the full pipe.
+    assert_eq!(fact_i64(ended, "processes_started"), 7, "{ended}");
+}
+
+/// The writer sleeps between its puts and the reader waits in `get()` on
+/// the queue that both share: both are ended, and the queue goes with them.
+#[test]
+fn sigint_ends_queue_cleanly_while_the_writer_and_the_reader_run() {
+    let events = interrupt(&QUEUE_WRITER_READER, Signal::SIGINT, 130);
+    assert!(
+        !events
+            .iter()
+            .any(|event| step(event) == "reader-terminated"),
+        "the signal came after the lesson had ended the reader itself: {events:?}"
+    );
+    let ended = events.last().expect("events");
+    // The walk-through starts no process: the writer and the reader.
+    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+}
+
+/// procdemo cannot clean up, but the writer and the reader die with it, and
+/// the queue, whose name was removed at once, with the last of them.
+#[test]
+fn kill_9_during_queue_leaves_nothing_running_and_no_queue() {
+    let events = kill_hard(&QUEUE_WRITER_READER);
+    assert!(
+        !events
+            .iter()
+            .any(|event| step(event) == "reader-terminated"),
+        "{events:?}"
+    );
+}
+
+/// `put(timeout=1)` on the full queue waits 1 s × pace, 20 s at `--pace 20`,
+/// with no child alive. Ctrl-C ends a lesson at any moment, this one too: a
+/// procdemo that sits the wait out before it looks at the signal overruns
+/// the deadline of `Live` (15 s), and this test fails.
+#[test]
+fn sigint_during_put_with_a_timeout_ends_queue_without_sitting_out_the_wait() {
+    let mut live = Live::spawn(&["queue", "--json", "--pace", "20", "--lang", "en"]);
+    let procdemo_pid = live.pid();
+    live.read_until("full");
+    // Then procdemo waits in mq_timedsend(): asleep.
+    let deadline = Instant::now() + DEADLINE;
+    while proc_stat(procdemo_pid).is_none_or(|(_, state)| state != 'S') {
+        assert!(Instant::now() < deadline, "procdemo never waited");
+        thread::sleep(Duration::from_millis(2));
+    }
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let (status, events, stderr) = live.finish();
+    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
+    assert_eq!(status.code(), Some(130), "{shown}");
+    let ended = events.last().expect("events");
+    assert_eq!(step(ended), "ended", "{shown}");
+    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
+    assert_eq!(fact_i64(ended, "processes_started"), 0, "{ended}");
+    assert_eq!(fact_i64(ended, "processes_reaped"), 0, "{ended}");
+    assert!(
+        !events.iter().any(|event| step(event) == "put-timeout"),
+        "{shown}"
+    );
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("SIGINT"),
+        "{shown}"
+    );
+    assert_no_queue_left(procdemo_pid);
+}
+
+/// The title of `step` in the English text of `lesson`.
+fn step_title(lesson: &str, step: &str) -> String {
+    let path = lesson_path("en", lesson);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let heading = format!("## {step}:");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&heading))
+        .map(|title| title.trim().to_string())
+        .unwrap_or_else(|| panic!("no `{step}` in {}", path.display()))
+}
+
+/// The private memory of `pid` in kB (`Private_Clean` + `Private_Dirty` in
+/// `/proc/<pid>/smaps_rollup`), or None when it cannot be read.
+fn private_kb(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let mut total = 0;
+    for line in text.lines() {
+        if let Some(rest) = line
+            .strip_prefix("Private_Clean:")
+            .or_else(|| line.strip_prefix("Private_Dirty:"))
+        {
+            total += rest.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(total)
+}
+
+/// The copy-on-write child has written one byte in each page of the first
+/// half of a 16 MiB buffer, so 8 MiB of copies are its own, and waits at a
+/// gate while procdemo shows its steps (see the top of this file for why
+/// this lesson is interrupted in its output for people). Ctrl-C then: the
+/// child and its copies are gone, and the lesson stopped before
+/// `parent-view`, which comes only once the child was let go.
+#[test]
+fn sigint_ends_memory_cleanly_while_the_child_holds_its_copied_pages() {
+    let mut live = Live::spawn(&[
+        "memory", "--pace", "1.5", "--lang", "en", "--color", "never", "--mib", "16",
+    ]);
+    let procdemo_pid = live.pid();
+    let copies_kb = 0.9 * 8.0 * 1024.0;
+    let deadline = Instant::now() + DEADLINE;
+    let copier = loop {
+        let holder = children_of(procdemo_pid).into_iter().find(|child| {
+            proc_stat(*child).is_some_and(|(_, state)| state == 'S')
+                && private_kb(*child).is_some_and(|kb| kb as f64 >= copies_kb)
+        });
+        if let Some(child) = holder {
+            break child;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no child of procdemo ever held 8 MiB of copies"
+        );
+        assert!(
+            matches!(live.child.try_wait(), Ok(None)),
+            "procdemo ended before a child held its copies"
+        );
+        thread::sleep(Duration::from_millis(5));
+    };
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let (status, stdout, stderr) = live.finish_text();
+    assert_eq!(status.code(), Some(130), "{status:?}\n{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
+    assert!(
+        lines[0].contains("interrupted") && lines[0].contains("SIGINT"),
+        "{stderr:?}"
+    );
+    // Reaped: the two children of the list, by the lesson, and the copier,
+    // by the cleanup: every process started.
+    let numbers: Vec<&str> = lines[0]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|piece| !piece.is_empty())
+        .collect();
+    assert_eq!(numbers, ["3"], "three processes reaped: {stderr:?}");
+    let parent_view = step_title("memory", "parent-view");
+    assert!(
+        !stdout.iter().any(|line| line.contains(&parent_view)),
+        "the signal came after the child was let go: {stdout:#?}"
+    );
+    assert_no_leftovers(&[procdemo_pid, copier]);
 }

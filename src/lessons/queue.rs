@@ -83,7 +83,7 @@ fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
 
     let timeout = Duration::from_secs_f64(lab.pace());
     let since = Instant::now();
-    let Err(refused) = queue.put_within(b"one too many", timeout)? else {
+    let Err(refused) = put_waiting(lab, &queue, b"one too many", Some(timeout))? else {
         bail!("a put into a full queue succeeded");
     };
     let mut facts = raised(refused, true);
@@ -199,7 +199,10 @@ fn many_to_many(lab: &mut Lab, args: &QueueArgs) -> Result<()> {
     }
     // One STOP for each consumer, after every real message.
     for _ in &consumers {
-        put_patiently(lab, &queue, STOP)?;
+        // Without a limit the put only ends by succeeding.
+        if put_waiting(lab, &queue, STOP, None)?.is_err() {
+            bail!("a put without a time limit gave up");
+        }
     }
     let mut per_consumer = Vec::new();
     for pid in &consumers {
@@ -230,16 +233,30 @@ fn many_to_many(lab: &mut Lab, args: &QueueArgs) -> Result<()> {
     )
 }
 
-/// A blocking put that still lets Ctrl-C through: it waits in short slices,
-/// showing events and checking for signals between them.
-fn put_patiently(lab: &mut Lab, queue: &Queue, message: &[u8]) -> Result<()> {
+/// A put that waits at most `limit` (`None`: as long as it takes) and
+/// still lets Ctrl-C through: it waits in short slices, showing events and
+/// checking for signals between them.
+fn put_waiting(
+    lab: &mut Lab,
+    queue: &Queue,
+    message: &[u8],
+    limit: Option<Duration>,
+) -> Result<Result<(), Refused>> {
+    let deadline = limit.map(|limit| Instant::now() + limit);
     loop {
+        let left = deadline.map_or(SLICE, |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
         match queue
-            .put_within(message, Duration::from_millis(50))
+            .put_within(message, left.min(SLICE))
             .context("mq_timedsend()")?
         {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Ok(())),
+            Err(refused) if left <= SLICE && deadline.is_some() => return Ok(Err(refused)),
             Err(_) => lab.sleep_for(Duration::ZERO)?,
         }
     }
 }
+
+/// How long one wait inside `put_waiting` lasts before it looks for signals.
+const SLICE: Duration = Duration::from_millis(50);

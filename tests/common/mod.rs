@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary with a clean
 //! environment and a deadline against hangs, parse its JSON Lines, read the
-//! lesson texts, and check that no process of a run is left behind.
+//! lesson texts, and check that no process and no message queue of a run is
+//! left behind.
 //!
 //! Nothing here times anything: every deadline only turns a hang into a
 //! failure, and is generous enough for a loaded 2-core machine.
@@ -16,6 +17,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
+use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
+use nix::sys::stat::Mode;
 use serde_json::Value;
 
 /// How long any one run of procdemo may take before the test calls it a hang.
@@ -167,8 +171,8 @@ pub fn run_args(args: &[&str]) -> Output {
 
 /// Runs one lesson as the tests do (`--json --pace 0 --lang <lang>`, plus
 /// `extra`), checks that it succeeded, that stdout holds nothing but events,
-/// that the last one is `done`, and that no process of the run is left.
-/// Returns the output and its events.
+/// that the last one is `done`, and that no process and no message queue of
+/// the run is left. Returns the output and its events.
 pub fn run_lesson(lesson: &str, lang: &str, extra: &[&str]) -> (Output, Vec<Value>) {
     run_lesson_at_pace(lesson, lang, "0", extra)
 }
@@ -200,6 +204,7 @@ pub fn run_lesson_at_pace(
         output.describe()
     );
     assert_no_leftovers(&pids_seen(&events));
+    assert_no_queue_left(output.pid);
     (output, events)
 }
 
@@ -409,6 +414,75 @@ pub fn assert_no_leftovers(pids: &[i32]) {
         }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// How many queue names of one run `queues_left` tries by name: procdemo
+/// names its queues `/procdemo-<its pid>-<n>`, n counting from 0 (the `queue`
+/// lesson opens three), and without the mqueue filesystem mounted there is
+/// no list of queues to read.
+const QUEUE_NAMES_TRIED: u32 = 16;
+
+/// Where the mqueue filesystem is mounted (usually `/dev/mqueue`; often
+/// nowhere in a container), from /proc/self/mounts.
+pub fn mqueue_mounts() -> Vec<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.get(2) == Some(&"mqueue")).then(|| PathBuf::from(fields[1]))
+        })
+        .collect()
+}
+
+/// True if a POSIX message queue called `name` (`/…`) exists: opening it
+/// read-only does not fail with ENOENT.
+pub fn queue_exists(name: &str) -> bool {
+    match mq_open(name, MQ_OFlag::O_RDONLY, Mode::empty(), None) {
+        Ok(descriptor) => {
+            let _ = mq_close(descriptor);
+            true
+        }
+        Err(Errno::ENOENT) => false,
+        // It is there, only not ours to open.
+        Err(Errno::EACCES) => true,
+        Err(error) => panic!("mq_open({name:?}, O_RDONLY) failed with {error}"),
+    }
+}
+
+/// The message queues of the procdemo run `procdemo_pid` that still have a
+/// name: those listed in the mqueue filesystem, where it is mounted, and
+/// those that `mq_open` finds by name.
+pub fn queues_left(procdemo_pid: i32) -> Vec<String> {
+    let prefix = format!("procdemo-{procdemo_pid}-");
+    let mut left = BTreeSet::new();
+    for mount in mqueue_mounts() {
+        let Ok(entries) = std::fs::read_dir(&mount) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&prefix) {
+                left.insert(format!("/{name}"));
+            }
+        }
+    }
+    for number in 0..QUEUE_NAMES_TRIED {
+        let name = format!("/{prefix}{number}");
+        if queue_exists(&name) {
+            left.insert(name);
+        }
+    }
+    left.into_iter().collect()
+}
+
+/// Fails if the run `procdemo_pid` left a message queue behind.
+pub fn assert_no_queue_left(procdemo_pid: i32) {
+    let left = queues_left(procdemo_pid);
+    assert!(
+        left.is_empty(),
+        "message queues of procdemo {procdemo_pid} are left: {left:?}"
+    );
 }
 
 /// A procdemo run watched while it runs: stdout lines arrive on a thread, so

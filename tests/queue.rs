@@ -1,0 +1,400 @@
+//! `procdemo queue`: a POSIX message queue with the semantics of Python's
+//! `Queue(N)`: puts fill it, a put with a timeout and `put_nowait` are
+//! refused when it is full, gets come out first in first out, a get on an
+//! empty queue is refused; a writer and an endless reader that procdemo
+//! terminates; many producers and consumers with every message delivered
+//! exactly once. Checked from the JSON events of real runs, and after each
+//! run no process and no message queue is left (`run_lesson` checks both;
+//! see `common::queues_left` for how a queue is looked for).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{
+    Live, assert_no_leftovers, assert_no_queue_left, events_of, fact, fact_i64, only, pid,
+    pids_seen, ppid, queue_exists, queues_left, role, run_lesson_at_pace, step,
+};
+use nix::mqueue::{MQ_OFlag, MqAttr, mq_close, mq_open, mq_unlink};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::stat::Mode;
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+/// One finished run of the lesson.
+struct QueueRun {
+    procdemo: i32,
+    events: Vec<Value>,
+}
+
+fn queue_run(extra: &[&str]) -> QueueRun {
+    queue_run_at_pace("0", extra)
+}
+
+fn queue_run_at_pace(pace: &str, extra: &[&str]) -> QueueRun {
+    let (output, events) = run_lesson_at_pace("queue", "en", pace, extra);
+    QueueRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+impl QueueRun {
+    /// Where the first event of `name` is.
+    fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// Where the last event of `name` is.
+    fn last_position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .rposition(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// The only event of `name`, checked to come from procdemo itself.
+    fn by_procdemo(&self, name: &str) -> &Value {
+        let event = only(&self.events, name);
+        assert_eq!(role(event), "parent", "{event}");
+        assert_eq!(pid(event), self.procdemo, "{event}");
+        event
+    }
+
+    /// The `item` facts of the events of `name`, in order.
+    fn items(&self, name: &str) -> Vec<String> {
+        events_of(&self.events, name)
+            .iter()
+            .map(|event| {
+                fact(event, "item")
+                    .as_str()
+                    .unwrap_or_else(|| panic!("item is not text: {event}"))
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// The kernel's ceiling on a queue's capacity.
+fn msg_max() -> i64 {
+    std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max")
+        .expect("read /proc/sys/fs/mqueue/msg_max")
+        .trim()
+        .parse()
+        .expect("msg_max is a number")
+}
+
+fn as_i64_list(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .unwrap_or_else(|| panic!("not a number: {item}"))
+        })
+        .collect()
+}
+
+/// The notes' `Queue(size)` walk-through, checked for one run.
+fn check_walk_through(run: &QueueRun, size: i64) {
+    let created = run.by_procdemo("queue-created");
+    assert_eq!(fact_i64(created, "capacity"), size, "{created}");
+    assert!(fact_i64(created, "message_size") > 0, "{created}");
+    assert_eq!(fact(created, "name_removed"), &json!(true), "{created}");
+    assert_eq!(fact_i64(created, "kernel_limit"), msg_max(), "{created}");
+    let name = fact(created, "name").as_str().expect("name is text");
+    assert!(
+        name.starts_with(&format!("/procdemo-{}-", run.procdemo)),
+        "the name carries procdemo's pid: {created}"
+    );
+    // procdemo has exited: the name is gone, and so is the queue.
+    assert!(!queue_exists(name), "{name} still exists");
+
+    let puts = events_of(&run.events, "put");
+    assert_eq!(puts.len() as i64, size, "one put per place");
+    for (number, put) in (1..).zip(&puts) {
+        assert_eq!(role(put), "parent", "{put}");
+        assert_eq!(
+            fact(put, "item"),
+            &json!(format!("message {number}")),
+            "{put}"
+        );
+        assert_eq!(fact_i64(put, "qsize"), number, "{put}");
+    }
+
+    let full = run.by_procdemo("full");
+    assert_eq!(fact_i64(full, "qsize"), size, "{full}");
+    assert_eq!(fact(full, "full"), &json!(true), "{full}");
+    assert_eq!(fact(full, "empty"), &json!(false), "{full}");
+
+    let timeout = run.by_procdemo("put-timeout");
+    assert_eq!(fact(timeout, "raised"), "queue.Full", "{timeout}");
+    assert_eq!(fact(timeout, "errno"), "ETIMEDOUT", "{timeout}");
+    let nowait = run.by_procdemo("put-nowait");
+    assert_eq!(fact(nowait, "raised"), "queue.Full", "{nowait}");
+    assert_eq!(fact(nowait, "errno"), "EAGAIN", "{nowait}");
+
+    let gets = events_of(&run.events, "get-nowait");
+    assert_eq!(gets.len() as i64, size, "one get per message");
+    for (number, get) in (1..).zip(&gets) {
+        assert_eq!(role(get), "parent", "{get}");
+        assert_eq!(
+            fact(get, "item"),
+            &json!(format!("message {number}")),
+            "first in, first out: {get}"
+        );
+        assert_eq!(fact_i64(get, "qsize"), size - number, "{get}");
+    }
+
+    let empty = run.by_procdemo("get-empty");
+    assert_eq!(fact(empty, "raised"), "queue.Empty", "{empty}");
+    assert_eq!(fact(empty, "errno"), "EAGAIN", "{empty}");
+    assert_eq!(fact(empty, "empty"), &json!(true), "{empty}");
+
+    let order = [
+        ("queue-created", "put"),
+        ("put", "full"),
+        ("full", "put-timeout"),
+        ("put-timeout", "put-nowait"),
+        ("put-nowait", "get-nowait"),
+        ("get-nowait", "get-empty"),
+    ];
+    for (before, after) in order {
+        assert!(
+            run.last_position(before) < run.position(after),
+            "every `{before}` comes before `{after}`"
+        );
+    }
+}
+
+#[test]
+fn queue_3_by_default_fills_refuses_and_empties_in_order() {
+    let run = queue_run(&[]);
+    check_walk_through(&run, 3);
+}
+
+#[test]
+fn queue_5_fills_refuses_and_empties_in_order() {
+    let run = queue_run(&["--size", "5"]);
+    check_walk_through(&run, 5);
+}
+
+#[test]
+fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
+    let run = queue_run(&[]);
+    let puts = events_of(&run.events, "writer-puts");
+    let gets = events_of(&run.events, "reader-gets");
+    assert_eq!(run.items("writer-puts"), ["A", "B", "C"]);
+    assert_eq!(run.items("reader-gets"), ["A", "B", "C"]);
+    let writer = pid(puts[0]);
+    let reader = pid(gets[0]);
+    assert_ne!(writer, reader);
+    for (event, expected) in puts
+        .iter()
+        .map(|event| (event, writer))
+        .chain(gets.iter().map(|event| (event, reader)))
+    {
+        assert_eq!(pid(event), expected, "{event}");
+        assert_ne!(pid(event), run.procdemo, "{event}");
+        assert_eq!(ppid(event), run.procdemo, "{event}");
+    }
+    assert!(puts.iter().all(|event| role(event) == "writer"));
+    assert!(gets.iter().all(|event| role(event) == "reader"));
+    // At pace 0 the writer does not pause.
+    for put in &puts {
+        assert_eq!(fact_i64(put, "pause_ms"), 0, "{put}");
+    }
+
+    let terminated = run.by_procdemo("reader-terminated");
+    assert_eq!(
+        fact(terminated, "items_in_order"),
+        &json!(["A", "B", "C"]),
+        "{terminated}"
+    );
+    assert_eq!(fact_i64(terminated, "exitcode"), -15, "{terminated}");
+    assert!(run.last_position("reader-gets") < run.position("reader-terminated"));
+    assert!(run.last_position("writer-puts") < run.position("reader-terminated"));
+
+    // The tree agrees: the reader ended by SIGTERM, the writer by itself.
+    let done = only(&run.events, "done");
+    let children = fact(done, "tree")["children"]
+        .as_array()
+        .expect("children")
+        .clone();
+    let node = |wanted: i32| {
+        children
+            .iter()
+            .find(|child| child["pid"] == wanted)
+            .unwrap_or_else(|| panic!("{wanted} is not in {done}"))
+            .clone()
+    };
+    assert_eq!(node(reader)["signal"], "SIGTERM", "{done}");
+    assert_eq!(node(writer)["exit_code"], 0, "{done}");
+}
+
+/// The writer's pauses come from `--seed`: the same seed gives the same
+/// pauses. They are scaled by the pace, so they are compared at a small
+/// pace above 0 (at 0 they are all 0).
+#[test]
+fn the_same_seed_gives_the_writer_the_same_pauses() {
+    let pauses = |run: &QueueRun| -> Vec<i64> {
+        events_of(&run.events, "writer-puts")
+            .iter()
+            .map(|event| fact_i64(event, "pause_ms"))
+            .collect()
+    };
+    let first = queue_run_at_pace("0.01", &["--seed", "7"]);
+    let second = queue_run_at_pace("0.01", &["--seed", "7"]);
+    let (one, two) = (pauses(&first), pauses(&second));
+    assert_eq!(one.len(), 3, "{one:?}");
+    assert_eq!(one, two, "--seed 7 twice");
+    // A pause is below one second at pace 1: at most 10 ms at pace 0.01.
+    assert!(one.iter().all(|pause| (0..=10).contains(pause)), "{one:?}");
+    for run in [&first, &second] {
+        let terminated = run.by_procdemo("reader-terminated");
+        assert_eq!(fact_i64(terminated, "seed"), 7, "{terminated}");
+    }
+}
+
+/// Checks the many-to-many part of one run made with these counts.
+fn check_delivered(run: &QueueRun, messages: i64, producers: usize, consumers: usize) {
+    let delivered = run.by_procdemo("delivered");
+    assert_eq!(fact_i64(delivered, "messages"), messages, "{delivered}");
+    assert_eq!(fact_i64(delivered, "producers"), producers as i64);
+    assert_eq!(fact_i64(delivered, "consumers"), consumers as i64);
+    assert_eq!(
+        fact(delivered, "delivered_exactly_once"),
+        &json!(true),
+        "{delivered}"
+    );
+    assert_eq!(fact_i64(delivered, "missing"), 0, "{delivered}");
+    assert_eq!(fact_i64(delivered, "duplicated"), 0, "{delivered}");
+    let per_consumer = as_i64_list(fact(delivered, "received_per_consumer"));
+    assert_eq!(per_consumer.len(), consumers, "{delivered}");
+    assert_eq!(per_consumer.iter().sum::<i64>(), messages, "{delivered}");
+
+    // The producers' and consumers' own reports agree.
+    let producer_done = events_of(&run.events, "producer-done");
+    assert_eq!(producer_done.len(), producers);
+    let producer_pids: BTreeSet<i32> = producer_done.iter().map(|event| pid(event)).collect();
+    assert_eq!(producer_pids.len(), producers, "one report per producer");
+    let sent: i64 = producer_done
+        .iter()
+        .map(|event| fact_i64(event, "sent"))
+        .sum();
+    assert_eq!(sent, messages);
+    let consumer_done = events_of(&run.events, "consumer-done");
+    assert_eq!(consumer_done.len(), consumers);
+    let consumer_pids: BTreeSet<i32> = consumer_done.iter().map(|event| pid(event)).collect();
+    assert_eq!(consumer_pids.len(), consumers, "one report per consumer");
+    assert!(producer_pids.is_disjoint(&consumer_pids));
+    let mut reported: Vec<i64> = consumer_done
+        .iter()
+        .map(|event| fact_i64(event, "received"))
+        .collect();
+    let mut counted = per_consumer.clone();
+    reported.sort_unstable();
+    counted.sort_unstable();
+    assert_eq!(reported, counted, "{delivered}");
+    for event in producer_done.iter().chain(&consumer_done) {
+        assert_eq!(ppid(event), run.procdemo, "{event}");
+    }
+    assert!(run.last_position("producer-done") < run.position("delivered"));
+    assert!(run.last_position("consumer-done") < run.position("delivered"));
+
+    // The writer and the reader, then every producer and consumer.
+    let done = only(&run.events, "done");
+    let started = fact_i64(done, "processes_started");
+    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+    assert_eq!(started, 2 + (producers + consumers) as i64, "{done}");
+}
+
+#[test]
+fn two_producers_and_two_consumers_deliver_every_message_exactly_once() {
+    let run = queue_run(&[]);
+    check_delivered(&run, 20, 2, 2);
+}
+
+#[test]
+fn eight_producers_and_eight_consumers_deliver_ten_thousand_messages_exactly_once() {
+    // A queue of 10, or of the kernel's limit where that is lower.
+    let size = msg_max().min(10);
+    let size_arg = size.to_string();
+    let run = queue_run(&[
+        "--producers",
+        "8",
+        "--consumers",
+        "8",
+        "--messages",
+        "10000",
+        "--size",
+        &size_arg,
+    ]);
+    check_walk_through(&run, size);
+    check_delivered(&run, 10000, 8, 8);
+}
+
+/// The queue check would pass vacuously if it could not see a queue: show
+/// that it finds one named as procdemo names its queues, here after this
+/// test's own pid (no procdemo has it).
+#[test]
+fn the_queue_check_sees_a_queue_that_is_left() {
+    let owner = std::process::id() as i32;
+    let name = format!("/procdemo-{owner}-0");
+    let descriptor = mq_open(
+        name.as_str(),
+        MQ_OFlag::O_CREAT | MQ_OFlag::O_EXCL | MQ_OFlag::O_RDONLY,
+        Mode::S_IRUSR | Mode::S_IWUSR,
+        Some(&MqAttr::new(0, 1, 16, 0)),
+    )
+    .unwrap_or_else(|error| panic!("mq_open({name}, O_CREAT) failed: {error}"));
+    let seen = queues_left(owner);
+    let exists = queue_exists(&name);
+    let _ = mq_close(descriptor);
+    mq_unlink(name.as_str()).expect("mq_unlink");
+    assert_eq!(seen, [name.as_str()]);
+    assert!(exists);
+    assert_no_queue_left(owner);
+}
+
+/// The queue has no name from the start, yet lives on while procdemo holds
+/// it: at `--pace 1` procdemo spends a second in `put(timeout=1)` on the
+/// full queue, and meanwhile `/proc/<pid>/fd` shows a descriptor for the
+/// queue marked `(deleted)` while opening it by name fails with ENOENT.
+/// Then Ctrl-C ends the lesson, and nothing is left.
+#[test]
+fn the_queue_lives_on_without_a_name_while_procdemo_holds_it() {
+    let mut live = Live::spawn(&["queue", "--json", "--pace", "1", "--lang", "en"]);
+    let procdemo_pid = live.pid();
+    let created = live.read_until("queue-created");
+    let name = fact(&created, "name")
+        .as_str()
+        .expect("name is text")
+        .to_string();
+    live.read_until("full");
+    let links: Vec<String> = std::fs::read_dir(format!("/proc/{procdemo_pid}/fd"))
+        .expect("procdemo's /proc/<pid>/fd")
+        .flatten()
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .map(|link| link.to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        links.contains(&format!("{name} (deleted)")),
+        "procdemo holds the queue {name}, its name removed: {links:?}"
+    );
+    assert!(!queue_exists(&name), "{name} can be opened by name");
+    assert_eq!(queues_left(procdemo_pid), Vec::<String>::new());
+
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let (status, events, stderr) = live.finish();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let ended = events.last().expect("events");
+    assert_eq!(step(ended), "ended", "{events:?}");
+    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
+    assert_no_leftovers(&pids_seen(&events));
+    assert_no_queue_left(procdemo_pid);
+}
