@@ -43,6 +43,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_lifetime, allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 
+    /// Also write the run as Chrome Trace Event JSON to FILE, for Perfetto (ui.perfetto.dev) or chrome://tracing
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
     /// When to use colours; `auto` honours NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -68,6 +72,10 @@ pub enum Command {
     Queue(QueueArgs),
     /// Copied, not shared: copy-on-write measured, memory really shared, fork versus spawn
     Memory(MemoryArgs),
+    /// Lost updates without a lock, exact counts with one; the lock as a semaphore of value 1
+    Lock(LockArgs),
+    /// Semaphore(N) lets N in at once; the notes' producer and consumer with empty, full and a lock
+    Semaphore(SemaphoreArgs),
     /// Internal: the child end of a "spawn", run by procdemo itself
     #[command(name = "__spawned", hide = true)]
     Spawned(SpawnedArgs),
@@ -228,5 +236,51 @@ fn parse_mib(text: &str) -> Result<usize, String> {
         _ => Err(format!(
             "the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"
         )),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LockArgs {
+    /// Processes adding to the shared counter (1 to 16)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_lock_workers, allow_negative_numbers = true)]
+    pub workers: usize,
+
+    /// Increments each worker makes (1 to 1000000)
+    #[arg(long, value_name = "N", default_value = "200000", value_parser = parse_increments, allow_negative_numbers = true)]
+    pub increments: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct SemaphoreArgs {
+    /// Worker processes competing for the permits (1 to 16)
+    #[arg(long, value_name = "N", default_value = "5", value_parser = parse_lock_workers, allow_negative_numbers = true)]
+    pub workers: usize,
+
+    /// Permits: how many workers may be inside at once, Semaphore(N) (1 to 16)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_permits, allow_negative_numbers = true)]
+    pub permits: usize,
+}
+
+fn parse_lock_workers(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if (1..=16).contains(&count) => Ok(count),
+        _ => Err("the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)".to_string()),
+    }
+}
+
+fn parse_increments(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if (1..=1_000_000).contains(&count) => Ok(count),
+        _ => Err("the increments per worker must be a whole number from 1 to 1000000, so the locked run ends in seconds".to_string()),
+    }
+}
+
+fn parse_permits(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count) if (1..=16).contains(&count) => Ok(count),
+        _ => Err(
+            "the permits must be a whole number from 1 to 16: Semaphore(0) would let no one in"
+                .to_string(),
+        ),
     }
 }

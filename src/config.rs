@@ -16,7 +16,7 @@ pub enum StepMode {
     PauseBeforeEachStep,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Config {
     pub lang: Lang,
     pub color: bool,
@@ -24,6 +24,8 @@ pub struct Config {
     pub pace: f64,
     pub output: Output,
     pub step: StepMode,
+    /// `--trace`: where to write the Chrome Trace Event file.
+    pub trace: Option<std::path::PathBuf>,
     /// `--lifetime`: the longest any demo process may live.
     pub lifetime: Option<std::time::Duration>,
 }
@@ -67,6 +69,7 @@ impl Config {
             output,
             step,
             lifetime: args.lifetime.map(std::time::Duration::from_secs),
+            trace: args.trace.clone(),
         }
     }
 }

@@ -46,6 +46,10 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Memory(args) => {
             lessons::run("memory", config, |lab| lessons::memory::run(lab, &args))
         }
+        Command::Lock(args) => lessons::run("lock", config, |lab| lessons::lock::run(lab, &args)),
+        Command::Semaphore(args) => lessons::run("semaphore", config, |lab| {
+            lessons::semaphore::run(lab, &args)
+        }),
         Command::Spawned(args) => lessons::run_spawned(&args).map(|()| ExitCode::SUCCESS),
     }
 }

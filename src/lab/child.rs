@@ -60,6 +60,11 @@ impl ChildSide<'_> {
             .with_context(|| format!("the {} could not report step `{step}`", self.role))
     }
 
+    /// Microseconds since the lesson began, on the clock every process shares.
+    pub fn now_us(&self) -> u64 {
+        micros_since(self.started, Instant::now())
+    }
+
     /// `seconds` at pace 1, scaled by `--pace`.
     pub fn scaled(&self, seconds: f64) -> f64 {
         (seconds * self.pace).max(0.0)

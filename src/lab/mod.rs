@@ -161,11 +161,15 @@ impl Lab {
     }
 
     fn new(config: Config, lesson: &'static str, text: LessonText) -> Result<Self> {
+        if let Some(path) = &config.trace {
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write the --trace file {}", path.display()))?;
+        }
         let signals = Signals::install().context("installing the Ctrl-C and SIGCHLD handlers")?;
         become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;
         let (events_read, events_write) = pipe::pipe().context("creating the event pipe")?;
         pipe::set_nonblocking(events_read.as_fd()).context("making the event pipe non-blocking")?;
-        let mut narrator = Narrator::new(config, text);
+        let mut narrator = Narrator::new(config.clone(), text);
         narrator.begin();
         Ok(Self {
             lesson,
@@ -444,6 +448,26 @@ impl Lab {
             }
             self.idle(None)?;
         }
+    }
+
+    /// A `timeline` fact: one lane per process in `lanes` (pid and label),
+    /// with the `spans` every one of its events reported, and the given
+    /// counters (`{"name": …, "samples": [[t_us, value], …]}`).
+    pub fn timeline(&self, lanes: &[(Pid, String)], counters: Vec<Value>) -> Value {
+        let lanes: Vec<Value> = lanes
+            .iter()
+            .map(|(pid, label)| {
+                let spans: Vec<Value> = self
+                    .received
+                    .iter()
+                    .filter(|event| event.pid == pid.as_raw())
+                    .filter_map(|event| event.fact("spans").and_then(Value::as_array).cloned())
+                    .flatten()
+                    .collect();
+                json!({ "label": label, "pid": pid.as_raw(), "spans": spans })
+            })
+            .collect();
+        json!({ "lanes": lanes, "counters": counters })
     }
 
     /// Every event `pid` reported so far at `step`.

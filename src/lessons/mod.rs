@@ -3,11 +3,13 @@
 pub mod daemon;
 pub mod fork;
 pub mod join;
+pub mod lock;
 pub mod memory;
 pub mod orphan;
 pub mod pids;
 pub mod pipe;
 pub mod queue;
+pub mod semaphore;
 pub mod zombie;
 
 use std::process::ExitCode;
@@ -58,6 +60,8 @@ pub const COURSE: &[Lesson] = &[
     lesson!(pipe),
     lesson!(queue),
     lesson!(memory),
+    lesson!(lock),
+    lesson!(semaphore),
 ];
 
 impl Lesson {

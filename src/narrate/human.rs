@@ -5,7 +5,7 @@ use colored::Colorize;
 use serde_json::Value;
 
 use super::event::Event;
-use super::{tree, ui};
+use super::{timeline, tree, ui};
 use crate::cli::Lang;
 use crate::text::{Block, LessonText, StepText};
 
@@ -83,8 +83,17 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
         .dimmed()
     );
     for (name, value) in &event.facts {
-        if name == "tree" {
-            out.push_str(&tree::draw(value, lang, "      ").join("\n"));
+        // Spans are drawn in the timeline of the step that gathers them.
+        if name == "spans" {
+            continue;
+        }
+        if name == "tree" || name == "timeline" {
+            let picture = if name == "tree" {
+                tree::draw(value, lang, "      ")
+            } else {
+                timeline::draw(value, lang, "      ")
+            };
+            out.push_str(&picture.join("\n"));
             out.push('\n');
             continue;
         }

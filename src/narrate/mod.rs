@@ -5,6 +5,8 @@
 
 pub mod event;
 mod human;
+mod timeline;
+mod trace;
 mod tree;
 pub mod ui;
 
@@ -38,6 +40,7 @@ pub struct Narrator {
     text: LessonText,
     shown: Vec<String>,
     current: Option<String>,
+    trace: trace::Recorder,
 }
 
 impl Narrator {
@@ -48,6 +51,7 @@ impl Narrator {
             text,
             shown: Vec::new(),
             current: None,
+            trace: trace::Recorder::default(),
         }
     }
 
@@ -112,6 +116,10 @@ impl Narrator {
     }
 
     pub fn show(&mut self, event: &Event) {
+        self.trace.record(event);
+        if event.step == DONE {
+            self.write_trace(&event.lesson);
+        }
         if self.config.output == Output::Json {
             write_out(&event.to_line());
             return;
@@ -138,6 +146,7 @@ impl Narrator {
 
     /// An event read after the lesson stopped: kept in the JSON record only.
     pub fn show_late(&mut self, event: &Event) {
+        self.trace.record(event);
         if self.config.output == Output::Json {
             write_out(&event.to_line());
         }
@@ -146,6 +155,8 @@ impl Narrator {
     /// The lesson stopped early: the `ended` event in JSON, one line on stderr
     /// for people.
     pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {
+        self.trace.record(event);
+        self.write_trace(&event.lesson);
         if self.config.output == Output::Json {
             write_out(&event.to_line());
         }
@@ -155,6 +166,20 @@ impl Narrator {
             Ending::Failed(error) => ui::failed(self.config.lang, &error, reaped),
         };
         write_err(&format!("{line}\n"));
+    }
+}
+
+impl Narrator {
+    fn write_trace(&self, lesson: &str) {
+        let Some(path) = &self.config.trace else {
+            return;
+        };
+        if let Err(error) = self.trace.write(path, lesson) {
+            write_err(&format!(
+                "procdemo: could not write the trace to {}: {error}\n",
+                path.display()
+            ));
+        }
     }
 }
 

@@ -118,6 +118,20 @@ pub fn word(lang: Lang, word: &str) -> String {
     translated.to_string()
 }
 
+/// A state in a timeline's legend.
+pub fn span_state(lang: Lang, state: &str) -> String {
+    let words = match (lang, state) {
+        (Lang::En, "wait") => "waiting",
+        (Lang::En, "hold") => "holding the lock",
+        (Lang::En, "inside") => "inside (has a permit)",
+        (Lang::Zh, "wait") => "等待",
+        (Lang::Zh, "hold") => "持有锁",
+        (Lang::Zh, "inside") => "在里面（拿到了许可）",
+        _ => state,
+    };
+    words.to_string()
+}
+
 /// An empty list of facts.
 pub fn none(lang: Lang) -> &'static str {
     match lang {

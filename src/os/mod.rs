@@ -7,6 +7,7 @@ pub mod mqueue;
 pub mod pipe;
 pub mod process;
 pub mod procfs;
+pub mod semaphore;
 pub mod shm;
 pub mod signals;
 pub mod terminal;

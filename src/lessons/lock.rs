@@ -1,0 +1,272 @@
+//! `lock`: processes that share data need a lock. The notes' two adders
+//! interleave without one and take turns with one; a counter in shared
+//! memory loses updates without a lock (once by a forced interleaving,
+//! then for real at scale) and stays exact with it; the lock is a
+//! process-shared semaphore of value 1, and releasing it unheld is refused.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+use crate::cli::LockArgs;
+use crate::lab::{ChildSide, Gate, Lab, PARENT};
+use crate::os::procfs;
+use crate::os::semaphore::SharedSemaphore;
+use crate::os::shm::SharedCounters;
+
+const ADDER: &str = "adder";
+const WORKER: &str = "worker";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Locking {
+    Without,
+    With,
+}
+
+pub fn run(lab: &mut Lab, args: &LockArgs) -> Result<()> {
+    adders(lab, Locking::Without)?;
+    adders(lab, Locking::With)?;
+    forced_interleaving(lab, Locking::Without)?;
+    forced_interleaving(lab, Locking::With)?;
+    many_increments(lab, args, Locking::Without)?;
+    many_increments(lab, args, Locking::With)?;
+    release_unheld(lab)
+}
+
+fn span(state: &str, from_us: u64, to_us: u64) -> Value {
+    json!({ "state": state, "from_us": from_us, "to_us": to_us })
+}
+
+/// The notes' `add(num, value)`: print num, then add `value` twice, pausing.
+fn add(side: &ChildSide, step: &str, value: i64, lock: Option<&SharedSemaphore>) -> Result<i32> {
+    let asked = side.now_us();
+    if let Some(lock) = lock {
+        lock.acquire()?;
+    }
+    let got = side.now_us();
+    // `num` is the child's own copy, as in the notes: the lock guards the prints, not shared data.
+    let mut num = 0;
+    side.report(step, json!({ "adder": format!("add{value}"), "num": num }))?;
+    for _ in 0..2 {
+        num += value;
+        side.sleep(0.5);
+        side.report(step, json!({ "adder": format!("add{value}"), "num": num }))?;
+    }
+    let done = side.now_us();
+    let spans = if lock.is_some() {
+        vec![span("wait", asked, got), span("hold", got, done)]
+    } else {
+        vec![span("inside", got, done)]
+    };
+    if let Some(lock) = lock {
+        lock.release()?;
+    }
+    side.report(
+        step,
+        json!({ "adder": format!("add{value}"), "finished": true, "spans": spans }),
+    )?;
+    Ok(0)
+}
+
+fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
+    let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
+    let step = if locking == Locking::With {
+        "locked-adder"
+    } else {
+        "unlocked-adder"
+    };
+    // Both adders start at the same moment, so only the scheduler (and the lock) decides.
+    let start = lab.gate()?;
+    let mut lanes = Vec::new();
+    for value in [1, 2] {
+        let lock = (locking == Locking::With).then_some(&lock);
+        let child = lab.fork(ADDER, |side| {
+            side.wait_for(&start)?;
+            add(side, step, value, lock)
+        })?;
+        lab.label(child.pid, &format!("add{value}"));
+        lanes.push((child.pid, format!("add{value} {}", child.pid)));
+    }
+    lab.open(&start);
+    for (pid, _) in &lanes {
+        lab.wait(*pid)?;
+    }
+    let mut prints: Vec<(u64, String)> = Vec::new();
+    for (pid, _) in &lanes {
+        for event in lab.reports(*pid, step) {
+            if let (Some(adder), Some(num)) = (
+                event.fact("adder").and_then(Value::as_str),
+                event.fact("num"),
+            ) {
+                prints.push((event.t_us, format!("{adder}:num={num}")));
+            }
+        }
+    }
+    prints.sort();
+    let order: Vec<String> = prints.into_iter().map(|(_, line)| line).collect();
+    // Interleaved when the lines of one adder are not all together.
+    let switches = order
+        .windows(2)
+        .filter(|pair| pair[0][..4] != pair[1][..4])
+        .count();
+    let summary = if locking == Locking::With {
+        "adders-in-turn"
+    } else {
+        "adders-interleave"
+    };
+    let timeline = lab.timeline(&lanes, Vec::new());
+    lab.emit(
+        PARENT,
+        summary,
+        json!({ "prints_in_order": order, "interleaved": switches > 1, "first": order.first().map(|line| line[..4].to_string()), "timeline": timeline }),
+    )
+}
+
+/// Slots of the shared counter page.
+const COUNTER: usize = 0;
+
+/// Two workers each add 1 to a shared counter, with the bad interleaving
+/// forced by gates: both read before either writes.
+fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
+    let counter = SharedCounters::new(1).context("mmap() for the counter")?;
+    let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
+    let locked = locking == Locking::With;
+    let (read, write, result) = if locked {
+        ("guarded-read", "guarded-write", "guarded-result")
+    } else {
+        ("race-read", "race-write", "race-result")
+    };
+    let second_may_read = lab.gate()?;
+    let first_may_write = lab.gate()?;
+    let second_may_write = lab.gate()?;
+    let increment =
+        |side: &ChildSide, before_read: Option<&Gate>, before_write: &Gate| -> Result<i32> {
+            if let Some(gate) = before_read {
+                side.wait_for(gate)?;
+            }
+            if locked {
+                lock.acquire()?;
+            }
+            let seen = counter.counters()[COUNTER].load(Ordering::SeqCst);
+            side.report(read, json!({ "read": seen }))?;
+            side.wait_for(before_write)?;
+            counter.counters()[COUNTER].store(seen + 1, Ordering::SeqCst);
+            side.report(write, json!({ "wrote": seen + 1 }))?;
+            if locked {
+                lock.release()?;
+            }
+            Ok(0)
+        };
+    let first = lab.fork(WORKER, |side| increment(side, None, &first_may_write))?;
+    lab.expect(first.pid, read)?;
+    let second = lab.fork(WORKER, |side| {
+        increment(side, Some(&second_may_read), &second_may_write)
+    })?;
+    lab.open(&second_may_read);
+    if locked {
+        // The second worker cannot read: it sleeps in sem_wait until the first releases.
+        let state = wait_until_asleep(lab, second.pid)?;
+        lab.emit(
+            PARENT,
+            "guarded-blocked",
+            json!({ "worker": second.pid.as_raw(), "state": state, "wchan": procfs::wchan(second.pid), "lock_value": lock.value()? }),
+        )?;
+    } else {
+        lab.expect(second.pid, read)?;
+    }
+    lab.open(&first_may_write);
+    lab.expect(first.pid, write)?;
+    lab.open(&second_may_write);
+    lab.wait(first.pid)?;
+    lab.wait(second.pid)?;
+    let last = counter.counters()[COUNTER].load(Ordering::SeqCst);
+    lab.emit(
+        PARENT,
+        result,
+        json!({ "expected": 2, "final": last, "lost": 2 - i64::from(last) }),
+    )
+}
+
+/// Waits until the kernel has put `pid` to sleep (state `S`), at most a few seconds.
+fn wait_until_asleep(lab: &mut Lab, pid: Pid) -> Result<String> {
+    for _ in 0..2000 {
+        let state = procfs::stat(pid)
+            .context("reading the worker's /proc/<pid>/stat")?
+            .state;
+        if state == 'S' {
+            return Ok(state.to_string());
+        }
+        // It is on its way to sem_wait: give it a moment to get there.
+        lab.sleep_for(Duration::from_millis(1))?;
+    }
+    bail!("the worker {pid} never went to sleep on the lock")
+}
+
+fn many_increments(lab: &mut Lab, args: &LockArgs, locking: Locking) -> Result<()> {
+    let counter = SharedCounters::new(1).context("mmap() for the counter")?;
+    let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
+    let locked = locking == Locking::With;
+    let start = lab.gate()?;
+    let mut workers = Vec::new();
+    for _ in 0..args.workers {
+        let child = lab.fork(WORKER, |side| {
+            side.wait_for(&start)?;
+            let began = side.now_us();
+            let mut waited_us = 0;
+            for _ in 0..args.increments {
+                let asked = side.now_us();
+                if locked {
+                    lock.acquire()?;
+                }
+                waited_us += side.now_us() - asked;
+                // Read, add, write: three steps another process can come between.
+                let value = counter.counters()[COUNTER].load(Ordering::Relaxed);
+                counter.counters()[COUNTER].store(value + 1, Ordering::Relaxed);
+                if locked {
+                    lock.release()?;
+                }
+            }
+            let step = if locked { "locked-worker" } else { "unlocked-worker" };
+            side.report(
+                step,
+                json!({ "increments": args.increments, "ran_ms": (side.now_us() - began) / 1000, "waited_for_lock_ms": if locked { json!(waited_us / 1000) } else { Value::Null } }),
+            )?;
+            Ok(0)
+        })?;
+        workers.push(child.pid);
+    }
+    lab.open(&start);
+    for pid in &workers {
+        lab.wait(*pid)?;
+    }
+    let expected = (args.workers * args.increments) as u64;
+    let last = u64::from(counter.counters()[COUNTER].load(Ordering::SeqCst));
+    let step = if locked {
+        "counter-exact"
+    } else {
+        "updates-lost"
+    };
+    lab.emit(PARENT, step, json!({ "workers": args.workers, "expected": expected, "final": last, "lost": expected.saturating_sub(last) }))
+}
+
+fn release_unheld(lab: &mut Lab) -> Result<()> {
+    let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
+    let before = lock.value()?;
+    // What multiprocessing.Lock.release() checks: a lock at 1 is not held.
+    let refused = before >= 1;
+    let plain = SharedSemaphore::new(1).context("sem_init()")?;
+    plain.release()?;
+    lab.emit(
+        PARENT,
+        "release-unheld",
+        json!({
+            "lock_value": before,
+            "release_refused": refused,
+            "python_raises": "ValueError: semaphore or lock released too many times",
+            "plain_semaphore_after_extra_post": plain.value()?,
+        }),
+    )
+}
