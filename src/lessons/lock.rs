@@ -59,7 +59,7 @@ fn add(side: &ChildSide, step: &str, value: i64, lock: Option<&SharedSemaphore>)
     let spans = if lock.is_some() {
         vec![span("wait", asked, got), span("hold", got, done)]
     } else {
-        vec![span("inside", got, done)]
+        vec![span("run", got, done)]
     };
     if let Some(lock) = lock {
         lock.release()?;

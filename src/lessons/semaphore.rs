@@ -113,6 +113,7 @@ const TAIL: usize = SLOTS + 1;
 const FILL: usize = SLOTS + 2;
 
 /// One put or take, under the buffer's lock; returns the fill level after it.
+/// Callers note the time under the lock too, so the samples keep the real order.
 fn put(buffer: &Buffer, item: u32) -> u32 {
     let cells = buffer.cells.counters();
     let tail = cells[TAIL].load(Ordering::SeqCst) as usize;
@@ -155,11 +156,12 @@ fn bounded_buffer(lab: &mut Lab) -> Result<()> {
             let blocked = acquire_noting(&empty)?;
             lock.acquire()?;
             let fill = put(&buffer, item);
+            let at_us = side.now_us();
             lock.release()?;
             full.release()?;
             side.report(
                 "produced",
-                json!({ "item": item, "fill": fill, "blocked_on_empty": blocked }),
+                json!({ "item": item, "fill": fill, "at_us": at_us, "blocked_on_empty": blocked }),
             )?;
         }
         Ok(0)
@@ -184,10 +186,11 @@ fn bounded_buffer(lab: &mut Lab) -> Result<()> {
     let mut fill: Vec<(u64, Value)> = Vec::new();
     for (pid, step) in [(producer.pid, "produced"), (consumer.pid, "consumed")] {
         for event in lab.reports(pid, step) {
-            fill.push((
-                event.t_us,
-                event.fact("fill").cloned().unwrap_or(Value::Null),
-            ));
+            let at_us = event
+                .fact("at_us")
+                .and_then(Value::as_u64)
+                .unwrap_or(event.t_us);
+            fill.push((at_us, event.fact("fill").cloned().unwrap_or(Value::Null)));
         }
     }
     fill.sort_by_key(|(t_us, _)| *t_us);
@@ -226,12 +229,13 @@ fn consume(
         let blocked = acquire_noting(full)?;
         lock.acquire()?;
         let (item, fill) = take(buffer);
+        let at_us = side.now_us();
         lock.release()?;
         empty.release()?;
         buffer.consumed.counters()[item as usize].fetch_add(1, Ordering::SeqCst);
         side.report(
             "consumed",
-            json!({ "item": item, "fill": fill, "blocked_on_full": blocked }),
+            json!({ "item": item, "fill": fill, "at_us": at_us, "blocked_on_full": blocked }),
         )?;
     }
     Ok(0)

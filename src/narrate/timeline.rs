@@ -30,7 +30,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
         .flat_map(spans)
         .filter_map(|span| Some((span.get("from_us")?.as_u64()?, span.get("to_us")?.as_u64()?)))
         .collect();
-    let counters = draw_counters(timeline, indent);
+    let counters = draw_counters(timeline, lang, indent);
     let (Some(start), Some(end)) = (
         bounds.iter().map(|b| b.0).min(),
         bounds.iter().map(|b| b.1).max(),
@@ -97,7 +97,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
 }
 
 /// Each counter as its values in time order, as many as fit on a line.
-fn draw_counters(timeline: &Value, indent: &str) -> Vec<String> {
+fn draw_counters(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
     let counters = timeline
         .get("counters")
         .and_then(Value::as_array)
@@ -106,7 +106,10 @@ fn draw_counters(timeline: &Value, indent: &str) -> Vec<String> {
     counters
         .iter()
         .map(|counter| {
-            let name = counter.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = ui::word(
+                lang,
+                counter.get("name").and_then(Value::as_str).unwrap_or(""),
+            );
             let values: Vec<String> = counter
                 .get("samples")
                 .and_then(Value::as_array)
@@ -123,7 +126,11 @@ fn draw_counters(timeline: &Value, indent: &str) -> Vec<String> {
                 shown.push_str(value);
                 shown.push(' ');
             }
-            format!("{indent}{} {}", pad(name).dimmed(), shown.trim_end().bold())
+            format!(
+                "{indent}{} {}",
+                pad(&name).dimmed(),
+                shown.trim_end().bold()
+            )
         })
         .collect()
 }
@@ -131,7 +138,7 @@ fn draw_counters(timeline: &Value, indent: &str) -> Vec<String> {
 fn symbol(state: &str) -> char {
     match state {
         "wait" => '░',
-        "hold" | "inside" => '█',
+        "hold" | "inside" | "run" => '█',
         _ => '▒',
     }
 }
