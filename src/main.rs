@@ -50,6 +50,7 @@ fn run(command: Command, config: Config) -> Result<ExitCode> {
         Command::Semaphore(args) => lessons::run("semaphore", config, |lab| {
             lessons::semaphore::run(lab, &args)
         }),
+        Command::Pool(args) => lessons::run("pool", config, |lab| lessons::pool::run(lab, &args)),
         Command::Spawned(args) => lessons::run_spawned(&args).map(|()| ExitCode::SUCCESS),
     }
 }

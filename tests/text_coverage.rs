@@ -23,9 +23,36 @@ fn lesson_ids() -> Vec<String> {
     ids
 }
 
-/// The step ids and fact names one run of `lesson` in `lang` emitted, outside done/ended.
+/// The argument sets that together reach every step of `lesson`, from `procdemo list --json`.
+fn coverage_runs(lesson: &str) -> Vec<Vec<String>> {
+    let listed = listed_lessons("en");
+    let entry = listed
+        .iter()
+        .find(|entry| entry["lesson"] == lesson)
+        .expect("listed lesson");
+    entry["coverage_runs"]
+        .as_array()
+        .expect("coverage_runs")
+        .iter()
+        .map(|run| {
+            run.as_array()
+                .expect("a run")
+                .iter()
+                .map(|arg| arg.as_str().expect("an argument").to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The step ids and fact names the coverage runs of `lesson` in `lang` emitted, outside done/ended.
 fn emitted(lesson: &str, lang: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let (_, events) = run_lesson(lesson, lang, &[]);
+    let events: Vec<_> = coverage_runs(lesson)
+        .iter()
+        .flat_map(|run| {
+            let args: Vec<&str> = run.iter().map(String::as_str).collect();
+            run_lesson(lesson, lang, &args).1
+        })
+        .collect();
     let mut steps = BTreeSet::new();
     let mut facts = BTreeSet::new();
     for event in events

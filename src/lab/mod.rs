@@ -4,6 +4,7 @@
 //! process the lesson started.
 
 mod child;
+pub mod pool;
 mod tree;
 
 use std::fmt;
@@ -103,6 +104,8 @@ pub struct Lab {
     events_write: OwnedFd,
     unread: Vec<u8>,
     received: Vec<Event>,
+    /// How many of `received` `next_report` has handed out.
+    handed_out: usize,
     gates: Vec<Option<OwnedFd>>,
     processes: Vec<Process>,
     /// Events kept back while `hold` is on, in arrival order.
@@ -181,6 +184,7 @@ impl Lab {
             events_write,
             unread: Vec::new(),
             received: Vec::new(),
+            handed_out: 0,
             gates: Vec::new(),
             processes: Vec::new(),
             held: None,
@@ -468,6 +472,44 @@ impl Lab {
             })
             .collect();
         json!({ "lanes": lanes, "counters": counters })
+    }
+
+    /// The next event any child reported that this function has not returned
+    /// yet, waiting at most `timeout` for one (`None` then).
+    pub fn next_report(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.pump()?;
+            self.check_signal()?;
+            if let Some(event) = self.received.get(self.handed_out) {
+                self.handed_out += 1;
+                return Ok(Some(event.clone()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            self.idle(Some(left))?;
+        }
+    }
+
+    /// Reaps a child that has ended, if any has, without waiting.
+    pub fn try_wait_any(&mut self) -> Result<Option<(Pid, ExitStatus)>> {
+        match wait::try_reap_any() {
+            Ok(Some((pid, status))) => {
+                self.record_end(pid, status);
+                Ok(Some((pid, status)))
+            }
+            Ok(None) | Err(Errno::ECHILD) => Ok(None),
+            Err(errno) => bail!("waitpid(-1) failed: {errno}"),
+        }
+    }
+
+    /// Events at these steps come in bulk: people see a progress bar that
+    /// advances with each `counted` event (out of `total`) instead of a line
+    /// per event; JSON still carries every one.
+    pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
+        self.narrator.in_bulk(steps, counted, total);
     }
 
     /// Every event `pid` reported so far at `step`.

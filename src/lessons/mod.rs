@@ -8,6 +8,7 @@ pub mod memory;
 pub mod orphan;
 pub mod pids;
 pub mod pipe;
+pub mod pool;
 pub mod queue;
 pub mod semaphore;
 pub mod zombie;
@@ -27,12 +28,20 @@ pub struct Lesson {
     pub id: &'static str,
     english: &'static str,
     chinese: &'static str,
+    /// Argument sets whose runs, together, reach every step of the lesson
+    /// (a step that needs an option, such as a crash, is not in the default
+    /// run). `procdemo list --json` gives them to tests and tools.
+    pub coverage_runs: &'static [&'static [&'static str]],
 }
 
 macro_rules! lesson {
     ($id:ident) => {
+        lesson!($id, &[&[]])
+    };
+    ($id:ident, $runs:expr) => {
         Lesson {
             id: stringify!($id),
+            coverage_runs: $runs,
             english: include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/lessons/en/",
@@ -62,6 +71,30 @@ pub const COURSE: &[Lesson] = &[
     lesson!(memory),
     lesson!(lock),
     lesson!(semaphore),
+    lesson!(
+        pool,
+        &[
+            &[],
+            &[
+                "--tasks",
+                "4",
+                "--workers",
+                "2",
+                "--crash-task",
+                "1",
+                "--maxtasksperchild",
+                "1"
+            ],
+            &[
+                "--tasks",
+                "100000",
+                "--work",
+                "none",
+                "--terminate-after",
+                "0.02"
+            ],
+        ]
+    ),
 ];
 
 impl Lesson {
@@ -117,7 +150,7 @@ pub fn run_spawned(args: &SpawnedArgs) -> Result<()> {
 pub fn list(config: &Config) -> Result<()> {
     let texts = COURSE
         .iter()
-        .map(|lesson| Ok((lesson.id, lesson.text(config.lang)?)))
+        .map(|lesson| Ok((lesson.id, lesson.coverage_runs, lesson.text(config.lang)?)))
         .collect::<Result<Vec<_>>>()?;
     narrate::list(&texts, config.output);
     Ok(())

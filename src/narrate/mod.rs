@@ -10,7 +10,7 @@ mod trace;
 mod tree;
 pub mod ui;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::fd::BorrowedFd;
 
 use colored::Colorize;
@@ -41,6 +41,14 @@ pub struct Narrator {
     shown: Vec<String>,
     current: Option<String>,
     trace: trace::Recorder,
+    bulk: Option<Bulk>,
+}
+
+/// Steps shown as a progress bar rather than line by line.
+struct Bulk {
+    steps: Vec<String>,
+    counted: String,
+    bar: indicatif::ProgressBar,
 }
 
 impl Narrator {
@@ -52,7 +60,23 @@ impl Narrator {
             shown: Vec::new(),
             current: None,
             trace: trace::Recorder::default(),
+            bulk: None,
         }
+    }
+
+    pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
+        // On a terminal only, and never in JSON; no steady tick: a tick
+        // thread would make procdemo multi-threaded at its next fork.
+        let bar = if self.config.output == Output::Human && std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        self.bulk = Some(Bulk {
+            steps: steps.iter().map(|step| step.to_string()).collect(),
+            counted: counted.to_string(),
+            bar,
+        });
     }
 
     pub fn begin(&mut self) {
@@ -125,23 +149,40 @@ impl Narrator {
             return;
         }
         let lang = self.config.lang;
+        if let Some(bulk) = &self.bulk
+            && bulk.steps.contains(&event.step)
+        {
+            if event.step == bulk.counted {
+                bulk.bar.inc(1);
+            }
+            return;
+        }
         if event.step == DONE {
+            if let Some(bulk) = self.bulk.take() {
+                bulk.bar.finish_and_clear();
+            }
             write_out(&human::done(event, lang));
             return;
         }
+        let mut out = String::new();
         if self.current.as_deref() != Some(event.step.as_str()) {
             let total = self.text.steps.len();
             match self.text.step(&event.step) {
                 Some((position, step)) if self.is_new_step(&event.step) => {
-                    write_out(&human::step(step, position, total, lang));
+                    out.push_str(&human::step(step, position, total, lang));
                 }
-                Some((_, step)) => write_out(&human::back_to(step, lang)),
+                Some((_, step)) => out.push_str(&human::back_to(step, lang)),
                 None => {}
             }
             self.shown.push(event.step.clone());
             self.current = Some(event.step.clone());
         }
-        write_out(&human::evidence(event, &self.text, lang));
+        out.push_str(&human::evidence(event, &self.text, lang));
+        match &self.bulk {
+            // Printed above the bar, which then redraws below it.
+            Some(bulk) if !bulk.bar.is_hidden() => bulk.bar.println(out.trim_end()),
+            _ => write_out(&out),
+        }
     }
 
     /// An event read after the lesson stopped: kept in the JSON record only.
@@ -196,18 +237,22 @@ pub fn write_err(text: &str) {
 }
 
 /// Prints the lessons for `procdemo list`.
-pub fn list(lessons: &[(&str, LessonText)], output: Output) {
+pub fn list(lessons: &[(&str, &[&[&str]], LessonText)], output: Output) {
     match output {
         Output::Json => {
-            for (id, text) in lessons {
-                let line =
-                    serde_json::json!({"lesson": id, "title": text.title, "summary": text.summary});
+            for (id, coverage_runs, text) in lessons {
+                let line = serde_json::json!({
+                    "lesson": id,
+                    "title": text.title,
+                    "summary": text.summary,
+                    "coverage_runs": coverage_runs,
+                });
                 write_out(&format!("{line}\n"));
             }
         }
         Output::Human => {
-            let width = lessons.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
-            for (id, text) in lessons {
+            let width = lessons.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
+            for (id, _, text) in lessons {
                 write_out(&format!(
                     "  {}  {}\n",
                     format!("{id:width$}").bold(),

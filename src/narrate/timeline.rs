@@ -69,8 +69,17 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
                 column(from),
                 column(to).max(column(from) + 1).min(BAR_WIDTH),
             );
-            for cell in bar.iter_mut().take(last).skip(first.min(BAR_WIDTH - 1)) {
+            let first = first.min(BAR_WIDTH - 1);
+            for cell in bar.iter_mut().take(last).skip(first) {
                 *cell = symbol(state);
+            }
+            // A span's label (a task's number) goes inside its bar when it fits.
+            if let Some(text) = span.get("label").and_then(Value::as_str)
+                && text.chars().count() < last - first
+            {
+                for (cell, character) in bar.iter_mut().skip(first).zip(text.chars()) {
+                    *cell = character;
+                }
             }
         }
         let label = lane.get("label").and_then(Value::as_str).unwrap_or("");
@@ -139,6 +148,7 @@ fn symbol(state: &str) -> char {
     match state {
         "wait" => '░',
         "hold" | "inside" | "run" => '█',
+        "task" => '▓',
         _ => '▒',
     }
 }

@@ -129,6 +129,8 @@ pub fn span_state(lang: Lang, state: &str) -> String {
         (Lang::En, "hold") => "holding the lock",
         (Lang::En, "inside") => "inside (has a permit)",
         (Lang::En, "run") => "running",
+        (Lang::En, "task") => "a task (its number when it fits)",
+        (Lang::Zh, "task") => "一个任务（放得下时标出编号）",
         (Lang::Zh, "run") => "运行中",
         (Lang::Zh, "wait") => "等待",
         (Lang::Zh, "hold") => "持有锁",

@@ -1,0 +1,363 @@
+//! `pool`: a real pool of pre-forked workers with the semantics of Python's
+//! `multiprocessing.Pool`: tasks in chunks, worker reuse, results in input
+//! or completion order by mode, close/join or terminate, replacement after
+//! `maxtasksperchild`, a worker killed mid-task, and the speed-up measured.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use nix::sys::signal::Signal;
+use nix::unistd::{Pid, getpid};
+use serde_json::{Value, json};
+
+use crate::cli::{PoolArgs, PoolMode, Work};
+use crate::lab::pool::{Departure, Pool, Settings};
+use crate::lab::{ChildSide, Lab, PARENT, signal_name};
+use crate::os::process::send_signal;
+
+/// Above this many tasks people see a progress bar instead of a line per task.
+const TASKS_TOLD_ONE_BY_ONE: usize = 24;
+
+pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
+    if let Some(crash) = args.crash_task.filter(|task| *task >= args.tasks) {
+        bail!(
+            "--crash-task {crash} is not one of the tasks: they are numbered 0 to {}",
+            args.tasks - 1
+        );
+    }
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(64)
+    });
+    let chunksize = args.chunksize.unwrap_or(match args.mode {
+        // Python's map: about four chunks per worker.
+        PoolMode::Map => args.tasks.div_ceil(workers * 4).max(1),
+        PoolMode::Apply | PoolMode::ApplyAsync | PoolMode::Imap | PoolMode::ImapUnordered => 1,
+    });
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    let mut random = fastrand::Rng::with_seed(seed);
+    // Seconds at pace 1, different for each task, so that reuse shows.
+    let durations: Vec<f64> = (0..args.tasks)
+        .map(|_| {
+            if args.work == Work::None {
+                0.0
+            } else {
+                0.2 + random.f64() * 0.8
+            }
+        })
+        .collect();
+    let (work, crash) = (args.work, args.crash_task);
+    let body = |side: &ChildSide, task: usize| -> Result<u64> {
+        let seconds = side.scaled(durations[task]);
+        if crash == Some(task) {
+            // Half-way through its task, this worker is killed, as by the OOM killer or a segfault.
+            std::thread::sleep(Duration::from_secs_f64(seconds / 2.0));
+            send_signal(getpid(), Signal::SIGKILL)?;
+        }
+        match work {
+            Work::Sleep => std::thread::sleep(Duration::from_secs_f64(seconds)),
+            Work::Spin => spin(Duration::from_secs_f64(seconds)),
+            Work::None => {}
+        }
+        Ok((task as u64) * (task as u64))
+    };
+    let told_one_by_one = args.tasks <= TASKS_TOLD_ONE_BY_ONE;
+    if !told_one_by_one {
+        lab.in_bulk(&["task-end"], "task-end", args.tasks as u64);
+    }
+    let chunks: Vec<(usize, usize)> = (0..args.tasks)
+        .step_by(chunksize)
+        .map(|first| (first, chunksize.min(args.tasks - first)))
+        .collect();
+
+    let began = Instant::now();
+    let settings = Settings {
+        workers,
+        chunks: chunks.len(),
+        max_chunks_per_worker: args.maxtasksperchild,
+        announce_starts: told_one_by_one,
+    };
+    let mut pool = Pool::start(lab, &settings, &body)?;
+    lab.emit(
+        PARENT,
+        "pool-start",
+        json!({ "workers": raw(&pool.workers), "mode": name(args.mode), "tasks": args.tasks, "work": name(args.work), "seed": seed }),
+    )?;
+    // apply waits for each result before it submits the next task.
+    let submit_all = args.mode != PoolMode::Apply;
+    let mut submitted = if submit_all { chunks.len() } else { 1 };
+    for (chunk, (first, count)) in chunks[..submitted].iter().enumerate() {
+        pool.submit(chunk, *first, *count);
+    }
+    lab.emit(
+        PARENT,
+        "submit",
+        json!({ "chunks": chunks.len(), "chunksize": chunksize, "submitted_at_once": submitted }),
+    )?;
+
+    let mut run = Run::new(args.tasks, chunksize);
+    let terminate_at = args
+        .terminate_after
+        .map(|seconds| began + Duration::from_secs_f64(seconds));
+    let mut terminated = false;
+    while !run.all_settled() {
+        let (event, departures) = pool.next(lab, Duration::from_millis(20))?;
+        if let Some(event) = event {
+            run.take(&event);
+        }
+        if !submit_all && submitted < chunks.len() && run.chunk_done(submitted - 1) {
+            let (first, count) = chunks[submitted];
+            pool.submit(submitted, first, count);
+            submitted += 1;
+        }
+        for departure in departures {
+            handle_departure(lab, &mut pool, &mut run, &departure)?;
+        }
+        if terminate_at.is_some_and(|at| Instant::now() >= at) {
+            let cut_off: Vec<usize> = (0..args.tasks).filter(|task| !run.settled(*task)).collect();
+            let stopped = pool.terminate(lab)?;
+            lab.emit(
+                PARENT,
+                "terminate",
+                json!({ "after_s": args.terminate_after, "tasks_cut_off": cut_off.len(), "cut_off": cut_off, "workers_stopped": stopped.iter().map(|d| d.status.python_exitcode()).collect::<Vec<_>>() }),
+            )?;
+            terminated = true;
+            break;
+        }
+    }
+    if !terminated {
+        pool.close();
+        lab.emit(
+            PARENT,
+            "close",
+            json!({ "stop_records": pool.workers.len() }),
+        )?;
+        let left = pool.join(lab)?;
+        lab.emit(PARENT, "join", json!({ "workers_exited": left.len(), "exit_codes": left.iter().map(|d| d.status.python_exitcode()).collect::<Vec<_>>() }))?;
+    }
+    let completed: Vec<usize> = (0..args.tasks)
+        .filter(|task| run.ended[*task].is_some())
+        .collect();
+    let yielded = match args.mode {
+        PoolMode::ImapUnordered => run.arrival.clone(),
+        PoolMode::Apply | PoolMode::ApplyAsync | PoolMode::Map | PoolMode::Imap => {
+            completed.clone()
+        }
+    };
+    lab.emit(
+        PARENT,
+        "results",
+        json!({ "mode": name(args.mode), "arrival_order": run.arrival, "yield_order": yielded, "in_input_order": yielded.windows(2).all(|pair| pair[0] < pair[1]) }),
+    )?;
+    let busy_us: u64 = run
+        .ended
+        .iter()
+        .flatten()
+        .map(|end| end.to_us - end.from_us)
+        .sum();
+    // From the first task's start to the last one's end: the pool's own
+    // start-up and the narration's pauses are not the tasks' time.
+    let first_start = run
+        .ended
+        .iter()
+        .flatten()
+        .map(|end| end.from_us)
+        .min()
+        .unwrap_or(0);
+    let last_end = run
+        .ended
+        .iter()
+        .flatten()
+        .map(|end| end.to_us)
+        .max()
+        .unwrap_or(0);
+    let wall_us = last_end.saturating_sub(first_start).max(1);
+    lab.emit(
+        PARENT,
+        "pool-summary",
+        json!({
+            "tasks": args.tasks,
+            "completed": completed.len(),
+            "lost": run.lost,
+            "wall_ms": wall_us / 1000,
+            "task_ms_sum": busy_us / 1000,
+            "speedup": (busy_us as f64 / wall_us as f64 * 100.0).round() / 100.0,
+            "tasks_per_worker": run.per_worker(),
+            "timeline": run.timeline(),
+        }),
+    )
+}
+
+/// The option's spelling on the command line: `imap-unordered`, `sleep`.
+fn name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |possible| possible.get_name().to_string())
+}
+
+fn raw(pids: &[Pid]) -> Vec<i32> {
+    pids.iter().map(|pid| pid.as_raw()).collect()
+}
+
+/// Busy work: the CPU stays in this process for `duration`.
+fn spin(duration: Duration) {
+    let until = Instant::now() + duration;
+    let mut x: u64 = 1;
+    while Instant::now() < until {
+        for _ in 0..1000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+}
+
+fn handle_departure(
+    lab: &mut Lab,
+    pool: &mut Pool,
+    run: &mut Run,
+    departure: &Departure,
+) -> Result<()> {
+    let killed = departure.status.signal();
+    if killed.is_some() {
+        let lost = run.lose_chunks(&pool.chunks_of(departure.pid));
+        lab.emit(
+            PARENT,
+            "task-lost",
+            json!({ "tasks": lost, "worker": departure.pid.as_raw(), "signal": killed.map(signal_name) }),
+        )?;
+    }
+    if run.all_settled() {
+        return Ok(());
+    }
+    let replacement = pool.add_worker(lab)?;
+    lab.emit(
+        PARENT,
+        "worker-replaced",
+        json!({ "old": departure.pid.as_raw(), "new": replacement.as_raw(), "reason": if killed.is_some() { "killed" } else { "maxtasksperchild" } }),
+    )
+}
+
+struct Ended {
+    pid: i32,
+    from_us: u64,
+    to_us: u64,
+}
+
+/// What the parent knows about every task.
+struct Run {
+    chunksize: usize,
+    ended: Vec<Option<Ended>>,
+    lost: Vec<usize>,
+    is_lost: Vec<bool>,
+    /// Tasks ended or lost: counted, so that checking for the end is cheap.
+    settled_count: usize,
+    arrival: Vec<usize>,
+}
+
+impl Run {
+    fn new(tasks: usize, chunksize: usize) -> Self {
+        Self {
+            chunksize,
+            ended: (0..tasks).map(|_| None).collect(),
+            lost: Vec::new(),
+            is_lost: vec![false; tasks],
+            settled_count: 0,
+            arrival: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, event: &crate::narrate::Event) {
+        let Some(task) = event
+            .fact("task")
+            .and_then(Value::as_u64)
+            .map(|task| task as usize)
+        else {
+            return;
+        };
+        if task >= self.ended.len() {
+            return;
+        }
+        let time = |name: &str| {
+            event
+                .fact(name)
+                .and_then(Value::as_u64)
+                .unwrap_or(event.t_us)
+        };
+        match event.step.as_str() {
+            "task-end" if !self.settled(task) => {
+                self.ended[task] = Some(Ended {
+                    pid: event.pid,
+                    from_us: time("started_us"),
+                    to_us: time("ended_us"),
+                });
+                self.arrival.push(task);
+                self.settled_count += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn settled(&self, task: usize) -> bool {
+        self.ended[task].is_some() || self.is_lost[task]
+    }
+
+    fn all_settled(&self) -> bool {
+        self.settled_count == self.ended.len()
+    }
+
+    fn chunk_done(&self, chunk: usize) -> bool {
+        let first = chunk * self.chunksize;
+        (first..(first + self.chunksize).min(self.ended.len())).all(|task| self.settled(task))
+    }
+
+    /// The unfinished tasks of `chunks`, taken by a worker that died.
+    fn lose_chunks(&mut self, chunks: &[usize]) -> Vec<usize> {
+        let mut lost = Vec::new();
+        for chunk in chunks {
+            let first = chunk * self.chunksize;
+            lost.extend(
+                (first..(first + self.chunksize).min(self.ended.len()))
+                    .filter(|task| !self.settled(*task)),
+            );
+        }
+        for task in &lost {
+            self.is_lost[*task] = true;
+        }
+        self.settled_count += lost.len();
+        self.lost.extend(&lost);
+        lost
+    }
+
+    fn per_worker(&self) -> Value {
+        let mut counts: Vec<(i32, usize)> = Vec::new();
+        for end in self.ended.iter().flatten() {
+            match counts.iter_mut().find(|(pid, _)| *pid == end.pid) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((end.pid, 1)),
+            }
+        }
+        Value::Object(
+            counts
+                .into_iter()
+                .map(|(pid, count)| (pid.to_string(), json!(count)))
+                .collect(),
+        )
+    }
+
+    fn timeline(&self) -> Value {
+        let mut lanes: Vec<(i32, Vec<Value>)> = Vec::new();
+        for (task, end) in self.ended.iter().enumerate() {
+            let Some(end) = end else { continue };
+            let span = json!({ "state": "task", "label": task.to_string(), "from_us": end.from_us, "to_us": end.to_us });
+            match lanes.iter_mut().find(|(pid, _)| *pid == end.pid) {
+                Some((_, spans)) => spans.push(span),
+                None => lanes.push((end.pid, vec![span])),
+            }
+        }
+        let lanes: Vec<Value> = lanes
+            .into_iter()
+            .map(|(pid, spans)| json!({ "label": format!("worker {pid}"), "pid": pid, "spans": spans }))
+            .collect();
+        json!({ "lanes": lanes, "counters": [] })
+    }
+}
