@@ -333,7 +333,7 @@ fn a_lifetime_that_is_not_a_whole_number_is_rejected_with_the_limit() {
     }
 }
 
-/// `queue` or `memory` with one bad option, as the tests run lessons.
+/// A lesson with one bad option, as the tests run lessons.
 fn lesson_with(
     lesson: &'static str,
     option: &'static str,
@@ -680,4 +680,42 @@ fn human_stdout_closed_early_still_ends_and_leaves_nothing() {
     assert!(!text.is_empty());
     wait_after_early_close(child, "fork | head -c 100");
     assert_no_leftovers(&[procdemo_pid]);
+}
+
+/// `lock --workers` and `semaphore --workers` take 1 to 16 processes.
+#[test]
+fn a_number_of_lock_or_semaphore_workers_out_of_range_is_rejected_with_the_limits() {
+    for lesson in ["lock", "semaphore"] {
+        for workers in ["0", "1000", "-1"] {
+            assert_rejected(
+                &lesson_with(lesson, "--workers", workers),
+                "--workers",
+                &["1", "16"],
+            );
+        }
+    }
+}
+
+/// `lock --increments` takes 1 to 1000000 per worker.
+#[test]
+fn a_number_of_lock_increments_out_of_range_is_rejected_with_the_limits() {
+    for increments in ["0", "2000000", "-5"] {
+        assert_rejected(
+            &lesson_with("lock", "--increments", increments),
+            "--increments",
+            &["1", "1000000"],
+        );
+    }
+}
+
+/// `semaphore --permits` takes 1 to 16: `Semaphore(0)` would let no one in.
+#[test]
+fn a_number_of_semaphore_permits_out_of_range_is_rejected_with_the_limits() {
+    for permits in ["0", "17", "-2"] {
+        assert_rejected(
+            &lesson_with("semaphore", "--permits", permits),
+            "--permits",
+            &["1", "16"],
+        );
+    }
 }

@@ -45,6 +45,18 @@
 //!   child waits at a gate until procdemo has shown `parent-view`: the test
 //!   runs it for people at `--pace 1.5` and finds the moment from `/proc`.
 //!
+//! The lessons `lock` and `semaphore` too:
+//! - `lock` first runs its two adders without a lock, 1 s × pace, and then
+//!   with it, each holding the lock 1 s × pace. It runs at `--pace 0.5`:
+//!   the signal is sent at the first `locked-adder` print, about 0.5 s in,
+//!   when the adder that has the lock has 0.5 s of holding to go and the
+//!   other sleeps in `sem_wait`; the test checks that the waiting adder had
+//!   not printed. Its scale part is interrupted at `--pace 0` with
+//!   `--workers 4 --increments 300000`: the locked workers take some
+//!   tenths of a second, and the signal is sent as soon as all four run.
+//! - `semaphore` runs at `--pace 20`: a worker inside holds its permit for
+//!   12 s while the others wait for one.
+//!
 //! After every interrupted or killed run no message queue of it is left.
 
 mod common;
@@ -795,4 +807,166 @@ fn sigint_ends_memory_cleanly_while_the_child_holds_its_copied_pages() {
         "the signal came after the child was let go: {stdout:#?}"
     );
     assert_no_leftovers(&[procdemo_pid, copier]);
+}
+
+// The lessons `lock` and `semaphore`, stopped mid-way.
+
+/// The first adder with the lock has printed and holds it; the other sleeps
+/// in `sem_wait` (see the top of this file for the pace).
+const LOCK_HELD: Lesson = Lesson {
+    args: &[
+        "lock",
+        "--json",
+        "--pace",
+        "0.5",
+        "--lang",
+        "en",
+        "--increments",
+        "1000",
+    ],
+    middle: Middle::Step {
+        name: "locked-adder",
+        running: children_now,
+    },
+};
+/// Two workers hold a permit each for 12 s; three wait for one.
+const SEMAPHORE: Lesson = Lesson {
+    args: &["semaphore", "--json", "--pace", "20", "--lang", "en"],
+    middle: Middle::Step {
+        name: "worker-enters",
+        running: children_now,
+    },
+};
+
+/// The kernel function `pid` sleeps in, where the kernel says.
+fn wchan(pid: i32) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/wchan")).ok()?;
+    let text = text.trim();
+    (!text.is_empty() && text != "0").then(|| text.to_string())
+}
+
+/// Ctrl-C while one adder holds the lock and the other sleeps waiting for
+/// it: both are ended, and the one waiting never got the lock.
+#[test]
+fn sigint_ends_lock_cleanly_while_one_adder_holds_the_lock_and_the_other_waits() {
+    let (live, running) = start_and_reach_the_middle(&LOCK_HELD, command_for(&LOCK_HELD));
+    let procdemo_pid = live.pid();
+    let holder = pid(last_of(&live.events, "locked-adder"));
+    assert!(running.contains(&holder), "{running:?}");
+    let waiters: Vec<i32> = running
+        .iter()
+        .copied()
+        .filter(|child| *child != holder)
+        .collect();
+    assert_eq!(waiters.len(), 1, "the other adder: {running:?}");
+    let waiter = waiters[0];
+    // It may be on its way from the start gate to the lock: give it a moment.
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let asleep = proc_stat(waiter).is_some_and(|(_, state)| state == 'S');
+        let in_futex = wchan(waiter).is_none_or(|name| name.contains("futex"));
+        if asleep && in_futex {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the other adder never slept on the lock: {:?} {:?}",
+            proc_stat(waiter),
+            wchan(waiter)
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    assert!(
+        !events
+            .iter()
+            .any(|event| step(event) == "locked-adder" && pid(event) == waiter),
+        "the waiting adder got the lock before the signal: {events:?}"
+    );
+    assert!(
+        !events.iter().any(|event| step(event) == "adders-in-turn"),
+        "{events:?}"
+    );
+    let ended = events.last().expect("events");
+    // Two adders without the lock, two with it.
+    assert_eq!(fact_i64(ended, "processes_started"), 4, "{ended}");
+}
+
+/// Ctrl-C while four workers take turns at the lock, 300000 increments
+/// each (see the top of this file for the counts).
+#[test]
+fn sigint_ends_lock_cleanly_while_workers_take_turns_at_the_lock() {
+    let mut live = Live::spawn(&[
+        "lock",
+        "--json",
+        "--pace",
+        "0",
+        "--lang",
+        "en",
+        "--workers",
+        "4",
+        "--increments",
+        "300000",
+    ]);
+    let procdemo_pid = live.pid();
+    live.read_until("updates-lost");
+    // The unlocked workers are reaped: procdemo's children now are the locked ones.
+    let deadline = Instant::now() + DEADLINE;
+    let workers = loop {
+        let children = children_of(procdemo_pid);
+        if children.len() >= 4 {
+            break children;
+        }
+        assert!(Instant::now() < deadline, "the locked workers never ran");
+        thread::sleep(Duration::from_millis(1));
+    };
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &workers);
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(step(event), "locked-worker" | "counter-exact")),
+        "the signal came after the locked workers were through: {events:?}"
+    );
+    let ended = events.last().expect("events");
+    // 2 + 2 adders, 2 + 2 workers forced, 4 without the lock, 4 with it.
+    assert_eq!(fact_i64(ended, "processes_started"), 16, "{ended}");
+}
+
+/// Ctrl-C while two workers are inside and three wait for a permit.
+#[test]
+fn sigint_ends_semaphore_cleanly_while_workers_hold_and_wait_for_permits() {
+    let (live, running) = start_and_reach_the_middle(&SEMAPHORE, command_for(&SEMAPHORE));
+    let procdemo_pid = live.pid();
+    assert_eq!(running.len(), 5, "five workers: {running:?}");
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
+    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    assert!(
+        !events.iter().any(|event| step(event) == "worker-leaves"),
+        "a worker left before the signal: {events:?}"
+    );
+    let ended = events.last().expect("events");
+    assert_eq!(fact_i64(ended, "processes_started"), 5, "{ended}");
+}
+
+#[test]
+fn sigterm_ends_semaphore_cleanly() {
+    interrupt(&SEMAPHORE, Signal::SIGTERM, 143);
+}
+
+/// The workers inside sleep, the others wait in `sem_wait`: all die with
+/// procdemo by their parent-death signal.
+#[test]
+fn kill_9_during_semaphore_leaves_nothing_running() {
+    let events = kill_hard(&SEMAPHORE);
+    assert!(
+        !events.iter().any(|event| step(event) == "worker-leaves"),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn kill_9_during_lock_while_an_adder_waits_for_the_lock_leaves_nothing_running() {
+    kill_hard(&LOCK_HELD);
 }

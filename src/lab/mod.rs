@@ -8,7 +8,7 @@ pub mod pool;
 mod tree;
 
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -479,7 +479,10 @@ impl Lab {
     pub fn next_report(&mut self, timeout: Duration) -> Result<Option<Event>> {
         let deadline = Instant::now() + timeout;
         loop {
-            self.pump()?;
+            // Events already read are handed out without another read().
+            if self.handed_out == self.received.len() {
+                self.pump()?;
+            }
             self.check_signal()?;
             if let Some(event) = self.received.get(self.handed_out) {
                 self.handed_out += 1;
@@ -491,6 +494,23 @@ impl Lab {
             }
             self.idle(Some(left))?;
         }
+    }
+
+    /// Sleeps until `fd` is readable, an event arrives, a signal comes, or
+    /// `timeout`; shows events meanwhile.
+    pub fn idle_on(&mut self, fd: BorrowedFd<'_>, timeout: Duration) -> Result<()> {
+        self.pump()?;
+        self.check_signal()?;
+        if let Some(read_end) = &self.events_read {
+            wait_readable(
+                &[read_end.as_fd(), self.signals.wake_fd(), fd],
+                Some(timeout),
+            )
+            .context("poll")?;
+        }
+        self.signals.drain();
+        self.check_lifetimes()?;
+        self.pump()
     }
 
     /// Reaps a child that has ended, if any has, without waiting.

@@ -15,8 +15,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
-use super::{ChildSide, Lab};
-use crate::narrate::Event;
+use super::{ChildSide, Gate, Lab};
 use crate::os::pipe;
 use crate::os::shm::SharedCounters;
 use crate::os::wait::ExitStatus;
@@ -43,9 +42,34 @@ pub struct Pool<'body> {
     /// For each chunk, the pid of the worker that took it: a worker that
     /// dies takes its chunk with it, and this says which.
     pub claims: SharedCounters,
-    /// Whether workers report each task's start too, not only its end.
+    /// Narrated: workers report each task's start and end as events.
+    /// Otherwise (many tasks) they write each task's facts into shared
+    /// memory and one small record per chunk into the results pipe, which
+    /// is what makes the pool fast; procdemo then reports the tasks.
     announce_starts: bool,
+    results_read: OwnedFd,
+    results_write: OwnedFd,
+    slots: SharedCounters,
+    unread: Vec<u8>,
+    events_since_look: usize,
 }
+
+/// How many events may pass between two looks for workers that left.
+const LOOK_EVERY: usize = 32;
+
+/// A task that finished, as the pool learned it.
+pub struct Finished {
+    pub task: usize,
+    pub worker: i32,
+    pub result: u64,
+    pub started_us: u64,
+    pub ended_us: u64,
+}
+
+/// Per task, in shared memory (fast mode): result (two halves), start, end, worker.
+const SLOT: usize = 5;
+/// A record on the results pipe (fast mode): the chunk done, and by whom.
+const DONE_RECORD: usize = 8;
 
 /// How a worker left the pool.
 pub struct Departure {
@@ -56,6 +80,7 @@ pub struct Departure {
 /// How the pool's workers are set up.
 pub struct Settings {
     pub workers: usize,
+    pub tasks: usize,
     pub chunks: usize,
     pub max_chunks_per_worker: Option<usize>,
     pub announce_starts: bool,
@@ -69,6 +94,11 @@ impl<'body> Pool<'body> {
         pipe::set_nonblocking(write_end.as_fd()).context("fcntl(O_NONBLOCK) on the task pipe")?;
         let claims =
             SharedCounters::new(settings.chunks).context("mmap() for the chunks' claims")?;
+        let (results_read, results_write) = pipe::pipe().context("pipe() for the results")?;
+        pipe::set_nonblocking(results_read.as_fd())
+            .context("fcntl(O_NONBLOCK) on the results pipe")?;
+        let slots =
+            SharedCounters::new(settings.tasks * SLOT).context("mmap() for the tasks' results")?;
         let mut pool = Self {
             read_end,
             write_end,
@@ -78,21 +108,29 @@ impl<'body> Pool<'body> {
             max_chunks: settings.max_chunks_per_worker,
             claims,
             announce_starts: settings.announce_starts,
+            results_read,
+            results_write,
+            slots,
+            unread: Vec::new(),
+            events_since_look: 0,
         };
         for _ in 0..settings.workers {
-            pool.add_worker(lab)?;
+            pool.add_worker(lab, None)?;
         }
         Ok(pool)
     }
 
-    /// Forks one more worker; returns its pid.
-    pub fn add_worker(&mut self, lab: &mut Lab) -> Result<Pid> {
-        let (read_end, write_end, claims) = (&self.read_end, &self.write_end, &self.claims);
-        let (body, max_chunks, announce_starts) =
-            (self.body, self.max_chunks, self.announce_starts);
+    /// Forks one more worker; returns its pid. With `wait_at`, the worker
+    /// takes no task before that gate opens (its arrival is told first).
+    pub fn add_worker(&mut self, lab: &mut Lab, wait_at: Option<&Gate>) -> Result<Pid> {
+        let pool: &Pool = self;
         let worker = lab.fork(WORKER, |side| {
-            side.close(write_end);
-            work(side, read_end, claims, body, max_chunks, announce_starts)
+            side.close(&pool.write_end);
+            side.close(&pool.results_read);
+            if let Some(gate) = wait_at {
+                side.wait_for(gate)?;
+            }
+            work(side, pool)
         })?;
         self.workers.push(worker.pid);
         Ok(worker.pid)
@@ -124,23 +162,109 @@ impl<'body> Pool<'body> {
         Ok(())
     }
 
-    /// The next worker event, feeding the pipe and noticing workers that
-    /// left while it waits. No event after `timeout`.
+    /// The tasks finished since the last call, feeding the task pipe and
+    /// noticing workers that left. Waits at most `timeout` for news.
     pub fn next(
         &mut self,
         lab: &mut Lab,
         timeout: Duration,
-    ) -> Result<(Option<Event>, Vec<Departure>)> {
+    ) -> Result<(Vec<Finished>, Vec<Departure>)> {
         self.feed()?;
-        let event = lab.next_report(timeout)?;
+        let mut finished = if self.announce_starts {
+            self.finished_from_events(lab, Some(timeout))?
+        } else {
+            self.finished_from_results(lab, Some(timeout))?
+        };
         let mut departures = Vec::new();
+        // Workers rarely leave: look when there is a lull, and now and then.
+        self.events_since_look += 1;
+        if !finished.is_empty() && self.events_since_look < LOOK_EVERY {
+            return Ok((finished, departures));
+        }
+        self.events_since_look = 0;
         while let Some((pid, status)) = lab.try_wait_any()? {
             if let Some(at) = self.workers.iter().position(|worker| *worker == pid) {
                 self.workers.remove(at);
                 departures.push(Departure { pid, status });
             }
         }
-        Ok((event, departures))
+        if !departures.is_empty() {
+            // What a worker reported before it died is in the pipes by now:
+            // take it all, so that only really unfinished tasks count as lost.
+            finished.extend(if self.announce_starts {
+                self.finished_from_events(lab, None)?
+            } else {
+                self.finished_from_results(lab, None)?
+            });
+        }
+        Ok((finished, departures))
+    }
+
+    /// Every `task-end` event waiting, after waiting at most `timeout` for the first.
+    fn finished_from_events(
+        &mut self,
+        lab: &mut Lab,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Finished>> {
+        let mut finished = Vec::new();
+        let mut wait = timeout.unwrap_or(Duration::ZERO);
+        while let Some(event) = lab.next_report(wait)? {
+            wait = Duration::ZERO;
+            let number = |name: &str| event.fact(name).and_then(serde_json::Value::as_u64);
+            if event.step != "task-end" {
+                continue;
+            }
+            if let Some(task) = number("task") {
+                finished.push(Finished {
+                    task: task as usize,
+                    worker: event.pid,
+                    result: number("result").unwrap_or(0),
+                    started_us: number("started_us").unwrap_or(event.t_us),
+                    ended_us: number("ended_us").unwrap_or(event.t_us),
+                });
+            }
+        }
+        Ok(finished)
+    }
+
+    /// Every chunk reported done on the results pipe, after waiting at most
+    /// `timeout` for news (`None`: not at all).
+    fn finished_from_results(
+        &mut self,
+        lab: &mut Lab,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Finished>> {
+        pipe::read_available(self.results_read.as_fd(), &mut self.unread)
+            .context("read() of the results pipe")?;
+        if let Some(timeout) = timeout
+            && self.unread.len() < DONE_RECORD
+        {
+            lab.idle_on(self.results_read.as_fd(), timeout)?;
+            pipe::read_available(self.results_read.as_fd(), &mut self.unread)
+                .context("read() of the results pipe")?;
+        }
+        let whole = self.unread.len() / DONE_RECORD * DONE_RECORD;
+        let records: Vec<u8> = self.unread.drain(..whole).collect();
+        let slots = self.slots.counters();
+        let load = |index: usize| u64::from(slots[index].load(Ordering::SeqCst));
+        let mut finished = Vec::new();
+        for record in records.chunks_exact(DONE_RECORD) {
+            let (first, count) = (
+                u32::from_be_bytes([record[0], record[1], record[2], record[3]]) as usize,
+                u32::from_be_bytes([record[4], record[5], record[6], record[7]]) as usize,
+            );
+            for task in first..first + count {
+                let at = task * SLOT;
+                finished.push(Finished {
+                    task,
+                    result: load(at) | (load(at + 1) << 32),
+                    started_us: load(at + 2),
+                    ended_us: load(at + 3),
+                    worker: load(at + 4) as i32,
+                });
+            }
+        }
+        Ok(finished)
     }
 
     /// The chunks `pid` took.
@@ -190,17 +314,11 @@ fn record(kind: u32, chunk: usize, first: usize, count: usize) -> [u8; RECORD] {
 
 /// A worker's life: take a chunk, run its tasks, until a stop record, the
 /// end of the pipe, or `max_chunks` chunks done.
-fn work(
-    side: &ChildSide,
-    tasks: &OwnedFd,
-    claims: &SharedCounters,
-    body: &TaskBody<'_>,
-    max_chunks: Option<usize>,
-    announce_starts: bool,
-) -> Result<i32> {
+fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
+    let me = getpid().as_raw();
     let mut chunks = 0;
     loop {
-        let Some(bytes) = pipe::read_exact(tasks.as_fd(), RECORD)? else {
+        let Some(bytes) = pipe::read_exact(pool.read_end.as_fd(), RECORD)? else {
             return Ok(0);
         };
         let field = |at: usize| {
@@ -210,19 +328,46 @@ fn work(
             return Ok(0);
         }
         let (chunk, first, count) = (field(4) as usize, field(8) as usize, field(12) as usize);
-        if let Some(claim) = claims.counters().get(chunk) {
-            claim.store(getpid().as_raw() as u32, Ordering::SeqCst);
+        if let Some(claim) = pool.claims.counters().get(chunk) {
+            claim.store(me as u32, Ordering::SeqCst);
         }
         for task in first..first + count {
             let started = side.now_us();
-            if announce_starts {
+            if pool.announce_starts {
                 side.report("task-start", json!({ "task": task }))?;
             }
-            let result = body(side, task)?;
-            side.report("task-end", json!({ "task": task, "result": result, "started_us": started, "ended_us": side.now_us() }))?;
+            let result = (pool.body)(side, task)?;
+            let ended = side.now_us();
+            if pool.announce_starts {
+                side.report(
+                    "task-end",
+                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
+                )?;
+            } else {
+                let slots = pool.slots.counters();
+                let at = task * SLOT;
+                for (offset, value) in [
+                    result as u32,
+                    (result >> 32) as u32,
+                    started as u32,
+                    ended as u32,
+                    me as u32,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    slots[at + offset].store(value, Ordering::SeqCst);
+                }
+            }
+        }
+        if !pool.announce_starts {
+            let mut record = [0u8; DONE_RECORD];
+            record[..4].copy_from_slice(&(first as u32).to_be_bytes());
+            record[4..].copy_from_slice(&(count as u32).to_be_bytes());
+            pipe::write_all(pool.results_write.as_fd(), &record)?;
         }
         chunks += 1;
-        if max_chunks.is_some_and(|most| chunks >= most) {
+        if pool.max_chunks.is_some_and(|most| chunks >= most) {
             return Ok(0);
         }
     }

@@ -11,7 +11,7 @@ use nix::unistd::{Pid, getpid};
 use serde_json::{Value, json};
 
 use crate::cli::{PoolArgs, PoolMode, Work};
-use crate::lab::pool::{Departure, Pool, Settings};
+use crate::lab::pool::{Departure, Finished, Pool, Settings};
 use crate::lab::{ChildSide, Lab, PARENT, signal_name};
 use crate::os::process::send_signal;
 
@@ -71,9 +71,9 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
         .map(|first| (first, chunksize.min(args.tasks - first)))
         .collect();
 
-    let began = Instant::now();
     let settings = Settings {
         workers,
+        tasks: args.tasks,
         chunks: chunks.len(),
         max_chunks_per_worker: args.maxtasksperchild,
         announce_starts: told_one_by_one,
@@ -97,14 +97,29 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
     )?;
 
     let mut run = Run::new(args.tasks, chunksize);
+    // terminate() after a given time is a race with the tasks: procdemo's
+    // pauses for the reader must not stretch it, so it is shown afterwards.
+    if args.terminate_after.is_some() {
+        lab.hold();
+    }
+    // Counted from the moment the tasks are out, as a program would after map_async().
     let terminate_at = args
         .terminate_after
-        .map(|seconds| began + Duration::from_secs_f64(seconds));
+        .map(|seconds| Instant::now() + Duration::from_secs_f64(seconds));
+
     let mut terminated = false;
     while !run.all_settled() {
-        let (event, departures) = pool.next(lab, Duration::from_millis(20))?;
-        if let Some(event) = event {
-            run.take(&event);
+        let (finished, departures) = pool.next(lab, Duration::from_millis(20))?;
+        for task in finished {
+            if !told_one_by_one {
+                // The worker left the facts in shared memory; procdemo tells them.
+                lab.emit(
+                    PARENT,
+                    "task-end",
+                    json!({ "task": task.task, "worker": task.worker, "result": task.result, "started_us": task.started_us, "ended_us": task.ended_us }),
+                )?;
+            }
+            run.finish(task);
         }
         if !submit_all && submitted < chunks.len() && run.chunk_done(submitted - 1) {
             let (first, count) = chunks[submitted];
@@ -126,6 +141,7 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
             break;
         }
     }
+    lab.show_held()?;
     if !terminated {
         pool.close();
         lab.emit(
@@ -226,15 +242,20 @@ fn handle_departure(
             json!({ "tasks": lost, "worker": departure.pid.as_raw(), "signal": killed.map(signal_name) }),
         )?;
     }
-    if run.all_settled() {
+    // A worker that left after its quota is replaced only while work
+    // remains; a killed one always is, as Python's pool keeps its size.
+    if killed.is_none() && run.all_settled() {
         return Ok(());
     }
-    let replacement = pool.add_worker(lab)?;
+    let announced = lab.gate()?;
+    let replacement = pool.add_worker(lab, Some(&announced))?;
     lab.emit(
         PARENT,
         "worker-replaced",
         json!({ "old": departure.pid.as_raw(), "new": replacement.as_raw(), "reason": if killed.is_some() { "killed" } else { "maxtasksperchild" } }),
-    )
+    )?;
+    lab.open(&announced);
+    Ok(())
 }
 
 struct Ended {
@@ -266,35 +287,17 @@ impl Run {
         }
     }
 
-    fn take(&mut self, event: &crate::narrate::Event) {
-        let Some(task) = event
-            .fact("task")
-            .and_then(Value::as_u64)
-            .map(|task| task as usize)
-        else {
-            return;
-        };
-        if task >= self.ended.len() {
+    fn finish(&mut self, task: Finished) {
+        if task.task >= self.ended.len() || self.settled(task.task) {
             return;
         }
-        let time = |name: &str| {
-            event
-                .fact(name)
-                .and_then(Value::as_u64)
-                .unwrap_or(event.t_us)
-        };
-        match event.step.as_str() {
-            "task-end" if !self.settled(task) => {
-                self.ended[task] = Some(Ended {
-                    pid: event.pid,
-                    from_us: time("started_us"),
-                    to_us: time("ended_us"),
-                });
-                self.arrival.push(task);
-                self.settled_count += 1;
-            }
-            _ => {}
-        }
+        self.ended[task.task] = Some(Ended {
+            pid: task.worker,
+            from_us: task.started_us,
+            to_us: task.ended_us,
+        });
+        self.arrival.push(task.task);
+        self.settled_count += 1;
     }
 
     fn settled(&self, task: usize) -> bool {

@@ -54,9 +54,11 @@ fn limit_concurrency(lab: &mut Lab, args: &SemaphoreArgs) -> Result<()> {
             side.report("worker-enters", json!({ "inside_now": inside, "semaphore_value": permits.value()? }))?;
             // The work done with a permit.
             side.sleep(0.6);
+            // The time is taken before the permit goes back, or the next
+            // worker's entry could be drawn before this one's exit.
+            let left = side.now_us();
             shared.counters()[INSIDE].fetch_sub(1, Ordering::SeqCst);
             permits.release()?;
-            let left = side.now_us();
             side.report(
                 "worker-leaves",
                 json!({ "semaphore_value": permits.value()?, "spans": [span("wait", asked, entered), span("inside", entered, left)] }),

@@ -136,6 +136,12 @@ fn show_value(value: &Value, lang: Lang) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         Value::Null => "—".to_string(),
+        Value::Object(fields) if fields.is_empty() => ui::none(lang).to_string(),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(name, item)| format!("{name}: {}", show_value(item, lang)))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }

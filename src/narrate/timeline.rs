@@ -82,7 +82,13 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
                 }
             }
         }
+        // "worker 4242": the role in the reader's language, then the pid.
         let label = lane.get("label").and_then(Value::as_str).unwrap_or("");
+        let label = match label.rsplit_once(' ') {
+            Some((role, pid)) => format!("{} {pid}", ui::word(lang, role)),
+            None => label.to_string(),
+        };
+        let label = label.as_str();
         let bar: String = bar.into_iter().collect();
         lines.push(format!(
             "{indent}{} {}{}{}",

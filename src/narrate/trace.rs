@@ -24,14 +24,9 @@ impl Recorder {
     }
 
     fn to_json(&self, lesson: &str) -> Value {
-        // The whole run is one "process" in the viewer; each real process is a thread of it.
-        let run = self.events.first().map_or(0, |event| {
-            if event.role == "parent" {
-                event.pid
-            } else {
-                event.ppid
-            }
-        });
+        // The whole run is one "process" in the viewer, on procdemo's own pid
+        // (the trace is written by procdemo); each real process is a thread of it.
+        let run = std::process::id() as i32;
         let mut trace = vec![
             json!({ "ph": "M", "name": "process_name", "pid": run, "args": { "name": format!("procdemo {lesson}") } }),
         ];

@@ -110,6 +110,7 @@ pub fn word(lang: Lang, word: &str) -> String {
         (Lang::Zh, "reader") => "读进程",
         (Lang::Zh, "spawned") => "spawn 出来的子进程",
         (Lang::Zh, "adder") => "加法进程",
+        (Lang::Zh, "killed") => "被杀死",
         (Lang::Zh, "worker") => "工作进程",
         (Lang::Zh, "semaphore value") => "信号量的值",
         (Lang::Zh, "buffer fill") => "缓冲区里的数据项",

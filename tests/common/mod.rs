@@ -708,3 +708,119 @@ pub fn has_chinese(text: &str) -> bool {
 pub fn has_ansi(text: &str) -> bool {
     text.contains('\u{1b}')
 }
+
+/// One span of a `timeline` lane: a state from one moment to another, in
+/// microseconds since the lesson began.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub state: String,
+    pub from_us: u64,
+    pub to_us: u64,
+}
+
+/// One lane of a `timeline` fact: a process and its spans.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub label: String,
+    pub pid: i32,
+    pub spans: Vec<Span>,
+}
+
+/// A `spans` list (`[{"state": …, "from_us": …, "to_us": …}, …]`), parsed
+/// strictly; every span must end no earlier than it starts.
+pub fn parse_spans(spans: &Value) -> Vec<Span> {
+    spans
+        .as_array()
+        .unwrap_or_else(|| panic!("spans must be a list: {spans}"))
+        .iter()
+        .map(|span| {
+            let number = |key: &str| {
+                span[key]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("`{key}` is not a whole number in {span}"))
+            };
+            let parsed = Span {
+                state: span["state"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("`state` is not text in {span}"))
+                    .to_string(),
+                from_us: number("from_us"),
+                to_us: number("to_us"),
+            };
+            assert!(
+                parsed.from_us <= parsed.to_us,
+                "a span that ends before it starts: {span}"
+            );
+            parsed
+        })
+        .collect()
+}
+
+/// The lanes of the `timeline` fact of `event`.
+pub fn timeline_lanes(event: &Value) -> Vec<Lane> {
+    let timeline = fact(event, "timeline");
+    timeline["lanes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("timeline lanes must be a list: {event}"))
+        .iter()
+        .map(|lane| Lane {
+            label: lane["label"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a lane without a label: {lane}"))
+                .to_string(),
+            pid: lane["pid"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("a lane without a pid: {lane}")) as i32,
+            spans: parse_spans(&lane["spans"]),
+        })
+        .collect()
+}
+
+/// The samples `[t_us, value]` of the counter `name` in the `timeline`
+/// fact of `event`; fails unless there is exactly one such counter.
+pub fn timeline_counter(event: &Value, name: &str) -> Vec<(u64, i64)> {
+    let counters: Vec<&Value> = fact(event, "timeline")["counters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("timeline counters must be a list: {event}"))
+        .iter()
+        .filter(|counter| counter["name"] == name)
+        .collect();
+    assert_eq!(
+        counters.len(),
+        1,
+        "expected one counter named {name:?}: {event}"
+    );
+    counters[0]["samples"]
+        .as_array()
+        .unwrap_or_else(|| panic!("samples must be a list: {event}"))
+        .iter()
+        .map(|sample| {
+            let pair = (sample[0].as_u64(), sample[1].as_i64());
+            match pair {
+                (Some(t_us), Some(value)) if sample.as_array().map(Vec::len) == Some(2) => {
+                    (t_us, value)
+                }
+                _ => panic!("a sample must be [t_us, value]: {sample}"),
+            }
+        })
+        .collect()
+}
+
+/// The most spans of `spans` that cover one instant. A span covers
+/// [from_us, to_us): one that ends at the very moment another starts does
+/// not overlap it.
+pub fn most_at_once(spans: &[Span]) -> usize {
+    let mut edges: Vec<(u64, i32)> = Vec::new();
+    for span in spans {
+        edges.push((span.from_us, 1));
+        edges.push((span.to_us, -1));
+    }
+    // At one instant, ends before starts.
+    edges.sort_unstable();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, change) in edges {
+        now += change;
+        most = most.max(now);
+    }
+    most as usize
+}

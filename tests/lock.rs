@@ -1,0 +1,484 @@
+//! `procdemo lock`: the notes' two adders interleave without a lock and take
+//! turns with one (each counting on its own copy of `num`); a forced
+//! interleaving loses an update every time, and the lock makes the second
+//! worker sleep until the first has written; at scale, updates may be lost
+//! without the lock and never with it; a lock at 1 refuses a release.
+//! Checked from the JSON events of real runs; after each run no process is
+//! left (`run_lesson` checks that).
+//!
+//! The scale part runs `--increments 20000` (or fewer where it is not the
+//! point), so that every run takes a fraction of a second. Whether updates
+//! are really lost at scale, and whether the unlocked adders' lines really
+//! mix at `--pace 0`, is up to the scheduler: neither is required.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step, timeline_lanes};
+use serde_json::{Value, json};
+
+/// Few increments: for the tests that are not about the scale part.
+const FEW: &[&str] = &["--increments", "1000"];
+
+/// One finished run of the lesson.
+struct LockRun {
+    procdemo: i32,
+    events: Vec<Value>,
+}
+
+fn lock_run(extra: &[&str]) -> LockRun {
+    let (output, events) = run_lesson("lock", "en", extra);
+    LockRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+impl LockRun {
+    /// Where `event` is in the run (compared by identity).
+    fn index_of(&self, event: &Value) -> usize {
+        self.events
+            .iter()
+            .position(|candidate| std::ptr::eq(candidate, event))
+            .unwrap_or_else(|| panic!("{event} is not an event of this run"))
+    }
+
+    /// Where the first event of `name` is.
+    fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// Where the last event of `name` is.
+    fn last_position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .rposition(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// The only event of `name`, checked to come from procdemo itself.
+    fn by_procdemo(&self, name: &str) -> &Value {
+        let event = only(&self.events, name);
+        assert_eq!(role(event), "parent", "{event}");
+        assert_eq!(pid(event), self.procdemo, "{event}");
+        event
+    }
+
+    /// Checks that `event` comes from a child of procdemo in `role`.
+    fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
+        assert_eq!(role(event), expected_role, "{event}");
+        assert_ne!(pid(event), self.procdemo, "{event}");
+        assert_eq!(ppid(event), self.procdemo, "{event}");
+    }
+
+    fn done(&self) -> &Value {
+        self.by_procdemo("done")
+    }
+}
+
+/// The lines the notes' `add` prints, as procdemo writes them.
+fn lines_of(adder: &str) -> Vec<String> {
+    let step = if adder == "add1" { 1 } else { 2 };
+    (0..3)
+        .map(|count| format!("{adder}:num={}", count * step))
+        .collect()
+}
+
+/// The pids of the two adders of `name` (`unlocked-adder` or
+/// `locked-adder`), `[add1, add2]`, after checking their events: each adder
+/// is one child of procdemo, prints `num` 0, 1, 2 (add1) or 0, 2, 4 (add2)
+/// from its own copy, and then says it finished, with its spans.
+fn check_adders(run: &LockRun, name: &str) -> [i32; 2] {
+    let events = events_of(&run.events, name);
+    assert_eq!(
+        events.len(),
+        8,
+        "3 prints and an end from each adder: {events:?}"
+    );
+    let mut pids = [0; 2];
+    for (slot, adder, numbers) in [(0, "add1", [0, 1, 2]), (1, "add2", [0, 2, 4])] {
+        let own: Vec<&&Value> = events
+            .iter()
+            .filter(|event| fact(event, "adder") == adder)
+            .collect();
+        assert_eq!(own.len(), 4, "{adder}: {events:?}");
+        let adder_pid = pid(own[0]);
+        for event in &own {
+            run.assert_from_a_child(event, "adder");
+            assert_eq!(pid(event), adder_pid, "one process per adder: {event}");
+        }
+        let printed: Vec<i64> = own
+            .iter()
+            .filter(|event| event["facts"].get("num").is_some())
+            .map(|event| fact_i64(event, "num"))
+            .collect();
+        assert_eq!(printed, numbers, "{adder} counts on its own copy: {own:?}");
+        let last = own[3];
+        assert_eq!(fact(last, "finished"), &json!(true), "{last}");
+        assert!(
+            last["facts"].get("num").is_none(),
+            "the end is not a print: {last}"
+        );
+        assert!(fact(last, "spans").is_array(), "{last}");
+        pids[slot] = adder_pid;
+    }
+    assert_ne!(pids[0], pids[1], "two adders, two processes");
+    pids
+}
+
+/// Checks that `order` holds the six lines of the two adders once each, and
+/// each adder's own three lines in its own order.
+fn assert_the_six_lines(order: &[String]) {
+    let mut sorted = order.to_vec();
+    sorted.sort();
+    let mut expected: Vec<String> = lines_of("add1")
+        .into_iter()
+        .chain(lines_of("add2"))
+        .collect();
+    expected.sort();
+    assert_eq!(sorted, expected, "the six lines, once each: {order:?}");
+    for adder in ["add1", "add2"] {
+        let own: Vec<&String> = order
+            .iter()
+            .filter(|line| line.starts_with(adder))
+            .collect();
+        assert_eq!(own, lines_of(adder).iter().collect::<Vec<_>>(), "{order:?}");
+    }
+}
+
+fn prints_in_order(event: &Value) -> Vec<String> {
+    fact(event, "prints_in_order")
+        .as_array()
+        .unwrap_or_else(|| panic!("prints_in_order is not a list: {event}"))
+        .iter()
+        .map(|line| {
+            line.as_str()
+                .unwrap_or_else(|| panic!("a line that is not text: {event}"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// The adder (`add1` or `add2`) that printed `line`.
+fn adder_of(line: &str) -> &str {
+    line.split(':').next().unwrap_or_default()
+}
+
+#[test]
+fn each_adder_counts_on_its_own_copy_with_and_without_the_lock() {
+    let run = lock_run(FEW);
+    let unlocked = check_adders(&run, "unlocked-adder");
+    let locked = check_adders(&run, "locked-adder");
+    let all: BTreeSet<i32> = unlocked.iter().chain(&locked).copied().collect();
+    assert_eq!(
+        all.len(),
+        4,
+        "four different adders: {unlocked:?} {locked:?}"
+    );
+    // Each part is over before its summary, and the unlocked one before the locked one.
+    assert!(run.last_position("unlocked-adder") < run.position("adders-interleave"));
+    assert!(run.position("adders-interleave") < run.position("locked-adder"));
+    assert!(run.last_position("locked-adder") < run.position("adders-in-turn"));
+}
+
+/// Without a lock the lines may or may not mix at `--pace 0` (that is the
+/// scheduler's choice), but all six are there and the facts agree.
+#[test]
+fn without_the_lock_all_six_lines_arrive_and_the_facts_agree_with_their_order() {
+    let run = lock_run(FEW);
+    let adders = check_adders(&run, "unlocked-adder");
+    let summary = run.by_procdemo("adders-interleave");
+    let order = prints_in_order(summary);
+    assert_the_six_lines(&order);
+    let switches = order
+        .windows(2)
+        .filter(|pair| adder_of(&pair[0]) != adder_of(&pair[1]))
+        .count();
+    assert_eq!(
+        fact(summary, "interleaved"),
+        &json!(switches > 1),
+        "{summary}"
+    );
+    assert_eq!(fact(summary, "first"), adder_of(&order[0]), "{summary}");
+
+    // One lane per adder, running from its first print to its last.
+    let lanes = timeline_lanes(summary);
+    let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
+    assert_eq!(lane_pids, adders.into_iter().collect(), "{summary}");
+    for lane in &lanes {
+        let states: Vec<&str> = lane.spans.iter().map(|span| span.state.as_str()).collect();
+        assert_eq!(states, ["run"], "{summary}");
+    }
+}
+
+/// With the lock one adder prints its three lines, then the other: in the
+/// summary's order (by time), on stdout (in the order the lines came), and
+/// in the timeline, where the two `hold` spans do not overlap.
+#[test]
+fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
+    let run = lock_run(FEW);
+    let [add1, add2] = check_adders(&run, "locked-adder");
+    let summary = run.by_procdemo("adders-in-turn");
+    assert_eq!(fact(summary, "interleaved"), &json!(false), "{summary}");
+    let order = prints_in_order(summary);
+    assert_the_six_lines(&order);
+    let first = fact(summary, "first")
+        .as_str()
+        .unwrap_or_else(|| panic!("first is not text: {summary}"));
+    assert!(["add1", "add2"].contains(&first), "{summary}");
+    assert_eq!(first, adder_of(&order[0]), "{summary}");
+    let second = if first == "add1" { "add2" } else { "add1" };
+    let expected: Vec<String> = lines_of(first)
+        .into_iter()
+        .chain(lines_of(second))
+        .collect();
+    assert_eq!(order, expected, "{summary}");
+
+    // The adder that holds the lock reports before it releases it: its
+    // prints reach procdemo before any of the other's.
+    let printed: Vec<&str> = events_of(&run.events, "locked-adder")
+        .into_iter()
+        .filter(|event| event["facts"].get("num").is_some())
+        .map(|event| fact(event, "adder").as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        printed,
+        [first, first, first, second, second, second],
+        "the prints as they came"
+    );
+
+    let lanes = timeline_lanes(summary);
+    assert_eq!(lanes.len(), 2, "{summary}");
+    let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
+    assert_eq!(lane_pids, BTreeSet::from([add1, add2]), "{summary}");
+    for lane in &lanes {
+        let states: Vec<&str> = lane.spans.iter().map(|span| span.state.as_str()).collect();
+        assert_eq!(states, ["wait", "hold"], "{summary}");
+        assert_eq!(
+            lane.spans[0].to_us, lane.spans[1].from_us,
+            "it holds the lock from the moment its wait ends: {summary}"
+        );
+        assert!(lane.label.contains(&lane.pid.to_string()), "{summary}");
+    }
+    let hold_of = |adder_pid: i32| {
+        lanes
+            .iter()
+            .find(|lane| lane.pid == adder_pid)
+            .map(|lane| lane.spans[1].clone())
+            .unwrap_or_else(|| panic!("no lane for {adder_pid}: {summary}"))
+    };
+    let (first_pid, second_pid) = if first == "add1" {
+        (add1, add2)
+    } else {
+        (add2, add1)
+    };
+    let (earlier, later) = (hold_of(first_pid), hold_of(second_pid));
+    assert!(
+        earlier.to_us <= later.from_us,
+        "the two holds overlap: {earlier:?} and {later:?}"
+    );
+}
+
+/// The forced interleaving: both workers read 0 before either writes, both
+/// write 1, and the counter ends at 1. Forced by procdemo, so every run
+/// shows it: three runs here.
+#[test]
+fn a_forced_interleaving_loses_an_update_every_time() {
+    for _ in 0..3 {
+        let run = lock_run(FEW);
+        let reads = events_of(&run.events, "race-read");
+        let writes = events_of(&run.events, "race-write");
+        assert_eq!(reads.len(), 2, "{reads:?}");
+        assert_eq!(writes.len(), 2, "{writes:?}");
+        for event in reads.iter().chain(&writes) {
+            run.assert_from_a_child(event, "worker");
+        }
+        for read in &reads {
+            assert_eq!(fact_i64(read, "read"), 0, "{read}");
+        }
+        for write in &writes {
+            assert_eq!(fact_i64(write, "wrote"), 1, "{write}");
+        }
+        let readers: BTreeSet<i32> = reads.iter().map(|event| pid(event)).collect();
+        let writers: BTreeSet<i32> = writes.iter().map(|event| pid(event)).collect();
+        assert_eq!(readers.len(), 2, "two workers: {reads:?}");
+        assert_eq!(
+            readers, writers,
+            "the workers that read are the ones that write"
+        );
+        assert!(
+            run.last_position("race-read") < run.position("race-write"),
+            "both read before either writes"
+        );
+        let result = run.by_procdemo("race-result");
+        assert!(run.last_position("race-write") < run.index_of(result));
+        assert_eq!(fact_i64(result, "expected"), 2, "{result}");
+        assert_eq!(fact_i64(result, "final"), 1, "{result}");
+        assert_eq!(fact_i64(result, "lost"), 1, "{result}");
+    }
+}
+
+/// With the lock the first worker reads 0, the second sleeps in the lock
+/// (state S, the lock at 0), the first writes 1, then the second reads 1
+/// and writes 2: nothing lost.
+#[test]
+fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
+    let run = lock_run(FEW);
+    let reads = events_of(&run.events, "guarded-read");
+    let writes = events_of(&run.events, "guarded-write");
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    for event in reads.iter().chain(&writes) {
+        run.assert_from_a_child(event, "worker");
+    }
+    let (first, second) = (pid(reads[0]), pid(reads[1]));
+    assert_ne!(first, second, "two workers: {reads:?}");
+    let race: BTreeSet<i32> = events_of(&run.events, "race-read")
+        .iter()
+        .map(|event| pid(event))
+        .collect();
+    assert!(
+        !race.contains(&first) && !race.contains(&second),
+        "new workers for the guarded part"
+    );
+    assert_eq!(fact_i64(reads[0], "read"), 0, "{}", reads[0]);
+    assert_eq!(fact_i64(reads[1], "read"), 1, "{}", reads[1]);
+    assert_eq!(pid(writes[0]), first, "{}", writes[0]);
+    assert_eq!(fact_i64(writes[0], "wrote"), 1, "{}", writes[0]);
+    assert_eq!(pid(writes[1]), second, "{}", writes[1]);
+    assert_eq!(fact_i64(writes[1], "wrote"), 2, "{}", writes[1]);
+
+    let blocked = run.by_procdemo("guarded-blocked");
+    assert_eq!(fact_i64(blocked, "worker") as i32, second, "{blocked}");
+    assert_eq!(fact(blocked, "state"), "S", "{blocked}");
+    assert_eq!(fact_i64(blocked, "lock_value"), 0, "{blocked}");
+    // Where the kernel says, the worker sleeps in a futex wait.
+    let wchan = fact(blocked, "wchan");
+    assert!(
+        wchan.is_null() || wchan.as_str().is_some_and(|name| name.contains("futex")),
+        "{blocked}"
+    );
+
+    // In the order of the story.
+    let result = run.by_procdemo("guarded-result");
+    let sequence = [
+        run.index_of(reads[0]),
+        run.index_of(blocked),
+        run.index_of(writes[0]),
+        run.index_of(reads[1]),
+        run.index_of(writes[1]),
+        run.index_of(result),
+    ];
+    assert!(
+        sequence.windows(2).all(|pair| pair[0] < pair[1]),
+        "read 0, blocked, wrote 1, read 1, wrote 2, result: positions {sequence:?}"
+    );
+    assert!(run.position("race-result") < sequence[0]);
+    assert_eq!(fact_i64(result, "expected"), 2, "{result}");
+    assert_eq!(fact_i64(result, "final"), 2, "{result}");
+    assert_eq!(fact_i64(result, "lost"), 0, "{result}");
+}
+
+/// At scale the counts add up: without the lock `lost` is what the final
+/// count lacks (perhaps 0, if the workers hardly overlapped); with it the
+/// count is exact.
+#[test]
+fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
+    let (workers, increments) = (4, 20_000);
+    let run = lock_run(&["--workers", "4", "--increments", "20000"]);
+    let expected = workers * increments;
+
+    let lost = run.by_procdemo("updates-lost");
+    assert_eq!(fact_i64(lost, "workers"), workers, "{lost}");
+    assert_eq!(fact_i64(lost, "expected"), expected, "{lost}");
+    let last = fact_i64(lost, "final");
+    assert!((0..=expected).contains(&last), "{lost}");
+    assert_eq!(fact_i64(lost, "lost"), expected - last, "{lost}");
+
+    let exact = run.by_procdemo("counter-exact");
+    assert_eq!(fact_i64(exact, "workers"), workers, "{exact}");
+    assert_eq!(fact_i64(exact, "expected"), expected, "{exact}");
+    assert_eq!(fact_i64(exact, "final"), expected, "{exact}");
+    assert_eq!(fact_i64(exact, "lost"), 0, "{exact}");
+
+    // Each worker reports once, when it is through.
+    let mut all_workers = BTreeSet::new();
+    for (name, locked) in [("unlocked-worker", false), ("locked-worker", true)] {
+        let reports = events_of(&run.events, name);
+        assert_eq!(reports.len() as i64, workers, "{reports:?}");
+        let pids: BTreeSet<i32> = reports.iter().map(|event| pid(event)).collect();
+        assert_eq!(
+            pids.len() as i64,
+            workers,
+            "one report per worker: {reports:?}"
+        );
+        all_workers.extend(pids);
+        for report in &reports {
+            run.assert_from_a_child(report, "worker");
+            assert_eq!(fact_i64(report, "increments"), increments, "{report}");
+            let ran = fact_i64(report, "ran_ms");
+            assert!(ran >= 0, "{report}");
+            let waited = fact(report, "waited_for_lock_ms");
+            if locked {
+                let waited = waited
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("waited_for_lock_ms is not a number: {report}"));
+                assert!((0..=ran).contains(&waited), "{report}");
+            } else {
+                assert!(waited.is_null(), "no lock, no wait: {report}");
+            }
+        }
+    }
+    assert_eq!(
+        all_workers.len() as i64,
+        2 * workers,
+        "new workers for each part"
+    );
+    assert!(run.last_position("unlocked-worker") < run.position("updates-lost"));
+    assert!(run.position("updates-lost") < run.position("locked-worker"));
+    assert!(run.last_position("locked-worker") < run.position("counter-exact"));
+}
+
+#[test]
+fn a_lock_nobody_holds_refuses_a_release_and_a_plain_semaphore_does_not() {
+    let run = lock_run(FEW);
+    let unheld = run.by_procdemo("release-unheld");
+    assert_eq!(fact_i64(unheld, "lock_value"), 1, "{unheld}");
+    assert_eq!(fact(unheld, "release_refused"), &json!(true), "{unheld}");
+    assert_eq!(
+        fact_i64(unheld, "plain_semaphore_after_extra_post"),
+        2,
+        "{unheld}"
+    );
+    assert!(
+        fact(unheld, "python_raises")
+            .as_str()
+            .is_some_and(|raised| raised.starts_with("ValueError")),
+        "{unheld}"
+    );
+    assert!(run.position("counter-exact") < run.position("release-unheld"));
+}
+
+/// Two adders twice, two workers twice, then `--workers` workers twice:
+/// every one started is reaped, and the tree shows them all.
+#[test]
+fn every_process_started_is_reaped() {
+    for workers in ["1", "3"] {
+        let run = lock_run(&["--workers", workers, "--increments", "1000"]);
+        let workers: i64 = workers.parse().expect("a number");
+        let done = run.done();
+        let started = fact_i64(done, "processes_started");
+        assert_eq!(started, 8 + 2 * workers, "{done}");
+        assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+        let children = fact(done, "tree")["children"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no children in the tree: {done}"))
+            .len() as i64;
+        assert_eq!(children, started, "{done}");
+        assert_eq!(run.events.last().map(step), Some("done"));
+    }
+}

@@ -1,0 +1,1340 @@
+//! `procdemo pool`: a real pool of pre-forked workers with the semantics of
+//! Python's `multiprocessing.Pool`. Checked from the JSON events of real
+//! runs: every task runs exactly once, on a worker of the pool, and workers
+//! are reused; chunks stay whole on one worker; each mode hands results back
+//! in its order; `maxtasksperchild` replaces workers, and a new worker is
+//! announced before it is seen at work; a worker killed in the
+//! middle of a task loses exactly that task (and the rest of its chunk);
+//! `terminate()` cuts off the unfinished tasks and nothing else; many tiny
+//! tasks do not hang; Ctrl-C and `kill -9` leave nothing running; bad input
+//! is refused. After every run no process of it is left (`run_lesson`
+//! checks it).
+//!
+//! The parent's own bookkeeping (`task-lost`, `terminate`, `results`,
+//! `pool-summary`) is checked against the workers' `task-end` events in the
+//! same output: a task the output shows as finished must be counted as
+//! finished, once.
+//!
+//! Only lower bounds on time are asserted; deadlines only turn hangs into
+//! failures.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::ExitStatusExt;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{
+    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, children_of, events_of, fact,
+    fact_i64, only, parse_events, pid, pids_seen, ppid, proc_stat, role, run_args,
+    run_lesson_at_pace, step, still_running, timeline_lanes,
+};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+const LESSON: &str = "pool";
+
+/// Up to this many tasks, workers report each task's start too.
+const TASKS_TOLD_ONE_BY_ONE: usize = 24;
+
+/// The modes whose results come back in the order of the inputs.
+const ORDERED_MODES: &[&str] = &["apply", "apply-async", "map", "imap"];
+
+/// One finished run of the lesson.
+struct PoolRun {
+    procdemo: i32,
+    events: Vec<Value>,
+}
+
+fn pool_run(extra: &[&str]) -> PoolRun {
+    pool_run_at_pace("0", extra)
+}
+
+fn pool_run_at_pace(pace: &str, extra: &[&str]) -> PoolRun {
+    let (output, events) = run_lesson_at_pace(LESSON, "en", pace, extra);
+    PoolRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+/// One `task-end`, where it is in the output.
+#[derive(Debug, Clone, Copy)]
+struct TaskEnd {
+    at: usize,
+    task: usize,
+    pid: i32,
+    started_us: u64,
+    ended_us: u64,
+}
+
+/// One `worker-replaced`, where it is in the output.
+#[derive(Debug, Clone)]
+struct Replacement {
+    at: usize,
+    old: i32,
+    new: i32,
+    reason: String,
+}
+
+fn as_usizes(value: &Value) -> Vec<usize> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_u64()
+                .unwrap_or_else(|| panic!("not a whole number: {item}")) as usize
+        })
+        .collect()
+}
+
+fn as_i64s(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .unwrap_or_else(|| panic!("not a number: {item}"))
+        })
+        .collect()
+}
+
+fn fact_u64(event: &Value, name: &str) -> u64 {
+    fact(event, name)
+        .as_u64()
+        .unwrap_or_else(|| panic!("fact `{name}` is not a whole number in {event}"))
+}
+
+fn fact_str<'a>(event: &'a Value, name: &str) -> &'a str {
+    fact(event, name)
+        .as_str()
+        .unwrap_or_else(|| panic!("fact `{name}` is not text in {event}"))
+}
+
+/// The worker that ran the task of a `task-end`: the one that reports it,
+/// or the one its `worker` fact names when procdemo reports it (as it does
+/// for many tasks, which workers leave in shared memory).
+fn worker_of(event: &Value) -> i32 {
+    match event["facts"].get("worker") {
+        Some(worker) => {
+            let worker = worker
+                .as_i64()
+                .unwrap_or_else(|| panic!("`worker` is not a pid: {event}"))
+                as i32;
+            if role(event) == "worker" {
+                assert_eq!(
+                    worker,
+                    pid(event),
+                    "a worker reports its own tasks: {event}"
+                );
+            }
+            worker
+        }
+        None => pid(event),
+    }
+}
+
+impl PoolRun {
+    /// The only event of `name`, checked to come from procdemo itself.
+    fn by_procdemo(&self, name: &str) -> &Value {
+        let event = only(&self.events, name);
+        self.check_by_procdemo(event);
+        event
+    }
+
+    fn check_by_procdemo(&self, event: &Value) {
+        assert_eq!(role(event), "parent", "{event}");
+        assert_eq!(pid(event), self.procdemo, "{event}");
+    }
+
+    /// Where the only event of `name` is.
+    fn position(&self, name: &str) -> usize {
+        let found: Vec<usize> = (0..self.events.len())
+            .filter(|at| step(&self.events[*at]) == name)
+            .collect();
+        assert_eq!(found.len(), 1, "expected one `{name}` event: {found:?}");
+        found[0]
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.events.iter().any(|event| step(event) == name)
+    }
+
+    /// The number of tasks (`pool-start`'s `tasks`).
+    fn tasks(&self) -> usize {
+        fact_u64(self.by_procdemo("pool-start"), "tasks") as usize
+    }
+
+    fn mode(&self) -> &str {
+        fact_str(self.by_procdemo("pool-start"), "mode")
+    }
+
+    /// The workers the pool started with.
+    fn first_workers(&self) -> Vec<i32> {
+        as_i64s(fact(self.by_procdemo("pool-start"), "workers"))
+            .into_iter()
+            .map(|pid| pid as i32)
+            .collect()
+    }
+
+    fn replacements(&self) -> Vec<Replacement> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| step(event) == "worker-replaced")
+            .map(|(at, event)| {
+                self.check_by_procdemo(event);
+                Replacement {
+                    at,
+                    old: fact_i64(event, "old") as i32,
+                    new: fact_i64(event, "new") as i32,
+                    reason: fact_str(event, "reason").to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// Every worker the pool had: the first ones and their replacements.
+    fn all_workers(&self) -> BTreeSet<i32> {
+        let mut workers: BTreeSet<i32> = self.first_workers().into_iter().collect();
+        workers.extend(self.replacements().iter().map(|replaced| replaced.new));
+        workers
+    }
+
+    /// Every `task-end`, in output order.
+    fn ends(&self) -> Vec<TaskEnd> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| step(event) == "task-end")
+            .map(|(at, event)| TaskEnd {
+                at,
+                task: fact_u64(event, "task") as usize,
+                pid: worker_of(event),
+                started_us: fact_u64(event, "started_us"),
+                ended_us: fact_u64(event, "ended_us"),
+            })
+            .collect()
+    }
+
+    /// The tasks that have a `task-end` in the output.
+    fn ended_tasks(&self) -> BTreeSet<usize> {
+        self.ends().iter().map(|end| end.task).collect()
+    }
+
+    /// The tasks of every `task-lost`, in output order.
+    fn lost(&self) -> Vec<usize> {
+        events_of(&self.events, "task-lost")
+            .iter()
+            .flat_map(|event| {
+                self.check_by_procdemo(event);
+                as_usizes(fact(event, "tasks"))
+            })
+            .collect()
+    }
+
+    /// The tasks `terminate` cut off (none without a `terminate`).
+    fn cut_off(&self) -> Vec<usize> {
+        events_of(&self.events, "terminate")
+            .iter()
+            .flat_map(|event| as_usizes(fact(event, "cut_off")))
+            .collect()
+    }
+
+    /// (chunksize, chunks) from `submit`.
+    fn chunking(&self) -> (usize, usize) {
+        let submit = self.by_procdemo("submit");
+        (
+            fact_u64(submit, "chunksize") as usize,
+            fact_u64(submit, "chunks") as usize,
+        )
+    }
+
+    /// The output, for failure messages: whole when short, else its
+    /// beginning and its end.
+    fn shown(&self) -> String {
+        let lines: Vec<String> = self.events.iter().map(Value::to_string).collect();
+        if lines.len() <= 80 {
+            return lines.join("\n");
+        }
+        let cut = |line: &String| line.chars().take(600).collect::<String>();
+        let head: Vec<String> = lines[..40].iter().map(cut).collect();
+        let tail: Vec<String> = lines[lines.len() - 10..].iter().map(cut).collect();
+        format!(
+            "{}\n… ({} lines in all) …\n{}",
+            head.join("\n"),
+            lines.len(),
+            tail.join("\n")
+        )
+    }
+}
+
+/// Everything that holds for every run that was not interrupted: each task
+/// ended at most once, on a worker of the pool, with its result; every task
+/// not ended was lost or cut off, and none that ended was; chunks, modes,
+/// the summary and the closing agree with the workers' reports.
+fn check_run(run: &PoolRun) {
+    let tasks = run.tasks();
+    let first = run.first_workers();
+    let shown = run.shown();
+
+    // The pool: distinct workers, none of them procdemo.
+    let distinct: BTreeSet<i32> = first.iter().copied().collect();
+    assert_eq!(distinct.len(), first.len(), "workers repeat: {first:?}");
+    assert!(!first.is_empty(), "no workers");
+    assert!(
+        !distinct.contains(&run.procdemo),
+        "procdemo is not a worker"
+    );
+    let start = run.position("pool-start");
+    let submit = run.position("submit");
+    assert!(start < submit, "pool-start before submit:\n{shown}");
+
+    // Replacements: a worker the pool had leaves, a new process comes.
+    let mut known: BTreeSet<i32> = distinct.clone();
+    for replaced in run.replacements() {
+        assert!(
+            known.contains(&replaced.old),
+            "{replaced:?}: the old worker was not in the pool:\n{shown}"
+        );
+        assert_ne!(replaced.old, replaced.new, "{replaced:?}");
+        assert!(
+            !known.contains(&replaced.new) && replaced.new != run.procdemo,
+            "{replaced:?}: the new worker is not a new process:\n{shown}"
+        );
+        assert!(
+            matches!(replaced.reason.as_str(), "maxtasksperchild" | "killed"),
+            "{replaced:?}"
+        );
+        known.insert(replaced.new);
+    }
+    let workers = run.all_workers();
+
+    // Every event not from procdemo is a worker's report about a task.
+    for event in &run.events {
+        if pid(event) == run.procdemo {
+            assert_eq!(role(event), "parent", "{event}");
+            continue;
+        }
+        assert_eq!(role(event), "worker", "{event}");
+        assert_eq!(
+            ppid(event),
+            run.procdemo,
+            "a worker is procdemo's child: {event}"
+        );
+        assert!(
+            workers.contains(&pid(event)),
+            "a report from a process that is not a worker of the pool: {event}\nworkers: {workers:?}"
+        );
+        assert!(matches!(step(event), "task-start" | "task-end"), "{event}");
+        let task = fact_u64(event, "task") as usize;
+        assert!(task < tasks, "task {task} of {tasks}: {event}");
+    }
+
+    // Each task ended at most once, with its result, on a worker that was
+    // there by then.
+    let ends = run.ends();
+    let mut ended: BTreeMap<usize, TaskEnd> = BTreeMap::new();
+    for end in &ends {
+        let event = &run.events[end.at];
+        let task = end.task as u64;
+        assert_eq!(
+            fact_u64(event, "result"),
+            task * task,
+            "result is task²: {event}"
+        );
+        assert!(end.started_us <= end.ended_us, "{event}");
+        assert!(
+            end.at > submit,
+            "a task ended before it was submitted: {event}"
+        );
+        assert!(
+            workers.contains(&end.pid),
+            "a task ended on {}, not a worker of the pool {workers:?}: {event}",
+            end.pid
+        );
+        if let Some(earlier) = ended.insert(end.task, *end) {
+            panic!(
+                "task {} ended twice: {earlier:?} and {end:?}\n{shown}",
+                end.task
+            );
+        }
+    }
+
+    // Every task is accounted for: ended, lost or cut off, exactly one of
+    // them, and what the output shows as ended is what procdemo counted.
+    let lost = run.lost();
+    let cut_off = run.cut_off();
+    let lost_set: BTreeSet<usize> = lost.iter().copied().collect();
+    let cut_set: BTreeSet<usize> = cut_off.iter().copied().collect();
+    assert_eq!(lost_set.len(), lost.len(), "a task lost twice: {lost:?}");
+    assert_eq!(
+        cut_set.len(),
+        cut_off.len(),
+        "a task cut off twice: {cut_off:?}"
+    );
+    let ended_set: BTreeSet<usize> = ended.keys().copied().collect();
+    let ended_and_lost: Vec<usize> = ended_set.intersection(&lost_set).copied().collect();
+    assert!(
+        ended_and_lost.is_empty(),
+        "tasks reported lost by `task-lost` although their `task-end` (with the result) is in the output: {ended_and_lost:?}\n{shown}"
+    );
+    let ended_and_cut: Vec<usize> = ended_set.intersection(&cut_set).copied().collect();
+    assert!(
+        ended_and_cut.is_empty(),
+        "tasks reported cut off by `terminate` although their `task-end` (with the result) is in the output: {ended_and_cut:?}"
+    );
+    assert!(lost_set.is_disjoint(&cut_set), "{lost:?} {cut_off:?}");
+    let unaccounted: Vec<usize> = (0..tasks)
+        .filter(|task| {
+            !ended_set.contains(task) && !lost_set.contains(task) && !cut_set.contains(task)
+        })
+        .collect();
+    assert!(
+        unaccounted.is_empty(),
+        "tasks neither ended, lost nor cut off: {unaccounted:?}\n{shown}"
+    );
+
+    // task-start: one per task, from the worker that ended it, before it.
+    let starts: Vec<(usize, &Value)> = run
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| step(event) == "task-start")
+        .collect();
+    if tasks <= TASKS_TOLD_ONE_BY_ONE {
+        let mut started: BTreeMap<usize, (usize, i32)> = BTreeMap::new();
+        for (at, event) in &starts {
+            let task = fact_u64(event, "task") as usize;
+            assert!(
+                started.insert(task, (*at, pid(event))).is_none(),
+                "task {task} started twice:\n{shown}"
+            );
+        }
+        for end in ended.values() {
+            let (at, by) = started.get(&end.task).unwrap_or_else(|| {
+                panic!("task {} ended without a task-start:\n{shown}", end.task)
+            });
+            assert_eq!(
+                *by, end.pid,
+                "task {} started and ended on different workers",
+                end.task
+            );
+            assert!(*at < end.at, "task {}: task-start after task-end", end.task);
+        }
+    } else {
+        assert!(
+            starts.is_empty(),
+            "with more than {TASKS_TOLD_ONE_BY_ONE} tasks workers report no task-start: {:?}",
+            starts.first()
+        );
+    }
+
+    // Chunks: a chunk goes whole to one worker, which runs its tasks in order.
+    let (chunksize, chunks) = run.chunking();
+    assert!(chunksize >= 1);
+    assert_eq!(
+        chunks,
+        tasks.div_ceil(chunksize),
+        "chunks for {tasks} tasks of {chunksize}"
+    );
+    let submitted_at_once = fact_u64(run.by_procdemo("submit"), "submitted_at_once") as usize;
+    if run.mode() == "apply" {
+        assert_eq!(submitted_at_once, 1, "apply submits one task and waits");
+    } else {
+        assert_eq!(
+            submitted_at_once,
+            chunks,
+            "{} submits every chunk at once",
+            run.mode()
+        );
+    }
+    let mut sequence_of: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for end in &ends {
+        sequence_of.entry(end.pid).or_default().push(end.task);
+    }
+    for chunk in 0..chunks {
+        let members: Vec<&TaskEnd> = (chunk * chunksize..((chunk + 1) * chunksize).min(tasks))
+            .filter_map(|task| ended.get(&task))
+            .collect();
+        let Some(head) = members.first() else {
+            continue;
+        };
+        assert!(
+            members.iter().all(|end| end.pid == head.pid),
+            "chunk {chunk} ran on several workers: {members:?}"
+        );
+        let sequence = &sequence_of[&head.pid];
+        let from = sequence
+            .iter()
+            .position(|task| *task == head.task)
+            .expect("ran");
+        let in_order: Vec<usize> = members.iter().map(|end| end.task).collect();
+        assert_eq!(
+            sequence.get(from..from + in_order.len()),
+            Some(&in_order[..]),
+            "chunk {chunk}: its tasks one after another on worker {}",
+            head.pid
+        );
+    }
+
+    // results: arrival in output order; yield by mode.
+    let results = run.by_procdemo("results");
+    assert_eq!(fact_str(results, "mode"), run.mode());
+    let arrival = as_usizes(fact(results, "arrival_order"));
+    let output_order: Vec<usize> = ends.iter().map(|end| end.task).collect();
+    assert_eq!(
+        arrival, output_order,
+        "arrival_order is the order of the task-end events"
+    );
+    let yielded = as_usizes(fact(results, "yield_order"));
+    if ORDERED_MODES.contains(&run.mode()) {
+        let in_input_order: Vec<usize> = ended_set.iter().copied().collect();
+        assert_eq!(
+            yielded,
+            in_input_order,
+            "{} yields in input order",
+            run.mode()
+        );
+        assert_eq!(
+            fact(results, "in_input_order"),
+            &Value::Bool(true),
+            "{results}"
+        );
+    } else {
+        assert_eq!(run.mode(), "imap-unordered");
+        assert_eq!(yielded, arrival, "imap_unordered yields as results arrive");
+    }
+
+    // pool-summary: the same counts.
+    let summary = run.by_procdemo("pool-summary");
+    assert_eq!(fact_u64(summary, "tasks") as usize, tasks, "{summary}");
+    assert_eq!(
+        fact_u64(summary, "completed") as usize,
+        ended_set.len(),
+        "completed counts the tasks whose task-end is in the output ({:?})",
+        ended_set
+    );
+    assert_eq!(as_usizes(fact(summary, "lost")), lost, "{summary}");
+    let per_worker = fact(summary, "tasks_per_worker")
+        .as_object()
+        .unwrap_or_else(|| panic!("tasks_per_worker is an object: {summary}"));
+    let counted: BTreeMap<i32, usize> = per_worker
+        .iter()
+        .map(|(worker, count)| {
+            (
+                worker.parse().expect("a pid"),
+                count.as_u64().expect("a count") as usize,
+            )
+        })
+        .collect();
+    let expected: BTreeMap<i32, usize> = sequence_of
+        .iter()
+        .map(|(worker, sequence)| (*worker, sequence.len()))
+        .collect();
+    assert_eq!(counted, expected, "tasks_per_worker");
+    assert_eq!(counted.values().sum::<usize>(), ended_set.len());
+    // The timeline: one lane per worker, one span per task it finished,
+    // labelled with the task, from its start to its end.
+    let lanes = timeline_lanes(summary);
+    let raw_lanes = fact(summary, "timeline")["lanes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("timeline lanes are a list"));
+    let mut spans = 0;
+    for (lane, raw) in lanes.iter().zip(raw_lanes) {
+        let raw_spans = raw["spans"].as_array().into_iter().flatten();
+        for (span, raw_span) in lane.spans.iter().zip(raw_spans) {
+            spans += 1;
+            let task: usize = raw_span["label"]
+                .as_str()
+                .and_then(|label| label.parse().ok())
+                .unwrap_or_else(|| panic!("a span labelled with its task: {raw_span}"));
+            let end = ended.get(&task).unwrap_or_else(|| {
+                panic!("a span for task {task}, which has no task-end: {raw_span}")
+            });
+            assert_eq!(
+                (lane.pid, span.from_us, span.to_us),
+                (end.pid, end.started_us, end.ended_us),
+                "the span of task {task} in lane {}: {raw_span}",
+                lane.label
+            );
+        }
+    }
+    assert_eq!(
+        spans,
+        ended_set.len(),
+        "one timeline span per finished task"
+    );
+
+    // Closing: close and join, or terminate; then results, summary, done.
+    let results_at = run.position("results");
+    let summary_at = run.position("pool-summary");
+    assert!(results_at < summary_at && summary_at < run.events.len() - 1);
+    if run.has("terminate") {
+        let terminate_at = run.position("terminate");
+        assert!(
+            !run.has("close") && !run.has("join"),
+            "terminate() ends the pool without close/join:\n{shown}"
+        );
+        assert!(
+            run.replacements().iter().all(|r| r.at < terminate_at),
+            "no worker is replaced after terminate():\n{shown}"
+        );
+        assert!(terminate_at < results_at);
+    } else {
+        let close = run.by_procdemo("close");
+        let join = run.by_procdemo("join");
+        let (close_at, join_at) = (run.position("close"), run.position("join"));
+        assert!(
+            ends.iter().all(|end| end.at < close_at),
+            "close() comes after every result:\n{shown}"
+        );
+        assert!(close_at < join_at && join_at < results_at);
+        let stop_records = fact_u64(close, "stop_records") as usize;
+        let exit_codes = as_i64s(fact(join, "exit_codes"));
+        assert!(stop_records >= 1 && stop_records <= first.len(), "{close}");
+        assert_eq!(
+            fact_u64(join, "workers_exited") as usize,
+            stop_records,
+            "{join}"
+        );
+        assert_eq!(exit_codes, vec![0; stop_records], "{join}");
+    }
+
+    // done: every process started was reaped: the first workers and one per
+    // replacement.
+    let done = run.by_procdemo("done");
+    let started = fact_i64(done, "processes_started");
+    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+    assert_eq!(
+        started as usize,
+        first.len() + run.replacements().len(),
+        "{done}"
+    );
+}
+
+/// The default chunk size of `map`: about four chunks per worker.
+fn map_chunksize(tasks: usize, workers: usize) -> usize {
+    tasks.div_ceil(4 * workers).max(1)
+}
+
+#[test]
+fn every_task_runs_once_on_a_reused_worker_of_the_pool() {
+    let run = pool_run(&["--workers", "3", "--tasks", "10", "--seed", "7"]);
+    check_run(&run);
+    let start = run.by_procdemo("pool-start");
+    assert_eq!(run.first_workers().len(), 3, "{start}");
+    assert_eq!(fact_u64(start, "seed"), 7, "{start}");
+    assert_eq!(fact_str(start, "work"), "sleep", "{start}");
+    assert_eq!(run.mode(), "map", "map is the default mode");
+    assert!(run.replacements().is_empty() && run.lost().is_empty());
+    assert_eq!(
+        run.ended_tasks(),
+        (0..10).collect::<BTreeSet<_>>(),
+        "every task ended"
+    );
+    // Every task ran on one of the three workers, and some worker ran
+    // several: the pool reuses its processes.
+    let mut per_worker: BTreeMap<i32, usize> = BTreeMap::new();
+    for end in run.ends() {
+        assert!(run.first_workers().contains(&end.pid), "{end:?}");
+        *per_worker.entry(end.pid).or_default() += 1;
+    }
+    assert!(
+        per_worker.values().any(|count| *count >= 2),
+        "no worker ran two tasks: {per_worker:?}"
+    );
+    assert_eq!(run.chunking(), (map_chunksize(10, 3), 10));
+    assert_eq!(
+        as_usizes(fact(run.by_procdemo("results"), "yield_order")),
+        (0..10).collect::<Vec<_>>()
+    );
+    let close = run.by_procdemo("close");
+    assert_eq!(fact_u64(close, "stop_records"), 3, "{close}");
+}
+
+#[test]
+fn each_mode_hands_results_back_in_its_order() {
+    for mode in ["apply", "apply-async", "map", "imap", "imap-unordered"] {
+        for (workers, tasks, work) in [("3", "10", "sleep"), ("2", "40", "spin")] {
+            let run = pool_run(&[
+                "--mode",
+                mode,
+                "--workers",
+                workers,
+                "--tasks",
+                tasks,
+                "--work",
+                work,
+            ]);
+            check_run(&run);
+            let (workers, tasks): (usize, usize) =
+                (workers.parse().unwrap(), tasks.parse().unwrap());
+            assert_eq!(run.mode(), mode);
+            assert_eq!(fact_str(run.by_procdemo("pool-start"), "work"), work);
+            assert_eq!(run.ended_tasks().len(), tasks, "{mode}: every task ended");
+            let results = run.by_procdemo("results");
+            let yielded = as_usizes(fact(results, "yield_order"));
+            let arrival = as_usizes(fact(results, "arrival_order"));
+            if mode == "imap-unordered" {
+                assert_eq!(yielded, arrival, "{mode}");
+            } else {
+                assert_eq!(yielded, (0..tasks).collect::<Vec<_>>(), "{mode}");
+            }
+            let expected_chunksize = if mode == "map" {
+                map_chunksize(tasks, workers)
+            } else {
+                1
+            };
+            assert_eq!(
+                run.chunking(),
+                (expected_chunksize, tasks.div_ceil(expected_chunksize)),
+                "{mode}: the default chunksize"
+            );
+        }
+    }
+}
+
+/// apply waits for each result before it submits the next task: in the
+/// output each task starts only after the one before it ended.
+#[test]
+fn apply_runs_one_task_at_a_time() {
+    let run = pool_run(&["--mode", "apply", "--workers", "3", "--tasks", "8"]);
+    check_run(&run);
+    let told: Vec<(String, usize)> = run
+        .events
+        .iter()
+        .filter(|event| matches!(step(event), "task-start" | "task-end"))
+        .map(|event| (step(event).to_string(), fact_u64(event, "task") as usize))
+        .collect();
+    let expected: Vec<(String, usize)> = (0..8)
+        .flat_map(|task| {
+            [
+                ("task-start".to_string(), task),
+                ("task-end".to_string(), task),
+            ]
+        })
+        .collect();
+    assert_eq!(told, expected, "apply: start 0, end 0, start 1, …");
+}
+
+#[test]
+fn an_explicit_chunksize_cuts_the_tasks_into_whole_chunks() {
+    for (mode, tasks) in [
+        ("map", "10"),
+        ("imap", "10"),
+        ("imap-unordered", "11"),
+        ("apply", "7"),
+    ] {
+        let run = pool_run(&[
+            "--mode",
+            mode,
+            "--workers",
+            "3",
+            "--tasks",
+            tasks,
+            "--chunksize",
+            "3",
+        ]);
+        check_run(&run);
+        let tasks: usize = tasks.parse().unwrap();
+        assert_eq!(run.chunking(), (3, tasks.div_ceil(3)), "{mode}");
+        assert_eq!(run.ended_tasks().len(), tasks, "{mode}");
+    }
+}
+
+#[test]
+fn many_tasks_are_reported_by_their_end_only() {
+    let run = pool_run(&["--workers", "3", "--tasks", "100", "--work", "none"]);
+    check_run(&run);
+    assert!(!run.has("task-start"), "no task-start above 24 tasks");
+    assert_eq!(run.ended_tasks(), (0..100).collect::<BTreeSet<_>>());
+    assert_eq!(run.chunking(), (map_chunksize(100, 3), 12));
+}
+
+/// `--maxtasksperchild 1 --chunksize 1`: each worker runs one task and
+/// leaves; a new process takes its place.
+#[test]
+fn maxtasksperchild_replaces_each_worker_after_its_chunks() {
+    let run = pool_run(&[
+        "--workers",
+        "2",
+        "--tasks",
+        "6",
+        "--maxtasksperchild",
+        "1",
+        "--chunksize",
+        "1",
+    ]);
+    check_run(&run);
+    let shown = run.shown();
+    let replacements = run.replacements();
+    assert!(!replacements.is_empty(), "no worker-replaced:\n{shown}");
+    for replaced in &replacements {
+        assert_eq!(replaced.reason, "maxtasksperchild", "{replaced:?}");
+        assert_ne!(replaced.old, replaced.new);
+    }
+    let olds: BTreeSet<i32> = replacements.iter().map(|r| r.old).collect();
+    assert_eq!(olds.len(), replacements.len(), "a worker leaves only once");
+    // No worker ran more than one chunk (here: one task).
+    let mut per_worker: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for end in run.ends() {
+        per_worker.entry(end.pid).or_default().push(end.task);
+    }
+    assert!(
+        per_worker.values().all(|tasks| tasks.len() == 1),
+        "a worker ran more than its one chunk: {per_worker:?}"
+    );
+    assert_eq!(run.ended_tasks(), (0..6).collect::<BTreeSet<_>>());
+    // Six tasks, one per worker: the two first workers and at least four of
+    // their replacements ran them (that each replacement is announced before
+    // it reports is `a_replacement_is_announced_before_its_tasks`). A
+    // replacement forked once no chunk is left to take only waits for its
+    // stop record, as in Python's Pool, which keeps its size until close().
+    let new_ones_that_ran: Vec<i32> = replacements
+        .iter()
+        .map(|r| r.new)
+        .filter(|new| per_worker.contains_key(new))
+        .collect();
+    assert!(
+        new_ones_that_ran.len() >= 4,
+        "new workers ran the later tasks: {new_ones_that_ran:?}\n{shown}"
+    );
+    // Every worker that left had run its chunk first.
+    for replaced in &replacements {
+        assert!(per_worker.contains_key(&replaced.old), "{replaced:?}");
+    }
+}
+
+#[test]
+fn maxtasksperchild_2_lets_a_worker_run_two_chunks() {
+    let run = pool_run(&[
+        "--workers",
+        "2",
+        "--tasks",
+        "12",
+        "--maxtasksperchild",
+        "2",
+        "--chunksize",
+        "2",
+    ]);
+    check_run(&run);
+    let mut per_worker: BTreeMap<i32, usize> = BTreeMap::new();
+    for end in run.ends() {
+        *per_worker.entry(end.pid).or_default() += 1;
+    }
+    assert!(
+        per_worker.values().all(|tasks| *tasks <= 4),
+        "a worker ran more than two chunks of two: {per_worker:?}"
+    );
+    assert!(!run.replacements().is_empty(), "{}", run.shown());
+    assert_eq!(run.ended_tasks(), (0..12).collect::<BTreeSet<_>>());
+}
+
+/// The reports of replacement workers that come before the
+/// `worker-replaced` that brings them in, described.
+fn reports_before_announcement(run: &PoolRun) -> Vec<String> {
+    let replacements = run.replacements();
+    run.events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| matches!(step(event), "task-start" | "task-end"))
+        .filter_map(|(at, event)| {
+            let replaced = replacements
+                .iter()
+                .find(|replaced| replaced.new == worker_of(event))?;
+            (at < replaced.at).then(|| {
+                format!(
+                    "line {}: {} of task {} by {}, announced only at line {} (worker-replaced {} -> {})",
+                    at + 1,
+                    step(event),
+                    fact_u64(event, "task"),
+                    replaced.new,
+                    replaced.at + 1,
+                    replaced.old,
+                    replaced.new
+                )
+            })
+        })
+        .collect()
+}
+
+/// A new worker is announced before it is seen at work: no `task-start`
+/// or `task-end` of a replacement comes before the `worker-replaced` that
+/// brings it in. 24 tasks, one per worker: over 20 replacements a run, each
+/// a chance for the new worker to report first; up to four runs.
+#[test]
+fn a_replacement_is_announced_before_its_tasks() {
+    for _ in 0..4 {
+        let run = pool_run(&[
+            "--workers",
+            "2",
+            "--tasks",
+            "24",
+            "--maxtasksperchild",
+            "1",
+            "--chunksize",
+            "1",
+        ]);
+        check_run(&run);
+        assert!(run.replacements().len() >= 22, "{}", run.shown());
+        let early = reports_before_announcement(&run);
+        assert!(
+            early.is_empty(),
+            "new workers reported tasks before the `worker-replaced` that introduces them:\n{}\n\n{}",
+            early.join("\n"),
+            run.shown()
+        );
+    }
+}
+
+/// `--crash-task I`: the worker running task I is killed by SIGKILL; the
+/// unfinished tasks of its chunk are lost, every other task is completed
+/// once, and a new worker takes its place. Checked for several runs, as
+/// whether the killed worker ran earlier tasks varies from run to run.
+fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
+    let run = pool_run(extra);
+    check_run(&run);
+    let shown = run.shown();
+    let tasks = run.tasks();
+
+    let lost_events = events_of(&run.events, "task-lost");
+    assert_eq!(lost_events.len(), 1, "one worker died:\n{shown}");
+    let lost_event = lost_events[0];
+    assert_eq!(fact_str(lost_event, "signal"), "SIGKILL", "{lost_event}");
+    assert_eq!(
+        as_usizes(fact(lost_event, "tasks")),
+        expected_lost,
+        "the tasks lost with the worker killed in task {crash} ({extra:?}):\n{shown}"
+    );
+    let killed = fact_i64(lost_event, "worker") as i32;
+    assert!(run.all_workers().contains(&killed), "{lost_event}");
+    if tasks <= TASKS_TOLD_ONE_BY_ONE {
+        let start = events_of(&run.events, "task-start")
+            .into_iter()
+            .find(|event| fact_u64(event, "task") as usize == crash)
+            .unwrap_or_else(|| panic!("task {crash} never started:\n{shown}"));
+        assert_eq!(
+            pid(start),
+            killed,
+            "the worker killed is the one running task {crash}"
+        );
+    }
+
+    let replaced = run.replacements();
+    let by_kill: Vec<&Replacement> = replaced.iter().filter(|r| r.reason == "killed").collect();
+    assert_eq!(by_kill.len(), 1, "{replaced:?}");
+    assert_eq!(by_kill[0].old, killed, "{replaced:?}");
+
+    let expected_ended: BTreeSet<usize> = (0..tasks)
+        .filter(|task| !expected_lost.contains(task))
+        .collect();
+    assert_eq!(
+        run.ended_tasks(),
+        expected_ended,
+        "every task but the lost ones completed"
+    );
+    let summary = run.by_procdemo("pool-summary");
+    assert_eq!(as_usizes(fact(summary, "lost")), expected_lost, "{summary}");
+    assert_eq!(
+        fact_u64(summary, "completed") as usize,
+        tasks - expected_lost.len(),
+        "completed == tasks - lost: {summary}"
+    );
+
+    // The killed worker is in the tree, killed by SIGKILL.
+    let done = run.by_procdemo("done");
+    let children = fact(done, "tree")["children"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a tree with children: {done}"));
+    let node = children
+        .iter()
+        .find(|child| child["pid"].as_i64() == Some(killed as i64))
+        .unwrap_or_else(|| panic!("the killed worker is not in the tree: {done}"));
+    assert_eq!(node["signal"], "SIGKILL", "{node}");
+}
+
+#[test]
+fn a_worker_killed_mid_task_loses_that_task_only() {
+    for _ in 0..3 {
+        check_crash(
+            &["--workers", "2", "--tasks", "6", "--crash-task", "2"],
+            2,
+            &[2],
+        );
+    }
+}
+
+#[test]
+fn a_worker_killed_mid_chunk_loses_the_rest_of_its_chunk() {
+    for _ in 0..2 {
+        check_crash(
+            &[
+                "--workers",
+                "2",
+                "--tasks",
+                "6",
+                "--crash-task",
+                "2",
+                "--chunksize",
+                "2",
+            ],
+            2,
+            &[2, 3],
+        );
+        // Task 2 ran to its end on the worker then killed in task 3.
+        check_crash(
+            &[
+                "--workers",
+                "2",
+                "--tasks",
+                "6",
+                "--crash-task",
+                "3",
+                "--chunksize",
+                "2",
+            ],
+            3,
+            &[3],
+        );
+    }
+}
+
+/// In apply mode the worker killed has no result pending but its own.
+#[test]
+fn a_worker_killed_in_apply_mode_loses_that_task_only() {
+    check_crash(
+        &[
+            "--mode",
+            "apply",
+            "--workers",
+            "2",
+            "--tasks",
+            "5",
+            "--crash-task",
+            "3",
+        ],
+        3,
+        &[3],
+    );
+}
+
+/// Sleep tasks at pace 0.5 take 0.1 to 0.5 s each: terminate() at 0.3 s
+/// finds tasks unfinished.
+#[test]
+fn terminate_cuts_off_the_unfinished_tasks() {
+    let run = pool_run_at_pace(
+        "0.5",
+        &[
+            "--workers",
+            "2",
+            "--tasks",
+            "20",
+            "--terminate-after",
+            "0.3",
+        ],
+    );
+    check_run(&run);
+    let terminate = run.by_procdemo("terminate");
+    check_terminate(&run, terminate);
+    assert_eq!(
+        fact(terminate, "after_s").as_f64(),
+        Some(0.3),
+        "{terminate}"
+    );
+    // Lower bounds only: terminate() came no sooner than asked, and each
+    // sleep task took at least its shortest time at this pace.
+    assert!(
+        terminate["t_us"].as_u64().unwrap_or_default() >= 300_000,
+        "terminate() came before 0.3 s: {terminate}"
+    );
+    for end in run.ends() {
+        assert!(end.ended_us - end.started_us >= 100_000, "{end:?}");
+    }
+}
+
+fn check_terminate(run: &PoolRun, terminate: &Value) {
+    let tasks = run.tasks();
+    let cut_off = as_usizes(fact(terminate, "cut_off"));
+    let cut = fact_u64(terminate, "tasks_cut_off") as usize;
+    assert_eq!(cut, cut_off.len(), "{terminate}");
+    assert!(
+        cut > 0,
+        "terminate() came before every task ended: {terminate}"
+    );
+    let stopped = as_i64s(fact(terminate, "workers_stopped"));
+    assert_eq!(stopped.len(), run.first_workers().len(), "{terminate}");
+    assert!(
+        stopped.iter().all(|code| *code == -15),
+        "every worker stopped by SIGTERM: {terminate}"
+    );
+    let summary = run.by_procdemo("pool-summary");
+    let completed = fact_u64(summary, "completed") as usize;
+    assert_eq!(
+        completed + cut,
+        tasks,
+        "completed + cut off == tasks: {summary}"
+    );
+    let done = run.by_procdemo("done");
+    assert_eq!(
+        fact_i64(done, "processes_started"),
+        fact_i64(done, "processes_reaped"),
+        "{done}"
+    );
+}
+
+/// The run the text-coverage test makes: many tasks of no work, terminated
+/// almost at once, with the default number of workers.
+#[test]
+fn terminate_of_many_tiny_tasks_agrees_with_the_output() {
+    let run = pool_run(&[
+        "--tasks",
+        "100000",
+        "--work",
+        "none",
+        "--terminate-after",
+        "0.02",
+    ]);
+    let cpus = thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(64);
+    assert_eq!(
+        run.first_workers().len(),
+        cpus,
+        "one worker per CPU by default"
+    );
+    let terminate = run.by_procdemo("terminate");
+    check_terminate(&run, terminate);
+    check_run(&run);
+}
+
+/// Many tasks of no work, one per chunk: the pool's own cost, without a hang.
+/// (20000 tasks take 1.4 to 2.4 s in a debug build on an idle 2-core
+/// machine, too long for this suite next to the 100000-task run: 5000, about
+/// 0.4 s, show the same.)
+#[test]
+fn many_tiny_tasks_one_per_chunk_all_complete() {
+    let tasks = 5000;
+    let run = pool_run(&[
+        "--workers",
+        "3",
+        "--tasks",
+        &tasks.to_string(),
+        "--work",
+        "none",
+        "--chunksize",
+        "1",
+    ]);
+    let summary = run.by_procdemo("pool-summary");
+    assert_eq!(fact_u64(summary, "completed") as usize, tasks, "{summary}");
+    assert_eq!(as_usizes(fact(summary, "lost")), Vec::<usize>::new());
+    let results = run.by_procdemo("results");
+    let mut arrival = as_usizes(fact(results, "arrival_order"));
+    arrival.sort_unstable();
+    assert_eq!(
+        arrival,
+        (0..tasks).collect::<Vec<_>>(),
+        "each task arrived once"
+    );
+    assert_eq!(run.chunking(), (1, tasks));
+    let join = run.by_procdemo("join");
+    assert_eq!(as_i64s(fact(join, "exit_codes")), vec![0, 0, 0], "{join}");
+    assert!(
+        !run.has("task-start"),
+        "no task-start above {TASKS_TOLD_ONE_BY_ONE} tasks"
+    );
+    assert_eq!(events_of(&run.events, "task-end").len(), tasks);
+}
+
+/// A slow pool (each task 4 to 20 s) that has just started its first task.
+fn start_slow_pool() -> (Live, Vec<i32>) {
+    let mut live = Live::spawn(&[
+        "pool",
+        "--json",
+        "--pace",
+        "20",
+        "--lang",
+        "en",
+        "--workers",
+        "2",
+        "--tasks",
+        "6",
+    ]);
+    let start = live.read_until("pool-start");
+    let workers: Vec<i32> = as_i64s(fact(&start, "workers"))
+        .into_iter()
+        .map(|pid| pid as i32)
+        .collect();
+    live.read_until("task-start");
+    assert!(
+        workers.iter().all(|worker| still_running(*worker)),
+        "the workers run: {workers:?}"
+    );
+    let mut running = workers;
+    running.extend(children_of(live.pid()));
+    (live, running)
+}
+
+fn check_interrupted(signal: Signal, exit_code: i32) {
+    let (live, running) = start_slow_pool();
+    let procdemo_pid = live.pid();
+    kill(Pid::from_raw(procdemo_pid), signal).expect("send the signal");
+    let (status, events, stderr) = live.finish();
+    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
+    assert_eq!(status.code(), Some(exit_code), "{shown}");
+    let ended = events.last().expect("events");
+    assert_eq!(
+        step(ended),
+        "ended",
+        "the last line must be `ended`: {shown}"
+    );
+    assert_eq!(pid(ended), procdemo_pid);
+    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
+    let started = fact_i64(ended, "processes_started");
+    assert!(started >= 2, "{ended}");
+    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
+    assert!(!events.iter().any(|event| step(event) == "done"), "{shown}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
+    assert!(
+        lines[0].contains("interrupted") && lines[0].contains(signal.as_str()),
+        "{stderr:?}"
+    );
+    let mut pids = pids_seen(&events);
+    pids.extend_from_slice(&running);
+    assert_no_leftovers(&pids);
+    assert_no_queue_left(procdemo_pid);
+}
+
+#[test]
+fn sigint_ends_pool_cleanly_while_workers_run_tasks() {
+    check_interrupted(Signal::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_ends_pool_cleanly_while_workers_run_tasks() {
+    check_interrupted(Signal::SIGTERM, 143);
+}
+
+/// `kill -9 procdemo`: it cannot clean up, but its workers die with it.
+#[test]
+fn kill_9_during_pool_leaves_no_worker_running() {
+    let (live, running) = start_slow_pool();
+    let procdemo_pid = live.pid();
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGKILL).expect("kill -9");
+    // `finish` also waits for stdout to close, which needs every worker gone.
+    let (status, events, _stderr) = live.finish();
+    assert_eq!(status.signal(), Some(Signal::SIGKILL as i32), "{status:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(step(event), "done" | "ended")),
+        "{events:?}"
+    );
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let left: Vec<i32> = running
+            .iter()
+            .copied()
+            .filter(|worker| still_running(*worker))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "workers still running after kill -9 procdemo: {:?}",
+            left.iter().map(|w| (w, proc_stat(*w))).collect::<Vec<_>>()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_no_leftovers(&pids_seen(&events));
+    assert_no_queue_left(procdemo_pid);
+}
+
+/// Each bad value is refused with a non-zero exit and a message naming the
+/// option, before any worker starts.
+#[test]
+fn bad_input_is_refused_with_a_clear_message() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--workers", "0"], &["--workers", "1", "64"]),
+        (&["--workers", "1000"], &["--workers", "1", "64"]),
+        (&["--tasks", "0"], &["--tasks", "1", "100000"]),
+        (&["--tasks", "100001"], &["--tasks", "1", "100000"]),
+        (&["--chunksize", "0"], &["--chunksize"]),
+        (&["--terminate-after", "0"], &["--terminate-after"]),
+        (&["--maxtasksperchild", "0"], &["--maxtasksperchild"]),
+        (&["--mode", "bogus"], &["--mode", "bogus", "imap-unordered"]),
+        (&["--work", "bogus"], &["--work", "bogus", "sleep"]),
+    ];
+    for (bad, words) in cases {
+        let mut args = vec!["pool", "--json", "--pace", "0", "--lang", "en"];
+        args.extend_from_slice(bad);
+        let output = run_args(&args);
+        let code = output.status.code();
+        assert!(
+            code.is_some_and(|code| code != 0),
+            "{bad:?} must fail:\n{}",
+            output.describe()
+        );
+        for word in *words {
+            assert!(
+                output.stderr.contains(word),
+                "{bad:?}: the message must name {word:?}:\n{}",
+                output.describe()
+            );
+        }
+        assert!(!output.stderr.contains("panicked"), "{}", output.describe());
+        let events = parse_events(&output.stdout);
+        assert!(
+            events.iter().all(|event| step(event) == "ended"),
+            "{bad:?}: nothing ran:\n{}",
+            output.describe()
+        );
+    }
+}
+
+/// `--crash-task` outside the tasks fails at once, naming their range, and
+/// starts no process.
+#[test]
+fn a_crash_task_outside_the_tasks_is_refused_and_starts_nothing() {
+    let output = run_args(&[
+        "pool",
+        "--json",
+        "--pace",
+        "0",
+        "--lang",
+        "en",
+        "--tasks",
+        "10",
+        "--crash-task",
+        "10",
+    ]);
+    assert!(
+        output.status.code().is_some_and(|code| code != 0),
+        "{}",
+        output.describe()
+    );
+    assert!(
+        output.stderr.contains("--crash-task") && output.stderr.contains("0 to 9"),
+        "the message names the tasks' range 0 to 9:\n{}",
+        output.describe()
+    );
+    let events = parse_events(&output.stdout);
+    assert!(
+        events.iter().all(|event| step(event) == "ended"),
+        "no pool started:\n{}",
+        output.describe()
+    );
+    for ended in &events {
+        assert_eq!(fact_i64(ended, "processes_started"), 0, "{ended}");
+        assert_eq!(fact_i64(ended, "processes_reaped"), 0, "{ended}");
+    }
+}

@@ -1,0 +1,414 @@
+//! `procdemo semaphore`: workers compete for `Semaphore(--permits)` and
+//! never more than that many are inside at once, by their own counts and by
+//! the timeline's spans; then the notes' producer and consumer share a
+//! bounded buffer of two places: items come out first in first out, each
+//! consumed once, the fill level never leaves 0..2, and each side waits when
+//! it must. Checked from the JSON events of real runs; after each run no
+//! process is left (`run_lesson` checks that).
+//!
+//! Most runs are at `--pace 0`. Two need the lesson's own timing:
+//! - the timeline check also runs 16 workers for 2 permits at `--pace 0.01`
+//!   (6 ms inside each, about 50 ms in all), so that permits really change
+//!   hands while the spans are measured;
+//! - that each side of the buffer waits runs at `--pace 0.2` (about 0.7 s):
+//!   the consumer first sleeps 80 ms before each of its first three takes,
+//!   so the producer, which puts its first three items at once, finds the
+//!   two places full; then the producer sleeps 80 ms before each of its
+//!   last three puts, so the consumer, fast by then, finds no item. Each
+//!   wait has a margin of about 80 ms against a descheduled process.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{
+    events_of, fact, fact_i64, most_at_once, only, pid, ppid, role, run_lesson, run_lesson_at_pace,
+    step, timeline_counter, timeline_lanes,
+};
+use serde_json::{Value, json};
+
+/// The notes' buffer: two places, six items.
+const SLOTS: i64 = 2;
+const ITEMS: i64 = 6;
+
+/// One finished run of the lesson.
+struct SemaphoreRun {
+    procdemo: i32,
+    events: Vec<Value>,
+}
+
+fn semaphore_run(extra: &[&str]) -> SemaphoreRun {
+    let (output, events) = run_lesson("semaphore", "en", extra);
+    SemaphoreRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+fn semaphore_run_at_pace(pace: &str, extra: &[&str]) -> SemaphoreRun {
+    let (output, events) = run_lesson_at_pace("semaphore", "en", pace, extra);
+    SemaphoreRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+impl SemaphoreRun {
+    /// Where the first event of `name` is.
+    fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// Where the last event of `name` is.
+    fn last_position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .rposition(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// The only event of `name`, checked to come from procdemo itself.
+    fn by_procdemo(&self, name: &str) -> &Value {
+        let event = only(&self.events, name);
+        assert_eq!(role(event), "parent", "{event}");
+        assert_eq!(pid(event), self.procdemo, "{event}");
+        event
+    }
+
+    /// Checks that `event` comes from a child of procdemo in `role`.
+    fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
+        assert_eq!(role(event), expected_role, "{event}");
+        assert_ne!(pid(event), self.procdemo, "{event}");
+        assert_eq!(ppid(event), self.procdemo, "{event}");
+    }
+}
+
+/// `--workers` and `--permits` as arguments.
+fn counts(workers: i64, permits: i64) -> [String; 4] {
+    [
+        "--workers".to_string(),
+        workers.to_string(),
+        "--permits".to_string(),
+        permits.to_string(),
+    ]
+}
+
+fn with_counts(workers: i64, permits: i64) -> SemaphoreRun {
+    let args = counts(workers, permits);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    semaphore_run(&args)
+}
+
+/// The workers' part of one run with these counts: each worker enters once
+/// and leaves once, never finds more than `permits` inside, and sees the
+/// semaphore's value below `permits` (it holds one itself); the summary
+/// agrees, and its timeline has one lane per worker, waiting then inside.
+fn check_workers(run: &SemaphoreRun, workers: i64, permits: i64) {
+    let enters = events_of(&run.events, "worker-enters");
+    let leaves = events_of(&run.events, "worker-leaves");
+    assert_eq!(enters.len() as i64, workers, "{enters:?}");
+    assert_eq!(leaves.len() as i64, workers, "{leaves:?}");
+    let entered: BTreeSet<i32> = enters.iter().map(|event| pid(event)).collect();
+    let left: BTreeSet<i32> = leaves.iter().map(|event| pid(event)).collect();
+    assert_eq!(
+        entered.len() as i64,
+        workers,
+        "each worker enters once: {enters:?}"
+    );
+    assert_eq!(entered, left, "each worker that enters leaves");
+    let mut most_seen = 0;
+    for enter in &enters {
+        run.assert_from_a_child(enter, "worker");
+        let inside = fact_i64(enter, "inside_now");
+        assert!((1..=permits).contains(&inside), "{enter}");
+        most_seen = most_seen.max(inside);
+        let value = fact_i64(enter, "semaphore_value");
+        assert!(
+            (0..permits).contains(&value),
+            "a worker inside holds a permit, so at most {} are left: {enter}",
+            permits - 1
+        );
+    }
+    for leave in &leaves {
+        run.assert_from_a_child(leave, "worker");
+        let value = fact_i64(leave, "semaphore_value");
+        assert!((0..=permits).contains(&value), "{leave}");
+    }
+
+    let summary = run.by_procdemo("at-most-permits");
+    assert!(run.last_position("worker-leaves") < run.position("at-most-permits"));
+    assert_eq!(fact_i64(summary, "workers"), workers, "{summary}");
+    assert_eq!(fact_i64(summary, "permits"), permits, "{summary}");
+    let most = fact_i64(summary, "most_inside_at_once");
+    assert!((most_seen..=permits).contains(&most), "{summary}");
+    assert_eq!(
+        fact(summary, "never_more_than_permits"),
+        &json!(true),
+        "{summary}"
+    );
+    assert_eq!(
+        fact_i64(summary, "semaphore_value_at_end"),
+        permits,
+        "every permit is back: {summary}"
+    );
+
+    let lanes = timeline_lanes(summary);
+    let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
+    assert_eq!(lanes.len() as i64, workers, "{summary}");
+    assert_eq!(lane_pids, entered, "one lane per worker: {summary}");
+    for lane in &lanes {
+        let states: Vec<&str> = lane.spans.iter().map(|span| span.state.as_str()).collect();
+        assert_eq!(states, ["wait", "inside"], "{summary}");
+        assert_eq!(
+            lane.spans[0].to_us, lane.spans[1].from_us,
+            "inside from the moment its wait ends: {summary}"
+        );
+        assert!(lane.label.contains(&lane.pid.to_string()), "{summary}");
+    }
+    // An entry and an exit of each worker.
+    let samples = timeline_counter(summary, "semaphore value");
+    assert_eq!(samples.len() as i64, 2 * workers, "{summary}");
+    for (_, value) in &samples {
+        assert!((0..=permits).contains(value), "{summary}");
+    }
+}
+
+/// The workers and the producer and consumer: every process is reaped.
+fn check_done(run: &SemaphoreRun, workers: i64) {
+    let done = run.by_procdemo("done");
+    let started = fact_i64(done, "processes_started");
+    assert_eq!(started, workers + 2, "{done}");
+    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+}
+
+#[test]
+fn five_workers_for_two_permits_are_never_more_than_two_inside() {
+    let run = with_counts(5, 2);
+    check_workers(&run, 5, 2);
+    check_done(&run, 5);
+}
+
+#[test]
+fn six_workers_for_three_permits_are_never_more_than_three_inside() {
+    let run = with_counts(6, 3);
+    check_workers(&run, 6, 3);
+    check_done(&run, 6);
+}
+
+#[test]
+fn one_worker_for_one_permit_goes_in_alone() {
+    let run = with_counts(1, 1);
+    check_workers(&run, 1, 1);
+    check_done(&run, 1);
+}
+
+#[test]
+fn the_defaults_are_five_workers_for_two_permits() {
+    let run = semaphore_run(&[]);
+    check_workers(&run, 5, 2);
+    check_done(&run, 5);
+}
+
+/// The timeline's bars: with N permits, never more than N `inside` spans
+/// at one instant (the lesson text promises "never more than N bars are
+/// solid at the same moment"). Checked at `--pace 0` with the counts above,
+/// and with 16 workers for 2 permits at `--pace 0.01`, where permits change
+/// hands many times while workers wait.
+#[test]
+fn the_timeline_never_shows_more_workers_inside_than_permits() {
+    let mut runs = Vec::new();
+    for (workers, permits) in [(5, 2), (6, 3), (1, 1)] {
+        runs.push((with_counts(workers, permits), permits, "0"));
+    }
+    let args = counts(16, 2);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    runs.push((semaphore_run_at_pace("0.01", &args), 2, "0.01"));
+    for (run, permits, pace) in &runs {
+        let summary = run.by_procdemo("at-most-permits");
+        let inside: Vec<common::Span> = timeline_lanes(summary)
+            .into_iter()
+            .flat_map(|lane| lane.spans)
+            .filter(|span| span.state == "inside")
+            .collect();
+        let most = most_at_once(&inside);
+        assert!(
+            most as i64 <= *permits,
+            "at --pace {pace}, {most} `inside` spans overlap with {permits} permits: {summary}"
+        );
+    }
+}
+
+/// One put or take of the bounded buffer, from its event.
+#[derive(Debug, Clone, Copy)]
+struct BufferStep {
+    put: bool,
+    /// When the fill level was measured, under the buffer's lock.
+    at_us: u64,
+    fill: i64,
+}
+
+/// True if some order of `steps` that keeps their `at_us` order (steps in
+/// the same microsecond in either order) takes the buffer from empty
+/// through exactly the reported fill levels, one item more after each put
+/// and one less after each take.
+fn fill_levels_follow_the_steps(steps: &[BufferStep]) -> bool {
+    fn walk(level: i64, rest: &[BufferStep]) -> bool {
+        let Some(first) = rest.first() else {
+            return true;
+        };
+        let tied = rest
+            .iter()
+            .take_while(|step| step.at_us == first.at_us)
+            .count();
+        (0..tied).any(|chosen| {
+            let step = rest[chosen];
+            let next = if step.put { level + 1 } else { level - 1 };
+            if next != step.fill {
+                return false;
+            }
+            let mut others: Vec<BufferStep> = rest.to_vec();
+            others.remove(chosen);
+            walk(next, &others)
+        })
+    }
+    let mut sorted = steps.to_vec();
+    sorted.sort_by_key(|step| step.at_us);
+    walk(0, &sorted)
+}
+
+/// The bounded buffer of one run: six items produced in order and consumed
+/// in the same order, each once; the fill level within 0..2; the summary's
+/// counts of waits as the events say; its `buffer fill` counter the twelve
+/// levels in the order they were measured.
+fn check_buffer(run: &SemaphoreRun) {
+    let produced = events_of(&run.events, "produced");
+    let consumed = events_of(&run.events, "consumed");
+    let items = |events: &[&Value]| -> Vec<i64> {
+        events.iter().map(|event| fact_i64(event, "item")).collect()
+    };
+    let in_order: Vec<i64> = (0..ITEMS).collect();
+    assert_eq!(items(&produced), in_order, "{produced:?}");
+    assert_eq!(
+        items(&consumed),
+        in_order,
+        "first in, first out: {consumed:?}"
+    );
+    let producer = pid(produced[0]);
+    let consumer = pid(consumed[0]);
+    assert_ne!(producer, consumer);
+    let mut steps = Vec::new();
+    for (events, expected_role, who, put) in [
+        (&produced, "producer", producer, true),
+        (&consumed, "consumer", consumer, false),
+    ] {
+        for event in events.iter() {
+            run.assert_from_a_child(event, expected_role);
+            assert_eq!(pid(event), who, "one {expected_role}: {event}");
+            let fill = fact_i64(event, "fill");
+            // After a put there is at least that item; after a take at least its place is free.
+            let possible = if put { 1..=SLOTS } else { 0..=SLOTS - 1 };
+            assert!(possible.contains(&fill), "{event}");
+            let at_us = fact(event, "at_us")
+                .as_u64()
+                .unwrap_or_else(|| panic!("at_us is not a whole number: {event}"));
+            assert!(
+                at_us <= event["t_us"].as_u64().unwrap_or_default(),
+                "measured before it was reported: {event}"
+            );
+            steps.push(BufferStep { put, at_us, fill });
+        }
+    }
+    assert!(
+        fill_levels_follow_the_steps(&steps),
+        "the fill levels do not follow the puts and takes in the order they happened: {steps:?}"
+    );
+    let waits = |events: &[&Value], name: &str| {
+        events
+            .iter()
+            .filter(|event| {
+                let waited = fact(event, name);
+                assert!(waited.is_boolean(), "{event}");
+                waited == &json!(true)
+            })
+            .count() as i64
+    };
+
+    let summary = run.by_procdemo("buffer-summary");
+    assert!(run.last_position("produced") < run.position("buffer-summary"));
+    assert!(run.last_position("consumed") < run.position("buffer-summary"));
+    assert_eq!(fact_i64(summary, "items"), ITEMS, "{summary}");
+    assert_eq!(fact_i64(summary, "slots"), SLOTS, "{summary}");
+    assert_eq!(
+        fact(summary, "consumed_exactly_once"),
+        &json!(true),
+        "{summary}"
+    );
+    let max_fill = fact_i64(summary, "max_fill");
+    assert_eq!(
+        max_fill,
+        steps.iter().map(|step| step.fill).max().unwrap_or_default(),
+        "{summary}"
+    );
+    assert!((1..=SLOTS).contains(&max_fill), "{summary}");
+    assert_eq!(
+        fact_i64(summary, "producer_blocked"),
+        waits(&produced, "blocked_on_empty"),
+        "{summary}"
+    );
+    assert_eq!(
+        fact_i64(summary, "consumer_blocked"),
+        waits(&consumed, "blocked_on_full"),
+        "{summary}"
+    );
+
+    let samples = timeline_counter(summary, "buffer fill");
+    assert_eq!(samples.len() as i64, 2 * ITEMS, "{summary}");
+    assert!(
+        samples.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "samples in time order: {summary}"
+    );
+    let mut expected: Vec<(u64, i64)> = steps.iter().map(|step| (step.at_us, step.fill)).collect();
+    let mut got = samples.clone();
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, expected, "one sample per put and take: {summary}");
+    assert!(
+        timeline_lanes(summary).is_empty(),
+        "the buffer has no lanes: {summary}"
+    );
+}
+
+#[test]
+fn the_bounded_buffer_delivers_six_items_in_order_each_once() {
+    let run = semaphore_run(&[]);
+    check_buffer(&run);
+    // The workers' part is over before the buffer's begins.
+    assert!(run.position("at-most-permits") < run.position("produced"));
+    assert!(run.position("at-most-permits") < run.position("consumed"));
+}
+
+/// At `--pace 0.2` (see the top of this file) the producer waits for a free
+/// place, and later the consumer waits for an item.
+#[test]
+fn at_a_slow_pace_the_producer_waits_first_and_then_the_consumer() {
+    let run = semaphore_run_at_pace("0.2", &["--workers", "1", "--permits", "1"]);
+    check_buffer(&run);
+    let summary = run.by_procdemo("buffer-summary");
+    assert!(fact_i64(summary, "producer_blocked") >= 1, "{summary}");
+    assert!(fact_i64(summary, "consumer_blocked") >= 1, "{summary}");
+    let first_wait = |name: &str, waited: &str| {
+        events_of(&run.events, name)
+            .into_iter()
+            .find(|event| fact(event, waited) == &json!(true))
+            .and_then(|event| fact(event, "at_us").as_u64())
+            .unwrap_or_else(|| panic!("no `{name}` that waited"))
+    };
+    assert!(
+        first_wait("produced", "blocked_on_empty") < first_wait("consumed", "blocked_on_full"),
+        "the producer waits first, then the consumer: {summary}"
+    );
+    check_done(&run, 1);
+}
