@@ -221,7 +221,11 @@ impl Lab {
         self.pump()?;
         self.check_signal()?;
         let event = make_event(self.lesson, self.started, role, step, facts);
-        self.render(&event)
+        self.render(&event)?;
+        // procdemo's own steps are the lesson's rhythm: out at once. Only
+        // children's and bulk events wait for the next pause.
+        self.narrator.flush();
+        Ok(())
     }
 
     /// Forks a child that runs `body` and reports through the event pipe.
@@ -501,6 +505,7 @@ impl Lab {
     pub fn idle_on(&mut self, fd: BorrowedFd<'_>, timeout: Duration) -> Result<()> {
         self.pump()?;
         self.check_signal()?;
+        self.narrator.flush();
         if let Some(read_end) = &self.events_read {
             wait_readable(
                 &[read_end.as_fd(), self.signals.wake_fd(), fd],
@@ -523,6 +528,18 @@ impl Lab {
             Ok(None) | Err(Errno::ECHILD) => Ok(None),
             Err(errno) => bail!("waitpid(-1) failed: {errno}"),
         }
+    }
+
+    /// Reports a bulk step observed by procdemo (see `in_bulk`); the facts
+    /// are only built when someone reads them (JSON or `--trace`).
+    pub fn emit_bulk(&mut self, step: &str, facts: impl FnOnce() -> Value) -> Result<()> {
+        if self.narrator.needs_every_event() {
+            let event = make_event(self.lesson, self.started, PARENT, step, facts());
+            self.narrator.show(&event);
+        } else {
+            self.narrator.count(step);
+        }
+        Ok(())
     }
 
     /// Events at these steps come in bulk: people see a progress bar that
@@ -807,6 +824,8 @@ impl Lab {
 
     /// Sleeps until an event arrives, a signal comes (SIGCHLD included), or `timeout`.
     fn idle(&mut self, timeout: Option<Duration>) -> Result<()> {
+        // Whatever waits to be printed goes out before procdemo sleeps.
+        self.narrator.flush();
         if let Some(read_end) = &self.events_read {
             wait_readable(&[read_end.as_fd(), self.signals.wake_fd()], timeout).context("poll")?;
         }

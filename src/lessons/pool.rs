@@ -113,11 +113,9 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
         for task in finished {
             if !told_one_by_one {
                 // The worker left the facts in shared memory; procdemo tells them.
-                lab.emit(
-                    PARENT,
-                    "task-end",
-                    json!({ "task": task.task, "worker": task.worker, "result": task.result, "started_us": task.started_us, "ended_us": task.ended_us }),
-                )?;
+                lab.emit_bulk("task-end", || {
+                    json!({ "task": task.task, "worker": task.worker, "result": task.result, "started_us": task.started_us, "ended_us": task.ended_us })
+                })?;
             }
             run.finish(task);
         }
@@ -200,7 +198,7 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
             "task_ms_sum": busy_us / 1000,
             "speedup": (busy_us as f64 / wall_us as f64 * 100.0).round() / 100.0,
             "tasks_per_worker": run.per_worker(),
-            "timeline": run.timeline(),
+            "timeline": run.timeline(told_one_by_one),
         }),
     )
 }
@@ -257,6 +255,9 @@ fn handle_departure(
     lab.open(&announced);
     Ok(())
 }
+
+/// A span of a lane: the (first) task, from, to.
+type Span = (usize, u64, u64);
 
 struct Ended {
     pid: i32,
@@ -347,19 +348,54 @@ impl Run {
         )
     }
 
-    fn timeline(&self) -> Value {
-        let mut lanes: Vec<(i32, Vec<Value>)> = Vec::new();
-        for (task, end) in self.ended.iter().enumerate() {
-            let Some(end) = end else { continue };
-            let span = json!({ "state": "task", "label": task.to_string(), "from_us": end.from_us, "to_us": end.to_us });
-            match lanes.iter_mut().find(|(pid, _)| *pid == end.pid) {
-                Some((_, spans)) => spans.push(span),
-                None => lanes.push((end.pid, vec![span])),
+    /// One lane per worker, each task a labelled span. With many tasks the
+    /// picture is summarised: a worker's tasks that follow each other with a
+    /// gap too small to draw become one span, without labels.
+    fn timeline(&self, labelled: bool) -> Value {
+        let mut lanes: Vec<(i32, Vec<Span>)> = Vec::new();
+        let mut ends: Vec<(usize, &Ended)> = self
+            .ended
+            .iter()
+            .enumerate()
+            .filter_map(|(task, end)| Some((task, end.as_ref()?)))
+            .collect();
+        ends.sort_by_key(|(_, end)| end.from_us);
+        let first = ends.iter().map(|(_, end)| end.from_us).min().unwrap_or(0);
+        let last = ends.iter().map(|(_, end)| end.to_us).max().unwrap_or(0);
+        let too_small_to_draw = (last - first) / 200;
+        for (task, end) in ends {
+            let spans = match lanes.iter_mut().find(|(pid, _)| *pid == end.pid) {
+                Some((_, spans)) => spans,
+                None => {
+                    lanes.push((end.pid, Vec::new()));
+                    &mut lanes.last_mut().expect("just pushed").1
+                }
+            };
+            match spans.last_mut() {
+                Some(previous)
+                    if !labelled && end.from_us.saturating_sub(previous.2) <= too_small_to_draw =>
+                {
+                    previous.2 = previous.2.max(end.to_us);
+                }
+                _ => spans.push((task, end.from_us, end.to_us)),
             }
         }
         let lanes: Vec<Value> = lanes
             .into_iter()
-            .map(|(pid, spans)| json!({ "label": format!("worker {pid}"), "pid": pid, "spans": spans }))
+            .map(|(pid, spans)| {
+                let spans: Vec<Value> = spans
+                    .into_iter()
+                    .map(|(task, from_us, to_us)| {
+                        let mut span =
+                            json!({ "state": "task", "from_us": from_us, "to_us": to_us });
+                        if labelled {
+                            span["label"] = json!(task.to_string());
+                        }
+                        span
+                    })
+                    .collect();
+                json!({ "label": format!("worker {pid}"), "pid": pid, "spans": spans })
+            })
             .collect();
         json!({ "lanes": lanes, "counters": [] })
     }

@@ -10,6 +10,8 @@ use crate::cli::Lang;
 use crate::text::{Block, LessonText, StepText};
 
 const RULE_WIDTH: usize = 60;
+/// How many items of a list a line shows.
+const LIST_SHOWN: usize = 16;
 
 pub fn header(text: &LessonText) -> String {
     format!(
@@ -130,6 +132,17 @@ fn show_value(value: &Value, lang: Lang) -> String {
         Value::String(text) => ui::word(lang, text),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
         Value::Array(items) if items.is_empty() => ui::none(lang).to_string(),
+        // Long lists (a pool's thousands of tasks) show their start and their size.
+        Value::Array(items) if items.len() > LIST_SHOWN => format!(
+            "{}, … ({} {})",
+            items[..LIST_SHOWN]
+                .iter()
+                .map(|item| show_value(item, lang))
+                .collect::<Vec<_>>()
+                .join(", "),
+            items.len(),
+            ui::in_all(lang)
+        ),
         Value::Array(items) => items
             .iter()
             .map(|item| show_value(item, lang))

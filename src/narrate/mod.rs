@@ -42,6 +42,9 @@ pub struct Narrator {
     current: Option<String>,
     trace: trace::Recorder,
     bulk: Option<Bulk>,
+    /// JSON lines wait here until the lab is about to sleep or the lesson
+    /// ends: one write() for many events.
+    json: String,
 }
 
 /// Steps shown as a progress bar rather than line by line.
@@ -61,6 +64,7 @@ impl Narrator {
             current: None,
             trace: trace::Recorder::default(),
             bulk: None,
+            json: String::new(),
         }
     }
 
@@ -145,7 +149,10 @@ impl Narrator {
             self.write_trace(&event.lesson);
         }
         if self.config.output == Output::Json {
-            write_out(&event.to_line());
+            self.write_json(event);
+            if event.step == DONE {
+                self.flush();
+            }
             return;
         }
         let lang = self.config.lang;
@@ -189,7 +196,7 @@ impl Narrator {
     pub fn show_late(&mut self, event: &Event) {
         self.trace.record(event);
         if self.config.output == Output::Json {
-            write_out(&event.to_line());
+            self.write_json(event);
         }
     }
 
@@ -199,7 +206,8 @@ impl Narrator {
         self.trace.record(event);
         self.write_trace(&event.lesson);
         if self.config.output == Output::Json {
-            write_out(&event.to_line());
+            self.write_json(event);
+            self.flush();
         }
         let line = match ending {
             Ending::Signal(signal) => ui::interrupted(self.config.lang, signal, reaped),
@@ -211,6 +219,34 @@ impl Narrator {
 }
 
 impl Narrator {
+    fn write_json(&mut self, event: &Event) {
+        self.json.push_str(&event.to_line());
+        if self.json.len() > 64 * 1024 {
+            self.flush();
+        }
+    }
+
+    /// Writes the JSON lines waiting, if any.
+    pub fn flush(&mut self) {
+        if !self.json.is_empty() {
+            write_out(&std::mem::take(&mut self.json));
+        }
+    }
+
+    /// True when a bulk event must really be made: for JSON or a trace.
+    pub fn needs_every_event(&self) -> bool {
+        self.config.output == Output::Json || self.config.trace.is_some()
+    }
+
+    /// A bulk event nobody needs in full: it only moves the progress bar.
+    pub fn count(&mut self, step: &str) {
+        if let Some(bulk) = &self.bulk
+            && bulk.counted == step
+        {
+            bulk.bar.inc(1);
+        }
+    }
+
     fn write_trace(&self, lesson: &str) {
         let Some(path) = &self.config.trace else {
             return;
@@ -221,6 +257,12 @@ impl Narrator {
                 path.display()
             ));
         }
+    }
+}
+
+impl Drop for Narrator {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -19,12 +19,12 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let spans = |lane: &Value| {
+    fn spans(lane: &Value) -> &[Value] {
         lane.get("spans")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
     let bounds: Vec<(u64, u64)> = lanes
         .iter()
         .flat_map(spans)

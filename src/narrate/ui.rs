@@ -141,6 +141,14 @@ pub fn span_state(lang: Lang, state: &str) -> String {
     words.to_string()
 }
 
+/// After the size of a list shown in part.
+pub fn in_all(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "in all",
+        Lang::Zh => "个，只列出前面的",
+    }
+}
+
 /// An empty list of facts.
 pub fn none(lang: Lang) -> &'static str {
     match lang {
