@@ -203,6 +203,9 @@ impl Narrator {
     /// The lesson stopped early: the `ended` event in JSON, one line on stderr
     /// for people.
     pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {
+        if let Some(bulk) = self.bulk.take() {
+            bulk.bar.finish_and_clear();
+        }
         self.trace.record(event);
         self.write_trace(&event.lesson);
         if self.config.output == Output::Json {
