@@ -40,6 +40,20 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Waits for both reports and both ends, and returns the `fd_link` each reported.
+fn links_reported(
+    lab: &mut Lab,
+    first: (Pid, &str),
+    second: (Pid, &str),
+) -> Result<(Value, Value)> {
+    let link = |event: crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    let first_link = link(lab.expect(first.0, first.1)?);
+    let second_link = link(lab.expect(second.0, second.1)?);
+    lab.wait(first.0)?;
+    lab.wait(second.0)?;
+    Ok((first_link, second_link))
+}
+
 fn receive(fd: &OwnedFd) -> Result<String> {
     kernel::receive_frame(fd.as_fd())?
         .map(|bytes| text(&bytes))
@@ -67,19 +81,18 @@ fn one_way(lab: &mut Lab) -> Result<()> {
         )?;
         Ok(0)
     })?;
-    let sent = lab.expect(producer.pid, "pipe-send")?;
-    let received = lab.expect(consumer.pid, "pipe-receive")?;
-    lab.wait(producer.pid)?;
-    lab.wait(consumer.pid)?;
-    let link =
-        |event: &crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    let (sent, received) = links_reported(
+        lab,
+        (producer.pid, "pipe-send"),
+        (consumer.pid, "pipe-receive"),
+    )?;
     lab.emit(
         PARENT,
         "same-pipe",
         json!({
-            "producer_write_end": link(&sent),
-            "consumer_read_end": link(&received),
-            "same_object": link(&sent) == link(&received) && !link(&sent).is_null(),
+            "producer_write_end": sent,
+            "consumer_read_end": received,
+            "same_object": sent == received && !sent.is_null(),
         }),
     )
 }
@@ -105,23 +118,22 @@ fn two_way(lab: &mut Lab) -> Result<()> {
         )?;
         Ok(0)
     })?;
-    let producer_said = lab.expect(producer.pid, "duplex-producer")?;
-    let consumer_said = lab.expect(consumer.pid, "duplex-consumer")?;
-    lab.wait(producer.pid)?;
-    lab.wait(consumer.pid)?;
-    let link =
-        |event: &crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    let (producer_link, consumer_link) = links_reported(
+        lab,
+        (producer.pid, "duplex-producer"),
+        (consumer.pid, "duplex-consumer"),
+    )?;
     lab.emit(
         PARENT,
         "same-socket",
         json!({
             "procdemo_producer_end": link_of(&producer_end),
-            "producer_end": link(&producer_said),
+            "producer_end": producer_link,
             "procdemo_consumer_end": link_of(&consumer_end),
-            "consumer_end": link(&consumer_said),
-            "same_end_same_object": link_of(&producer_end) == link(&producer_said)
-                && link_of(&consumer_end) == link(&consumer_said),
-            "two_ends_two_sockets": link(&producer_said) != link(&consumer_said),
+            "consumer_end": consumer_link,
+            "same_end_same_object": link_of(&producer_end) == producer_link
+                && link_of(&consumer_end) == consumer_link,
+            "two_ends_two_sockets": producer_link != consumer_link,
         }),
     )
 }
