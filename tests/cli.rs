@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     DEADLINE, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, has_ansi,
-    has_chinese, listed_lessons, pid, procdemo, read_text_on_thread, run, run_args, step,
+    has_chinese, listed_lessons, msg_max, pid, procdemo, read_text_on_thread, run, run_args, step,
     still_running, wait_with_deadline,
 };
 use serde_json::Value;
@@ -161,6 +161,30 @@ fn has_word(text: &str, word: &str) -> bool {
         .any(|piece| piece.trim_end_matches('.') == word)
 }
 
+/// A lesson with one bad option, as the tests run lessons.
+fn lesson_with(
+    lesson: &'static str,
+    option: &'static str,
+    value: &'static str,
+) -> Vec<&'static str> {
+    vec![
+        lesson, "--json", "--pace", "0", "--lang", "en", option, value,
+    ]
+}
+
+/// `lesson` with each of `values` for `option` is rejected, with a message
+/// that names the `limits` (see `assert_rejected`).
+fn assert_each_rejected(
+    lesson: &'static str,
+    option: &'static str,
+    values: &[&'static str],
+    limits: &[&str],
+) {
+    for value in values {
+        assert_rejected(&lesson_with(lesson, option, value), option, limits);
+    }
+}
+
 #[test]
 fn an_unknown_language_is_rejected() {
     assert_rejected(
@@ -199,164 +223,56 @@ fn a_pace_above_the_limit_is_rejected() {
 
 #[test]
 fn zero_children_are_rejected() {
-    assert_rejected(
-        &[
-            "pids",
-            "--json",
-            "--pace",
-            "0",
-            "--lang",
-            "en",
-            "--children",
-            "0",
-        ],
-        "--children",
-        &["1", "16"],
-    );
+    assert_each_rejected("pids", "--children", &["0"], &["1", "16"]);
 }
 
 #[test]
 fn a_thousand_children_are_rejected() {
-    assert_rejected(
-        &[
-            "pids",
-            "--json",
-            "--pace",
-            "0",
-            "--lang",
-            "en",
-            "--children",
-            "1000",
-        ],
-        "--children",
-        &["1", "16"],
-    );
+    assert_each_rejected("pids", "--children", &["1000"], &["1", "16"]);
 }
 
 #[test]
 fn a_negative_number_of_children_is_rejected_with_the_limit() {
-    assert_rejected(
-        &[
-            "pids",
-            "--json",
-            "--pace",
-            "0",
-            "--lang",
-            "en",
-            "--children",
-            "-3",
-        ],
-        "--children",
-        &["1", "16"],
-    );
+    assert_each_rejected("pids", "--children", &["-3"], &["1", "16"]);
 }
 
 /// `join --timeout` takes seconds from 0.1 to 10: zero, negative, too long
 /// and not a number are all refused, naming the limits.
 #[test]
 fn a_join_timeout_out_of_range_is_rejected_with_the_limits() {
-    for timeout in ["0", "-1", "11", "abc", "0.05"] {
-        assert_rejected(
-            &[
-                "join",
-                "--json",
-                "--pace",
-                "0",
-                "--lang",
-                "en",
-                "--timeout",
-                timeout,
-            ],
-            "--timeout",
-            &["0.1", "10"],
-        );
-    }
+    assert_each_rejected(
+        "join",
+        "--timeout",
+        &["0", "-1", "11", "abc", "0.05"],
+        &["0.1", "10"],
+    );
 }
 
 #[test]
 fn a_lifetime_of_zero_is_rejected() {
-    assert_rejected(
-        &[
-            "fork",
-            "--json",
-            "--pace",
-            "0",
-            "--lang",
-            "en",
-            "--lifetime",
-            "0",
-        ],
-        "--lifetime",
-        &["1", "86400"],
-    );
+    assert_each_rejected("fork", "--lifetime", &["0"], &["1", "86400"]);
 }
 
 /// Like `--children -3` and `--pace -1`, a negative lifetime is refused with
 /// a message that names the option and its limits.
 #[test]
 fn a_negative_lifetime_is_rejected_with_the_limit() {
-    assert_rejected(
-        &[
-            "fork",
-            "--json",
-            "--pace",
-            "0",
-            "--lang",
-            "en",
-            "--lifetime",
-            "-1",
-        ],
-        "--lifetime",
-        &["1", "86400"],
-    );
+    assert_each_rejected("fork", "--lifetime", &["-1"], &["1", "86400"]);
 }
 
 /// Like `--pace abc`, a lifetime that is not a whole number of seconds is
 /// refused with a message that names the limits.
 #[test]
 fn a_lifetime_that_is_not_a_whole_number_is_rejected_with_the_limit() {
-    for lifetime in ["abc", "1.5"] {
-        assert_rejected(
-            &[
-                "fork",
-                "--json",
-                "--pace",
-                "0",
-                "--lang",
-                "en",
-                "--lifetime",
-                lifetime,
-            ],
-            "--lifetime",
-            &["1", "86400"],
-        );
-    }
-}
-
-/// A lesson with one bad option, as the tests run lessons.
-fn lesson_with(
-    lesson: &'static str,
-    option: &'static str,
-    value: &'static str,
-) -> Vec<&'static str> {
-    vec![
-        lesson, "--json", "--pace", "0", "--lang", "en", option, value,
-    ]
-}
-
-/// The kernel's ceiling on a queue's capacity, which `--size` may not pass.
-fn msg_max() -> String {
-    std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max")
-        .expect("read /proc/sys/fs/mqueue/msg_max")
-        .trim()
-        .to_string()
+    assert_each_rejected("fork", "--lifetime", &["abc", "1.5"], &["1", "86400"]);
 }
 
 /// `queue --size` takes 1 to the kernel's limit: the message names the file
 /// that holds it, and its value here.
 #[test]
 fn a_queue_size_out_of_range_is_rejected_naming_msg_max() {
-    let limit = msg_max();
+    // The kernel's ceiling on a queue's capacity, which `--size` may not pass.
+    let limit = msg_max().to_string();
     for size in ["0", "1000", "-1"] {
         let output = assert_rejected(
             &lesson_with("queue", "--size", size),
@@ -373,38 +289,18 @@ fn a_queue_size_out_of_range_is_rejected_naming_msg_max() {
 
 #[test]
 fn a_number_of_queue_messages_out_of_range_is_rejected_with_the_limits() {
-    for messages in ["0", "10001"] {
-        assert_rejected(
-            &lesson_with("queue", "--messages", messages),
-            "--messages",
-            &["1", "10000"],
-        );
-    }
+    assert_each_rejected("queue", "--messages", &["0", "10001"], &["1", "10000"]);
 }
 
 #[test]
 fn a_number_of_producers_or_consumers_out_of_range_is_rejected_with_the_limits() {
-    assert_rejected(
-        &lesson_with("queue", "--producers", "0"),
-        "--producers",
-        &["1", "8"],
-    );
-    assert_rejected(
-        &lesson_with("queue", "--consumers", "9"),
-        "--consumers",
-        &["1", "8"],
-    );
+    assert_each_rejected("queue", "--producers", &["0"], &["1", "8"]);
+    assert_each_rejected("queue", "--consumers", &["9"], &["1", "8"]);
 }
 
 #[test]
 fn a_memory_buffer_out_of_range_is_rejected_with_the_limits() {
-    for mib in ["0", "5000", "-1"] {
-        assert_rejected(
-            &lesson_with("memory", "--mib", mib),
-            "--mib",
-            &["1", "1024"],
-        );
-    }
+    assert_each_rejected("memory", "--mib", &["0", "5000", "-1"], &["1", "1024"]);
 }
 
 /// The hidden `__spawned` command is procdemo's own: run by hand, with a
@@ -686,36 +582,23 @@ fn human_stdout_closed_early_still_ends_and_leaves_nothing() {
 #[test]
 fn a_number_of_lock_or_semaphore_workers_out_of_range_is_rejected_with_the_limits() {
     for lesson in ["lock", "semaphore"] {
-        for workers in ["0", "1000", "-1"] {
-            assert_rejected(
-                &lesson_with(lesson, "--workers", workers),
-                "--workers",
-                &["1", "16"],
-            );
-        }
+        assert_each_rejected(lesson, "--workers", &["0", "1000", "-1"], &["1", "16"]);
     }
 }
 
 /// `lock --increments` takes 1 to 1000000 per worker.
 #[test]
 fn a_number_of_lock_increments_out_of_range_is_rejected_with_the_limits() {
-    for increments in ["0", "2000000", "-5"] {
-        assert_rejected(
-            &lesson_with("lock", "--increments", increments),
-            "--increments",
-            &["1", "1000000"],
-        );
-    }
+    assert_each_rejected(
+        "lock",
+        "--increments",
+        &["0", "2000000", "-5"],
+        &["1", "1000000"],
+    );
 }
 
 /// `semaphore --permits` takes 1 to 16: `Semaphore(0)` would let no one in.
 #[test]
 fn a_number_of_semaphore_permits_out_of_range_is_rejected_with_the_limits() {
-    for permits in ["0", "17", "-2"] {
-        assert_rejected(
-            &lesson_with("semaphore", "--permits", permits),
-            "--permits",
-            &["1", "16"],
-        );
-    }
+    assert_each_rejected("semaphore", "--permits", &["0", "17", "-2"], &["1", "16"]);
 }

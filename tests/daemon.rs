@@ -14,39 +14,33 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use common::{LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, step};
 use serde_json::{Value, json};
 
-struct DaemonRun {
-    procdemo: i32,
-    events: Vec<Value>,
+fn daemon_run() -> &'static LessonRun {
+    static RUN: OnceLock<LessonRun> = OnceLock::new();
+    RUN.get_or_init(|| LessonRun::run("daemon", &[]))
 }
 
-fn daemon_run() -> &'static DaemonRun {
-    static RUN: OnceLock<DaemonRun> = OnceLock::new();
-    RUN.get_or_init(|| {
-        let (output, events) = run_lesson("daemon", "en", &[]);
-        DaemonRun {
-            procdemo: output.pid,
-            events,
-        }
-    })
-}
-
-impl DaemonRun {
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
+/// What only this lesson's checks ask of a run.
+trait DaemonRunExt {
     /// The pids of the three daemonic children, in the order started.
+    fn daemonic(&self) -> Vec<i32>;
+
+    /// The `loop-count` events of `from`.
+    fn loops_of(&self, from: i32) -> Vec<&Value>;
+
+    /// The first child of the Unix daemon part (the session leader).
+    fn leader(&self) -> i32;
+
+    fn daemon(&self) -> i32;
+}
+
+impl DaemonRunExt for LessonRun {
     fn daemonic(&self) -> Vec<i32> {
         as_i32_list(fact(only(&self.events, "daemonic-start"), "pids"))
     }
 
-    /// The `loop-count` events of `from`.
     fn loops_of(&self, from: i32) -> Vec<&Value> {
         events_of(&self.events, "loop-count")
             .into_iter()
@@ -54,7 +48,6 @@ impl DaemonRun {
             .collect()
     }
 
-    /// The first child of the Unix daemon part (the session leader).
     fn leader(&self) -> i32 {
         pid(only(&self.events, "setsid"))
     }
@@ -62,18 +55,6 @@ impl DaemonRun {
     fn daemon(&self) -> i32 {
         pid(only(&self.events, "daemon-ready"))
     }
-}
-
-fn as_i32_list(value: &Value) -> Vec<i32> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}")) as i32
-        })
-        .collect()
 }
 
 #[test]
@@ -361,7 +342,7 @@ fn done_counts_seven_processes_and_shows_the_family() {
 #[test]
 fn steps_come_in_the_order_the_lesson_tells_them() {
     let run = daemon_run();
-    let order = [
+    run.assert_steps_in_order(&[
         "daemonic-start",
         "join-one-tick",
         "main-ends",
@@ -373,13 +354,5 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         "daemon-proved",
         "daemon-stopped",
         "done",
-    ];
-    for pair in order.windows(2) {
-        assert!(
-            run.position(pair[0]) < run.position(pair[1]),
-            "{} must come before {}",
-            pair[0],
-            pair[1]
-        );
-    }
+    ]);
 }

@@ -61,15 +61,15 @@
 
 mod common;
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, children_of, fact, fact_i64,
-    lesson_path, pid, pids_seen, proc_stat, procdemo, role, step, still_running,
-    wait_with_deadline,
+    DEADLINE, Live, as_i32_list, assert_no_leftovers, assert_no_queue_left, check_interrupted,
+    check_kill_9, children_of, fact, fact_i64, interrupted_line, lesson_path, pid, proc_stat,
+    procdemo, role, sorted, step, still_running, wait_with_deadline,
 };
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
@@ -294,63 +294,23 @@ fn interrupt(lesson: &Lesson, signal: Signal, exit_code: i32) -> Vec<Value> {
     let (live, running) = start_and_reach_the_middle(lesson, command_for(lesson));
     let procdemo_pid = live.pid();
     kill(Pid::from_raw(procdemo_pid), signal).expect("send the signal");
-    check_clean_ending(live, procdemo_pid, signal, exit_code, &running)
+    check_clean_ending(live, signal, exit_code, &running)
 }
 
-/// Checks the `ended` line, stderr, and that no process is left: neither one
-/// that reported nor one of `running` (processes known to run when the
-/// signal was sent, some of which may not have reported yet).
-fn check_clean_ending(
-    live: Live,
-    procdemo_pid: i32,
-    signal: Signal,
-    exit_code: i32,
-    running: &[i32],
-) -> Vec<Value> {
-    let (status, events, stderr) = live.finish();
-    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
-    assert_eq!(status.code(), Some(exit_code), "{shown}");
-
+/// Checks the clean ending of the procdemo of `live`, sent `signal`
+/// (`common::check_interrupted`, with at least one process started and none
+/// left, whether it reported or is one of `running`), and that `ended` comes
+/// from procdemo and counts every child that reported.
+fn check_clean_ending(live: Live, signal: Signal, exit_code: i32, running: &[i32]) -> Vec<Value> {
+    let procdemo_pid = live.pid();
+    let events = check_interrupted(live, signal, exit_code, 1, running);
     let ended = events.last().expect("events");
-    assert_eq!(
-        step(ended),
-        "ended",
-        "the last line must be `ended`: {shown}"
-    );
-    assert!(
-        !events.iter().any(|event| step(event) == "done"),
-        "an interrupted lesson is not done: {shown}"
-    );
-    assert_eq!(pid(ended), procdemo_pid);
     assert_eq!(role(ended), "parent");
-    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
-    let started = fact_i64(ended, "processes_started");
-    assert!(started >= 1, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
     // Every child that reported is among those started.
     assert!(
-        children_seen(&events, procdemo_pid).len() as i64 <= started,
-        "{shown}"
+        children_seen(&events, procdemo_pid).len() as i64 <= fact_i64(ended, "processes_started"),
+        "{events:#?}"
     );
-
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
-    assert!(
-        lines[0].contains("interrupted"),
-        "stderr must say the lesson was interrupted: {stderr:?}"
-    );
-    assert!(
-        lines[0].contains(signal.as_str()),
-        "stderr must name {signal}: {stderr:?}"
-    );
-
-    let mut pids = pids_seen(&events);
-    pids.extend_from_slice(running);
-    assert_no_leftovers(&pids);
-    assert_no_queue_left(procdemo_pid);
     events
 }
 
@@ -387,7 +347,7 @@ fn ctrl_c_to_the_whole_process_group_ends_pids_cleanly() {
     let (live, running) = start_and_reach_the_middle(&PIDS, command);
     let procdemo_pid = live.pid();
     killpg(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("signal the process group");
-    check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    check_clean_ending(live, Signal::SIGINT, 130, &running);
 }
 
 /// `kill -9 procdemo`: it cannot clean up, but its children die with it
@@ -396,43 +356,9 @@ fn ctrl_c_to_the_whole_process_group_ends_pids_cleanly() {
 /// Returns every event.
 fn kill_hard(lesson: &Lesson) -> Vec<Value> {
     let (live, running) = start_and_reach_the_middle(lesson, command_for(lesson));
-    let procdemo_pid = live.pid();
-    let mut children = children_seen(&live.events, procdemo_pid);
+    let mut children = children_seen(&live.events, live.pid());
     children.extend_from_slice(&running);
-    kill(Pid::from_raw(procdemo_pid), Signal::SIGKILL).expect("kill -9");
-    // `finish` also waits for stdout to close, which needs every child gone.
-    let (status, events, _stderr) = live.finish();
-    assert_eq!(status.signal(), Some(Signal::SIGKILL as i32), "{status:?}");
-    assert!(
-        !events
-            .iter()
-            .any(|event| matches!(step(event), "done" | "ended")),
-        "{events:?}"
-    );
-
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let running: Vec<i32> = children
-            .iter()
-            .copied()
-            .filter(|child| still_running(*child))
-            .collect();
-        if running.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "children still running after kill -9 procdemo: {:?}",
-            running
-                .iter()
-                .map(|child| (child, proc_stat(*child)))
-                .collect::<Vec<_>>()
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
-    assert_no_leftovers(&pids_seen(&events));
-    assert_no_queue_left(procdemo_pid);
-    events
+    check_kill_9(live, &children, "children")
 }
 
 #[test]
@@ -469,15 +395,7 @@ fn sigint_ends_a_lesson_for_people_cleanly() {
     let status = wait_with_deadline(&mut live.child, deadline, "fork for people, interrupted");
     assert_eq!(status.code(), Some(130), "{status:?}");
     let (_, _, stderr) = live.finish_text();
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
-    assert!(
-        lines[0].contains("interrupted") && lines[0].contains("SIGINT"),
-        "{stderr:?}"
-    );
+    interrupted_line(&stderr, "SIGINT");
     assert_no_leftovers(&children);
 }
 
@@ -501,7 +419,7 @@ fn sigint_while_a_zombie_waits_reaps_it() {
         "a zombie of procdemo's when the signal is sent"
     );
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
-    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &[zombie]);
+    let events = check_clean_ending(live, Signal::SIGINT, 130, &[zombie]);
     let ended = events.last().expect("events");
     assert_eq!(fact_i64(ended, "processes_started"), 1, "{ended}");
     assert_eq!(fact_i64(ended, "processes_reaped"), 1, "{ended}");
@@ -569,16 +487,8 @@ fn an_interrupted_daemonic_race_keeps_its_events_in_the_record() {
         1,
         "`daemonic-start` happened before SIGINT, yet the record lacks it: {events:?}"
     );
-    let mut pids: Vec<i32> = fact(starts[0], "pids")
-        .as_array()
-        .expect("pids")
-        .iter()
-        .map(|pid| pid.as_i64().expect("pid") as i32)
-        .collect();
-    pids.sort_unstable();
-    let mut running = running;
-    running.sort_unstable();
-    assert_eq!(pids, running, "{}", starts[0]);
+    let pids = sorted(&as_i32_list(fact(starts[0], "pids")));
+    assert_eq!(pids, sorted(&running), "{}", starts[0]);
     assert_eq!(events.last().map(step), Some("ended"), "{events:?}");
 }
 
@@ -647,7 +557,7 @@ fn sigint_ends_pipe_cleanly_while_a_writer_sleeps_on_the_full_pipe() {
         "the writer sleeps on the full pipe"
     );
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
-    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    let events = check_clean_ending(live, Signal::SIGINT, 130, &running);
     assert!(
         !events.iter().any(|event| step(event) == "reader-drains"),
         "the signal came after procdemo had read from the full pipe: {events:?}"
@@ -785,18 +695,10 @@ fn sigint_ends_memory_cleanly_while_the_child_holds_its_copied_pages() {
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
     let (status, stdout, stderr) = live.finish_text();
     assert_eq!(status.code(), Some(130), "{status:?}\n{stderr}");
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
-    assert!(
-        lines[0].contains("interrupted") && lines[0].contains("SIGINT"),
-        "{stderr:?}"
-    );
+    let line = interrupted_line(&stderr, "SIGINT");
     // Reaped: the two children of the list, by the lesson, and the copier,
     // by the cleanup: every process started.
-    let numbers: Vec<&str> = lines[0]
+    let numbers: Vec<&str> = line
         .split(|c: char| !c.is_ascii_digit())
         .filter(|piece| !piece.is_empty())
         .collect();
@@ -877,7 +779,7 @@ fn sigint_ends_lock_cleanly_while_one_adder_holds_the_lock_and_the_other_waits()
         thread::sleep(Duration::from_millis(1));
     }
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
-    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    let events = check_clean_ending(live, Signal::SIGINT, 130, &running);
     assert!(
         !events
             .iter()
@@ -922,7 +824,7 @@ fn sigint_ends_lock_cleanly_while_workers_take_turns_at_the_lock() {
         thread::sleep(Duration::from_millis(1));
     };
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
-    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &workers);
+    let events = check_clean_ending(live, Signal::SIGINT, 130, &workers);
     assert!(
         !events
             .iter()
@@ -941,7 +843,7 @@ fn sigint_ends_semaphore_cleanly_while_workers_hold_and_wait_for_permits() {
     let procdemo_pid = live.pid();
     assert_eq!(running.len(), 5, "five workers: {running:?}");
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
-    let events = check_clean_ending(live, procdemo_pid, Signal::SIGINT, 130, &running);
+    let events = check_clean_ending(live, Signal::SIGINT, 130, &running);
     assert!(
         !events.iter().any(|event| step(event) == "worker-leaves"),
         "a worker left before the signal: {events:?}"

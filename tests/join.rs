@@ -7,67 +7,14 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson_at_pace, step};
+use common::{
+    LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, sorted, step,
+};
 use serde_json::{Value, json};
 
-/// One finished run of the lesson.
-struct JoinRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
 /// Runs the lesson at `--pace 0` with a short `--timeout`.
-fn join_run() -> JoinRun {
-    join_run_with(&["--timeout", "0.2"])
-}
-
-fn join_run_with(extra: &[&str]) -> JoinRun {
-    join_run_at_pace("0", extra)
-}
-
-fn join_run_at_pace(pace: &str, extra: &[&str]) -> JoinRun {
-    let (output, events) = run_lesson_at_pace("join", "en", pace, extra);
-    JoinRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl JoinRun {
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// The children of procdemo in the `done` tree, in the order they were started.
-    fn done_children(&self) -> Vec<Value> {
-        let done = only(&self.events, "done");
-        fact(done, "tree")["children"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
-            .clone()
-    }
-}
-
-fn as_i32_list(value: &Value) -> Vec<i32> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}")) as i32
-        })
-        .collect()
-}
-
-fn sorted(pids: &[i32]) -> Vec<i32> {
-    let mut pids = pids.to_vec();
-    pids.sort_unstable();
-    pids
+fn join_run() -> LessonRun {
+    LessonRun::run("join", &["--timeout", "0.2"])
 }
 
 #[test]
@@ -124,7 +71,7 @@ fn join_with_a_timeout_gives_up_while_the_child_still_runs() {
 
 #[test]
 fn the_shortest_timeout_allowed_works() {
-    let run = join_run_with(&["--timeout", "0.1"]);
+    let run = LessonRun::run("join", &["--timeout", "0.1"]);
     let timeout = only(&run.events, "join-timeout");
     assert_eq!(fact(timeout, "timeout_s"), &json!(0.1), "{timeout}");
     assert_eq!(fact(timeout, "is_alive"), &Value::Bool(true), "{timeout}");
@@ -283,7 +230,7 @@ fn waiting_for_any_child_reaps_each_of_them_once() {
 /// run takes about two seconds.
 #[test]
 fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
-    let run = join_run_at_pace("0.5", &["--timeout", "0.1"]);
+    let run = LessonRun::run_at_pace("join", "0.5", &["--timeout", "0.1"]);
     let in_order = only(&run.events, "join-in-order");
     assert_eq!(
         fact(in_order, "already_ended_when_joined"),
@@ -300,13 +247,7 @@ fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
         .iter()
         .map(|event| fact_i64(event, "worked_ms"))
         .collect();
-    assert_eq!(sorted_i64(&worked), [150, 150, 300, 300, 450, 450]);
-}
-
-fn sorted_i64(values: &[i64]) -> Vec<i64> {
-    let mut values = values.to_vec();
-    values.sort_unstable();
-    values
+    assert_eq!(sorted(&worked), [150, 150, 300, 300, 450, 450]);
 }
 
 #[test]
@@ -372,7 +313,7 @@ fn done_counts_fifteen_children_started_and_reaped() {
 #[test]
 fn steps_come_in_the_order_the_lesson_tells_them() {
     let run = join_run();
-    let order = [
+    run.assert_steps_in_order(&[
         "join-waits",
         "join-timeout",
         "join-again",
@@ -383,13 +324,5 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         "second-sees",
         "no-overlap",
         "done",
-    ];
-    for pair in order.windows(2) {
-        assert!(
-            run.position(pair[0]) < run.position(pair[1]),
-            "{} must come before {}",
-            pair[0],
-            pair[1]
-        );
-    }
+    ]);
 }

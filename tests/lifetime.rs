@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Live, assert_no_leftovers, events_of, fact, fact_i64, pid, pids_seen, proc_stat,
+    Live, assert_gone, assert_no_leftovers, events_of, fact, fact_i64, pid, pids_seen, proc_stat,
     step, still_running,
 };
 use serde_json::Value;
@@ -56,17 +56,7 @@ fn start() -> (Live, Vec<i32>, Instant) {
 
 /// Waits until none of `pids` runs; fails at the deadline.
 fn wait_until_gone(pids: &[i32]) {
-    let deadline = Instant::now() + DEADLINE;
-    while pids.iter().any(|pid| still_running(*pid)) {
-        assert!(
-            Instant::now() < deadline,
-            "still running long after their 1 s lifetime: {:?}",
-            pids.iter()
-                .map(|pid| (pid, proc_stat(*pid)))
-                .collect::<Vec<_>>()
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
+    assert_gone(pids, "still running long after their 1 s lifetime");
 }
 
 #[test]

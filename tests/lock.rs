@@ -15,64 +15,26 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step, timeline_lanes};
+use common::{LessonRun, events_of, fact, fact_i64, pid, step, timeline_lanes};
 use serde_json::{Value, json};
 
 /// Few increments: for the tests that are not about the scale part.
 const FEW: &[&str] = &["--increments", "1000"];
 
-/// One finished run of the lesson.
-struct LockRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn lock_run(extra: &[&str]) -> LockRun {
-    let (output, events) = run_lesson("lock", "en", extra);
-    LockRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl LockRun {
+/// What only this lesson's checks ask of a run.
+trait LockRunExt {
     /// Where `event` is in the run (compared by identity).
+    fn index_of(&self, event: &Value) -> usize;
+
+    fn done(&self) -> &Value;
+}
+
+impl LockRunExt for LessonRun {
     fn index_of(&self, event: &Value) -> usize {
         self.events
             .iter()
             .position(|candidate| std::ptr::eq(candidate, event))
             .unwrap_or_else(|| panic!("{event} is not an event of this run"))
-    }
-
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// Where the last event of `name` is.
-    fn last_position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .rposition(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// The only event of `name`, checked to come from procdemo itself.
-    fn by_procdemo(&self, name: &str) -> &Value {
-        let event = only(&self.events, name);
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-        event
-    }
-
-    /// Checks that `event` comes from a child of procdemo in `role`.
-    fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
-        assert_eq!(role(event), expected_role, "{event}");
-        assert_ne!(pid(event), self.procdemo, "{event}");
-        assert_eq!(ppid(event), self.procdemo, "{event}");
     }
 
     fn done(&self) -> &Value {
@@ -92,7 +54,7 @@ fn lines_of(adder: &str) -> Vec<String> {
 /// `locked-adder`), `[add1, add2]`, after checking their events: each adder
 /// is one child of procdemo, prints `num` 0, 1, 2 (add1) or 0, 2, 4 (add2)
 /// from its own copy, and then says it finished, with its spans.
-fn check_adders(run: &LockRun, name: &str) -> [i32; 2] {
+fn check_adders(run: &LessonRun, name: &str) -> [i32; 2] {
     let events = events_of(&run.events, name);
     assert_eq!(
         events.len(),
@@ -170,7 +132,7 @@ fn adder_of(line: &str) -> &str {
 
 #[test]
 fn each_adder_counts_on_its_own_copy_with_and_without_the_lock() {
-    let run = lock_run(FEW);
+    let run = LessonRun::run("lock", FEW);
     let unlocked = check_adders(&run, "unlocked-adder");
     let locked = check_adders(&run, "locked-adder");
     let all: BTreeSet<i32> = unlocked.iter().chain(&locked).copied().collect();
@@ -189,7 +151,7 @@ fn each_adder_counts_on_its_own_copy_with_and_without_the_lock() {
 /// scheduler's choice), but all six are there and the facts agree.
 #[test]
 fn without_the_lock_all_six_lines_arrive_and_the_facts_agree_with_their_order() {
-    let run = lock_run(FEW);
+    let run = LessonRun::run("lock", FEW);
     let adders = check_adders(&run, "unlocked-adder");
     let summary = run.by_procdemo("adders-interleave");
     let order = prints_in_order(summary);
@@ -220,7 +182,7 @@ fn without_the_lock_all_six_lines_arrive_and_the_facts_agree_with_their_order() 
 /// in the timeline, where the two `hold` spans do not overlap.
 #[test]
 fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
-    let run = lock_run(FEW);
+    let run = LessonRun::run("lock", FEW);
     let [add1, add2] = check_adders(&run, "locked-adder");
     let summary = run.by_procdemo("adders-in-turn");
     assert_eq!(fact(summary, "interleaved"), &json!(false), "{summary}");
@@ -289,7 +251,7 @@ fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
 #[test]
 fn a_forced_interleaving_loses_an_update_every_time() {
     for _ in 0..3 {
-        let run = lock_run(FEW);
+        let run = LessonRun::run("lock", FEW);
         let reads = events_of(&run.events, "race-read");
         let writes = events_of(&run.events, "race-write");
         assert_eq!(reads.len(), 2, "{reads:?}");
@@ -327,7 +289,7 @@ fn a_forced_interleaving_loses_an_update_every_time() {
 /// and writes 2: nothing lost.
 #[test]
 fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
-    let run = lock_run(FEW);
+    let run = LessonRun::run("lock", FEW);
     let reads = events_of(&run.events, "guarded-read");
     let writes = events_of(&run.events, "guarded-write");
     assert_eq!(reads.len(), 2, "{reads:?}");
@@ -389,7 +351,7 @@ fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
 #[test]
 fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
     let (workers, increments) = (4, 20_000);
-    let run = lock_run(&["--workers", "4", "--increments", "20000"]);
+    let run = LessonRun::run("lock", &["--workers", "4", "--increments", "20000"]);
     let expected = workers * increments;
 
     let lost = run.by_procdemo("updates-lost");
@@ -445,7 +407,7 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
 
 #[test]
 fn a_lock_nobody_holds_refuses_a_release_and_a_plain_semaphore_does_not() {
-    let run = lock_run(FEW);
+    let run = LessonRun::run("lock", FEW);
     let unheld = run.by_procdemo("release-unheld");
     assert_eq!(fact_i64(unheld, "lock_value"), 1, "{unheld}");
     assert_eq!(fact(unheld, "release_refused"), &json!(true), "{unheld}");
@@ -468,7 +430,7 @@ fn a_lock_nobody_holds_refuses_a_release_and_a_plain_semaphore_does_not() {
 #[test]
 fn every_process_started_is_reaped() {
     for workers in ["1", "3"] {
-        let run = lock_run(&["--workers", workers, "--increments", "1000"]);
+        let run = LessonRun::run("lock", &["--workers", workers, "--increments", "1000"]);
         let workers: i64 = workers.parse().expect("a number");
         let done = run.done();
         let started = fact_i64(done, "processes_started");

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{bin, events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use common::{LessonRun, bin, events_of, fact, fact_i64, only, pid};
 use serde_json::{Value, json};
 
 /// The buffer size the copy-on-write checks use, and its half, in kB.
@@ -19,52 +19,21 @@ const BUFFER_KB: f64 = 16.0 * 1024.0;
 const MOSTLY: f64 = 0.9;
 
 /// One finished run of the lesson.
-struct MemoryRun {
-    procdemo: i32,
-    events: Vec<Value>,
+fn memory_run() -> LessonRun {
+    LessonRun::run("memory", &["--mib", MIB])
 }
 
-fn memory_run() -> MemoryRun {
-    let (output, events) = run_lesson("memory", "en", &["--mib", MIB]);
-    MemoryRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl MemoryRun {
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// The only event of `name`, checked to come from procdemo itself.
-    fn by_procdemo(&self, name: &str) -> &Value {
-        let event = only(&self.events, name);
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-        event
-    }
-
+/// What only this lesson's checks ask of a run.
+trait MemoryRunExt {
     /// The only event of `name`, checked to come from a child of procdemo in `role`.
+    fn by_a_child(&self, name: &str, expected_role: &str) -> &Value;
+}
+
+impl MemoryRunExt for LessonRun {
     fn by_a_child(&self, name: &str, expected_role: &str) -> &Value {
         let event = only(&self.events, name);
-        assert_eq!(role(event), expected_role, "{event}");
-        assert_ne!(pid(event), self.procdemo, "{event}");
-        assert_eq!(ppid(event), self.procdemo, "{event}");
+        self.assert_from_a_child(event, expected_role);
         event
-    }
-
-    /// The children of procdemo in the `done` tree.
-    fn done_children(&self) -> Vec<Value> {
-        let done = only(&self.events, "done");
-        fact(done, "tree")["children"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
-            .clone()
     }
 }
 
@@ -81,9 +50,7 @@ fn two_children_append_to_their_own_copies_of_the_list() {
     assert_eq!(appends.len(), 2, "{appends:?}");
     assert_ne!(pid(appends[0]), pid(appends[1]), "two different children");
     for event in &appends {
-        assert_eq!(role(event), "child", "{event}");
-        assert_ne!(pid(event), run.procdemo, "{event}");
-        assert_eq!(ppid(event), run.procdemo, "{event}");
+        run.assert_from_a_child(event, "child");
     }
     // Both children run at once: their reports may come in either order.
     for word in ["baidu", "neuedu"] {
@@ -98,12 +65,7 @@ fn two_children_append_to_their_own_copies_of_the_list() {
 
     let unchanged = run.by_procdemo("parent-unchanged");
     assert_eq!(fact(unchanged, "nums"), &json!([11, 22]), "{unchanged}");
-    let last_append = run
-        .events
-        .iter()
-        .rposition(|event| step(event) == "child-appends")
-        .expect("child-appends");
-    assert!(last_append < run.position("parent-unchanged"));
+    assert!(run.last_position("child-appends") < run.position("parent-unchanged"));
 }
 
 #[test]

@@ -5,35 +5,35 @@
 
 mod common;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use std::ops::Deref;
+
+use common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, role, step};
 use serde_json::Value;
 
 /// One finished run, with the three processes it involves.
 struct OrphanRun {
-    procdemo: i32,
+    run: LessonRun,
     child: i32,
     grandchild: i32,
-    events: Vec<Value>,
 }
 
 fn orphan_run() -> OrphanRun {
-    let (output, events) = run_lesson("orphan", "en", &[]);
-    let child = pid(only(&events, "parent-exits"));
-    let grandchild = pid(only(&events, "grandchild-born"));
+    let run = LessonRun::run("orphan", &[]);
+    let child = pid(only(&run.events, "parent-exits"));
+    let grandchild = pid(only(&run.events, "grandchild-born"));
     OrphanRun {
-        procdemo: output.pid,
+        run,
         child,
         grandchild,
-        events,
     }
 }
 
-impl OrphanRun {
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
+/// The run's events and procdemo's pid, and the checks shared with other lessons.
+impl Deref for OrphanRun {
+    type Target = LessonRun;
+
+    fn deref(&self) -> &LessonRun {
+        &self.run
     }
 }
 
@@ -210,19 +210,15 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
     let run = orphan_run();
     // Gates and waits order the telling: the orphan says it was adopted
     // only once procdemo has shown the reaping of its parent.
-    for (first, then) in [
-        ("grandchild-born", "tree-before"),
-        ("tree-before", "parent-exits"),
-        ("parent-exits", "parent-reaped"),
-        ("parent-reaped", "adopted"),
-        ("adopted", "tree-after"),
-        ("tree-after", "orphan-reaped"),
-        ("orphan-reaped", "done"),
-    ] {
-        assert!(
-            run.position(first) < run.position(then),
-            "{first} must come before {then}"
-        );
-    }
+    run.assert_steps_in_order(&[
+        "grandchild-born",
+        "tree-before",
+        "parent-exits",
+        "parent-reaped",
+        "adopted",
+        "tree-after",
+        "orphan-reaped",
+        "done",
+    ]);
     assert_eq!(events_of(&run.events, "adopted").len(), 1);
 }

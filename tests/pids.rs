@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, run_lesson, step};
+use common::{as_i32_list, events_of, fact, fact_i64, only, pid, ppid, run_lesson, sorted, step};
 use serde_json::Value;
 
 struct PidsRun {
@@ -27,24 +27,6 @@ fn pids_run(children: u32) -> PidsRun {
         events,
         children,
     }
-}
-
-fn as_i32_list(value: &Value) -> Vec<i32> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}")) as i32
-        })
-        .collect()
-}
-
-fn sorted(pids: &[i32]) -> Vec<i32> {
-    let mut pids = pids.to_vec();
-    pids.sort_unstable();
-    pids
 }
 
 #[test]

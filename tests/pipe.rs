@@ -7,44 +7,12 @@
 
 mod common;
 
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid};
 use serde_json::{Value, json};
 
 /// One finished run of the lesson.
-struct PipeRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn pipe_run() -> PipeRun {
-    let (output, events) = run_lesson("pipe", "en", &[]);
-    PipeRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl PipeRun {
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// Checks that `event` comes from a child of procdemo in `role`.
-    fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
-        assert_eq!(role(event), expected_role, "{event}");
-        assert_ne!(pid(event), self.procdemo, "{event}");
-        assert_eq!(ppid(event), self.procdemo, "{event}");
-    }
-
-    /// Checks that `event` comes from procdemo itself.
-    fn assert_from_procdemo(&self, event: &Value) {
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-    }
+fn pipe_run() -> LessonRun {
+    LessonRun::run("pipe", &[])
 }
 
 /// A link in `/proc/<pid>/fd` to a kernel object of `kind`: `pipe:[N]` or

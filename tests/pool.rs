@@ -21,14 +21,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::process::ExitStatusExt;
 use std::thread;
-use std::time::{Duration, Instant};
 
 use common::{
-    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, children_of, events_of, fact,
-    fact_i64, only, parse_events, pid, pids_seen, ppid, proc_stat, role, run_args,
-    run_lesson_at_pace, step, still_running, timeline_lanes,
+    LessonRun, Live, as_i32_list, as_i64_list, check_interrupted, check_kill_9, children_of,
+    events_of, fact, fact_i64, parse_events, pid, ppid, role, run_args, step, still_running,
+    timeline_lanes,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -42,22 +40,9 @@ const TASKS_TOLD_ONE_BY_ONE: usize = 24;
 /// The modes whose results come back in the order of the inputs.
 const ORDERED_MODES: &[&str] = &["apply", "apply-async", "map", "imap"];
 
-/// One finished run of the lesson.
-struct PoolRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn pool_run(extra: &[&str]) -> PoolRun {
-    pool_run_at_pace("0", extra)
-}
-
-fn pool_run_at_pace(pace: &str, extra: &[&str]) -> PoolRun {
-    let (output, events) = run_lesson_at_pace(LESSON, "en", pace, extra);
-    PoolRun {
-        procdemo: output.pid,
-        events,
-    }
+/// One finished run of the lesson at `--pace 0`.
+fn pool_run(extra: &[&str]) -> LessonRun {
+    LessonRun::run(LESSON, extra)
 }
 
 /// One `task-end`, where it is in the output.
@@ -87,18 +72,6 @@ fn as_usizes(value: &Value) -> Vec<usize> {
         .map(|item| {
             item.as_u64()
                 .unwrap_or_else(|| panic!("not a whole number: {item}")) as usize
-        })
-        .collect()
-}
-
-fn as_i64s(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}"))
         })
         .collect()
 }
@@ -138,21 +111,48 @@ fn worker_of(event: &Value) -> i32 {
     }
 }
 
-impl PoolRun {
-    /// The only event of `name`, checked to come from procdemo itself.
-    fn by_procdemo(&self, name: &str) -> &Value {
-        let event = only(&self.events, name);
-        self.check_by_procdemo(event);
-        event
-    }
-
-    fn check_by_procdemo(&self, event: &Value) {
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-    }
-
+/// What only this lesson's checks ask of a run.
+trait PoolRunExt {
     /// Where the only event of `name` is.
-    fn position(&self, name: &str) -> usize {
+    fn only_position(&self, name: &str) -> usize;
+
+    fn has(&self, name: &str) -> bool;
+
+    /// The number of tasks (`pool-start`'s `tasks`).
+    fn tasks(&self) -> usize;
+
+    fn mode(&self) -> &str;
+
+    /// The workers the pool started with.
+    fn first_workers(&self) -> Vec<i32>;
+
+    fn replacements(&self) -> Vec<Replacement>;
+
+    /// Every worker the pool had: the first ones and their replacements.
+    fn all_workers(&self) -> BTreeSet<i32>;
+
+    /// Every `task-end`, in output order.
+    fn ends(&self) -> Vec<TaskEnd>;
+
+    /// The tasks that have a `task-end` in the output.
+    fn ended_tasks(&self) -> BTreeSet<usize>;
+
+    /// The tasks of every `task-lost`, in output order.
+    fn lost(&self) -> Vec<usize>;
+
+    /// The tasks `terminate` cut off (none without a `terminate`).
+    fn cut_off(&self) -> Vec<usize>;
+
+    /// (chunksize, chunks) from `submit`.
+    fn chunking(&self) -> (usize, usize);
+
+    /// The output, for failure messages: whole when short, else its
+    /// beginning and its end.
+    fn shown(&self) -> String;
+}
+
+impl PoolRunExt for LessonRun {
+    fn only_position(&self, name: &str) -> usize {
         let found: Vec<usize> = (0..self.events.len())
             .filter(|at| step(&self.events[*at]) == name)
             .collect();
@@ -164,7 +164,6 @@ impl PoolRun {
         self.events.iter().any(|event| step(event) == name)
     }
 
-    /// The number of tasks (`pool-start`'s `tasks`).
     fn tasks(&self) -> usize {
         fact_u64(self.by_procdemo("pool-start"), "tasks") as usize
     }
@@ -173,12 +172,8 @@ impl PoolRun {
         fact_str(self.by_procdemo("pool-start"), "mode")
     }
 
-    /// The workers the pool started with.
     fn first_workers(&self) -> Vec<i32> {
-        as_i64s(fact(self.by_procdemo("pool-start"), "workers"))
-            .into_iter()
-            .map(|pid| pid as i32)
-            .collect()
+        as_i32_list(fact(self.by_procdemo("pool-start"), "workers"))
     }
 
     fn replacements(&self) -> Vec<Replacement> {
@@ -187,7 +182,7 @@ impl PoolRun {
             .enumerate()
             .filter(|(_, event)| step(event) == "worker-replaced")
             .map(|(at, event)| {
-                self.check_by_procdemo(event);
+                self.assert_from_procdemo(event);
                 Replacement {
                     at,
                     old: fact_i64(event, "old") as i32,
@@ -198,14 +193,12 @@ impl PoolRun {
             .collect()
     }
 
-    /// Every worker the pool had: the first ones and their replacements.
     fn all_workers(&self) -> BTreeSet<i32> {
         let mut workers: BTreeSet<i32> = self.first_workers().into_iter().collect();
         workers.extend(self.replacements().iter().map(|replaced| replaced.new));
         workers
     }
 
-    /// Every `task-end`, in output order.
     fn ends(&self) -> Vec<TaskEnd> {
         self.events
             .iter()
@@ -221,23 +214,20 @@ impl PoolRun {
             .collect()
     }
 
-    /// The tasks that have a `task-end` in the output.
     fn ended_tasks(&self) -> BTreeSet<usize> {
         self.ends().iter().map(|end| end.task).collect()
     }
 
-    /// The tasks of every `task-lost`, in output order.
     fn lost(&self) -> Vec<usize> {
         events_of(&self.events, "task-lost")
             .iter()
             .flat_map(|event| {
-                self.check_by_procdemo(event);
+                self.assert_from_procdemo(event);
                 as_usizes(fact(event, "tasks"))
             })
             .collect()
     }
 
-    /// The tasks `terminate` cut off (none without a `terminate`).
     fn cut_off(&self) -> Vec<usize> {
         events_of(&self.events, "terminate")
             .iter()
@@ -245,7 +235,6 @@ impl PoolRun {
             .collect()
     }
 
-    /// (chunksize, chunks) from `submit`.
     fn chunking(&self) -> (usize, usize) {
         let submit = self.by_procdemo("submit");
         (
@@ -254,8 +243,6 @@ impl PoolRun {
         )
     }
 
-    /// The output, for failure messages: whole when short, else its
-    /// beginning and its end.
     fn shown(&self) -> String {
         let lines: Vec<String> = self.events.iter().map(Value::to_string).collect();
         if lines.len() <= 80 {
@@ -277,7 +264,7 @@ impl PoolRun {
 /// ended at most once, on a worker of the pool, with its result; every task
 /// not ended was lost or cut off, and none that ended was; chunks, modes,
 /// the summary and the closing agree with the workers' reports.
-fn check_run(run: &PoolRun) {
+fn check_run(run: &LessonRun) {
     let tasks = run.tasks();
     let first = run.first_workers();
     let shown = run.shown();
@@ -290,8 +277,8 @@ fn check_run(run: &PoolRun) {
         !distinct.contains(&run.procdemo),
         "procdemo is not a worker"
     );
-    let start = run.position("pool-start");
-    let submit = run.position("submit");
+    let start = run.only_position("pool-start");
+    let submit = run.only_position("submit");
     assert!(start < submit, "pool-start before submit:\n{shown}");
 
     // Replacements: a worker the pool had leaves, a new process comes.
@@ -593,11 +580,11 @@ fn check_run(run: &PoolRun) {
     }
 
     // Closing: close and join, or terminate; then results, summary, done.
-    let results_at = run.position("results");
-    let summary_at = run.position("pool-summary");
+    let results_at = run.only_position("results");
+    let summary_at = run.only_position("pool-summary");
     assert!(results_at < summary_at && summary_at < run.events.len() - 1);
     if run.has("terminate") {
-        let terminate_at = run.position("terminate");
+        let terminate_at = run.only_position("terminate");
         assert!(
             !run.has("close") && !run.has("join"),
             "terminate() ends the pool without close/join:\n{shown}"
@@ -610,14 +597,14 @@ fn check_run(run: &PoolRun) {
     } else {
         let close = run.by_procdemo("close");
         let join = run.by_procdemo("join");
-        let (close_at, join_at) = (run.position("close"), run.position("join"));
+        let (close_at, join_at) = (run.only_position("close"), run.only_position("join"));
         assert!(
             ends.iter().all(|end| end.at < close_at),
             "close() comes after every result:\n{shown}"
         );
         assert!(close_at < join_at && join_at < results_at);
         let stop_records = fact_u64(close, "stop_records") as usize;
-        let exit_codes = as_i64s(fact(join, "exit_codes"));
+        let exit_codes = as_i64_list(fact(join, "exit_codes"));
         assert!(stop_records >= 1 && stop_records <= first.len(), "{close}");
         assert_eq!(
             fact_u64(join, "workers_exited") as usize,
@@ -859,7 +846,7 @@ fn maxtasksperchild_2_lets_a_worker_run_two_chunks() {
 
 /// The reports of replacement workers that come before the
 /// `worker-replaced` that brings them in, described.
-fn reports_before_announcement(run: &PoolRun) -> Vec<String> {
+fn reports_before_announcement(run: &LessonRun) -> Vec<String> {
     let replacements = run.replacements();
     run.events
         .iter()
@@ -1049,7 +1036,8 @@ fn a_worker_killed_in_apply_mode_loses_that_task_only() {
 /// finds tasks unfinished.
 #[test]
 fn terminate_cuts_off_the_unfinished_tasks() {
-    let run = pool_run_at_pace(
+    let run = LessonRun::run_at_pace(
+        LESSON,
         "0.5",
         &[
             "--workers",
@@ -1079,7 +1067,7 @@ fn terminate_cuts_off_the_unfinished_tasks() {
     }
 }
 
-fn check_terminate(run: &PoolRun, terminate: &Value) {
+fn check_terminate(run: &LessonRun, terminate: &Value) {
     let tasks = run.tasks();
     let cut_off = as_usizes(fact(terminate, "cut_off"));
     let cut = fact_u64(terminate, "tasks_cut_off") as usize;
@@ -1088,7 +1076,7 @@ fn check_terminate(run: &PoolRun, terminate: &Value) {
         cut > 0,
         "terminate() came before every task ended: {terminate}"
     );
-    let stopped = as_i64s(fact(terminate, "workers_stopped"));
+    let stopped = as_i64_list(fact(terminate, "workers_stopped"));
     assert_eq!(stopped.len(), run.first_workers().len(), "{terminate}");
     assert!(
         stopped.iter().all(|code| *code == -15),
@@ -1164,7 +1152,11 @@ fn many_tiny_tasks_one_per_chunk_all_complete() {
     );
     assert_eq!(run.chunking(), (1, tasks));
     let join = run.by_procdemo("join");
-    assert_eq!(as_i64s(fact(join, "exit_codes")), vec![0, 0, 0], "{join}");
+    assert_eq!(
+        as_i64_list(fact(join, "exit_codes")),
+        vec![0, 0, 0],
+        "{join}"
+    );
     assert!(
         !run.has("task-start"),
         "no task-start above {TASKS_TOLD_ONE_BY_ONE} tasks"
@@ -1187,10 +1179,7 @@ fn start_slow_pool() -> (Live, Vec<i32>) {
         "6",
     ]);
     let start = live.read_until("pool-start");
-    let workers: Vec<i32> = as_i64s(fact(&start, "workers"))
-        .into_iter()
-        .map(|pid| pid as i32)
-        .collect();
+    let workers = as_i32_list(fact(&start, "workers"));
     live.read_until("task-start");
     assert!(
         workers.iter().all(|worker| still_running(*worker)),
@@ -1201,84 +1190,27 @@ fn start_slow_pool() -> (Live, Vec<i32>) {
     (live, running)
 }
 
-fn check_interrupted(signal: Signal, exit_code: i32) {
+fn check_slow_pool_interrupted(signal: Signal, exit_code: i32) {
     let (live, running) = start_slow_pool();
-    let procdemo_pid = live.pid();
-    kill(Pid::from_raw(procdemo_pid), signal).expect("send the signal");
-    let (status, events, stderr) = live.finish();
-    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
-    assert_eq!(status.code(), Some(exit_code), "{shown}");
-    let ended = events.last().expect("events");
-    assert_eq!(
-        step(ended),
-        "ended",
-        "the last line must be `ended`: {shown}"
-    );
-    assert_eq!(pid(ended), procdemo_pid);
-    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
-    let started = fact_i64(ended, "processes_started");
-    assert!(started >= 2, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
-    assert!(!events.iter().any(|event| step(event) == "done"), "{shown}");
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
-    assert!(
-        lines[0].contains("interrupted") && lines[0].contains(signal.as_str()),
-        "{stderr:?}"
-    );
-    let mut pids = pids_seen(&events);
-    pids.extend_from_slice(&running);
-    assert_no_leftovers(&pids);
-    assert_no_queue_left(procdemo_pid);
+    kill(Pid::from_raw(live.pid()), signal).expect("send the signal");
+    check_interrupted(live, signal, exit_code, 2, &running);
 }
 
 #[test]
 fn sigint_ends_pool_cleanly_while_workers_run_tasks() {
-    check_interrupted(Signal::SIGINT, 130);
+    check_slow_pool_interrupted(Signal::SIGINT, 130);
 }
 
 #[test]
 fn sigterm_ends_pool_cleanly_while_workers_run_tasks() {
-    check_interrupted(Signal::SIGTERM, 143);
+    check_slow_pool_interrupted(Signal::SIGTERM, 143);
 }
 
 /// `kill -9 procdemo`: it cannot clean up, but its workers die with it.
 #[test]
 fn kill_9_during_pool_leaves_no_worker_running() {
     let (live, running) = start_slow_pool();
-    let procdemo_pid = live.pid();
-    kill(Pid::from_raw(procdemo_pid), Signal::SIGKILL).expect("kill -9");
-    // `finish` also waits for stdout to close, which needs every worker gone.
-    let (status, events, _stderr) = live.finish();
-    assert_eq!(status.signal(), Some(Signal::SIGKILL as i32), "{status:?}");
-    assert!(
-        !events
-            .iter()
-            .any(|event| matches!(step(event), "done" | "ended")),
-        "{events:?}"
-    );
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let left: Vec<i32> = running
-            .iter()
-            .copied()
-            .filter(|worker| still_running(*worker))
-            .collect();
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "workers still running after kill -9 procdemo: {:?}",
-            left.iter().map(|w| (w, proc_stat(*w))).collect::<Vec<_>>()
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
-    assert_no_leftovers(&pids_seen(&events));
-    assert_no_queue_left(procdemo_pid);
+    check_kill_9(live, &running, "workers");
 }
 
 /// Each bad value is refused with a non-zero exit and a message naming the

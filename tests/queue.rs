@@ -12,59 +12,22 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{
-    Live, assert_no_leftovers, assert_no_queue_left, events_of, fact, fact_i64, only, pid,
-    pids_seen, ppid, queue_exists, queues_left, role, run_lesson_at_pace, step,
+    LessonRun, Live, as_i64_list, assert_no_leftovers, assert_no_queue_left, events_of, fact,
+    fact_i64, msg_max, only, pid, pids_seen, ppid, queue_exists, queues_left, role, step,
 };
 use nix::mqueue::{MQ_OFlag, MqAttr, mq_close, mq_open, mq_unlink};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// One finished run of the lesson.
-struct QueueRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn queue_run(extra: &[&str]) -> QueueRun {
-    queue_run_at_pace("0", extra)
-}
-
-fn queue_run_at_pace(pace: &str, extra: &[&str]) -> QueueRun {
-    let (output, events) = run_lesson_at_pace("queue", "en", pace, extra);
-    QueueRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl QueueRun {
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// Where the last event of `name` is.
-    fn last_position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .rposition(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// The only event of `name`, checked to come from procdemo itself.
-    fn by_procdemo(&self, name: &str) -> &Value {
-        let event = only(&self.events, name);
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-        event
-    }
-
+/// What only this lesson's checks ask of a run.
+trait QueueRunExt {
     /// The `item` facts of the events of `name`, in order.
+    fn items(&self, name: &str) -> Vec<String>;
+}
+
+impl QueueRunExt for LessonRun {
     fn items(&self, name: &str) -> Vec<String> {
         events_of(&self.events, name)
             .iter()
@@ -78,29 +41,8 @@ impl QueueRun {
     }
 }
 
-/// The kernel's ceiling on a queue's capacity.
-fn msg_max() -> i64 {
-    std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max")
-        .expect("read /proc/sys/fs/mqueue/msg_max")
-        .trim()
-        .parse()
-        .expect("msg_max is a number")
-}
-
-fn as_i64_list(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}"))
-        })
-        .collect()
-}
-
 /// The notes' `Queue(size)` walk-through, checked for one run.
-fn check_walk_through(run: &QueueRun, size: i64) {
+fn check_walk_through(run: &LessonRun, size: i64) {
     let created = run.by_procdemo("queue-created");
     assert_eq!(fact_i64(created, "capacity"), size, "{created}");
     assert!(fact_i64(created, "message_size") > 0, "{created}");
@@ -173,19 +115,19 @@ fn check_walk_through(run: &QueueRun, size: i64) {
 
 #[test]
 fn queue_3_by_default_fills_refuses_and_empties_in_order() {
-    let run = queue_run(&[]);
+    let run = LessonRun::run("queue", &[]);
     check_walk_through(&run, 3);
 }
 
 #[test]
 fn queue_5_fills_refuses_and_empties_in_order() {
-    let run = queue_run(&["--size", "5"]);
+    let run = LessonRun::run("queue", &["--size", "5"]);
     check_walk_through(&run, 5);
 }
 
 #[test]
 fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
-    let run = queue_run(&[]);
+    let run = LessonRun::run("queue", &[]);
     let puts = events_of(&run.events, "writer-puts");
     let gets = events_of(&run.events, "reader-gets");
     assert_eq!(run.items("writer-puts"), ["A", "B", "C"]);
@@ -221,10 +163,7 @@ fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
 
     // The tree agrees: the reader ended by SIGTERM, the writer by itself.
     let done = only(&run.events, "done");
-    let children = fact(done, "tree")["children"]
-        .as_array()
-        .expect("children")
-        .clone();
+    let children = run.done_children();
     let node = |wanted: i32| {
         children
             .iter()
@@ -241,14 +180,14 @@ fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
 /// pace above 0 (at 0 they are all 0).
 #[test]
 fn the_same_seed_gives_the_writer_the_same_pauses() {
-    let pauses = |run: &QueueRun| -> Vec<i64> {
+    let pauses = |run: &LessonRun| -> Vec<i64> {
         events_of(&run.events, "writer-puts")
             .iter()
             .map(|event| fact_i64(event, "pause_ms"))
             .collect()
     };
-    let first = queue_run_at_pace("0.01", &["--seed", "7"]);
-    let second = queue_run_at_pace("0.01", &["--seed", "7"]);
+    let first = LessonRun::run_at_pace("queue", "0.01", &["--seed", "7"]);
+    let second = LessonRun::run_at_pace("queue", "0.01", &["--seed", "7"]);
     let (one, two) = (pauses(&first), pauses(&second));
     assert_eq!(one.len(), 3, "{one:?}");
     assert_eq!(one, two, "--seed 7 twice");
@@ -261,7 +200,7 @@ fn the_same_seed_gives_the_writer_the_same_pauses() {
 }
 
 /// Checks the many-to-many part of one run made with these counts.
-fn check_delivered(run: &QueueRun, messages: i64, producers: usize, consumers: usize) {
+fn check_delivered(run: &LessonRun, messages: i64, producers: usize, consumers: usize) {
     let delivered = run.by_procdemo("delivered");
     assert_eq!(fact_i64(delivered, "messages"), messages, "{delivered}");
     assert_eq!(fact_i64(delivered, "producers"), producers as i64);
@@ -315,7 +254,7 @@ fn check_delivered(run: &QueueRun, messages: i64, producers: usize, consumers: u
 
 #[test]
 fn two_producers_and_two_consumers_deliver_every_message_exactly_once() {
-    let run = queue_run(&[]);
+    let run = LessonRun::run("queue", &[]);
     check_delivered(&run, 20, 2, 2);
 }
 
@@ -324,16 +263,19 @@ fn eight_producers_and_eight_consumers_deliver_ten_thousand_messages_exactly_onc
     // A queue of 10, or of the kernel's limit where that is lower.
     let size = msg_max().min(10);
     let size_arg = size.to_string();
-    let run = queue_run(&[
-        "--producers",
-        "8",
-        "--consumers",
-        "8",
-        "--messages",
-        "10000",
-        "--size",
-        &size_arg,
-    ]);
+    let run = LessonRun::run(
+        "queue",
+        &[
+            "--producers",
+            "8",
+            "--consumers",
+            "8",
+            "--messages",
+            "10000",
+            "--size",
+            &size_arg,
+        ],
+    );
     check_walk_through(&run, size);
     check_delivered(&run, 10000, 8, 8);
 }

@@ -22,69 +22,13 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{
-    events_of, fact, fact_i64, most_at_once, only, pid, ppid, role, run_lesson, run_lesson_at_pace,
-    step, timeline_counter, timeline_lanes,
+    LessonRun, events_of, fact, fact_i64, most_at_once, pid, timeline_counter, timeline_lanes,
 };
 use serde_json::{Value, json};
 
 /// The notes' buffer: two places, six items.
 const SLOTS: i64 = 2;
 const ITEMS: i64 = 6;
-
-/// One finished run of the lesson.
-struct SemaphoreRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn semaphore_run(extra: &[&str]) -> SemaphoreRun {
-    let (output, events) = run_lesson("semaphore", "en", extra);
-    SemaphoreRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-fn semaphore_run_at_pace(pace: &str, extra: &[&str]) -> SemaphoreRun {
-    let (output, events) = run_lesson_at_pace("semaphore", "en", pace, extra);
-    SemaphoreRun {
-        procdemo: output.pid,
-        events,
-    }
-}
-
-impl SemaphoreRun {
-    /// Where the first event of `name` is.
-    fn position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .position(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// Where the last event of `name` is.
-    fn last_position(&self, name: &str) -> usize {
-        self.events
-            .iter()
-            .rposition(|event| step(event) == name)
-            .unwrap_or_else(|| panic!("no `{name}` event"))
-    }
-
-    /// The only event of `name`, checked to come from procdemo itself.
-    fn by_procdemo(&self, name: &str) -> &Value {
-        let event = only(&self.events, name);
-        assert_eq!(role(event), "parent", "{event}");
-        assert_eq!(pid(event), self.procdemo, "{event}");
-        event
-    }
-
-    /// Checks that `event` comes from a child of procdemo in `role`.
-    fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
-        assert_eq!(role(event), expected_role, "{event}");
-        assert_ne!(pid(event), self.procdemo, "{event}");
-        assert_eq!(ppid(event), self.procdemo, "{event}");
-    }
-}
 
 /// `--workers` and `--permits` as arguments.
 fn counts(workers: i64, permits: i64) -> [String; 4] {
@@ -96,17 +40,17 @@ fn counts(workers: i64, permits: i64) -> [String; 4] {
     ]
 }
 
-fn with_counts(workers: i64, permits: i64) -> SemaphoreRun {
+fn with_counts(workers: i64, permits: i64) -> LessonRun {
     let args = counts(workers, permits);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    semaphore_run(&args)
+    LessonRun::run("semaphore", &args)
 }
 
 /// The workers' part of one run with these counts: each worker enters once
 /// and leaves once, never finds more than `permits` inside, and sees the
 /// semaphore's value below `permits` (it holds one itself); the summary
 /// agrees, and its timeline has one lane per worker, waiting then inside.
-fn check_workers(run: &SemaphoreRun, workers: i64, permits: i64) {
+fn check_workers(run: &LessonRun, workers: i64, permits: i64) {
     let enters = events_of(&run.events, "worker-enters");
     let leaves = events_of(&run.events, "worker-leaves");
     assert_eq!(enters.len() as i64, workers, "{enters:?}");
@@ -177,7 +121,7 @@ fn check_workers(run: &SemaphoreRun, workers: i64, permits: i64) {
 }
 
 /// The workers and the producer and consumer: every process is reaped.
-fn check_done(run: &SemaphoreRun, workers: i64) {
+fn check_done(run: &LessonRun, workers: i64) {
     let done = run.by_procdemo("done");
     let started = fact_i64(done, "processes_started");
     assert_eq!(started, workers + 2, "{done}");
@@ -207,7 +151,7 @@ fn one_worker_for_one_permit_goes_in_alone() {
 
 #[test]
 fn the_defaults_are_five_workers_for_two_permits() {
-    let run = semaphore_run(&[]);
+    let run = LessonRun::run("semaphore", &[]);
     check_workers(&run, 5, 2);
     check_done(&run, 5);
 }
@@ -225,7 +169,11 @@ fn the_timeline_never_shows_more_workers_inside_than_permits() {
     }
     let args = counts(16, 2);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    runs.push((semaphore_run_at_pace("0.01", &args), 2, "0.01"));
+    runs.push((
+        LessonRun::run_at_pace("semaphore", "0.01", &args),
+        2,
+        "0.01",
+    ));
     for (run, permits, pace) in &runs {
         let summary = run.by_procdemo("at-most-permits");
         let inside: Vec<common::Span> = timeline_lanes(summary)
@@ -283,7 +231,7 @@ fn fill_levels_follow_the_steps(steps: &[BufferStep]) -> bool {
 /// in the same order, each once; the fill level within 0..2; the summary's
 /// counts of waits as the events say; its `buffer fill` counter the twelve
 /// levels in the order they were measured.
-fn check_buffer(run: &SemaphoreRun) {
+fn check_buffer(run: &LessonRun) {
     let produced = events_of(&run.events, "produced");
     let consumed = events_of(&run.events, "consumed");
     let items = |events: &[&Value]| -> Vec<i64> {
@@ -383,7 +331,7 @@ fn check_buffer(run: &SemaphoreRun) {
 
 #[test]
 fn the_bounded_buffer_delivers_six_items_in_order_each_once() {
-    let run = semaphore_run(&[]);
+    let run = LessonRun::run("semaphore", &[]);
     check_buffer(&run);
     // The workers' part is over before the buffer's begins.
     assert!(run.position("at-most-permits") < run.position("produced"));
@@ -394,7 +342,7 @@ fn the_bounded_buffer_delivers_six_items_in_order_each_once() {
 /// place, and later the consumer waits for an item.
 #[test]
 fn at_a_slow_pace_the_producer_waits_first_and_then_the_consumer() {
-    let run = semaphore_run_at_pace("0.2", &["--workers", "1", "--permits", "1"]);
+    let run = LessonRun::run_at_pace("semaphore", "0.2", &["--workers", "1", "--permits", "1"]);
     check_buffer(&run);
     let summary = run.by_procdemo("buffer-summary");
     assert!(fact_i64(summary, "producer_blocked") >= 1, "{summary}");

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -19,7 +20,9 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
+use nix::sys::signal::{Signal, kill};
 use nix::sys::stat::Mode;
+use nix::unistd::Pid;
 use serde_json::Value;
 
 /// How long any one run of procdemo may take before the test calls it a hang.
@@ -208,6 +211,89 @@ pub fn run_lesson_at_pace(
     (output, events)
 }
 
+/// One finished run of a lesson in English, checked by `run_lesson_at_pace`:
+/// procdemo's pid and every event.
+#[derive(Debug)]
+pub struct LessonRun {
+    pub procdemo: i32,
+    pub events: Vec<Value>,
+}
+
+impl LessonRun {
+    /// Runs `lesson` at `--pace 0`, with `extra`.
+    pub fn run(lesson: &str, extra: &[&str]) -> Self {
+        Self::run_at_pace(lesson, "0", extra)
+    }
+
+    /// Runs `lesson` at `--pace <pace>`, with `extra`.
+    pub fn run_at_pace(lesson: &str, pace: &str, extra: &[&str]) -> Self {
+        let (output, events) = run_lesson_at_pace(lesson, "en", pace, extra);
+        Self {
+            procdemo: output.pid,
+            events,
+        }
+    }
+
+    /// Where the first event of `name` is.
+    pub fn position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .position(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// Where the last event of `name` is.
+    pub fn last_position(&self, name: &str) -> usize {
+        self.events
+            .iter()
+            .rposition(|event| step(event) == name)
+            .unwrap_or_else(|| panic!("no `{name}` event"))
+    }
+
+    /// The only event of `name`, checked to come from procdemo itself.
+    pub fn by_procdemo(&self, name: &str) -> &Value {
+        let event = only(&self.events, name);
+        self.assert_from_procdemo(event);
+        event
+    }
+
+    /// Checks that `event` comes from procdemo itself.
+    pub fn assert_from_procdemo(&self, event: &Value) {
+        assert_eq!(role(event), "parent", "{event}");
+        assert_eq!(pid(event), self.procdemo, "{event}");
+    }
+
+    /// Checks that `event` comes from a child of procdemo in `role`.
+    pub fn assert_from_a_child(&self, event: &Value, expected_role: &str) {
+        assert_eq!(role(event), expected_role, "{event}");
+        assert_ne!(pid(event), self.procdemo, "{event}");
+        assert_eq!(ppid(event), self.procdemo, "{event}");
+    }
+
+    /// The children of procdemo in the `done` tree, in the order they were
+    /// started.
+    pub fn done_children(&self) -> Vec<Value> {
+        let done = only(&self.events, "done");
+        fact(done, "tree")["children"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
+            .clone()
+    }
+
+    /// Checks that the first event of each step in `order` comes before the
+    /// first event of the next.
+    pub fn assert_steps_in_order(&self, order: &[&str]) {
+        for pair in order.windows(2) {
+            assert!(
+                self.position(pair[0]) < self.position(pair[1]),
+                "{} must come before {}",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
+
 /// Parses JSON Lines; every line must be one JSON object.
 pub fn parse_events(stdout: &str) -> Vec<Value> {
     stdout
@@ -306,6 +392,34 @@ pub fn fact_i64(event: &Value, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("fact `{name}` is not a number in {event}"))
 }
 
+/// A JSON list of numbers.
+pub fn as_i64_list(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .unwrap_or_else(|| panic!("not a number: {item}"))
+        })
+        .collect()
+}
+
+/// A JSON list of pids.
+pub fn as_i32_list(value: &Value) -> Vec<i32> {
+    as_i64_list(value)
+        .into_iter()
+        .map(|number| number as i32)
+        .collect()
+}
+
+/// `values`, sorted.
+pub fn sorted<T: Ord + Clone>(values: &[T]) -> Vec<T> {
+    let mut values = values.to_vec();
+    values.sort_unstable();
+    values
+}
+
 /// The events of `step`, in order.
 pub fn events_of<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
     events.iter().filter(|event| step(event) == name).collect()
@@ -398,6 +512,12 @@ pub fn still_running(pid: i32) -> bool {
 /// practice: the check only polls so that a process dying right now is not
 /// reported as left behind).
 pub fn assert_no_leftovers(pids: &[i32]) {
+    assert_gone(pids, "processes of the run are still running");
+}
+
+/// Fails unless every pid in `pids` stops running within `DEADLINE`; the
+/// failure message is `what`, then the states of those still running.
+pub fn assert_gone(pids: &[i32], what: &str) {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let running: Vec<i32> = pids
@@ -410,7 +530,7 @@ pub fn assert_no_leftovers(pids: &[i32]) {
         }
         if Instant::now() > deadline {
             let states: Vec<_> = running.iter().map(|pid| (pid, proc_stat(*pid))).collect();
-            panic!("processes of the run are still running: {states:?}");
+            panic!("{what}: {states:?}");
         }
         thread::sleep(Duration::from_millis(10));
     }
@@ -483,6 +603,15 @@ pub fn assert_no_queue_left(procdemo_pid: i32) {
         left.is_empty(),
         "message queues of procdemo {procdemo_pid} are left: {left:?}"
     );
+}
+
+/// The kernel's ceiling on a queue's capacity.
+pub fn msg_max() -> i64 {
+    std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max")
+        .expect("read /proc/sys/fs/mqueue/msg_max")
+        .trim()
+        .parse()
+        .expect("msg_max is a number")
 }
 
 /// A procdemo run watched while it runs: stdout lines arrive on a thread, so
@@ -613,6 +742,95 @@ impl Drop for Live {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The one line procdemo writes on stderr when `signal` ends a lesson: fails
+/// unless stderr holds exactly one line that is not blank, and it says that
+/// the lesson was interrupted and names `signal`.
+pub fn interrupted_line<'a>(stderr: &'a str, signal: &str) -> &'a str {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "stderr must be one line: {stderr:?}");
+    assert!(
+        lines[0].contains("interrupted"),
+        "stderr must say the lesson was interrupted: {stderr:?}"
+    );
+    assert!(
+        lines[0].contains(signal),
+        "stderr must name {signal}: {stderr:?}"
+    );
+    lines[0]
+}
+
+/// Waits for the procdemo of `live`, to which `signal` was sent mid-lesson,
+/// and checks its clean ending: exit code `exit_code`, a last line `ended`
+/// from procdemo naming the signal, with at least `least_started` processes
+/// started and as many reaped, no `done`, one line on stderr, and no process
+/// and no message queue left: neither one that reported nor one of
+/// `running` (processes known to run when the signal was sent, some of which
+/// may not have reported yet). Returns every event.
+pub fn check_interrupted(
+    live: Live,
+    signal: Signal,
+    exit_code: i32,
+    least_started: i64,
+    running: &[i32],
+) -> Vec<Value> {
+    let procdemo_pid = live.pid();
+    let (status, events, stderr) = live.finish();
+    let shown = format!("status {status:?}\nevents: {events:#?}\nstderr: {stderr}");
+    assert_eq!(status.code(), Some(exit_code), "{shown}");
+
+    let ended = events.last().expect("events");
+    assert_eq!(
+        step(ended),
+        "ended",
+        "the last line must be `ended`: {shown}"
+    );
+    assert!(
+        !events.iter().any(|event| step(event) == "done"),
+        "an interrupted lesson is not done: {shown}"
+    );
+    assert_eq!(pid(ended), procdemo_pid);
+    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
+    let started = fact_i64(ended, "processes_started");
+    assert!(started >= least_started, "{ended}");
+    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
+    interrupted_line(&stderr, signal.as_str());
+
+    let mut pids = pids_seen(&events);
+    pids.extend_from_slice(running);
+    assert_no_leftovers(&pids);
+    assert_no_queue_left(procdemo_pid);
+    events
+}
+
+/// `kill -9` on the procdemo of `live`: it cannot clean up, but its
+/// children die with it (parent-death signal). Checks that it died of
+/// SIGKILL with neither `done` nor `ended`, that every process of `running`
+/// (the `who` of the failure message) stops running, and that no process
+/// and no message queue of the run is left. Returns every event.
+pub fn check_kill_9(live: Live, running: &[i32], who: &str) -> Vec<Value> {
+    let procdemo_pid = live.pid();
+    kill(Pid::from_raw(procdemo_pid), Signal::SIGKILL).expect("kill -9");
+    // `finish` also waits for stdout to close, which needs every child gone.
+    let (status, events, _stderr) = live.finish();
+    assert_eq!(status.signal(), Some(Signal::SIGKILL as i32), "{status:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(step(event), "done" | "ended")),
+        "{events:?}"
+    );
+    assert_gone(
+        running,
+        &format!("{who} still running after kill -9 procdemo"),
+    );
+    assert_no_leftovers(&pids_seen(&events));
+    assert_no_queue_left(procdemo_pid);
+    events
 }
 
 /// A lesson text file, read the simple way: `## id: Title` headings outside
