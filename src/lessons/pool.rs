@@ -364,13 +364,14 @@ impl Run {
         let last = ends.iter().map(|(_, end)| end.to_us).max().unwrap_or(0);
         let too_small_to_draw = (last - first) / 200;
         for (task, end) in ends {
-            let spans = match lanes.iter_mut().find(|(pid, _)| *pid == end.pid) {
-                Some((_, spans)) => spans,
+            let lane = match lanes.iter().position(|(pid, _)| *pid == end.pid) {
+                Some(lane) => lane,
                 None => {
                     lanes.push((end.pid, Vec::new()));
-                    &mut lanes.last_mut().expect("just pushed").1
+                    lanes.len() - 1
                 }
             };
+            let spans = &mut lanes[lane].1;
             match spans.last_mut() {
                 Some(previous)
                     if !labelled && end.from_us.saturating_sub(previous.2) <= too_small_to_draw =>
