@@ -117,45 +117,62 @@ pub enum ColorChoice {
 pub const PACE_LIMIT: f64 = 20.0;
 pub const CHILDREN_LIMIT: u32 = 16;
 
-fn parse_pace(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(pace) if (0.0..=PACE_LIMIT).contains(&pace) => Ok(pace),
-        _ => Err(format!(
-            "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
-        )),
+/// `text` as a number within `range`, or `message`, which names the limit
+/// and why: every numeric option is checked this way.
+fn number_in<T: std::str::FromStr + PartialOrd>(
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+    message: &str,
+) -> Result<T, String> {
+    match text.parse::<T>() {
+        Ok(number) if range.contains(&number) => Ok(number),
+        _ => Err(message.to_string()),
     }
+}
+
+fn parse_pace(text: &str) -> Result<f64, String> {
+    number_in(
+        text,
+        0.0..=PACE_LIMIT,
+        &format!(
+            "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
+        ),
+    )
 }
 
 pub const LIFETIME_LIMIT: u64 = 86_400;
 
 fn parse_lifetime(text: &str) -> Result<u64, String> {
-    match text.parse::<u64>() {
-        Ok(seconds) if (1..=LIFETIME_LIMIT).contains(&seconds) => Ok(seconds),
-        _ => Err(format!(
+    number_in(
+        text,
+        1..=LIFETIME_LIMIT,
+        &format!(
             "the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live"
-        )),
-    }
+        ),
+    )
 }
 
 pub const TIMEOUT_LIMITS: (f64, f64) = (0.1, 10.0);
 
 fn parse_timeout(text: &str) -> Result<f64, String> {
     let (low, high) = TIMEOUT_LIMITS;
-    match text.parse::<f64>() {
-        Ok(seconds) if (low..=high).contains(&seconds) => Ok(seconds),
-        _ => Err(format!(
+    number_in(
+        text,
+        low..=high,
+        &format!(
             "the timeout must be a number of seconds from {low} to {high}: long enough to see join() give up, short enough to wait for"
-        )),
-    }
+        ),
+    )
 }
 
 fn parse_children(text: &str) -> Result<u32, String> {
-    match text.parse::<u32>() {
-        Ok(count) if (1..=CHILDREN_LIMIT).contains(&count) => Ok(count),
-        _ => Err(format!(
+    number_in(
+        text,
+        1..=CHILDREN_LIMIT,
+        &format!(
             "the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen"
-        )),
-    }
+        ),
+    )
 }
 
 #[derive(Args, Debug)]
@@ -183,29 +200,30 @@ pub struct QueueArgs {
 
 fn parse_queue_size(text: &str) -> Result<usize, String> {
     let limit = crate::os::mqueue::capacity_limit().unwrap_or(10);
-    match text.parse::<usize>() {
-        Ok(size) if (1..=limit).contains(&size) => Ok(size),
-        _ => Err(format!(
+    number_in(
+        text,
+        1..=limit,
+        &format!(
             "the queue size must be a whole number from 1 to {limit}: {limit} is this kernel's limit for a message queue, \
              in /proc/sys/fs/mqueue/msg_max (root can raise it, e.g. `sysctl fs.mqueue.msg_max=64`)"
-        )),
-    }
+        ),
+    )
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=8).contains(&count) => Ok(count),
-        _ => Err(
-            "the number of producers or consumers must be a whole number from 1 to 8".to_string(),
-        ),
-    }
+    number_in(
+        text,
+        1..=8,
+        "the number of producers or consumers must be a whole number from 1 to 8",
+    )
 }
 
 fn parse_messages(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=10_000).contains(&count) => Ok(count),
-        _ => Err("the number of messages must be a whole number from 1 to 10000".to_string()),
-    }
+    number_in(
+        text,
+        1..=10_000,
+        "the number of messages must be a whole number from 1 to 10000",
+    )
 }
 
 #[derive(Args, Debug)]
@@ -233,12 +251,13 @@ pub struct SpawnedArgs {
 pub const MIB_LIMIT: usize = 1024;
 
 fn parse_mib(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(mib) if (1..=MIB_LIMIT).contains(&mib) => Ok(mib),
-        _ => Err(format!(
+    number_in(
+        text,
+        1..=MIB_LIMIT,
+        &format!(
             "the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"
-        )),
-    }
+        ),
+    )
 }
 
 #[derive(Args, Debug)]
@@ -264,27 +283,27 @@ pub struct SemaphoreArgs {
 }
 
 fn parse_lock_workers(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=16).contains(&count) => Ok(count),
-        _ => Err("the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)".to_string()),
-    }
+    number_in(
+        text,
+        1..=16,
+        "the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)",
+    )
 }
 
 fn parse_increments(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=1_000_000).contains(&count) => Ok(count),
-        _ => Err("the increments per worker must be a whole number from 1 to 1000000, so the locked run ends in seconds".to_string()),
-    }
+    number_in(
+        text,
+        1..=1_000_000,
+        "the increments per worker must be a whole number from 1 to 1000000, so the locked run ends in seconds",
+    )
 }
 
 fn parse_permits(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=16).contains(&count) => Ok(count),
-        _ => Err(
-            "the permits must be a whole number from 1 to 16: Semaphore(0) would let no one in"
-                .to_string(),
-        ),
-    }
+    number_in(
+        text,
+        1..=16,
+        "the permits must be a whole number from 1 to 16: Semaphore(0) would let no one in",
+    )
 }
 
 #[derive(Args, Debug)]
@@ -348,32 +367,33 @@ pub enum Work {
 }
 
 fn parse_pool_workers(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=64).contains(&count) => Ok(count),
-        _ => Err("the pool's workers must be a whole number from 1 to 64".to_string()),
-    }
+    number_in(
+        text,
+        1..=64,
+        "the pool's workers must be a whole number from 1 to 64",
+    )
 }
 
 fn parse_tasks(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(count) if (1..=100_000).contains(&count) => Ok(count),
-        _ => Err("the number must be a whole number from 1 to 100000".to_string()),
-    }
+    number_in(
+        text,
+        1..=100_000,
+        "the number must be a whole number from 1 to 100000",
+    )
 }
 
 fn parse_chunksize(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(size) if (1..=10_000).contains(&size) => Ok(size),
-        _ => Err(
-            "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task"
-                .to_string(),
-        ),
-    }
+    number_in(
+        text,
+        1..=10_000,
+        "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task",
+    )
 }
 
 fn parse_terminate_after(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(seconds) if (0.01..=600.0).contains(&seconds) => Ok(seconds),
-        _ => Err("--terminate-after must be a number of seconds from 0.01 to 600".to_string()),
-    }
+    number_in(
+        text,
+        0.01..=600.0,
+        "--terminate-after must be a number of seconds from 0.01 to 600",
+    )
 }
