@@ -76,9 +76,10 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
     let mut out = format!(
         "  {} {who} {} {}\n",
         "●".bold(),
-        format!("pid {}", event.pid).cyan(),
+        format!("{} {}", ui::pid_word(lang), event.pid).cyan(),
         format!(
-            "· ppid {} · +{:.1} ms",
+            "· {} {} · +{:.1} ms",
+            ui::ppid_word(lang),
             event.ppid,
             event.t_us as f64 / 1000.0
         )

@@ -141,6 +141,22 @@ pub fn span_state(lang: Lang, state: &str) -> String {
     words.to_string()
 }
 
+/// Who an event came from: the process's own id…
+pub fn pid_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "pid",
+        Lang::Zh => "PID",
+    }
+}
+
+/// …and its parent's.
+pub fn ppid_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "ppid",
+        Lang::Zh => "它的父进程",
+    }
+}
+
 /// After the size of a list shown in part.
 pub fn in_all(lang: Lang) -> &'static str {
     match lang {
