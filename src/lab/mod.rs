@@ -384,6 +384,22 @@ impl Lab {
         }
     }
 
+    /// Waits until the kernel has put `pid` to sleep (state `S`, e.g. in a
+    /// full pipe's write() or a taken lock's sem_wait), and returns that
+    /// state. It is on its way there: this gives it a few seconds at most.
+    pub fn wait_until_asleep(&mut self, pid: Pid) -> Result<String> {
+        for _ in 0..2000 {
+            let state = procfs::stat(pid)
+                .with_context(|| format!("reading /proc/{pid}/stat"))?
+                .state;
+            if state == 'S' {
+                return Ok(state.to_string());
+            }
+            self.sleep_for(Duration::from_millis(1))?;
+        }
+        bail!("process {pid} never went to sleep where the lesson expected it to wait")
+    }
+
     /// Sends `signal` to `pid`.
     pub fn signal(&mut self, pid: Pid, signal: Signal) -> Result<()> {
         send_signal(pid, signal).with_context(|| format!("kill({pid}, {signal}) failed"))
@@ -922,6 +938,16 @@ pub fn spawned_side(
         started_ns,
         events,
     })
+}
+
+/// One span of a lane in a `timeline` fact.
+pub fn span(state: &str, from_us: u64, to_us: u64) -> Value {
+    json!({ "state": state, "from_us": from_us, "to_us": to_us })
+}
+
+/// Pids as the numbers facts carry.
+pub fn raw_pids(pids: &[Pid]) -> Vec<i32> {
+    pids.iter().map(|pid| pid.as_raw()).collect()
 }
 
 pub fn signal_name(number: i32) -> String {

@@ -12,7 +12,7 @@ use nix::unistd::Pid;
 use serde_json::{Value, json};
 
 use crate::cli::JoinArgs;
-use crate::lab::{CHILD, Lab, PARENT, signal_name};
+use crate::lab::{CHILD, Lab, PARENT, raw_pids, signal_name};
 use crate::os::procfs;
 use crate::os::wait::ExitStatus;
 
@@ -164,10 +164,6 @@ fn start_three(lab: &mut Lab) -> Result<Vec<Pid>> {
     Ok(started)
 }
 
-fn raw(pids: &[Pid]) -> Vec<i32> {
-    pids.iter().map(|pid| pid.as_raw()).collect()
-}
-
 fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
     let started = start_three(lab)?;
     let mut ended_before_join = Vec::new();
@@ -180,8 +176,8 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
         PARENT,
         "join-in-order",
         json!({
-            "start_order": raw(&started),
-            "reap_order": raw(&started),
+            "start_order": raw_pids(&started),
+            "reap_order": raw_pids(&started),
             "already_ended_when_joined": ended_before_join,
             "waited_ms": since.elapsed().as_millis() as u64,
         }),
@@ -201,7 +197,7 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
     lab.emit(
         PARENT,
         "wait-any",
-        json!({ "start_order": raw(&started), "end_order": raw(&ended), "reap_order": raw(&reaped) }),
+        json!({ "start_order": raw_pids(&started), "end_order": raw_pids(&ended), "reap_order": raw_pids(&reaped) }),
     )
 }
 

@@ -5,14 +5,12 @@
 //! process-shared semaphore of value 1, and releasing it unheld is refused.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use nix::unistd::Pid;
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use crate::cli::LockArgs;
-use crate::lab::{ChildSide, Gate, Lab, PARENT};
+use crate::lab::{ChildSide, Gate, Lab, PARENT, span};
 use crate::os::procfs;
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
@@ -34,10 +32,6 @@ pub fn run(lab: &mut Lab, args: &LockArgs) -> Result<()> {
     many_increments(lab, args, Locking::Without)?;
     many_increments(lab, args, Locking::With)?;
     release_unheld(lab)
-}
-
-fn span(state: &str, from_us: u64, to_us: u64) -> Value {
-    json!({ "state": state, "from_us": from_us, "to_us": to_us })
 }
 
 /// The notes' `add(num, value)`: print num, then add `value` twice, pausing.
@@ -168,7 +162,7 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     lab.open(&second_may_read);
     if locked {
         // The second worker cannot read: it sleeps in sem_wait until the first releases.
-        let state = wait_until_asleep(lab, second.pid)?;
+        let state = lab.wait_until_asleep(second.pid)?;
         lab.emit(
             PARENT,
             "guarded-blocked",
@@ -188,21 +182,6 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
         result,
         json!({ "expected": 2, "final": last, "lost": 2 - i64::from(last) }),
     )
-}
-
-/// Waits until the kernel has put `pid` to sleep (state `S`), at most a few seconds.
-fn wait_until_asleep(lab: &mut Lab, pid: Pid) -> Result<String> {
-    for _ in 0..2000 {
-        let state = procfs::stat(pid)
-            .context("reading the worker's /proc/<pid>/stat")?
-            .state;
-        if state == 'S' {
-            return Ok(state.to_string());
-        }
-        // It is on its way to sem_wait: give it a moment to get there.
-        lab.sleep_for(Duration::from_millis(1))?;
-    }
-    bail!("the worker {pid} never went to sleep on the lock")
 }
 
 fn many_increments(lab: &mut Lab, args: &LockArgs, locking: Locking) -> Result<()> {

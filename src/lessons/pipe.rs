@@ -213,7 +213,7 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
         fill_then_block(side, &read_end, &write_end, capacity, &drain_shown)
     })?;
     lab.expect(writer.pid, "pipe-full")?;
-    let state = wait_until_asleep(lab, writer.pid)?;
+    let state = lab.wait_until_asleep(writer.pid)?;
     lab.emit(
         PARENT,
         "writer-blocked",
@@ -260,21 +260,6 @@ fn fill_then_block(
     side.wait_for(drain_shown)?;
     side.report("writer-resumes", json!({ "blocked_ms": blocked_ms }))?;
     Ok(0)
-}
-
-/// Waits until the kernel has put `pid` to sleep (state `S`), at most a few seconds.
-fn wait_until_asleep(lab: &mut Lab, pid: Pid) -> Result<String> {
-    for _ in 0..2000 {
-        let state = procfs::stat(pid)
-            .context("reading the writer's /proc/<pid>/stat")?
-            .state;
-        if state == 'S' {
-            return Ok(state.to_string());
-        }
-        // The writer reported "full" just before its next write: give it a moment to reach it.
-        lab.sleep_for(Duration::from_millis(1))?;
-    }
-    bail!("the writer {pid} never went to sleep on the full pipe")
 }
 
 fn boundaries(lab: &mut Lab) -> Result<()> {

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use nix::sys::signal::Signal;
-use nix::unistd::{Pid, getpid};
+use nix::unistd::getpid;
 use serde_json::{Value, json};
 
 use crate::cli::{PoolArgs, PoolMode, Work};
 use crate::lab::pool::{Departure, Finished, Pool, Settings};
-use crate::lab::{ChildSide, Lab, PARENT, signal_name};
+use crate::lab::{ChildSide, Lab, PARENT, raw_pids, signal_name};
 use crate::os::process::send_signal;
 
 /// Above this many tasks people see a progress bar instead of a line per task.
@@ -82,7 +82,7 @@ pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
     lab.emit(
         PARENT,
         "pool-start",
-        json!({ "workers": raw(&pool.workers), "mode": name(args.mode), "tasks": args.tasks, "work": name(args.work), "seed": seed }),
+        json!({ "workers": raw_pids(&pool.workers), "mode": name(args.mode), "tasks": args.tasks, "work": name(args.work), "seed": seed }),
     )?;
     // apply waits for each result before it submits the next task.
     let submit_all = args.mode != PoolMode::Apply;
@@ -208,10 +208,6 @@ fn name(value: impl clap::ValueEnum) -> String {
     value
         .to_possible_value()
         .map_or_else(String::new, |possible| possible.get_name().to_string())
-}
-
-fn raw(pids: &[Pid]) -> Vec<i32> {
-    pids.iter().map(|pid| pid.as_raw()).collect()
 }
 
 /// Busy work: the CPU stays in this process for `duration`.

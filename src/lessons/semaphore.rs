@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use serde_json::{Value, json};
 
 use crate::cli::SemaphoreArgs;
-use crate::lab::{ChildSide, Lab, PARENT};
+use crate::lab::{ChildSide, Lab, PARENT, span};
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
 
@@ -27,10 +27,6 @@ const ITEMS: usize = 6;
 pub fn run(lab: &mut Lab, args: &SemaphoreArgs) -> Result<()> {
     limit_concurrency(lab, args)?;
     bounded_buffer(lab)
-}
-
-fn span(state: &str, from_us: u64, to_us: u64) -> Value {
-    json!({ "state": state, "from_us": from_us, "to_us": to_us })
 }
 
 /// Slots of the shared page: how many are inside now, and the most ever.
