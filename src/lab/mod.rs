@@ -374,14 +374,13 @@ impl Lab {
 
     /// Waits until `pid` has ended, without reaping it: it stays a zombie.
     pub fn wait_until_ended(&mut self, pid: Pid) -> Result<()> {
-        loop {
-            self.pump()?;
-            self.check_signal()?;
-            if wait::has_ended(pid) {
-                return Ok(());
-            }
-            self.idle(None)?;
-        }
+        let never_gone = |_: &Self| false;
+        self.until_found(
+            None,
+            |_| wait::has_ended(pid).then_some(()),
+            never_gone,
+            || anyhow!("process {pid} did not end"),
+        )
     }
 
     /// Waits until the kernel has put `pid` to sleep (state `S`, e.g. in a
@@ -407,70 +406,69 @@ impl Lab {
 
     /// Waits until process `pid` reports `step`, and returns that event.
     pub fn expect(&mut self, pid: Pid, step: &str) -> Result<Event> {
-        loop {
-            self.pump()?;
-            self.check_signal()?;
-            if let Some(event) = self.find(pid, step) {
-                return Ok(event);
-            }
-            if wait::has_ended(pid) {
-                self.pump()?;
-                return self
-                    .find(pid, step)
-                    .ok_or_else(|| anyhow!("process {pid} ended without reporting step `{step}`"));
-            }
-            self.idle(None)?;
-        }
+        self.until_found(
+            None,
+            |lab| lab.find(pid, step),
+            |_| wait::has_ended(pid),
+            || anyhow!("process {pid} ended without reporting step `{step}`"),
+        )
     }
 
     /// Waits until any process reports `step`, and returns that event: for a
     /// grandchild, whose pid procdemo learns from its first report.
     pub fn expect_any(&mut self, step: &str) -> Result<Event> {
-        loop {
-            self.pump()?;
-            self.check_signal()?;
-            if let Some(event) = self.received.iter().find(|event| event.step == step) {
-                return Ok(event.clone());
-            }
-            let running = self
-                .processes
+        let nobody_runs = |lab: &Self| {
+            !lab.processes
                 .iter()
-                .any(|process| process.status.is_none() && !wait::has_ended(process.pid));
-            if !running {
-                self.pump()?;
-                return self
-                    .received
+                .any(|process| process.status.is_none() && !wait::has_ended(process.pid))
+        };
+        self.until_found(
+            // A grandchild's end sends no SIGCHLD to procdemo: look again soon.
+            Some(Duration::from_millis(50)),
+            |lab| {
+                lab.received
                     .iter()
                     .find(|event| event.step == step)
                     .cloned()
-                    .ok_or_else(|| anyhow!("every process ended and none reported step `{step}`"));
-            }
-            // A grandchild's end sends no SIGCHLD to procdemo: look again soon.
-            self.idle(Some(Duration::from_millis(50)))?;
-        }
+            },
+            nobody_runs,
+            || anyhow!("every process ended and none reported step `{step}`"),
+        )
     }
 
     /// Waits until `pid` has reported `step` `count` times, and returns those events.
     pub fn expect_reports(&mut self, pid: Pid, step: &str, count: usize) -> Result<Vec<Event>> {
+        self.until_found(
+            None,
+            |lab| Some(lab.reports(pid, step)).filter(|reports| reports.len() >= count),
+            |lab| lab.has_ended(pid),
+            || anyhow!("process {pid} ended before reporting `{step}` {count} times"),
+        )
+    }
+
+    /// Shows events and watches for signals until `found` has an answer,
+    /// sleeping between looks (at most `poll` at a time; `None`: until
+    /// something happens). Once `gone` says no one can report it any more,
+    /// looks a last time, for what was written before the end, then fails
+    /// with `missing`.
+    fn until_found<T>(
+        &mut self,
+        poll: Option<Duration>,
+        found: impl Fn(&Self) -> Option<T>,
+        gone: impl Fn(&Self) -> bool,
+        missing: impl FnOnce() -> anyhow::Error,
+    ) -> Result<T> {
         loop {
             self.pump()?;
             self.check_signal()?;
-            let reports = self.reports(pid, step);
-            if reports.len() >= count {
-                return Ok(reports);
+            if let Some(answer) = found(self) {
+                return Ok(answer);
             }
-            if self.has_ended(pid) {
+            if gone(self) {
                 self.pump()?;
-                let reports = self.reports(pid, step);
-                if reports.len() >= count {
-                    return Ok(reports);
-                }
-                bail!(
-                    "process {pid} ended after reporting `{step}` {} of {count} times",
-                    reports.len()
-                );
+                return found(self).ok_or_else(missing);
             }
-            self.idle(None)?;
+            self.idle(poll)?;
         }
     }
 
