@@ -9,15 +9,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Watch real processes being born, running and ending, narrated step by step.",
     long_about = "procdemo runs real processes on this machine and explains each step: \
                   the lesson text, the Python you know, and what the kernel reported in this very run.",
-    arg_required_else_help = true,
-    after_help = "Run `procdemo list` for the lessons in course order, then e.g. `procdemo fork`."
+    after_help = "Run `procdemo` alone for the lessons in course order, your progress and what to run next."
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// Without one: a welcome, the lessons with your progress, and the command to run next
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options every lesson takes, before or after the lesson's name.
@@ -35,11 +35,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub step: bool,
 
+    /// Before some steps, ask what you predict will happen; the step then shows what did (answers from stdin: a number, or q)
+    #[arg(long, global = true)]
+    pub quiz: bool,
+
     /// Language of the lesson text [default: from LC_ALL, LC_MESSAGES or LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 
-    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace, 3600 with --step] (1 to 86400)
+    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace, 3600 with --step or --quiz] (1 to 86400)
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_lifetime, allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 
@@ -78,11 +82,37 @@ pub enum Command {
     Semaphore(SemaphoreArgs),
     /// A real process pool: pre-forked workers reused for many tasks, in every mode of Python's Pool
     Pool(PoolArgs),
-    /// Internal: the child end of a "spawn", run by procdemo itself
-    #[command(name = "__spawned", hide = true)]
-    Spawned(SpawnedArgs),
-    /// List the lessons in course order, each with a one-line summary
+    /// List the lessons in course order, each with a one-line summary and your progress
     List,
+    /// Every lesson in course order, one after the other, then a summary of what was covered
+    Tour,
+    /// Forget your progress: finished lessons and quiz scores (asks first on a terminal)
+    Reset(ResetArgs),
+    /// Print a completion script for your shell, e.g. `procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo`
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `procdemo man | man -l -`; or write every page to a directory
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write procdemo.1 and one page per command (procdemo-fork.1, …) into DIR instead, e.g. ~/.local/share/man/man1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ResetArgs {
+    /// Do not ask; reset at once
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +261,23 @@ pub struct MemoryArgs {
     /// Size of the buffer whose pages are shared and then copied, in MiB (1 to 1024)
     #[arg(long, value_name = "MIB", default_value = "64", value_parser = parse_mib, allow_negative_numbers = true)]
     pub mib: usize,
+}
+
+/// The command word of `procdemo __spawned …`, which `Lab::spawn` execs.
+pub const SPAWNED: &str = "__spawned";
+
+/// The internal command `procdemo __spawned …`: the child end of a lesson's
+/// "spawn". It is parsed apart from `Cli`, so that no help, completion or
+/// manual page offers it.
+#[derive(Parser, Debug)]
+#[command(name = "procdemo __spawned")]
+pub struct SpawnedCli {
+    /// Accepted as everywhere, and unused: the child reports through its pipe.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(flatten)]
+    pub args: SpawnedArgs,
 }
 
 /// What `Lab::spawn` passes to the fresh procdemo it runs.

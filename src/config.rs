@@ -16,14 +16,30 @@ pub enum StepMode {
     PauseBeforeEachStep,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuizMode {
+    Off,
+    /// `--quiz`: ask before the steps that carry a question.
+    Ask,
+}
+
+/// Where the language came from: a command to suggest must repeat a flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LangSource {
+    Flag,
+    Locale,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub lang: Lang,
+    pub lang_source: LangSource,
     pub color: bool,
     /// Factor applied to every demonstrative sleep.
     pub pace: f64,
     pub output: Output,
     pub step: StepMode,
+    pub quiz: QuizMode,
     /// `--trace`: where to write the Chrome Trace Event file.
     pub trace: Option<std::path::PathBuf>,
     /// `--lifetime`: the longest any demo process may live.
@@ -64,13 +80,29 @@ impl Config {
         });
         Self {
             lang,
+            lang_source: if args.lang.is_some() {
+                LangSource::Flag
+            } else {
+                LangSource::Locale
+            },
             color,
             pace: args.pace,
             output,
             step,
+            quiz: if args.quiz {
+                QuizMode::Ask
+            } else {
+                QuizMode::Off
+            },
             lifetime: args.lifetime.map(std::time::Duration::from_secs),
             trace: args.trace.clone(),
         }
+    }
+
+    /// True when someone may take their time between steps (Enter, or an
+    /// answer), so demo processes must be allowed to live long.
+    pub fn waits_for_people(&self) -> bool {
+        self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask
     }
 }
 

@@ -6,6 +6,12 @@
 //! holds paragraphs and fenced blocks (```python for the Python a learner
 //! knows, ```os for what the kernel does). The section `## facts` is not a
 //! step: its lines `- fact_name: label` name the facts for human output.
+//!
+//! A step may end with `### quiz: Question?` for `--quiz`: choices as
+//! `- [ ] wrong` and `- [x] right` lines, then the paragraphs of the reveal,
+//! where `{fact}`, `{role:fact}`, `{pid}` and `{role:pid}` stand for what
+//! this run's events of the step reported (every value, when several events
+//! did). A reveal line `- …` is said once per event that has its facts.
 
 use anyhow::{Context, Result, bail};
 
@@ -22,6 +28,26 @@ pub struct StepText {
     pub id: String,
     pub title: String,
     pub blocks: Vec<Block>,
+    pub quiz: Option<Quiz>,
+}
+
+/// A question asked before a step is shown, answered from this run's evidence.
+#[derive(Clone, Debug)]
+pub struct Quiz {
+    pub question: String,
+    pub choices: Vec<String>,
+    /// The right choice, counted from 1 as the user types it.
+    pub right: usize,
+    /// The explanation of the answer, with placeholders for facts.
+    pub reveal: Vec<Reveal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reveal {
+    /// Lines of one paragraph.
+    Paragraph(Vec<String>),
+    /// A line said once for each event of the step.
+    EachEvent(String),
 }
 
 #[derive(Debug)]
@@ -31,6 +57,7 @@ pub enum Block {
 }
 
 const FACTS_SECTION: &str = "facts";
+const QUIZ_HEADING: &str = "### quiz:";
 
 impl LessonText {
     pub fn parse(source: &str) -> Result<Self> {
@@ -52,7 +79,14 @@ impl LessonText {
         let mut section: Option<StepText> = None;
         let mut fence: Option<(String, Vec<String>)> = None;
         let mut paragraph: Vec<String> = Vec::new();
+        let mut quiz: Option<QuizDraft> = None;
         for line in lines {
+            if let Some(draft) = &mut quiz
+                && !line.starts_with("## ")
+            {
+                draft.add(line)?;
+                continue;
+            }
             if let Some((kind, code)) = &mut fence {
                 if line.trim_start().starts_with("```") {
                     let block = Block::Code {
@@ -81,6 +115,9 @@ impl LessonText {
             };
             if let Some(heading) = line.strip_prefix("## ") {
                 flush(&mut paragraph, &mut section);
+                if let (Some(draft), Some(step)) = (quiz.take(), &mut section) {
+                    step.quiz = Some(draft.finish(&step.id)?);
+                }
                 steps.extend(section.take());
                 let (id, step_title) = heading.split_once(':').unwrap_or((heading, ""));
                 let id = id.trim();
@@ -91,7 +128,16 @@ impl LessonText {
                     id: id.to_string(),
                     title: step_title.trim().to_string(),
                     blocks: Vec::new(),
+                    quiz: None,
                 });
+            } else if let Some(question) = line.strip_prefix(QUIZ_HEADING) {
+                flush(&mut paragraph, &mut section);
+                if section.is_none() {
+                    bail!("`{QUIZ_HEADING}` outside a step");
+                }
+                quiz = Some(QuizDraft::new(question.trim()));
+            } else if line.starts_with("###") {
+                bail!("unknown subsection `{line}`: only `{QUIZ_HEADING} …` may follow a step");
             } else if let Some(kind) = line.trim_start().strip_prefix("```") {
                 flush(&mut paragraph, &mut section);
                 fence = Some((kind.trim().to_string(), Vec::new()));
@@ -108,6 +154,9 @@ impl LessonText {
             && let Some(step) = &mut section
         {
             step.blocks.push(Block::Paragraph(paragraph));
+        }
+        if let (Some(draft), Some(step)) = (quiz, &mut section) {
+            step.quiz = Some(draft.finish(&step.id)?);
         }
         steps.extend(section);
         if let Some(at) = steps.iter().position(|step| step.id == FACTS_SECTION) {
@@ -144,11 +193,95 @@ impl LessonText {
             .map(|(at, step)| (at + 1, step))
     }
 
+    /// The steps that carry a quiz, in text order.
+    pub fn quizzes(&self) -> impl Iterator<Item = (&str, &Quiz)> {
+        self.steps
+            .iter()
+            .filter_map(|step| Some((step.id.as_str(), step.quiz.as_ref()?)))
+    }
+
     pub fn fact_label(&self, name: &str) -> Option<&str> {
         self.fact_labels
             .iter()
             .find(|(fact, _)| fact == name)
             .map(|(_, label)| label.as_str())
+    }
+}
+
+/// A quiz while its lines are read.
+struct QuizDraft {
+    question: String,
+    choices: Vec<(bool, String)>,
+    reveal: Vec<Reveal>,
+    paragraph: Vec<String>,
+}
+
+impl QuizDraft {
+    fn new(question: &str) -> Self {
+        Self {
+            question: question.to_string(),
+            choices: Vec::new(),
+            reveal: Vec::new(),
+            paragraph: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, line: &str) -> Result<()> {
+        let trimmed = line.trim();
+        let choice = [("- [x] ", true), ("- [X] ", true), ("- [ ] ", false)]
+            .into_iter()
+            .find_map(|(mark, right)| Some((right, trimmed.strip_prefix(mark)?)));
+        if let Some((right, choice)) = choice {
+            if !self.reveal.is_empty() || !self.paragraph.is_empty() {
+                bail!("quiz `{}`: a choice after the reveal", self.question);
+            }
+            self.choices.push((right, choice.trim().to_string()));
+        } else if trimmed.starts_with("```") || trimmed.starts_with('#') {
+            bail!(
+                "quiz `{}`: only choices and paragraphs may follow it, not `{trimmed}`",
+                self.question
+            );
+        } else if trimmed.is_empty() {
+            self.end_paragraph();
+        } else if let Some(each) = trimmed.strip_prefix("- ") {
+            self.end_paragraph();
+            self.reveal.push(Reveal::EachEvent(each.trim().to_string()));
+        } else {
+            self.paragraph.push(trimmed.to_string());
+        }
+        Ok(())
+    }
+
+    fn end_paragraph(&mut self) {
+        if !self.paragraph.is_empty() {
+            let lines = std::mem::take(&mut self.paragraph);
+            self.reveal.push(Reveal::Paragraph(lines));
+        }
+    }
+
+    fn finish(mut self, step: &str) -> Result<Quiz> {
+        self.end_paragraph();
+        let rights: Vec<usize> = self
+            .choices
+            .iter()
+            .enumerate()
+            .filter(|(_, (right, _))| *right)
+            .map(|(at, _)| at + 1)
+            .collect();
+        if self.question.is_empty() || self.choices.len() < 2 || rights.len() != 1 {
+            bail!(
+                "the quiz of step `{step}` needs a question, at least two `- [ ]` choices and exactly one `- [x]`"
+            );
+        }
+        if self.reveal.is_empty() {
+            bail!("the quiz of step `{step}` needs a reveal paragraph after its choices");
+        }
+        Ok(Quiz {
+            question: self.question,
+            choices: self.choices.into_iter().map(|(_, choice)| choice).collect(),
+            right: rights[0],
+            reveal: self.reveal,
+        })
     }
 }
 
@@ -171,6 +304,39 @@ mod tests {
         assert!(matches!(&step.blocks[0], Block::Paragraph(lines) if lines.len() == 2));
         assert!(matches!(&step.blocks[1], Block::Code { kind, .. } if kind == "python"));
         assert_eq!(text.fact_label("w"), Some("the value of w"));
+    }
+
+    #[test]
+    fn parses_a_quiz_after_the_step_text() {
+        let text = LessonText::parse(
+            "# T\ns\n## a: A\nText.\n\n### quiz: Which?\n- [ ] one\n- [x] two\n\nIt is {role:fact}.\nReally.\n\n- {pid} said {fact}\n## b: B\nx\n",
+        )
+        .expect("parses");
+        let (_, step) = text.step("a").expect("step a");
+        assert_eq!(step.blocks.len(), 1);
+        let quiz = step.quiz.as_ref().expect("quiz");
+        assert_eq!(quiz.question, "Which?");
+        assert_eq!(quiz.choices, ["one", "two"]);
+        assert_eq!(quiz.right, 2);
+        assert_eq!(
+            quiz.reveal,
+            [
+                Reveal::Paragraph(vec!["It is {role:fact}.".into(), "Really.".into()]),
+                Reveal::EachEvent("{pid} said {fact}".into())
+            ]
+        );
+        assert!(text.step("b").expect("step b").1.quiz.is_none());
+    }
+
+    #[test]
+    fn rejects_a_quiz_without_exactly_one_right_choice() {
+        assert!(
+            LessonText::parse("# T\ns\n## a: A\n### quiz: Q?\n- [ ] x\n- [ ] y\n\nR.\n").is_err()
+        );
+        assert!(
+            LessonText::parse("# T\ns\n## a: A\n### quiz: Q?\n- [x] x\n- [x] y\n\nR.\n").is_err()
+        );
+        assert!(LessonText::parse("# T\ns\n## a: A\n### quiz: Q?\n- [x] x\n- [ ] y\n").is_err());
     }
 
     #[test]

@@ -8,7 +8,9 @@ use anyhow::{Context, Result};
 use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
-use super::{fork_failed, make_event, micros_since};
+use super::fork_failed;
+use crate::narrate::Event;
+use crate::narrate::event::micros_since;
 use crate::narrate::{CHILD_FAILED, FORKED, REAPED};
 use crate::os::pipe;
 use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child, monotonic_ns};
@@ -55,7 +57,7 @@ impl ChildSide<'_> {
 
     /// Sends one event to the parent through the event pipe.
     pub fn report(&self, step: &str, facts: serde_json::Value) -> Result<()> {
-        let event = make_event(self.lesson, self.started, self.role, step, facts);
+        let event = Event::observed(self.lesson, self.started, self.role, step, facts);
         pipe::write_atomic(self.events, event.to_line().as_bytes())
             .with_context(|| format!("the {} could not report step `{step}`", self.role))
     }
@@ -153,7 +155,7 @@ pub struct SpawnedSide {
 
 impl SpawnedSide {
     pub fn report(&self, step: &str, facts: serde_json::Value) -> Result<()> {
-        let mut event = make_event(&self.lesson, Instant::now(), &self.role, step, facts);
+        let mut event = Event::observed(&self.lesson, Instant::now(), &self.role, step, facts);
         event.t_us = monotonic_ns().saturating_sub(self.started_ns) / 1000;
         pipe::write_atomic(self.events.as_fd(), event.to_line().as_bytes())
             .with_context(|| format!("the spawned {} could not report step `{step}`", self.role))

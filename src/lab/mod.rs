@@ -15,12 +15,14 @@ use anyhow::{Context, Result, anyhow, bail};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
-use nix::unistd::{Pid, getpid, getppid};
+use nix::unistd::{Pid, getpid};
 use serde_json::{Value, json};
 
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 
-use crate::config::{Config, StepMode};
+use crate::config::Config;
+use crate::narrate::event::micros_since;
+use crate::narrate::quiz::Score;
 use crate::narrate::{
     self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, FORKED, Narrator, REAPED,
 };
@@ -61,9 +63,10 @@ impl fmt::Display for Stop {
 
 impl std::error::Error for Stop {}
 
-/// How a lesson run ended, for the exit code.
+/// How a lesson run ended, for the exit code and the learner's progress.
 pub enum Outcome {
-    Finished,
+    /// It ran to its end; with `--quiz`, how the questions went.
+    Finished(Option<Score>),
     Stopped(Stop),
     Failed,
 }
@@ -99,7 +102,7 @@ pub struct Lab {
     config: Config,
     narrator: Narrator,
     started: Instant,
-    signals: Signals,
+    signals: &'static Signals,
     events_read: Option<OwnedFd>,
     events_write: OwnedFd,
     unread: Vec<u8>,
@@ -126,7 +129,7 @@ impl Lab {
         let mut lab = Lab::new(config, lesson, text)?;
         let result = body(&mut lab).and_then(|()| lab.finish());
         let Err(error) = result else {
-            return Ok(Outcome::Finished);
+            return Ok(Outcome::Finished(lab.narrator.quiz_score()));
         };
         let reaped = lab.clean_up();
         for event in lab.held.take().unwrap_or_default() {
@@ -158,7 +161,7 @@ impl Lab {
         if let Outcome::Failed = outcome {
             facts["error"] = json!(format!("{error:#}"));
         }
-        let event = make_event(lab.lesson, lab.started, PARENT, ENDED, facts);
+        let event = Event::observed(lab.lesson, lab.started, PARENT, ENDED, facts);
         lab.narrator.ended(&event, ending, reaped);
         Ok(outcome)
     }
@@ -168,17 +171,18 @@ impl Lab {
             std::fs::File::create(path)
                 .with_context(|| format!("cannot write the --trace file {}", path.display()))?;
         }
-        let signals = Signals::install().context("installing the Ctrl-C and SIGCHLD handlers")?;
+        let signals = Signals::get().context("installing the Ctrl-C and SIGCHLD handlers")?;
         become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;
         let (events_read, events_write) = pipe::pipe().context("creating the event pipe")?;
         pipe::set_nonblocking(events_read.as_fd()).context("making the event pipe non-blocking")?;
-        let mut narrator = Narrator::new(config.clone(), text);
+        let started = Instant::now();
+        let mut narrator = Narrator::new(config.clone(), text, lesson, started);
         narrator.begin();
         Ok(Self {
             lesson,
             config,
             narrator,
-            started: Instant::now(),
+            started,
             signals,
             events_read: Some(events_read),
             events_write,
@@ -220,7 +224,7 @@ impl Lab {
         // Children's events that arrived earlier are shown first.
         self.pump()?;
         self.check_signal()?;
-        let event = make_event(self.lesson, self.started, role, step, facts);
+        let event = Event::observed(self.lesson, self.started, role, step, facts);
         self.render(&event)?;
         // procdemo's own steps are the lesson's rhythm: out at once. Only
         // children's and bulk events wait for the next pause.
@@ -289,7 +293,7 @@ impl Lab {
         self.fork(role, |side| {
             pipe::keep_across_exec(side.events).context("fcntl(F_SETFD) on the event pipe")?;
             let mut args: Vec<String> = vec![
-                "__spawned".into(),
+                crate::cli::SPAWNED.into(),
                 "--lesson".into(),
                 lesson,
                 "--role".into(),
@@ -548,7 +552,7 @@ impl Lab {
     /// are only built when someone reads them (JSON or `--trace`).
     pub fn emit_bulk(&mut self, step: &str, facts: impl FnOnce() -> Value) -> Result<()> {
         if self.narrator.needs_every_event() {
-            let event = make_event(self.lesson, self.started, PARENT, step, facts());
+            let event = Event::observed(self.lesson, self.started, PARENT, step, facts());
             self.narrator.show(&event);
         } else {
             self.narrator.count(step);
@@ -670,11 +674,14 @@ impl Lab {
         if !left.is_empty() {
             bail!("processes still running after the lesson: {left:?}");
         }
-        let facts = json!({
+        let mut facts = json!({
             "processes_started": self.processes.len(),
             "processes_reaped": self.reaped_count(),
             "tree": tree::of_run(self.owner, &self.processes),
         });
+        if let Some(score) = self.narrator.quiz_score() {
+            facts["quiz"] = json!(score);
+        }
         self.emit(PARENT, DONE, facts)?;
         self.cleaned_up = true;
         Ok(())
@@ -802,15 +809,17 @@ impl Lab {
             held.push(event.clone());
             return Ok(());
         }
-        if self.narrator.is_new_step(&event.step) {
-            if self.narrator.for_people() {
+        if self.narrator.is_step_change(&event.step) {
+            if self.narrator.is_new_step(&event.step) && self.narrator.for_people() {
                 self.beat()?;
             }
             let signals = &self.signals;
-            let answer = self.narrator.ask_to_continue(signals.wake_fd(), || {
-                signals.drain();
-                signals.caught().is_some()
-            });
+            let answer = self
+                .narrator
+                .before_step(&event.step, signals.wake_fd(), || {
+                    signals.drain();
+                    signals.caught().is_some()
+                });
             match answer {
                 Answer::Next => {}
                 Answer::Quit => return Err(Stop::Quit.into()),
@@ -900,9 +909,10 @@ impl Lab {
         if let Some(limit) = self.config.lifetime {
             return limit;
         }
-        match self.config.step {
-            StepMode::PauseBeforeEachStep => Duration::from_secs(3600),
-            StepMode::Continuous => Duration::from_secs(60).mul_f64(self.config.pace.max(1.0)),
+        if self.config.waits_for_people() {
+            Duration::from_secs(3600)
+        } else {
+            Duration::from_secs(60).mul_f64(self.config.pace.max(1.0))
         }
     }
 }
@@ -952,22 +962,6 @@ pub fn signal_name(number: i32) -> String {
     Signal::try_from(number)
         .map(|signal| signal.as_str().to_string())
         .unwrap_or_else(|_| format!("signal {number}"))
-}
-
-fn make_event(lesson: &str, started: Instant, role: &str, step: &str, facts: Value) -> Event {
-    Event {
-        t_us: micros_since(started, Instant::now()),
-        lesson: lesson.to_string(),
-        pid: getpid().as_raw(),
-        ppid: getppid().as_raw(),
-        role: role.to_string(),
-        step: step.to_string(),
-        facts: narrate::facts(facts),
-    }
-}
-
-fn micros_since(started: Instant, at: Instant) -> u64 {
-    u64::try_from(at.saturating_duration_since(started).as_micros()).unwrap_or(u64::MAX)
 }
 
 fn fork_failed(errno: Errno) -> anyhow::Error {

@@ -19,9 +19,11 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Lang, SpawnedArgs};
 use crate::config::Config;
-use crate::lab::{self, Lab, Outcome, Stop};
+pub use crate::lab::Outcome;
+use crate::lab::{self, Lab, Stop};
 use crate::narrate;
 use crate::os::signals::shell_exit_code;
+use crate::progress;
 use crate::text::LessonText;
 
 pub struct Lesson {
@@ -108,23 +110,35 @@ impl Lesson {
     }
 }
 
-/// Runs the lesson `id` and turns how it ended into the exit code: 0 when it
-/// finished or the user pressed `q`, 128 + N when signal N stopped it.
-pub fn run(
-    id: &str,
-    config: Config,
-    body: impl FnOnce(&mut Lab) -> Result<()>,
-) -> Result<ExitCode> {
+/// Runs the lesson `id`; when it ran to its end, notes it in the
+/// learner's progress.
+pub fn run(id: &str, config: Config, body: impl FnOnce(&mut Lab) -> Result<()>) -> Result<Outcome> {
     let lesson = COURSE
         .iter()
         .find(|lesson| lesson.id == id)
         .with_context(|| format!("no lesson `{id}`"))?;
     let text = lesson.text(config.lang)?;
-    Ok(match Lab::run(config, lesson.id, text, body)? {
-        Outcome::Finished | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
-        Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
+    let lang = config.lang;
+    let outcome = Lab::run(config, lesson.id, text, body)?;
+    // An interrupted or failed lesson was not done: nothing is written.
+    if let Outcome::Finished(quiz) = &outcome {
+        let (notice, saved) = progress::record_finished(lesson.id, *quiz);
+        narrate::progress_notice(notice.as_ref(), lang);
+        if let Err(error) = saved {
+            narrate::progress_not_saved(&error, lang);
+        }
+    }
+    Ok(outcome)
+}
+
+/// The exit code for how a lesson ended: 0 when it finished or the user
+/// pressed `q`, 128 + N when signal N stopped it, 1 when it failed.
+pub fn exit_code(outcome: &Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Finished(_) | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
+        Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(*signal)),
         Outcome::Failed => ExitCode::FAILURE,
-    })
+    }
 }
 
 /// The hidden `__spawned` command: the child half of a lesson's "spawn",
@@ -144,14 +158,4 @@ pub fn run_spawned(args: &SpawnedArgs) -> Result<()> {
         );
     }
     result
-}
-
-/// `procdemo list`: every lesson with its one-line summary.
-pub fn list(config: &Config) -> Result<()> {
-    let texts = COURSE
-        .iter()
-        .map(|lesson| Ok((lesson.id, lesson.coverage_runs, lesson.text(config.lang)?)))
-        .collect::<Result<Vec<_>>>()?;
-    narrate::list(&texts, config.output);
-    Ok(())
 }

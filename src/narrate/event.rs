@@ -1,6 +1,9 @@
 //! One event: a step of a lesson, observed by one process. This is the JSON
 //! contract documented in `docs/events.md`.
 
+use std::time::Instant;
+
+use nix::unistd::{getpid, getppid};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -13,6 +16,10 @@ pub const ENDED: &str = "ended";
 pub const FORKED: &str = "_forked";
 /// A child's note that it reaped a child of its own; the lab records the status.
 pub const REAPED: &str = "_reaped";
+/// `--quiz`: a question asked, the answer read, and the reveal, all from procdemo.
+pub const QUIZ_QUESTION: &str = "quiz-question";
+pub const QUIZ_ANSWER: &str = "quiz-answer";
+pub const QUIZ_REVEAL: &str = "quiz-reveal";
 /// A child's report that it failed; the lab turns it into an error.
 pub const CHILD_FAILED: &str = "child-failed";
 
@@ -30,6 +37,20 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event observed now by the calling process, in the lesson that
+    /// began at `started`.
+    pub fn observed(lesson: &str, started: Instant, role: &str, step: &str, facts: Value) -> Self {
+        Event {
+            t_us: micros_since(started, Instant::now()),
+            lesson: lesson.to_string(),
+            pid: getpid().as_raw(),
+            ppid: getppid().as_raw(),
+            role: role.to_string(),
+            step: step.to_string(),
+            facts: self::facts(facts),
+        }
+    }
+
     pub fn to_line(&self) -> String {
         // Serialising plain strings, numbers and maps cannot fail.
         let mut line = serde_json::to_string(self).unwrap_or_default();
@@ -53,4 +74,8 @@ pub fn facts(value: Value) -> Map<String, Value> {
         Value::Null => Map::new(),
         other => Map::from_iter([("value".to_string(), other)]),
     }
+}
+
+pub fn micros_since(started: Instant, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(started).as_micros()).unwrap_or(u64::MAX)
 }

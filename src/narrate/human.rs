@@ -128,7 +128,7 @@ pub fn done(event: &Event, lang: Lang) -> String {
     out
 }
 
-fn show_value(value: &Value, lang: Lang) -> String {
+pub fn show_value(value: &Value, lang: Lang) -> String {
     match value {
         Value::String(text) => ui::word(lang, text),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
@@ -160,6 +160,83 @@ fn show_value(value: &Value, lang: Lang) -> String {
     }
 }
 
+/// Terminal columns a character takes: two for CJK ideographs, kana,
+/// hangul and full-width forms, one for the rest.
+pub fn columns(character: char) -> usize {
+    match character {
+        '\u{1100}'..='\u{115f}'
+        | '\u{2e80}'..='\u{a4cf}'
+        | '\u{ac00}'..='\u{d7a3}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{fe30}'..='\u{fe4f}'
+        | '\u{ff00}'..='\u{ff60}'
+        | '\u{ffe0}'..='\u{ffe6}' => 2,
+        _ => 1,
+    }
+}
+
+/// The lines of a lesson file's paragraph as one text: a line break is a
+/// space in English, and nothing between two Chinese characters.
+pub fn join_lines(lines: &[String]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let line = line.trim();
+        let joins_wide = out.chars().last().is_some_and(|c| columns(c) == 2)
+            || line.chars().next().is_some_and(|c| columns(c) == 2);
+        if !out.is_empty() && !joins_wide {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Breaks `text` into lines of at most `width` columns: at spaces, or
+/// before a wide character. Colour codes take no room.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    // Pieces that stay whole: a word, a space, or one wide character.
+    let mut pieces: Vec<(String, usize)> = Vec::new();
+    let mut in_escape = false;
+    for character in text.chars() {
+        let wide = if in_escape || character == '\u{1b}' {
+            in_escape = character != 'm';
+            0
+        } else {
+            columns(character)
+        };
+        let starts_piece = character == ' '
+            || wide == 2
+            || pieces
+                .last()
+                .is_none_or(|(piece, _)| piece == " " || piece.chars().any(|c| columns(c) == 2));
+        if starts_piece {
+            pieces.push((character.to_string(), wide));
+        } else if let Some((piece, used)) = pieces.last_mut() {
+            piece.push(character);
+            *used += wide;
+        }
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for (piece, wide) in pieces {
+        if used + wide > width && used > 0 {
+            lines.push(line.trim_end().to_string());
+            line.clear();
+            used = 0;
+        }
+        if used == 0 && piece == " " {
+            continue;
+        }
+        line.push_str(&piece);
+        used += wide;
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
 /// Shows `code` spans in a colour of their own.
 pub fn inline_code(line: &str) -> String {
     line.split('`')
@@ -172,4 +249,29 @@ pub fn inline_code(line: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_between_chinese_characters() {
+        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(
+            wrap("进程是正在运行的程序", 8),
+            ["进程是正", "在运行的", "程序"]
+        );
+        assert_eq!(
+            wrap("a \u{1b}[1mbold\u{1b}[0m b", 6),
+            ["a \u{1b}[1mbold\u{1b}[0m", "b"]
+        );
+    }
+
+    #[test]
+    fn joins_lines_with_a_space_only_between_words() {
+        let lines = |text: &[&str]| text.iter().map(|line| line.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_lines(&lines(&["fork()", "returns"])), "fork() returns");
+        assert_eq!(join_lines(&lines(&["子进程", "拿到 0"])), "子进程拿到 0");
+    }
 }

@@ -3,8 +3,10 @@
 //! lesson text of each new step and then the evidence, or in `--json` mode one
 //! JSON object per line and nothing else.
 
+mod course;
 pub mod event;
 mod human;
+pub mod quiz;
 mod timeline;
 mod trace;
 mod tree;
@@ -12,13 +14,21 @@ pub mod ui;
 
 use std::io::{self, IsTerminal, Write};
 use std::os::fd::BorrowedFd;
+use std::time::Instant;
 
 use colored::Colorize;
 
-use crate::config::{Config, Output, StepMode};
+use crate::config::{Config, Output, QuizMode, StepMode};
 use crate::os::terminal::{self, Input};
-use crate::text::LessonText;
-pub use event::{CHILD_FAILED, DONE, ENDED, Event, FORKED, REAPED, facts};
+use crate::text::{LessonText, Quiz};
+pub use course::{
+    Listed, ask_reset, can_ask, list, progress_not_saved, progress_notice, reset_done, reset_kept,
+    reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
+};
+pub use event::{
+    CHILD_FAILED, DONE, ENDED, Event, FORKED, QUIZ_ANSWER, QUIZ_QUESTION, QUIZ_REVEAL, REAPED,
+};
+use quiz::{Asked, Score, Style};
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {
@@ -38,6 +48,10 @@ pub enum Ending<'a> {
 pub struct Narrator {
     config: Config,
     text: LessonText,
+    lesson: &'static str,
+    started: Instant,
+    /// `--quiz`: the questions asked so far, in order.
+    asked: Vec<Asked>,
     shown: Vec<String>,
     current: Option<String>,
     trace: trace::Recorder,
@@ -55,11 +69,14 @@ struct Bulk {
 }
 
 impl Narrator {
-    pub fn new(config: Config, text: LessonText) -> Self {
+    pub fn new(config: Config, text: LessonText, lesson: &'static str, started: Instant) -> Self {
         colored::control::set_override(config.color);
         Self {
             config,
             text,
+            lesson,
+            started,
+            asked: Vec::new(),
             shown: Vec::new(),
             current: None,
             trace: trace::Recorder::default(),
@@ -100,6 +117,49 @@ impl Narrator {
     /// before such a step.
     pub fn is_new_step(&self, step: &str) -> bool {
         step != DONE && !self.shown.iter().any(|shown| shown == step)
+    }
+
+    /// True when `step` is not the step being shown: the moment to reveal
+    /// the answers of quizzes whose step is over.
+    pub fn is_step_change(&self, step: &str) -> bool {
+        self.current.as_deref() != Some(step)
+    }
+
+    /// Everything that comes before the first event of another step: the
+    /// reveals that are due, then for a new step its question (`--quiz`) or
+    /// the Enter prompt (`--step`).
+    pub fn before_step(
+        &mut self,
+        step: &str,
+        wake: BorrowedFd<'_>,
+        interrupted: impl Fn() -> bool,
+    ) -> Answer {
+        self.reveal_due(step);
+        if !self.is_new_step(step) {
+            return Answer::Next;
+        }
+        let unasked = self.config.quiz == QuizMode::Ask
+            && !self.asked.iter().any(|asked| asked.step == step)
+            && self
+                .text
+                .step(step)
+                .is_some_and(|(_, text)| text.quiz.is_some());
+        if unasked {
+            self.ask_quiz(step, wake, interrupted)
+        } else {
+            self.ask_to_continue(wake, interrupted)
+        }
+    }
+
+    /// With `--quiz`, how the questions went.
+    pub fn quiz_score(&self) -> Option<Score> {
+        (self.config.quiz == QuizMode::Ask).then(|| {
+            Score::of(&self.asked, |step| {
+                let quiz = self.text.step(step)?.1.quiz.as_ref()?;
+                let asked = self.asked.iter().find(|asked| asked.step == step)?;
+                Some(asked.is_right(quiz))
+            })
+        })
     }
 
     /// True when a person is watching, so the show may have a rhythm.
@@ -143,7 +203,140 @@ impl Narrator {
         }
     }
 
+    /// Asks the question of `step` and reads the answer. On a terminal a
+    /// reply that is not a choice is asked again; from a pipe it counts as
+    /// given (wrong), so a grader's answers never fall out of step.
+    fn ask_quiz(
+        &mut self,
+        step: &str,
+        wake: BorrowedFd<'_>,
+        interrupted: impl Fn() -> bool,
+    ) -> Answer {
+        let Some(quiz) = self.quiz_of(step) else {
+            return Answer::Next;
+        };
+        let quiz = &quiz;
+        let lang = self.config.lang;
+        let people = self.config.output == Output::Human;
+        let choices = quiz.choices.len();
+        if people {
+            write_out(&quiz::question(quiz, lang));
+        } else {
+            let event = self.quiz_event(QUIZ_QUESTION, quiz::question_facts(step, quiz));
+            self.write_json(&event);
+            self.flush();
+        }
+        let interactive = people && terminal::stdin_is_terminal();
+        let prompt = format!("  {} ", ui::quiz_prompt(lang, choices).bold());
+        if people {
+            write_out(&prompt);
+        }
+        let asked = loop {
+            match terminal::read_line_or_wake(wake) {
+                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => {
+                    return Answer::Quit;
+                }
+                Ok(Input::Line(line)) => {
+                    let answer = quiz::parse_answer(&line, choices);
+                    if answer.is_none() && interactive {
+                        write_out(&format!(
+                            "  {}\n{prompt}",
+                            ui::quiz_retry(lang, choices).yellow()
+                        ));
+                        continue;
+                    }
+                    if people && !interactive {
+                        // Nobody typed it here: show what the pipe answered.
+                        write_out(&format!("{}\n", line.trim()));
+                    }
+                    break Asked::new(step, answer, Some(line.trim().to_string()));
+                }
+                Ok(Input::Woken) if interrupted() => {
+                    write_out("\n");
+                    return Answer::Woken;
+                }
+                Ok(Input::Woken) => {}
+                Ok(Input::Closed) | Err(_) => {
+                    if people {
+                        write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed()));
+                    }
+                    break Asked::new(step, None, None);
+                }
+            }
+        };
+        if !people {
+            let event = self.quiz_event(QUIZ_ANSWER, quiz::answer_facts(&asked, quiz));
+            self.write_json(&event);
+        }
+        self.asked.push(asked);
+        Answer::Next
+    }
+
+    /// Reveals the answers of the quizzes whose step is over (the lesson
+    /// reached a new step further on in the text), as soon as their evidence
+    /// is complete; all of them, with what came, at the end. A step that
+    /// alternates with another (a child's report, then the parent's) is not
+    /// over when the other one comes back.
+    fn reveal_due(&mut self, next_step: &str) {
+        let at_end = next_step == DONE;
+        let next_position = self.text.step(next_step).map(|(position, _)| position);
+        if !at_end && !self.is_new_step(next_step) {
+            return;
+        }
+        let lang = self.config.lang;
+        let style = if self.config.output == Output::Human {
+            Style::Bold
+        } else {
+            Style::Plain
+        };
+        for at in 0..self.asked.len() {
+            let asked = &self.asked[at];
+            let position = self.text.step(&asked.step).map(|(position, _)| position);
+            if asked.revealed || (!at_end && next_position <= position) {
+                continue;
+            }
+            let Some(quiz) = self.quiz_of(&asked.step) else {
+                continue;
+            };
+            let quiz = &quiz;
+            let missing = at_end.then_some("?");
+            let Some(paragraphs) = quiz::explanation(quiz, &asked.evidence, lang, style, missing)
+            else {
+                continue;
+            };
+            if self.config.output == Output::Human {
+                write_out(&quiz::reveal(asked, quiz, &paragraphs, lang));
+            } else {
+                let facts = serde_json::json!({
+                    "quiz": asked.step,
+                    "right_answer": quiz.right,
+                    "correct": asked.is_right(quiz),
+                    "explanation": paragraphs.join("\n"),
+                });
+                let event = self.quiz_event(QUIZ_REVEAL, facts);
+                self.write_json(&event);
+            }
+            self.asked[at].revealed = true;
+        }
+    }
+
+    /// A copy, so that the narrator can write while it holds the question.
+    fn quiz_of(&self, step: &str) -> Option<Quiz> {
+        self.text.step(step)?.1.quiz.clone()
+    }
+
+    fn quiz_event(&self, step: &str, facts: serde_json::Value) -> Event {
+        Event::observed(self.lesson, self.started, "parent", step, facts)
+    }
+
     pub fn show(&mut self, event: &Event) {
+        if let Some(asked) = self
+            .asked
+            .iter_mut()
+            .find(|asked| !asked.revealed && asked.step == event.step)
+        {
+            asked.evidence.push(event.clone());
+        }
         self.trace.record(event);
         if event.step == DONE {
             self.write_trace(&event.lesson);
@@ -169,6 +362,12 @@ impl Narrator {
                 bulk.bar.finish_and_clear();
             }
             write_out(&human::done(event, lang));
+            if let Some(score) = self.quiz_score() {
+                write_out(&format!(
+                    "{}\n",
+                    ui::quiz_score(lang, score.right, score.asked).bold()
+                ));
+            }
             return;
         }
         let mut out = String::new();
@@ -277,33 +476,13 @@ fn write_out(text: &str) {
     let _ = out.flush();
 }
 
-pub fn write_err(text: &str) {
-    let _ = io::stderr().lock().write_all(text.as_bytes());
+/// Bytes made by a library (a completion script, a manual page) for stdout.
+pub fn write_bytes(bytes: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(bytes);
+    let _ = out.flush();
 }
 
-/// Prints the lessons for `procdemo list`.
-pub fn list(lessons: &[(&str, &[&[&str]], LessonText)], output: Output) {
-    match output {
-        Output::Json => {
-            for (id, coverage_runs, text) in lessons {
-                let line = serde_json::json!({
-                    "lesson": id,
-                    "title": text.title,
-                    "summary": text.summary,
-                    "coverage_runs": coverage_runs,
-                });
-                write_out(&format!("{line}\n"));
-            }
-        }
-        Output::Human => {
-            let width = lessons.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
-            for (id, _, text) in lessons {
-                write_out(&format!(
-                    "  {}  {}\n",
-                    format!("{id:width$}").bold(),
-                    human::inline_code(&text.summary)
-                ));
-            }
-        }
-    }
+pub fn write_err(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }

@@ -164,11 +164,7 @@ fn pad(label: &str) -> String {
     let mut width = 0;
     let mut out = String::new();
     for character in label.chars() {
-        let wide = if ('\u{1100}'..='\u{ffdc}').contains(&character) {
-            2
-        } else {
-            1
-        };
+        let wide = super::human::columns(character);
         if width + wide > LABEL_WIDTH {
             break;
         }

@@ -6,8 +6,8 @@
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use nix::sys::signal::{SigHandler, Signal, signal};
 use signal_hook::consts::{SIGCHLD, SIGINT, SIGTERM};
@@ -17,9 +17,21 @@ pub struct Signals {
     wake: UnixStream,
 }
 
+/// The handlers, installed once per process: a tour runs lesson after
+/// lesson, and each must not add handlers of its own.
+static INSTALLED: OnceLock<Signals> = OnceLock::new();
+
 impl Signals {
-    /// Installs the handlers for SIGINT, SIGTERM and SIGCHLD.
-    pub fn install() -> io::Result<Self> {
+    /// The handlers for SIGINT, SIGTERM and SIGCHLD, installed on first use.
+    pub fn get() -> io::Result<&'static Signals> {
+        if let Some(signals) = INSTALLED.get() {
+            return Ok(signals);
+        }
+        let signals = Self::install()?;
+        Ok(INSTALLED.get_or_init(|| signals))
+    }
+
+    fn install() -> io::Result<Self> {
         let caught = Arc::new(AtomicUsize::new(0));
         let (wake, wake_writer) = UnixStream::pair()?;
         wake.set_nonblocking(true)?;

@@ -1,7 +1,8 @@
-//! Reading the classroom's Enter key without missing a Ctrl-C.
+//! Reading the classroom's Enter key, or a quiz answer, without missing a Ctrl-C.
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::{Mutex, PoisonError};
 
 use nix::errno::Errno;
 
@@ -9,27 +10,52 @@ use super::pipe::wait_readable;
 
 pub enum Input {
     Line(String),
-    /// stdin was closed: nobody can press Enter any more.
+    /// stdin was closed: nobody can answer any more.
     Closed,
     /// A signal arrived while waiting.
     Woken,
 }
 
+/// Bytes read from stdin after the last line handed out. A grader pipes
+/// all its answers at once, and a tour runs many lessons: the rest of what
+/// one read() brought must wait here for the next question, in any lesson.
+static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
 pub fn stdin_is_terminal() -> bool {
     io::stdin().is_terminal()
 }
 
-/// Waits for a line on stdin, or for `wake` to become readable.
+/// The next line on stdin (without its newline), or `Woken` as soon as
+/// `wake` becomes readable.
 pub fn read_line_or_wake(wake: BorrowedFd<'_>) -> Result<Input, Errno> {
     let stdin = io::stdin();
-    let ready = wait_readable(&[stdin.as_fd(), wake], None)?;
-    if ready[1] || !ready[0] {
-        return Ok(Input::Woken);
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        if let Some(end) = pending.iter().position(|&byte| byte == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            return Ok(Input::Line(text_of(&line[..end])));
+        }
+        let ready = wait_readable(&[stdin.as_fd(), wake], None)?;
+        if ready[1] || !ready[0] {
+            return Ok(Input::Woken);
+        }
+        let mut buffer = [0u8; 4096];
+        match nix::unistd::read(stdin.as_fd(), &mut buffer) {
+            // A last line without a newline still counts.
+            Ok(0) if !pending.is_empty() => {
+                let line = std::mem::take(&mut *pending);
+                return Ok(Input::Line(text_of(&line)));
+            }
+            Ok(0) => return Ok(Input::Closed),
+            Ok(read) => pending.extend_from_slice(&buffer[..read]),
+            Err(Errno::EINTR | Errno::EAGAIN) => {}
+            Err(_) => return Ok(Input::Closed),
+        }
     }
-    let mut line = String::new();
-    match stdin.lock().read_line(&mut line) {
-        Ok(0) => Ok(Input::Closed),
-        Ok(_) => Ok(Input::Line(line)),
-        Err(_) => Ok(Input::Closed),
-    }
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\r')
+        .to_string()
 }

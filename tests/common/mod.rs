@@ -48,15 +48,33 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_procdemo")
 }
 
-/// A command for the binary with `args`, stdin closed, and none of the
-/// machine's locale or colour settings.
+/// A command for the binary with `args`, stdin closed, none of the
+/// machine's locale or colour settings, and progress kept in the tests' own
+/// state directory, never in the user's.
 pub fn procdemo(args: &[&str]) -> Command {
     let mut command = Command::new(bin());
     command.args(args).stdin(Stdio::null());
     for name in MACHINE_ENV {
         command.env_remove(name);
     }
+    command.env("XDG_STATE_HOME", shared_state_home());
     command
+}
+
+/// Where the lessons run by tests record progress: under the target
+/// directory, so a test run never touches `~/.local/state`.
+pub fn shared_state_home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("state")
+}
+
+/// A state directory of its own, empty, for a test that checks progress.
+pub fn fresh_state_home(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("progress-tests")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a state directory for the test");
+    dir
 }
 
 /// What one finished run gave back.

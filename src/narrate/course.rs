@@ -1,0 +1,341 @@
+//! What procdemo says around the lessons: the welcome, `list` with progress
+//! marks, the tour's headings and summary, `reset`, and notes about the
+//! progress file.
+
+use std::os::fd::BorrowedFd;
+use std::path::Path;
+
+use colored::Colorize;
+use serde_json::{Value, json};
+
+use super::human::{inline_code, wrap};
+use super::quiz::{Score, placeholders};
+use super::{Answer, ui, write_err, write_out};
+use crate::cli::Lang;
+use crate::config::{Config, Output};
+use crate::course::TourEnd;
+use crate::lab::Stop;
+use crate::os::terminal::{self, Input};
+use crate::progress::{LessonProgress, Notice};
+use crate::text::LessonText;
+
+/// Columns the lesson table keeps within.
+const TABLE_WIDTH: usize = 80;
+
+/// One lesson as `list` and the welcome show it.
+pub struct Listed {
+    pub id: &'static str,
+    pub coverage_runs: &'static [&'static [&'static str]],
+    pub text: LessonText,
+    pub progress: Option<LessonProgress>,
+}
+
+impl Listed {
+    fn to_json(&self) -> Value {
+        let quizzes: Vec<Value> = self
+            .text
+            .quizzes()
+            .map(|(step, quiz)| {
+                json!({
+                    "step": step,
+                    "question": quiz.question,
+                    "choices": quiz.choices.len(),
+                    "right_answer": quiz.right,
+                    "placeholders": placeholders(quiz),
+                })
+            })
+            .collect();
+        let progress = self.progress.as_ref();
+        json!({
+            "lesson": self.id,
+            "title": self.text.title,
+            "summary": self.text.summary,
+            "coverage_runs": self.coverage_runs,
+            "quizzes": quizzes,
+            "finished": progress.map_or(0, |entry| entry.finished),
+            "quiz": progress.and_then(|entry| entry.quiz),
+            "best_quiz": progress.and_then(|entry| entry.best_quiz),
+        })
+    }
+}
+
+pub fn list(lessons: &[Listed], output: Output, lang: Lang) {
+    match output {
+        Output::Json => {
+            for lesson in lessons {
+                write_out(&format!("{}\n", lesson.to_json()));
+            }
+        }
+        Output::Human => write_out(&table(lessons, lang)),
+    }
+}
+
+/// One row per lesson: a mark if finished, the id, the summary, the best quiz.
+fn table(lessons: &[Listed], lang: Lang) -> String {
+    let width = lessons
+        .iter()
+        .map(|lesson| lesson.id.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for lesson in lessons {
+        let mark = if lesson.progress.is_some() {
+            "✓".green().bold().to_string()
+        } else {
+            " ".to_string()
+        };
+        let score = lesson
+            .progress
+            .as_ref()
+            .and_then(|entry| entry.best_quiz)
+            .map(|best| format!("  {}", ui::best_quiz(lang, best.right, best.asked).dimmed()))
+            .unwrap_or_default();
+        let indent = " ".repeat(width + 6);
+        let summary = wrap(
+            &lesson.text.summary,
+            TABLE_WIDTH.saturating_sub(width + 6).max(20),
+        );
+        for (row, line) in summary.iter().enumerate() {
+            if row == 0 {
+                out.push_str(&format!(
+                    "  {mark} {}  {}",
+                    format!("{:width$}", lesson.id).bold(),
+                    inline_code(line)
+                ));
+            } else {
+                out.push_str(&format!("\n{indent}{}", inline_code(line)));
+            }
+        }
+        out.push_str(&format!("{score}\n"));
+    }
+    out
+}
+
+/// `procdemo` alone.
+pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: Lang) {
+    let finished = lessons
+        .iter()
+        .filter(|lesson| lesson.progress.is_some())
+        .count();
+    if output == Output::Json {
+        list(lessons, output, lang);
+        let line = json!({ "next": next, "finished": finished, "lessons": lessons.len() });
+        write_out(&format!("{line}\n"));
+        return;
+    }
+    let mut out = format!(
+        "\n{} {}\n\n",
+        "procdemo ·".dimmed(),
+        ui::welcome_title(lang).bold()
+    );
+    for line in wrap(ui::welcome_text(lang), TABLE_WIDTH) {
+        out.push_str(&format!("{}\n", inline_code(&line)));
+    }
+    out.push_str(&format!("\n{}\n", ui::course_heading(lang).bold()));
+    out.push_str(&table(lessons, lang));
+    out.push_str(&format!(
+        "\n  {}\n",
+        ui::finished_count(lang, finished, lessons.len())
+    ));
+    match next {
+        Some(command) => out.push_str(&format!(
+            "  {}{}\n",
+            ui::next_word(lang).bold(),
+            command.cyan().bold()
+        )),
+        None => out.push_str(&format!("  {}\n", ui::all_done(lang).green().bold())),
+    }
+    for line in wrap(ui::more_commands(lang), TABLE_WIDTH - 2) {
+        out.push_str(&format!("  {}\n", inline_code(&line).dimmed()));
+    }
+    out.push('\n');
+    write_out(&out);
+}
+
+/// Says what is wrong with the progress file, if anything.
+pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
+    let Some(notice) = notice else {
+        return;
+    };
+    let line = match notice {
+        Notice::SetAside {
+            path,
+            moved_to,
+            reason,
+        } => ui::progress_set_aside(
+            lang,
+            &path.display().to_string(),
+            reason,
+            &moved_to.display().to_string(),
+        ),
+        Notice::Unusable { path, reason } => {
+            ui::progress_unusable(lang, &path.display().to_string(), reason)
+        }
+        Notice::NoPlace => ui::progress_no_place(lang).to_string(),
+    };
+    write_err(&format!("{}\n", format!("procdemo: {line}").yellow()));
+}
+
+pub fn progress_not_saved(error: &anyhow::Error, lang: Lang) {
+    write_err(&format!(
+        "{}\n",
+        format!(
+            "procdemo: {}",
+            ui::progress_not_saved(lang, &format!("{error:#}"))
+        )
+        .yellow()
+    ));
+}
+
+/// Before each lesson of a tour.
+pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, config: &Config) {
+    if config.output != Output::Human {
+        return;
+    }
+    let rule = "═".repeat(60);
+    write_out(&format!(
+        "\n{}\n{}  {}\n{}\n",
+        rule.dimmed(),
+        ui::tour_lesson(config.lang, position, total).bold(),
+        format!("procdemo {id}").cyan().bold(),
+        inline_code(&text.title)
+    ));
+}
+
+/// `--step` between two lessons of a tour: Enter goes on, `q` ends the tour.
+pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
+    write_out(&format!(
+        "  {} ",
+        format!("⏎ {}", ui::tour_prompt(lang)).dimmed()
+    ));
+    loop {
+        match terminal::read_line_or_wake(wake) {
+            Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Answer::Quit,
+            Ok(Input::Line(_)) | Ok(Input::Closed) | Err(_) => return Answer::Next,
+            Ok(Input::Woken) if interrupted() => {
+                write_out("\n");
+                return Answer::Woken;
+            }
+            Ok(Input::Woken) => {}
+        }
+    }
+}
+
+/// The tour's last words: what was covered, and in JSON one summary line.
+pub fn tour_end(end: &TourEnd, stop: Option<Stop>, next: Option<&str>, config: &Config) {
+    let lang = config.lang;
+    let reason = match stop {
+        None => None,
+        Some(Stop::Quit) => Some("quit".to_string()),
+        Some(Stop::Signal(signal)) => Some(signal.as_str().to_string()),
+    };
+    if config.output == Output::Json {
+        let line = json!({
+            "lesson": "tour",
+            "step": if stop.is_none() { "done" } else { "ended" },
+            "facts": {
+                "reason": reason,
+                "lessons_finished": end.finished,
+                "lessons_failed": end.failed,
+                "quiz": end.quiz,
+            },
+        });
+        write_out(&format!("{line}\n"));
+        return;
+    }
+    if let Some(Stop::Signal(_)) = stop {
+        // The lesson already said it was interrupted; one line is enough.
+        return;
+    }
+    let mut out = format!(
+        "\n{}\n{}\n",
+        "═".repeat(60).dimmed(),
+        ui::tour_covered(lang, end.finished.len(), crate::lessons::COURSE.len()).bold()
+    );
+    for lesson in crate::lessons::COURSE {
+        if !end.finished.contains(&lesson.id) {
+            continue;
+        }
+        if let Ok(text) = lesson.text(lang) {
+            out.push_str(&format!(
+                "  {} {}  {}\n",
+                "✓".green().bold(),
+                lesson.id.bold(),
+                inline_code(&text.summary)
+            ));
+        }
+    }
+    if !end.failed.is_empty() {
+        out.push_str(&format!(
+            "  {}\n",
+            ui::tour_failed(lang, &end.failed.join(", ")).red()
+        ));
+    }
+    if let Some(Score { asked, right }) = end.quiz {
+        out.push_str(&format!(
+            "  {}\n",
+            ui::quiz_score(lang, right, asked).bold()
+        ));
+    }
+    if let Some(command) = next {
+        out.push_str(&format!(
+            "  {}{}\n",
+            ui::next_word(lang).bold(),
+            command.cyan().bold()
+        ));
+    }
+    write_out(&out);
+}
+
+/// True when someone can answer a question on stdin.
+pub fn can_ask() -> bool {
+    terminal::stdin_is_terminal()
+}
+
+/// Asks before forgetting the progress; true for yes.
+pub fn ask_reset(
+    path: &Path,
+    lessons: usize,
+    lang: Lang,
+    wake: BorrowedFd<'_>,
+    interrupted: impl Fn() -> bool,
+) -> bool {
+    write_out(&format!(
+        "{} ",
+        ui::reset_question(lang, lessons, &path.display().to_string())
+    ));
+    loop {
+        match terminal::read_line_or_wake(wake) {
+            Ok(Input::Line(line)) => {
+                let line = line.trim().to_lowercase();
+                return matches!(line.as_str(), "y" | "yes" | "是" | "好");
+            }
+            Ok(Input::Woken) if interrupted() => {
+                write_out("\n");
+                return false;
+            }
+            Ok(Input::Woken) => {}
+            Ok(Input::Closed) | Err(_) => return false,
+        }
+    }
+}
+
+pub fn reset_nothing(path: &Path, lang: Lang) {
+    write_out(&format!(
+        "{}\n",
+        ui::reset_nothing(lang, &path.display().to_string())
+    ));
+}
+
+pub fn reset_kept(lang: Lang) {
+    write_out(&format!("{}\n", ui::reset_kept(lang)));
+}
+
+pub fn reset_done(path: &Path, removed: bool, lang: Lang) {
+    let line = if removed {
+        ui::reset_done(lang, &path.display().to_string())
+    } else {
+        ui::reset_nothing(lang, &path.display().to_string())
+    };
+    write_out(&format!("{line}\n"));
+}

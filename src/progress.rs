@@ -1,0 +1,167 @@
+//! What a learner has done: the lessons finished and their quiz scores, kept
+//! in `$XDG_STATE_HOME/procdemo/progress.json` (or
+//! `~/.local/state/procdemo/progress.json`). A file that cannot be read or
+//! parsed is moved aside and reported, never fatal: progress is a comfort,
+//! the lessons must run without it.
+
+use std::collections::BTreeMap;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::narrate::quiz::Score;
+
+const FILE_NAME: &str = "progress.json";
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize, Debug, Default)]
+pub struct Progress {
+    #[serde(default)]
+    version: u32,
+    /// By lesson id; ids this version does not know are kept as they are.
+    #[serde(default)]
+    pub lessons: BTreeMap<String, LessonProgress>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Default, Clone)]
+pub struct LessonProgress {
+    /// How many times the lesson ran to its end.
+    pub finished: u32,
+    /// Seconds since the Unix epoch.
+    pub first_finished: u64,
+    pub last_finished: u64,
+    /// The score of the last run with `--quiz`.
+    #[serde(default)]
+    pub quiz: Option<Score>,
+    /// The most right answers in any run with `--quiz`.
+    #[serde(default)]
+    pub best_quiz: Option<Score>,
+}
+
+/// Something the learner should know about the progress file.
+#[derive(Debug)]
+pub enum Notice {
+    /// The file could not be read or parsed and was moved to `moved_to`.
+    SetAside {
+        path: PathBuf,
+        moved_to: PathBuf,
+        reason: String,
+    },
+    /// The file could not be read or parsed, nor moved.
+    Unusable { path: PathBuf, reason: String },
+    /// Neither XDG_STATE_HOME nor HOME says where the file belongs.
+    NoPlace,
+}
+
+/// Where progress lives; `None` when the environment names no place.
+pub fn path() -> Option<PathBuf> {
+    let env = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    // The XDG spec says to ignore a relative XDG_STATE_HOME.
+    let state_home = env("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".local").join("state")))?;
+    Some(state_home.join("procdemo").join(FILE_NAME))
+}
+
+/// The progress recorded so far, and anything wrong with its file.
+pub fn load() -> (Progress, Option<Notice>) {
+    match path() {
+        Some(path) => load_from(&path),
+        None => (Progress::default(), None),
+    }
+}
+
+fn load_from(path: &Path) -> (Progress, Option<Notice>) {
+    let problem = match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<Progress>(&bytes) {
+            Ok(progress) => return (progress, None),
+            Err(error) => format!("it is not valid progress JSON ({error})"),
+        },
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            return (Progress::default(), None);
+        }
+        Err(error) => format!("it cannot be read ({error})"),
+    };
+    (Progress::default(), Some(set_aside(path, problem)))
+}
+
+/// Moves a damaged file out of the way, keeping it for whoever wants to look.
+fn set_aside(path: &Path, reason: String) -> Notice {
+    let moved_to = path.with_file_name(format!("{FILE_NAME}.damaged-{}", now()));
+    match std::fs::rename(path, &moved_to) {
+        Ok(()) => Notice::SetAside {
+            path: path.to_path_buf(),
+            moved_to,
+            reason,
+        },
+        Err(error) => Notice::Unusable {
+            path: path.to_path_buf(),
+            reason: format!("{reason}; moving it aside failed too ({error})"),
+        },
+    }
+}
+
+/// Notes that `lesson` ran to its end, with its quiz score if there was a quiz.
+pub fn record_finished(lesson: &str, quiz: Option<Score>) -> (Option<Notice>, Result<()>) {
+    let Some(path) = path() else {
+        return (Some(Notice::NoPlace), Ok(()));
+    };
+    let (mut progress, notice) = load_from(&path);
+    if matches!(notice, Some(Notice::Unusable { .. })) {
+        return (notice, Ok(()));
+    }
+    let now = now();
+    let entry = progress.lessons.entry(lesson.to_string()).or_default();
+    if entry.finished == 0 {
+        entry.first_finished = now;
+    }
+    entry.finished += 1;
+    entry.last_finished = now;
+    if let Some(score) = quiz {
+        entry.quiz = Some(score);
+        if entry.best_quiz.is_none_or(|best| score.right > best.right) {
+            entry.best_quiz = Some(score);
+        }
+    }
+    progress.version = VERSION;
+    (notice, save(&path, &progress))
+}
+
+/// Writes a new file beside the old one and renames it over: a reader never
+/// sees half a file, even if procdemo is killed while it writes.
+fn save(path: &Path, progress: &Progress) -> Result<()> {
+    let dir = path
+        .parent()
+        .context("the progress file has no directory")?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    let fresh = path.with_file_name(format!("{FILE_NAME}.new-{}", std::process::id()));
+    let json = serde_json::to_vec_pretty(progress).context("serialising progress")?;
+    std::fs::write(&fresh, json).with_context(|| format!("cannot write {}", fresh.display()))?;
+    std::fs::rename(&fresh, path).with_context(|| {
+        let _ = std::fs::remove_file(&fresh);
+        format!("cannot replace {}", path.display())
+    })
+}
+
+/// Removes the progress file; says whether there was one.
+pub fn reset() -> Result<bool> {
+    let Some(path) = path() else {
+        return Ok(false);
+    };
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error).with_context(|| format!("cannot remove {}", path.display())),
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
