@@ -204,11 +204,16 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         } else {
             columns(character)
         };
-        let starts_piece = character == ' '
-            || wide == 2
-            || pieces
-                .last()
-                .is_none_or(|(piece, _)| piece == " " || piece.chars().any(|c| columns(c) == 2));
+        // Closing punctuation stays with what it closes: a line never starts with it.
+        let starts_piece = if closes(character) {
+            pieces.is_empty()
+        } else {
+            character == ' '
+                || wide == 2
+                || pieces.last().is_none_or(|(piece, _)| {
+                    piece == " " || piece.chars().any(|c| columns(c) == 2)
+                })
+        };
         if starts_piece {
             pieces.push((character.to_string(), wide));
         } else if let Some((piece, used)) = pieces.last_mut() {
@@ -237,6 +242,15 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Punctuation that may not begin a line, in either language.
+fn closes(character: char) -> bool {
+    matches!(
+        character,
+        '，' | '。' | '；' | '：' | '、' | '）' | '！' | '？' | '」' | '』' | '》' | '〉' | '】' | '”' | '’'
+            | ',' | '.' | ';' | ':' | ')' | '!' | '?'
+    )
+}
+
 /// Shows `code` spans in a colour of their own.
 pub fn inline_code(line: &str) -> String {
     line.split('`')
@@ -261,6 +275,10 @@ mod tests {
         assert_eq!(
             wrap("进程是正在运行的程序", 8),
             ["进程是正", "在运行的", "程序"]
+        );
+        assert_eq!(
+            wrap("子进程结束了，父进程", 6),
+            ["子进程", "结束", "了，父", "进程"]
         );
         assert_eq!(
             wrap("a \u{1b}[1mbold\u{1b}[0m b", 6),

@@ -176,6 +176,8 @@ pub fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> 
         (None, None) => ("–", ui::quiz_unanswered(lang, &right)),
     };
     let mut out = String::from("\n");
+    // One colour for the whole verdict: backticks of a choice are dropped, not coloured.
+    let verdict = verdict.replace('`', "");
     for (row, line) in wrap(&verdict, TEXT_WIDTH - 2).iter().enumerate() {
         let line = match mark {
             "✔" => line.green().bold(),
