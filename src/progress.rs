@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::narrate::quiz::Score;
 
 const FILE_NAME: &str = "progress.json";
+const LOCK_NAME: &str = "progress.lock";
 const VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize, Debug, Default)]
@@ -110,6 +112,12 @@ pub fn record_finished(lesson: &str, quiz: Option<Score>) -> (Option<Notice>, Re
     let Some(path) = path() else {
         return (Some(Notice::NoPlace), Ok(()));
     };
+    // Two lessons finishing at once (two terminals) must not lose one
+    // another's record: the read, change and write happen under a lock.
+    let _lock = match lock_beside(&path) {
+        Ok(lock) => lock,
+        Err(error) => return (None, Err(error)),
+    };
     let (mut progress, notice) = load_from(&path);
     if matches!(notice, Some(Notice::Unusable { .. })) {
         return (notice, Ok(()));
@@ -129,6 +137,24 @@ pub fn record_finished(lesson: &str, quiz: Option<Score>) -> (Option<Notice>, Re
     }
     progress.version = VERSION;
     (notice, save(&path, &progress))
+}
+
+/// An exclusive lock on `progress.lock` beside the file, held until dropped.
+fn lock_beside(path: &Path) -> Result<Flock<std::fs::File>> {
+    let dir = path
+        .parent()
+        .context("the progress file has no directory")?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    let lock_path = dir.join(LOCK_NAME);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    Flock::lock(file, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| anyhow::anyhow!("cannot lock {}: {errno}", lock_path.display()))
 }
 
 /// Writes a new file beside the old one and renames it over: a reader never

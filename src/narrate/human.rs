@@ -210,9 +210,9 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         } else {
             character == ' '
                 || wide == 2
-                || pieces.last().is_none_or(|(piece, _)| {
-                    piece == " " || piece.chars().any(|c| columns(c) == 2)
-                })
+                || pieces
+                    .last()
+                    .is_none_or(|(piece, _)| piece == " " || piece.chars().any(|c| columns(c) == 2))
         };
         if starts_piece {
             pieces.push((character.to_string(), wide));
@@ -246,8 +246,27 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 fn closes(character: char) -> bool {
     matches!(
         character,
-        '，' | '。' | '；' | '：' | '、' | '）' | '！' | '？' | '」' | '』' | '》' | '〉' | '】' | '”' | '’'
-            | ',' | '.' | ';' | ':' | ')' | '!' | '?'
+        '，' | '。'
+            | '；'
+            | '：'
+            | '、'
+            | '）'
+            | '！'
+            | '？'
+            | '」'
+            | '』'
+            | '》'
+            | '〉'
+            | '】'
+            | '”'
+            | '’'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | ')'
+            | '!'
+            | '?'
     )
 }
 
