@@ -72,41 +72,56 @@ pub fn list(lessons: &[Listed], output: Output, lang: Lang) {
 
 /// One row per lesson: a mark if finished, the id, the summary, the best quiz.
 fn table(lessons: &[Listed], lang: Lang) -> String {
-    let width = lessons
+    let rows: Vec<Row> = lessons
         .iter()
-        .map(|lesson| lesson.id.len())
-        .max()
-        .unwrap_or(0);
+        .map(|lesson| Row {
+            finished: lesson.progress.is_some(),
+            id: lesson.id,
+            summary: &lesson.text.summary,
+            note: lesson
+                .progress
+                .as_ref()
+                .and_then(|entry| entry.best_quiz)
+                .map(|best| ui::best_quiz(lang, best.right, best.asked)),
+        })
+        .collect();
+    rows_of(&rows)
+}
+
+struct Row<'a> {
+    finished: bool,
+    id: &'a str,
+    summary: &'a str,
+    note: Option<String>,
+}
+
+/// Rows in columns: the summaries wrapped beside the ids, within TABLE_WIDTH.
+fn rows_of(rows: &[Row]) -> String {
+    let width = rows.iter().map(|row| row.id.len()).max().unwrap_or(0);
+    let indent = " ".repeat(width + 6);
     let mut out = String::new();
-    for lesson in lessons {
-        let mark = if lesson.progress.is_some() {
+    for row in rows {
+        let mark = if row.finished {
             "✓".green().bold().to_string()
         } else {
             " ".to_string()
         };
-        let score = lesson
-            .progress
-            .as_ref()
-            .and_then(|entry| entry.best_quiz)
-            .map(|best| format!("  {}", ui::best_quiz(lang, best.right, best.asked).dimmed()))
-            .unwrap_or_default();
-        let indent = " ".repeat(width + 6);
-        let summary = wrap(
-            &lesson.text.summary,
-            TABLE_WIDTH.saturating_sub(width + 6).max(20),
-        );
-        for (row, line) in summary.iter().enumerate() {
-            if row == 0 {
+        let summary = wrap(row.summary, TABLE_WIDTH.saturating_sub(width + 6).max(20));
+        for (at, line) in summary.iter().enumerate() {
+            if at == 0 {
                 out.push_str(&format!(
                     "  {mark} {}  {}",
-                    format!("{:width$}", lesson.id).bold(),
+                    format!("{:width$}", row.id).bold(),
                     inline_code(line)
                 ));
             } else {
                 out.push_str(&format!("\n{indent}{}", inline_code(line)));
             }
         }
-        out.push_str(&format!("{score}\n"));
+        if let Some(note) = &row.note {
+            out.push_str(&format!("  {}", note.dimmed()));
+        }
+        out.push('\n');
     }
     out
 }
@@ -252,19 +267,21 @@ pub fn tour_end(end: &TourEnd, stop: Option<Stop>, next: Option<&str>, config: &
         "═".repeat(60).dimmed(),
         ui::tour_covered(lang, end.finished.len(), crate::lessons::COURSE.len()).bold()
     );
-    for lesson in crate::lessons::COURSE {
-        if !end.finished.contains(&lesson.id) {
-            continue;
-        }
-        if let Ok(text) = lesson.text(lang) {
-            out.push_str(&format!(
-                "  {} {}  {}\n",
-                "✓".green().bold(),
-                lesson.id.bold(),
-                inline_code(&text.summary)
-            ));
-        }
-    }
+    let texts: Vec<(&str, LessonText)> = crate::lessons::COURSE
+        .iter()
+        .filter(|lesson| end.finished.contains(&lesson.id))
+        .filter_map(|lesson| Some((lesson.id, lesson.text(lang).ok()?)))
+        .collect();
+    let rows: Vec<Row> = texts
+        .iter()
+        .map(|(id, text)| Row {
+            finished: true,
+            id,
+            summary: &text.summary,
+            note: None,
+        })
+        .collect();
+    out.push_str(&rows_of(&rows));
     if !end.failed.is_empty() {
         out.push_str(&format!(
             "  {}\n",
