@@ -89,6 +89,13 @@ pub fn tour(
     run_lesson: impl Fn(&str, Config) -> Result<Outcome>,
 ) -> Result<ExitCode> {
     let signals = Signals::get()?;
+    // Said once for the whole tour, not once per lesson.
+    let mut config = config.clone();
+    if config.step == StepMode::PauseBeforeEachStep && !narrate::can_ask() {
+        narrate::step_needs_terminal(config.lang);
+        config.step = StepMode::Continuous;
+    }
+    let config = &config;
     let mut end = TourEnd::default();
     let total = COURSE.len();
     for (at, lesson) in COURSE.iter().enumerate() {

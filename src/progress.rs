@@ -78,6 +78,13 @@ pub fn load() -> (Progress, Option<Notice>) {
 }
 
 fn load_from(path: &Path) -> (Progress, Option<Notice>) {
+    // A FIFO or a device in its place would block or never end a read.
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+    {
+        let problem = "it is not a regular file".to_string();
+        return (Progress::default(), Some(set_aside(path, problem)));
+    }
     let problem = match std::fs::read(path) {
         Ok(bytes) => match serde_json::from_slice::<Progress>(&bytes) {
             Ok(progress) => return (progress, None),
@@ -93,7 +100,15 @@ fn load_from(path: &Path) -> (Progress, Option<Notice>) {
 
 /// Moves a damaged file out of the way, keeping it for whoever wants to look.
 fn set_aside(path: &Path, reason: String) -> Notice {
-    let moved_to = path.with_file_name(format!("{FILE_NAME}.damaged-{}", now()));
+    // A name not taken yet: files set aside earlier stay as they were.
+    let stamp = now();
+    let moved_to = (0..)
+        .map(|count| match count {
+            0 => path.with_file_name(format!("{FILE_NAME}.damaged-{stamp}")),
+            _ => path.with_file_name(format!("{FILE_NAME}.damaged-{stamp}-{count}")),
+        })
+        .find(|candidate| std::fs::symlink_metadata(candidate).is_err())
+        .unwrap_or_else(|| path.with_file_name(format!("{FILE_NAME}.damaged")));
     match std::fs::rename(path, &moved_to) {
         Ok(()) => Notice::SetAside {
             path: path.to_path_buf(),

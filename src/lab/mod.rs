@@ -814,12 +814,10 @@ impl Lab {
                 self.beat()?;
             }
             let signals = &self.signals;
-            let answer = self
-                .narrator
-                .before_step(&event.step, signals.wake_fd(), || {
-                    signals.drain();
-                    signals.caught().is_some()
-                });
+            let answer = self.narrator.before_step(event, signals.wake_fd(), || {
+                signals.drain();
+                signals.caught().is_some()
+            });
             match answer {
                 Answer::Next => {}
                 Answer::Quit => return Err(Stop::Quit.into()),

@@ -52,6 +52,10 @@ pub struct Narrator {
     started: Instant,
     /// `--quiz`: the questions asked so far, in order.
     asked: Vec<Asked>,
+    own_pid: i32,
+    /// The time of procdemo's last event shown, and the time quiz events carry.
+    own_t_us: u64,
+    quiz_t_us: u64,
     shown: Vec<String>,
     current: Option<String>,
     trace: trace::Recorder,
@@ -77,6 +81,9 @@ impl Narrator {
             lesson,
             started,
             asked: Vec::new(),
+            own_pid: std::process::id() as i32,
+            own_t_us: 0,
+            quiz_t_us: 0,
             shown: Vec::new(),
             current: None,
             trace: trace::Recorder::default(),
@@ -105,10 +112,7 @@ impl Narrator {
             write_out(&human::header(&self.text));
             if self.config.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
                 self.config.step = StepMode::Continuous;
-                write_err(&format!(
-                    "{}\n",
-                    ui::step_needs_terminal(self.config.lang).yellow()
-                ));
+                step_needs_terminal(self.config.lang);
             }
         }
     }
@@ -130,10 +134,18 @@ impl Narrator {
     /// the Enter prompt (`--step`).
     pub fn before_step(
         &mut self,
-        step: &str,
+        next: &Event,
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
+        // Quiz events belong to this moment of the lesson: procdemo's own
+        // next event, or its last one, so that its `t_us` never go back.
+        self.quiz_t_us = if next.pid == self.own_pid {
+            next.t_us
+        } else {
+            self.own_t_us
+        };
+        let step = next.step.as_str();
         self.reveal_due(step);
         if !self.is_new_step(step) {
             return Answer::Next;
@@ -252,7 +264,9 @@ impl Narrator {
                     break Asked::new(step, answer, Some(line.trim().to_string()));
                 }
                 Ok(Input::Woken) if interrupted() => {
-                    write_out("\n");
+                    if people {
+                        write_out("\n");
+                    }
                     return Answer::Woken;
                 }
                 Ok(Input::Woken) => {}
@@ -326,10 +340,15 @@ impl Narrator {
     }
 
     fn quiz_event(&self, step: &str, facts: serde_json::Value) -> Event {
-        Event::observed(self.lesson, self.started, "parent", step, facts)
+        let mut event = Event::observed(self.lesson, self.started, "parent", step, facts);
+        event.t_us = self.quiz_t_us;
+        event
     }
 
     pub fn show(&mut self, event: &Event) {
+        if event.pid == self.own_pid {
+            self.own_t_us = self.own_t_us.max(event.t_us);
+        }
         if let Some(asked) = self
             .asked
             .iter_mut()
@@ -474,6 +493,11 @@ fn write_out(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// `--step` without a terminal on stdin: said once, then no pauses.
+pub fn step_needs_terminal(lang: crate::cli::Lang) {
+    write_err(&format!("{}\n", ui::step_needs_terminal(lang).yellow()));
 }
 
 /// Bytes made by a library (a completion script, a manual page) for stdout.
