@@ -1060,3 +1060,86 @@ pub fn most_at_once(spans: &[Span]) -> usize {
     }
     most as usize
 }
+
+/// `procdemo <args>` keeping its progress in `state_home` (a directory of
+/// `fresh_state_home`), stdin closed.
+pub fn procdemo_in(state_home: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = procdemo(args);
+    command.env("XDG_STATE_HOME", state_home);
+    command
+}
+
+/// Runs `command` to its end with `input` on stdin: a pipe that already
+/// holds every byte of it and is closed behind them, as `printf … | procdemo`
+/// gives (so procdemo sees the end of its input once it has read them).
+pub fn run_with_input(mut command: Command, input: &str) -> Output {
+    use std::io::Write;
+    let (reader, mut writer) = std::io::pipe().expect("a pipe for stdin");
+    // Small enough for the pipe's buffer: written before procdemo starts.
+    assert!(
+        input.len() < 4096,
+        "input too long for a pipe written up front"
+    );
+    writer
+        .write_all(input.as_bytes())
+        .expect("writing the input into the pipe");
+    drop(writer);
+    command.stdin(reader);
+    run(command)
+}
+
+/// Where procdemo keeps progress under the state directory `state_home`.
+pub fn progress_path(state_home: &std::path::Path) -> PathBuf {
+    state_home.join("procdemo").join("progress.json")
+}
+
+/// The progress file under `state_home`, parsed; `None` when there is none.
+pub fn read_progress(state_home: &std::path::Path) -> Option<Value> {
+    let path = progress_path(state_home);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(error) => panic!("{}: {error}", path.display()),
+    };
+    Some(
+        serde_json::from_str(&text)
+            .unwrap_or_else(|error| panic!("{} is not JSON ({error}): {text}", path.display())),
+    )
+}
+
+/// Each lesson of `listed_lessons` with the right answer of each of its
+/// quizzes, in list (text) order.
+pub fn right_answers(lessons: &[Value]) -> Vec<(String, Vec<u64>)> {
+    lessons
+        .iter()
+        .map(|lesson| {
+            let id = lesson["lesson"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a listed lesson without an id: {lesson}"));
+            let answers = lesson["quizzes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("`quizzes` must be a list: {lesson}"))
+                .iter()
+                .map(|quiz| {
+                    quiz["right_answer"]
+                        .as_u64()
+                        .unwrap_or_else(|| panic!("a quiz without a right answer: {quiz}"))
+                })
+                .collect();
+            (id.to_string(), answers)
+        })
+        .collect()
+}
+
+/// A command for the binary meant for a terminal (a pty that `rexpect`
+/// opens): like `procdemo`, but stdin, stdout and stderr are left as the
+/// terminal gives them, and progress is kept in `state_home`.
+pub fn procdemo_on_terminal(state_home: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = Command::new(bin());
+    command.args(args);
+    for name in MACHINE_ENV {
+        command.env_remove(name);
+    }
+    command.env("XDG_STATE_HOME", state_home);
+    command
+}

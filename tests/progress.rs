@@ -1,0 +1,652 @@
+//! The learner's progress: `progress.json` under `$XDG_STATE_HOME/procdemo`
+//! (else `~/.local/state/procdemo`), written when a lesson finishes and
+//! only then, with the quiz score of a `--quiz` run; a damaged or unusable
+//! file is reported and never stops a command; the welcome and `list` show
+//! it, and `reset` forgets it.
+//!
+//! Every test has a state directory of its own (`fresh_state_home`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::{
+    Live, Output, check_interrupted, children_of, fact, fresh_state_home, listed_lessons,
+    progress_path, read_progress, right_answers, run, run_with_input, step,
+};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+/// `procdemo <args>` with its progress under `state`.
+fn in_state(state: &Path, args: &[&str]) -> Command {
+    common::procdemo_in(state, args)
+}
+
+/// Runs `procdemo <args>` under `state` and checks that it succeeded.
+fn succeeds(state: &Path, args: &[&str]) -> Output {
+    let output = run(in_state(state, args));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "procdemo {args:?}:\n{}",
+        output.describe()
+    );
+    output
+}
+
+/// Runs the lesson `lesson` to its end (`--json --pace 0`) under `state`.
+fn finish(state: &Path, lesson: &str) -> Output {
+    let output = succeeds(state, &[lesson, "--json", "--pace", "0", "--lang", "en"]);
+    assert_eq!(
+        output.events().last().map(step),
+        Some("done"),
+        "{}",
+        output.describe()
+    );
+    output
+}
+
+/// Runs `lesson` with `--quiz` and `answers` on stdin, to its end.
+fn finish_with_quiz(state: &Path, lesson: &str, answers: &str) -> Output {
+    let output = run_with_input(
+        in_state(
+            state,
+            &[lesson, "--quiz", "--json", "--pace", "0", "--lang", "en"],
+        ),
+        answers,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert_eq!(
+        output.events().last().map(step),
+        Some("done"),
+        "{}",
+        output.describe()
+    );
+    output
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
+}
+
+/// The entry of `lesson` in the progress file under `state`.
+fn entry(state: &Path, lesson: &str) -> Value {
+    let progress = read_progress(state)
+        .unwrap_or_else(|| panic!("no progress file under {}", state.display()));
+    assert_eq!(progress["version"], 1, "{progress}");
+    progress["lessons"][lesson].clone()
+}
+
+/// The lessons the progress file under `state` records.
+fn recorded(state: &Path) -> Vec<String> {
+    read_progress(state)
+        .map(|progress| {
+            progress["lessons"]
+                .as_object()
+                .unwrap_or_else(|| panic!("`lessons` must be an object: {progress}"))
+                .keys()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_whole(value: &Value, what: &str) -> u64 {
+    value
+        .as_u64()
+        .unwrap_or_else(|| panic!("{what} must be a whole number: {value}"))
+}
+
+#[test]
+fn a_finished_lesson_is_recorded_with_the_score_of_its_last_and_best_quiz() {
+    let state = fresh_state_home("finished");
+    let before = now_s();
+    finish(&state, "fork");
+    let after = now_s();
+    let fork = entry(&state, "fork");
+    assert_eq!(fork["finished"], 1, "{fork}");
+    let first = assert_whole(&fork["first_finished"], "first_finished");
+    assert!(
+        (before..=after).contains(&first),
+        "{fork}: not {before}..={after}"
+    );
+    assert_eq!(fork["last_finished"], fork["first_finished"], "{fork}");
+    assert_eq!(fork["quiz"], Value::Null, "no quiz without --quiz: {fork}");
+    assert_eq!(fork["best_quiz"], Value::Null, "{fork}");
+    assert_eq!(recorded(&state), ["fork"], "only the lesson that ran");
+
+    // All wrong (fork's right answers are 2, 3, 2), then all right, then
+    // all wrong again: the last score and the best one.
+    let scores = [
+        (
+            "1\n1\n1\n",
+            json!({"asked": 3, "right": 0}),
+            json!({"asked": 3, "right": 0}),
+        ),
+        (
+            "2\n3\n2\n",
+            json!({"asked": 3, "right": 3}),
+            json!({"asked": 3, "right": 3}),
+        ),
+        (
+            "1\n1\n1\n",
+            json!({"asked": 3, "right": 0}),
+            json!({"asked": 3, "right": 3}),
+        ),
+    ];
+    for (runs, (answers, last, best)) in (2..).zip(scores) {
+        let output = finish_with_quiz(&state, "fork", answers);
+        let done = output.events().pop().expect("done");
+        assert_eq!(fact(&done, "quiz"), &last, "{done}");
+        let fork = entry(&state, "fork");
+        assert_eq!(fork["finished"], runs, "{fork}");
+        assert_eq!(
+            fork["first_finished"], first,
+            "the first time stays: {fork}"
+        );
+        let last_finished = assert_whole(&fork["last_finished"], "last_finished");
+        assert!(last_finished >= first && last_finished <= now_s(), "{fork}");
+        assert_eq!(fork["quiz"], last, "{fork}");
+        assert_eq!(fork["best_quiz"], best, "{fork}");
+    }
+
+    // list --json shows the same.
+    let listed = run(in_state(&state, &["list", "--json", "--lang", "en"]));
+    let fork = listed
+        .events()
+        .into_iter()
+        .find(|lesson| lesson["lesson"] == "fork")
+        .expect("fork is listed");
+    assert_eq!(fork["finished"], 4, "{fork}");
+    assert_eq!(fork["quiz"], json!({"asked": 3, "right": 0}), "{fork}");
+    assert_eq!(fork["best_quiz"], json!({"asked": 3, "right": 3}), "{fork}");
+}
+
+#[test]
+fn an_interrupted_lesson_is_not_recorded() {
+    let state = fresh_state_home("interrupted");
+    // At pace 20 the child is alive and procdemo pauses long after
+    // `child-changes-w` (as in tests/interrupt.rs).
+    let mut live = Live::spawn_command(in_state(
+        &state,
+        &["fork", "--json", "--pace", "20", "--lang", "en"],
+    ));
+    live.read_until("child-changes-w");
+    let running = children_of(live.pid());
+    kill(Pid::from_raw(live.pid()), Signal::SIGINT).expect("kill -INT procdemo");
+    check_interrupted(live, Signal::SIGINT, 130, 1, &running);
+    assert_eq!(read_progress(&state), None, "{}", state.display());
+
+    // Nor does it touch what was recorded before.
+    finish(&state, "fork");
+    let before = read_progress(&state).expect("progress after fork");
+    let mut live = Live::spawn_command(in_state(
+        &state,
+        &["fork", "--json", "--pace", "20", "--lang", "en"],
+    ));
+    live.read_until("child-changes-w");
+    let running = children_of(live.pid());
+    kill(Pid::from_raw(live.pid()), Signal::SIGTERM).expect("kill -TERM procdemo");
+    check_interrupted(live, Signal::SIGTERM, 143, 1, &running);
+    assert_eq!(read_progress(&state), Some(before));
+}
+
+#[test]
+fn a_lesson_ended_with_q_is_not_recorded() {
+    let state = fresh_state_home("quit");
+    let output = run_with_input(
+        in_state(
+            &state,
+            &["pids", "--quiz", "--json", "--pace", "0", "--lang", "en"],
+        ),
+        "q\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    let events = output.events();
+    let ended = events.last().expect("events");
+    assert_eq!(fact(ended, "reason"), "quit", "{ended}");
+    assert_eq!(read_progress(&state), None);
+}
+
+/// The set-aside copies of the progress file under `state`: (name, content).
+fn set_aside(state: &Path) -> Vec<(String, String)> {
+    let dir = state.join("procdemo");
+    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.expect("a directory entry"))
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("progress.json.damaged-")
+        })
+        .map(|entry| {
+            let content = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            (entry.file_name().to_string_lossy().into_owned(), content)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Writes `content` as the progress file under `state`.
+fn write_progress(state: &Path, content: &str) -> PathBuf {
+    let path = progress_path(state);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("creating procdemo/");
+    std::fs::write(&path, content).expect("writing progress.json");
+    path
+}
+
+/// Checks that stderr says the file at `path` is damaged and where it went.
+fn assert_said_damaged(output: &Output, path: &Path) {
+    let stderr = &output.stderr;
+    assert!(
+        stderr.contains(&path.display().to_string()) && stderr.contains("damaged"),
+        "stderr must name {} and say it is damaged:\n{}",
+        path.display(),
+        output.describe()
+    );
+    assert!(
+        stderr.contains("progress.json.damaged-"),
+        "stderr must say where the file went:\n{}",
+        output.describe()
+    );
+}
+
+#[test]
+fn a_damaged_file_is_set_aside_with_a_message_and_a_fresh_one_written() {
+    let state = fresh_state_home("damaged");
+    let path = write_progress(&state, "this is not JSON");
+    let output = finish(&state, "fork");
+    assert_said_damaged(&output, &path);
+    let aside = set_aside(&state);
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(aside[0].1, "this is not JSON", "kept as it was");
+    assert_eq!(entry(&state, "fork")["finished"], 1);
+    assert_eq!(recorded(&state), ["fork"]);
+
+    // `list` and the welcome too go on, from scratch.
+    let path = write_progress(&state, "{\"version\": 1, \"lessons\": [");
+    let output = succeeds(&state, &["list", "--json", "--lang", "en"]);
+    assert_said_damaged(&output, &path);
+    let lessons = output.events();
+    assert_eq!(lessons.len(), 12, "{}", output.describe());
+    assert!(lessons.iter().all(|lesson| lesson["finished"] == 0));
+    assert!(!path.exists(), "the damaged file was moved");
+    write_progress(&state, "\u{0}\u{1} binary garbage");
+    let output = succeeds(&state, &["--json", "--lang", "en"]);
+    assert_said_damaged(&output, &path);
+    let last = output.events().pop().expect("a last line");
+    assert_eq!(
+        last,
+        json!({"next": "procdemo fork --lang en", "finished": 0, "lessons": 12})
+    );
+}
+
+/// A directory where the file should be cannot be read: it is moved aside
+/// like a damaged file, and the next finished lesson writes a fresh file.
+#[test]
+fn a_directory_in_place_of_the_file_is_set_aside() {
+    let state = fresh_state_home("directory");
+    let path = progress_path(&state);
+    std::fs::create_dir_all(path.join("inside")).expect("a directory at progress.json");
+    let output = finish(&state, "fork");
+    assert_said_damaged(&output, &path);
+    assert!(path.is_file(), "a fresh progress file is written");
+    assert_eq!(entry(&state, "fork")["finished"], 1);
+}
+
+/// Set-aside files are kept "for whoever wants to look": setting aside a
+/// file must not overwrite one set aside before, even within one second.
+#[test]
+fn setting_aside_a_damaged_file_keeps_those_set_aside_before() {
+    let state = fresh_state_home("damaged-twice");
+    // Files set aside earlier, named as procdemo names them, for every
+    // second this test may run in.
+    let now = now_s();
+    let earlier: Vec<(String, String)> = (now.saturating_sub(1)..=now + 10)
+        .map(|second| {
+            let name = format!("progress.json.damaged-{second}");
+            (name.clone(), format!("set aside at {second}"))
+        })
+        .collect();
+    for (name, content) in &earlier {
+        write_progress(&state, content);
+        std::fs::rename(progress_path(&state), state.join("procdemo").join(name))
+            .expect("placing an earlier set-aside file");
+    }
+    let path = write_progress(&state, "damaged again");
+    let output = succeeds(&state, &["list", "--json", "--lang", "en"]);
+    assert_said_damaged(&output, &path);
+    let aside = set_aside(&state);
+    for kept in &earlier {
+        let now_there = aside.iter().find(|(name, _)| *name == kept.0);
+        assert_eq!(
+            now_there,
+            Some(kept),
+            "{} was overwritten by the file set aside now\nstderr: {}",
+            kept.0,
+            output.stderr
+        );
+    }
+    assert!(
+        aside.iter().any(|(_, content)| content == "damaged again"),
+        "the newly damaged file is kept too: {aside:?}"
+    );
+}
+
+/// A file that can be neither read nor moved (here the state directory's
+/// `procdemo` is a file, so `procdemo/progress.json` cannot exist): every
+/// command says so on stderr and still succeeds; nothing is written.
+#[test]
+fn an_unusable_file_is_reported_without_a_crash() {
+    let state = fresh_state_home("unusable");
+    let blocker = state.join("procdemo");
+    std::fs::write(&blocker, "not a directory").expect("writing a file named procdemo");
+    let path = progress_path(&state);
+    let says_unusable = |output: &Output| {
+        assert!(
+            output.stderr.contains(&path.display().to_string())
+                && output.stderr.contains("cannot be used"),
+            "{}",
+            output.describe()
+        );
+        assert!(!output.stderr.contains("panicked"), "{}", output.describe());
+    };
+    // A finished lesson says its progress could not be saved.
+    let output = finish(&state, "fork");
+    assert!(
+        output.stderr.starts_with("procdemo: ")
+            && output.stderr.contains(&blocker.display().to_string()),
+        "{}",
+        output.describe()
+    );
+    assert!(!output.stderr.contains("panicked"), "{}", output.describe());
+    let output = succeeds(&state, &["list", "--json", "--lang", "en"]);
+    says_unusable(&output);
+    assert!(output.events().iter().all(|lesson| lesson["finished"] == 0));
+    let output = succeeds(&state, &["--json"]);
+    says_unusable(&output);
+    assert_eq!(
+        output.events().pop().expect("a last line")["next"],
+        "procdemo fork"
+    );
+    says_unusable(&succeeds(&state, &["reset", "--yes"]));
+    assert_eq!(
+        std::fs::read_to_string(&blocker).expect("the file is still there"),
+        "not a directory"
+    );
+}
+
+/// `procdemo` with XDG_STATE_HOME as given (None: unset), HOME and the
+/// working directory.
+fn with_env(args: &[&str], state: Option<&str>, home: Option<&Path>, cwd: &Path) -> Command {
+    let mut command = common::procdemo(args);
+    match state {
+        Some(value) => command.env("XDG_STATE_HOME", value),
+        None => command.env_remove("XDG_STATE_HOME"),
+    };
+    match home {
+        Some(home) => command.env("HOME", home),
+        None => command.env_remove("HOME"),
+    };
+    command.current_dir(cwd);
+    command
+}
+
+#[test]
+fn without_xdg_state_home_progress_goes_under_home() {
+    let dir = fresh_state_home("home-fallback");
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).expect("a home");
+    let fork = ["fork", "--json", "--pace", "0", "--lang", "en"];
+    for state in [None, Some("")] {
+        let output = run(with_env(&fork, state, Some(&home), &dir));
+        assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    }
+    let state_home = home.join(".local").join("state");
+    assert_eq!(entry(&state_home, "fork")["finished"], 2);
+}
+
+/// The XDG spec says to ignore a relative XDG_STATE_HOME: HOME is used.
+#[test]
+fn a_relative_xdg_state_home_is_ignored() {
+    let dir = fresh_state_home("relative");
+    let (home, cwd) = (dir.join("home"), dir.join("cwd"));
+    for made in [&home, &cwd] {
+        std::fs::create_dir_all(made).expect("a directory");
+    }
+    let output = run(with_env(
+        &["fork", "--json", "--pace", "0", "--lang", "en"],
+        Some("relative/state"),
+        Some(&home),
+        &cwd,
+    ));
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert_eq!(
+        entry(&home.join(".local").join("state"), "fork")["finished"],
+        1
+    );
+    assert!(
+        !cwd.join("relative").exists(),
+        "nothing may be written under the relative path"
+    );
+}
+
+/// Neither XDG_STATE_HOME nor HOME: the lesson runs, and says that its
+/// progress cannot be saved.
+#[test]
+fn with_no_place_for_progress_the_lesson_still_runs_and_says_so() {
+    let dir = fresh_state_home("no-place");
+    let output = run(with_env(
+        &["fork", "--json", "--pace", "0", "--lang", "en"],
+        None,
+        None,
+        &dir,
+    ));
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert_eq!(output.events().last().map(step), Some("done"));
+    assert!(
+        output.stderr.contains("XDG_STATE_HOME") && output.stderr.contains("HOME"),
+        "{}",
+        output.describe()
+    );
+    let output = run(with_env(&["--json"], None, None, &dir));
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+}
+
+/// The welcome's last JSON line.
+fn welcome_line(state: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let output = succeeds(state, &args);
+    let lines = output.events();
+    assert_eq!(
+        lines.len(),
+        13,
+        "12 lessons and a last line: {}",
+        output.describe()
+    );
+    for (lesson, listed) in lines.iter().zip(listed_lessons("en")) {
+        assert_eq!(lesson["lesson"], listed["lesson"], "course order");
+    }
+    lines.last().cloned().expect("a last line")
+}
+
+/// The welcome for people.
+fn welcome_text(state: &Path) -> String {
+    succeeds(state, &["--lang", "en", "--color", "never"]).stdout
+}
+
+/// The row of `lesson` in a table of lessons (welcome or list).
+fn row<'a>(table: &'a str, lesson: &str) -> &'a str {
+    table
+        .lines()
+        .find(|line| line.split_whitespace().any(|word| word == lesson))
+        .unwrap_or_else(|| panic!("no row for {lesson} in:\n{table}"))
+}
+
+#[test]
+fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
+    let state = fresh_state_home("welcome");
+    assert_eq!(
+        welcome_line(&state, &[]),
+        json!({"next": "procdemo fork", "finished": 0, "lessons": 12})
+    );
+    let text = welcome_text(&state);
+    assert!(text.contains("Next: procdemo fork"), "{text}");
+    assert!(text.contains("0 of 12 lessons finished."), "{text}");
+    for lesson in ["fork", "pids", "pool"] {
+        assert!(
+            !row(&text, lesson).contains('✓'),
+            "nothing is finished yet:\n{text}"
+        );
+    }
+
+    finish(&state, "fork");
+    assert_eq!(
+        welcome_line(&state, &[]),
+        json!({"next": "procdemo pids", "finished": 1, "lessons": 12})
+    );
+    // A language given as a flag is repeated in the command.
+    assert_eq!(
+        welcome_line(&state, &["--lang", "zh"])["next"],
+        "procdemo pids --lang zh"
+    );
+    let text = welcome_text(&state);
+    assert!(text.contains("Next: procdemo pids"), "{text}");
+    assert!(text.contains("1 of 12 lessons finished."), "{text}");
+    assert!(
+        row(&text, "fork").trim_start().starts_with("✓ fork"),
+        "{text}"
+    );
+    assert!(!row(&text, "pids").contains('✓'), "{text}");
+
+    // pids with the quiz, all right: its best quiz shows in `list`.
+    finish_with_quiz(&state, "pids", "2\n2\n");
+    assert_eq!(welcome_line(&state, &[])["next"], "procdemo join");
+    let list = succeeds(&state, &["list", "--lang", "en", "--color", "never"]).stdout;
+    assert!(
+        row(&list, "fork").trim_start().starts_with("✓ fork"),
+        "{list}"
+    );
+    assert!(!row(&list, "fork").contains("best quiz"), "{list}");
+    let pids_row = row(&list, "pids");
+    assert!(pids_row.trim_start().starts_with("✓ pids"), "{list}");
+    assert!(
+        list.contains("best quiz 2/2"),
+        "the best quiz of pids must show:\n{list}"
+    );
+    assert!(!row(&list, "join").contains('✓'), "{list}");
+}
+
+/// Once every lesson is finished, the next command is the first lesson
+/// whose best quiz is not full, with `--quiz`; then none.
+#[test]
+fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() {
+    let state = fresh_state_home("all-finished");
+    let lessons = listed_lessons("en");
+    let write = |not_full: &[&str], no_quiz: &[&str]| {
+        let entries: serde_json::Map<String, Value> = right_answers(&lessons)
+            .into_iter()
+            .map(|(id, answers)| {
+                let asked = answers.len();
+                let best = if no_quiz.contains(&id.as_str()) {
+                    Value::Null
+                } else if not_full.contains(&id.as_str()) {
+                    json!({"asked": asked, "right": asked - 1})
+                } else {
+                    json!({"asked": asked, "right": asked})
+                };
+                let entry = json!({
+                    "finished": 1,
+                    "first_finished": 1_700_000_000,
+                    "last_finished": 1_700_000_000,
+                    "quiz": best,
+                    "best_quiz": best,
+                });
+                (id, entry)
+            })
+            .collect();
+        write_progress(
+            &state,
+            &json!({"version": 1, "lessons": entries}).to_string(),
+        );
+    };
+    write(&["queue", "join"], &[]);
+    assert_eq!(
+        welcome_line(&state, &[]),
+        json!({"next": "procdemo join --quiz", "finished": 12, "lessons": 12})
+    );
+    assert_eq!(
+        welcome_line(&state, &["--lang", "en"])["next"],
+        "procdemo join --quiz --lang en"
+    );
+    // A lesson never run with --quiz has no best quiz: not answered in full.
+    write(&["queue"], &["zombie"]);
+    assert_eq!(welcome_line(&state, &[])["next"], "procdemo zombie --quiz");
+    let text = welcome_text(&state);
+    assert!(text.contains("12 of 12 lessons finished."), "{text}");
+    assert!(text.contains("Next: procdemo zombie --quiz"), "{text}");
+
+    write(&[], &[]);
+    assert_eq!(
+        welcome_line(&state, &[]),
+        json!({"next": null, "finished": 12, "lessons": 12})
+    );
+    let text = welcome_text(&state);
+    assert!(!text.contains("Next:"), "{text}");
+    assert!(
+        text.contains("Every lesson finished and every quiz answered in full."),
+        "{text}"
+    );
+}
+
+#[test]
+fn reset_without_a_terminal_removes_the_file_without_asking() {
+    let state = fresh_state_home("reset");
+    let path = progress_path(&state);
+    let output = succeeds(&state, &["reset", "--lang", "en"]);
+    assert!(
+        output.stdout.contains("Nothing to reset"),
+        "{}",
+        output.describe()
+    );
+
+    finish(&state, "fork");
+    assert!(path.exists());
+    // stdin is not a terminal: no question, and no --yes needed.
+    let output = succeeds(&state, &["reset", "--lang", "en"]);
+    assert!(!output.stdout.contains("[y/N]"), "{}", output.describe());
+    assert!(
+        output.stdout.contains("Progress forgotten"),
+        "{}",
+        output.describe()
+    );
+    assert!(!path.exists(), "{}", output.describe());
+    let output = succeeds(&state, &["reset", "--lang", "en"]);
+    assert!(
+        output.stdout.contains("Nothing to reset"),
+        "{}",
+        output.describe()
+    );
+
+    for yes in ["--yes", "-y"] {
+        finish(&state, "fork");
+        let output = succeeds(&state, &["reset", yes, "--lang", "en"]);
+        assert!(
+            output.stdout.contains("Progress forgotten"),
+            "{}",
+            output.describe()
+        );
+        assert!(!path.exists(), "{yes}: {}", output.describe());
+    }
+    // The welcome starts over.
+    assert_eq!(welcome_line(&state, &[])["finished"], 0);
+}
