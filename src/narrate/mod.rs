@@ -165,13 +165,7 @@ impl Narrator {
 
     /// With `--quiz`, how the questions went.
     pub fn quiz_score(&self) -> Option<Score> {
-        (self.config.quiz == QuizMode::Ask).then(|| {
-            Score::of(&self.asked, |step| {
-                let quiz = self.text.step(step)?.1.quiz.as_ref()?;
-                let asked = self.asked.iter().find(|asked| asked.step == step)?;
-                Some(asked.is_right(quiz))
-            })
-        })
+        (self.config.quiz == QuizMode::Ask).then(|| Score::of(&self.asked))
     }
 
     /// True when a person is watching, so the show may have a rhythm.
@@ -261,7 +255,7 @@ impl Narrator {
                         // Nobody typed it here: show what the pipe answered.
                         write_out(&format!("{}\n", line.trim()));
                     }
-                    break Asked::new(step, answer, Some(line.trim().to_string()));
+                    break Asked::new(step, quiz, answer, Some(line.trim().to_string()));
                 }
                 Ok(Input::Woken) if interrupted() => {
                     if people {
@@ -274,7 +268,7 @@ impl Narrator {
                     if people {
                         write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed()));
                     }
-                    break Asked::new(step, None, None);
+                    break Asked::new(step, quiz, None, None);
                 }
             }
         };
@@ -324,7 +318,7 @@ impl Narrator {
                 let facts = serde_json::json!({
                     "quiz": asked.step,
                     "right_answer": quiz.right,
-                    "correct": asked.is_right(quiz),
+                    "correct": asked.is_right(),
                     "explanation": paragraphs.join("\n"),
                 });
                 let event = self.quiz_event(QUIZ_REVEAL, facts);

@@ -21,24 +21,27 @@ pub struct Asked {
     pub answer: Option<usize>,
     /// What was typed, as typed; `None` when stdin was closed.
     pub given: Option<String>,
+    /// The right choice, from the lesson text.
+    pub right: usize,
     /// Events of the quiz's step, the evidence the reveal quotes.
     pub evidence: Vec<Event>,
     pub revealed: bool,
 }
 
 impl Asked {
-    pub fn new(step: &str, answer: Option<usize>, given: Option<String>) -> Self {
+    pub fn new(step: &str, quiz: &Quiz, answer: Option<usize>, given: Option<String>) -> Self {
         Self {
             step: step.to_string(),
             answer,
             given,
+            right: quiz.right,
             evidence: Vec::new(),
             revealed: false,
         }
     }
 
-    pub fn is_right(&self, quiz: &Quiz) -> bool {
-        self.answer == Some(quiz.right)
+    pub fn is_right(&self) -> bool {
+        self.answer == Some(self.right)
     }
 }
 
@@ -50,13 +53,10 @@ pub struct Score {
 }
 
 impl Score {
-    pub fn of(asked: &[Asked], quiz_of: impl Fn(&str) -> Option<bool>) -> Self {
+    pub fn of(asked: &[Asked]) -> Self {
         Self {
             asked: asked.len(),
-            right: asked
-                .iter()
-                .filter(|asked| quiz_of(&asked.step) == Some(true))
-                .count(),
+            right: asked.iter().filter(|asked| asked.is_right()).count(),
         }
     }
 }
@@ -105,7 +105,7 @@ pub fn answer_facts(asked: &Asked, quiz: &Quiz) -> Value {
         "answer": asked.answer,
         "given": asked.given,
         "right_answer": quiz.right,
-        "correct": asked.is_right(quiz),
+        "correct": asked.is_right(),
     })
 }
 
@@ -165,7 +165,10 @@ pub fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> 
     let choice = |number: usize| {
         format!(
             "{number}) {}",
-            quiz.choices.get(number - 1).map_or("", String::as_str)
+            number
+                .checked_sub(1)
+                .and_then(|at| quiz.choices.get(at))
+                .map_or("", String::as_str)
         )
     };
     let right = choice(quiz.right);
