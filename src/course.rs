@@ -107,7 +107,8 @@ pub fn tour(
                 signals.caught().is_some()
             })
         } else {
-            pause(config, signals)?
+            pause(config, signals)?;
+            Answer::Next
         };
         if let Some(signal) = signals.caught() {
             return finish_tour(end, Some(Stop::Signal(signal)), config);
@@ -126,15 +127,15 @@ pub fn tour(
 
 /// A moment to read the heading of the next lesson, for people only; a
 /// signal cuts it short.
-fn pause(config: &Config, signals: &Signals) -> Result<Answer> {
+fn pause(config: &Config, signals: &Signals) -> Result<()> {
     if config.output != Output::Human {
-        return Ok(Answer::Next);
+        return Ok(());
     }
     let deadline = Instant::now() + TOUR_PAUSE.mul_f64(config.pace);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || signals.caught().is_some() {
-            return Ok(Answer::Next);
+            return Ok(());
         }
         wait_readable(&[signals.wake_fd()], Some(left)).context("poll")?;
         signals.drain();

@@ -173,13 +173,9 @@ fn lock_beside(path: &Path) -> Result<Flock<std::fs::File>> {
 }
 
 /// Writes a new file beside the old one and renames it over: a reader never
-/// sees half a file, even if procdemo is killed while it writes.
+/// sees half a file, even if procdemo is killed while it writes. The
+/// directory exists: `lock_beside` made it.
 fn save(path: &Path, progress: &Progress) -> Result<()> {
-    let dir = path
-        .parent()
-        .context("the progress file has no directory")?;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     let fresh = path.with_file_name(format!("{FILE_NAME}.new-{}", std::process::id()));
     let json = serde_json::to_vec_pretty(progress).context("serialising progress")?;
     std::fs::write(&fresh, json).with_context(|| format!("cannot write {}", fresh.display()))?;

@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use super::human::{inline_code, wrap};
 use super::quiz::{Score, placeholders};
-use super::{Answer, ui, write_err, write_out};
+use super::{Answer, Reply, read_reply, ui, write_err, write_out};
 use crate::cli::Lang;
 use crate::config::{Config, Output};
 use crate::course::TourEnd;
 use crate::lab::Stop;
-use crate::os::terminal::{self, Input};
+use crate::os::terminal;
 use crate::progress::{LessonProgress, Notice};
 use crate::text::LessonText;
 
@@ -223,16 +223,13 @@ pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> b
         "  {} ",
         format!("⏎ {}", ui::tour_prompt(lang)).dimmed()
     ));
-    loop {
-        match terminal::read_line_or_wake(wake) {
-            Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Answer::Quit,
-            Ok(Input::Line(_)) | Ok(Input::Closed) | Err(_) => return Answer::Next,
-            Ok(Input::Woken) if interrupted() => {
-                write_out("\n");
-                return Answer::Woken;
-            }
-            Ok(Input::Woken) => {}
+    match read_reply(wake, interrupted) {
+        Reply::Quit => Answer::Quit,
+        Reply::Interrupted => {
+            write_out("\n");
+            Answer::Woken
         }
+        Reply::Line(_) | Reply::Closed => Answer::Next,
     }
 }
 
@@ -321,19 +318,16 @@ pub fn ask_reset(
         "{} ",
         ui::reset_question(lang, lessons, &path.display().to_string())
     ));
-    loop {
-        match terminal::read_line_or_wake(wake) {
-            Ok(Input::Line(line)) => {
-                let line = line.trim().to_lowercase();
-                return matches!(line.as_str(), "y" | "yes" | "是" | "好");
-            }
-            Ok(Input::Woken) if interrupted() => {
-                write_out("\n");
-                return false;
-            }
-            Ok(Input::Woken) => {}
-            Ok(Input::Closed) | Err(_) => return false,
+    match read_reply(wake, interrupted) {
+        Reply::Line(line) => matches!(
+            line.trim().to_lowercase().as_str(),
+            "y" | "yes" | "是" | "好"
+        ),
+        Reply::Interrupted => {
+            write_out("\n");
+            false
         }
+        Reply::Quit | Reply::Closed => false,
     }
 }
 

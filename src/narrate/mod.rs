@@ -188,23 +188,18 @@ impl Narrator {
             "  {} ",
             format!("⏎ {}", ui::prompt(self.config.lang)).dimmed()
         ));
-        loop {
-            match terminal::read_line_or_wake(wake) {
-                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => {
-                    return Answer::Quit;
-                }
-                Ok(Input::Line(_)) => return Answer::Next,
-                Ok(Input::Woken) if interrupted() => {
-                    write_out("\n");
-                    return Answer::Woken;
-                }
-                Ok(Input::Woken) => {}
-                Ok(Input::Closed) | Err(_) => {
-                    // Nobody can press Enter any more: carry on without pauses.
-                    self.config.step = StepMode::Continuous;
-                    write_out("\n");
-                    return Answer::Next;
-                }
+        match read_reply(wake, interrupted) {
+            Reply::Quit => Answer::Quit,
+            Reply::Line(_) => Answer::Next,
+            Reply::Interrupted => {
+                write_out("\n");
+                Answer::Woken
+            }
+            Reply::Closed => {
+                // Nobody can press Enter any more: carry on without pauses.
+                self.config.step = StepMode::Continuous;
+                write_out("\n");
+                Answer::Next
             }
         }
     }
@@ -238,11 +233,9 @@ impl Narrator {
             write_out(&prompt);
         }
         let asked = loop {
-            match terminal::read_line_or_wake(wake) {
-                Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => {
-                    return Answer::Quit;
-                }
-                Ok(Input::Line(line)) => {
+            match read_reply(wake, &interrupted) {
+                Reply::Quit => return Answer::Quit,
+                Reply::Line(line) => {
                     let answer = quiz::parse_answer(&line, choices);
                     if answer.is_none() && interactive {
                         write_out(&format!(
@@ -257,14 +250,13 @@ impl Narrator {
                     }
                     break Asked::new(step, quiz, answer, Some(line.trim().to_string()));
                 }
-                Ok(Input::Woken) if interrupted() => {
+                Reply::Interrupted => {
                     if people {
                         write_out("\n");
                     }
                     return Answer::Woken;
                 }
-                Ok(Input::Woken) => {}
-                Ok(Input::Closed) | Err(_) => {
+                Reply::Closed => {
                     if people {
                         write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed()));
                     }
@@ -487,6 +479,31 @@ fn write_out(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// What came on stdin when procdemo asked.
+enum Reply {
+    Line(String),
+    /// `q`: end the lesson (or the tour).
+    Quit,
+    /// stdin is closed: nobody can answer any more.
+    Closed,
+    /// A stop signal arrived while waiting.
+    Interrupted,
+}
+
+/// The next line on stdin. `interrupted` is asked whenever a signal wakes
+/// the wait: SIGCHLD only means a child ended, and the wait goes on.
+fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
+    loop {
+        match terminal::read_line_or_wake(wake) {
+            Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Reply::Quit,
+            Ok(Input::Line(line)) => return Reply::Line(line),
+            Ok(Input::Woken) if interrupted() => return Reply::Interrupted,
+            Ok(Input::Woken) => {}
+            Ok(Input::Closed) | Err(_) => return Reply::Closed,
+        }
+    }
 }
 
 /// `--step` without a terminal on stdin: said once, then no pauses.
