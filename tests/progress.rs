@@ -14,20 +14,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{
     Live, Output, check_interrupted, children_of, fact, fresh_state_home, listed_lessons,
-    progress_path, read_progress, right_answers, run, run_with_input, step,
+    procdemo_in, progress_path, read_progress, right_answers, run, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-/// `procdemo <args>` with its progress under `state`.
-fn in_state(state: &Path, args: &[&str]) -> Command {
-    common::procdemo_in(state, args)
-}
-
 /// Runs `procdemo <args>` under `state` and checks that it succeeded.
 fn succeeds(state: &Path, args: &[&str]) -> Output {
-    let output = run(in_state(state, args));
+    let output = run(procdemo_in(state, args));
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -52,7 +47,7 @@ fn finish(state: &Path, lesson: &str) -> Output {
 /// Runs `lesson` with `--quiz` and `answers` on stdin, to its end.
 fn finish_with_quiz(state: &Path, lesson: &str, answers: &str) -> Output {
     let output = run_with_input(
-        in_state(
+        procdemo_in(
             state,
             &[lesson, "--quiz", "--json", "--pace", "0", "--lang", "en"],
         ),
@@ -157,7 +152,7 @@ fn a_finished_lesson_is_recorded_with_the_score_of_its_last_and_best_quiz() {
     }
 
     // list --json shows the same.
-    let listed = run(in_state(&state, &["list", "--json", "--lang", "en"]));
+    let listed = run(procdemo_in(&state, &["list", "--json", "--lang", "en"]));
     let fork = listed
         .events()
         .into_iter()
@@ -168,32 +163,29 @@ fn a_finished_lesson_is_recorded_with_the_score_of_its_last_and_best_quiz() {
     assert_eq!(fork["best_quiz"], json!({"asked": 3, "right": 3}), "{fork}");
 }
 
-#[test]
-fn an_interrupted_lesson_is_not_recorded() {
-    let state = fresh_state_home("interrupted");
-    // At pace 20 the child is alive and procdemo pauses long after
-    // `child-changes-w` (as in tests/interrupt.rs).
-    let mut live = Live::spawn_command(in_state(
-        &state,
+/// Stops `fork` with `signal` while its child is alive (at pace 20 procdemo
+/// pauses long after `child-changes-w`, as in tests/interrupt.rs).
+fn interrupt_fork(state: &Path, signal: Signal, exit_code: i32) {
+    let mut live = Live::spawn_command(procdemo_in(
+        state,
         &["fork", "--json", "--pace", "20", "--lang", "en"],
     ));
     live.read_until("child-changes-w");
     let running = children_of(live.pid());
-    kill(Pid::from_raw(live.pid()), Signal::SIGINT).expect("kill -INT procdemo");
-    check_interrupted(live, Signal::SIGINT, 130, 1, &running);
+    kill(Pid::from_raw(live.pid()), signal).expect("signalling procdemo");
+    check_interrupted(live, signal, exit_code, 1, &running);
+}
+
+#[test]
+fn an_interrupted_lesson_is_not_recorded() {
+    let state = fresh_state_home("interrupted");
+    interrupt_fork(&state, Signal::SIGINT, 130);
     assert_eq!(read_progress(&state), None, "{}", state.display());
 
     // Nor does it touch what was recorded before.
     finish(&state, "fork");
     let before = read_progress(&state).expect("progress after fork");
-    let mut live = Live::spawn_command(in_state(
-        &state,
-        &["fork", "--json", "--pace", "20", "--lang", "en"],
-    ));
-    live.read_until("child-changes-w");
-    let running = children_of(live.pid());
-    kill(Pid::from_raw(live.pid()), Signal::SIGTERM).expect("kill -TERM procdemo");
-    check_interrupted(live, Signal::SIGTERM, 143, 1, &running);
+    interrupt_fork(&state, Signal::SIGTERM, 143);
     assert_eq!(read_progress(&state), Some(before));
 }
 
@@ -201,7 +193,7 @@ fn an_interrupted_lesson_is_not_recorded() {
 fn a_lesson_ended_with_q_is_not_recorded() {
     let state = fresh_state_home("quit");
     let output = run_with_input(
-        in_state(
+        procdemo_in(
             &state,
             &["pids", "--quiz", "--json", "--pace", "0", "--lang", "en"],
         ),
