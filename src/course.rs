@@ -1,18 +1,18 @@
-//! The lessons as one course: the welcome, `list` with the learner's
-//! progress, `tour` (every lesson in order) and `reset`. Everything here
-//! works from the registry, so a new lesson joins the course by its own
-//! files alone.
+//! The lessons as one course: running a lesson and recording it in the
+//! learner's progress, the welcome, `list`, `tour` (every lesson in order),
+//! `reset`, and the far side of a lesson's "spawn". Everything here works
+//! from `COURSE`, so a new lesson joins the course by its table line alone.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{Lang, ResetArgs};
+use crate::cli::{ResetArgs, SpawnedArgs};
 use crate::config::{Config, LangSource, Output, StepMode};
-use crate::lab::Stop;
-use crate::lessons::{COURSE, Outcome};
-use crate::narrate::quiz::Score;
+use crate::lab::{self, Lab};
+use crate::lessons::{self, COURSE, Lesson};
+use crate::model::{CHILD_FAILED, Lang, Outcome, Score, Stop, TourEnd};
 use crate::narrate::{self, Answer, Listed};
 use crate::os::pipe::wait_readable;
 use crate::os::signals::{Signals, shell_exit_code};
@@ -21,6 +21,54 @@ use crate::progress::{self, Progress};
 /// Between two lessons of a tour, without `--step`: time to read the
 /// heading (scaled by `--pace`).
 const TOUR_PAUSE: Duration = Duration::from_millis(1500);
+
+/// Runs `lesson` with its `options`; when it ran to its end, notes it in
+/// the learner's progress.
+pub fn run_lesson(
+    lesson: &'static Lesson,
+    options: &clap::ArgMatches,
+    config: Config,
+) -> Result<Outcome> {
+    let text = lesson.text(config.lang)?;
+    let lang = config.lang;
+    let outcome = Lab::run(config, lesson.id, text, |lab| (lesson.run)(lab, options))?;
+    // An interrupted or failed lesson was not done: nothing is written.
+    if let Outcome::Finished(quiz) = &outcome {
+        let (notice, saved) = progress::record_finished(lesson.id, *quiz);
+        narrate::progress_notice(notice.as_ref(), lang);
+        if let Err(error) = saved {
+            narrate::progress_not_saved(&error, lang);
+        }
+    }
+    Ok(outcome)
+}
+
+/// The exit code for how a lesson ended: 0 when it finished or the user
+/// pressed `q`, 128 + N when signal N stopped it, 1 when it failed.
+pub fn exit_code(outcome: &Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Finished(_) | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
+        Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(*signal)),
+        Outcome::Failed => ExitCode::FAILURE,
+    }
+}
+
+/// The hidden `__spawned` command: the child half of a lesson's "spawn",
+/// in a fresh procdemo. A failure is reported to the parent, not printed.
+pub fn run_spawned(args: &SpawnedArgs) -> Result<()> {
+    let side = lab::spawned_side(&args.lesson, &args.role, args.events_fd, args.started_ns)?;
+    let result = lessons::find(&args.lesson)
+        .and_then(|lesson| lesson.optional.spawned)
+        .with_context(|| format!("lesson `{}` starts no spawned children", args.lesson))
+        .and_then(|spawned| spawned(&side));
+    if let Err(error) = &result {
+        let _ = side.report(
+            CHILD_FAILED,
+            serde_json::json!({ "error": format!("{error:#}") }),
+        );
+    }
+    result
+}
 
 /// `procdemo` alone: a welcome, the lessons with marks, and what to run next.
 pub fn welcome(config: &Config) -> Result<()> {
@@ -46,7 +94,7 @@ fn listed(lang: Lang, progress: &Progress) -> Result<Vec<Listed>> {
         .map(|lesson| {
             Ok(Listed {
                 id: lesson.id,
-                coverage_runs: lesson.coverage_runs,
+                coverage_runs: lesson.optional.coverage_runs,
                 text: lesson.text(lang)?,
                 progress: progress.lessons.get(lesson.id).cloned(),
             })
@@ -81,13 +129,10 @@ fn next_command(progress: &Progress, config: &Config) -> Option<String> {
     Some(format!("procdemo {id}{quiz}{lang}"))
 }
 
-/// `procdemo tour`: every lesson in course order. `run_lesson` runs one by
-/// id with its default options. A lesson that fails is reported and the tour
-/// goes on; `q` or a signal ends the tour.
-pub fn tour(
-    config: &Config,
-    run_lesson: impl Fn(&str, Config) -> Result<Outcome>,
-) -> Result<ExitCode> {
+/// `procdemo tour`: every lesson in course order, with its default
+/// options. A lesson that fails is reported and the tour goes on; `q` or a
+/// signal ends the tour.
+pub fn tour(config: &Config) -> Result<ExitCode> {
     let signals = Signals::get()?;
     // Said once for the whole tour, not once per lesson.
     let mut config = config.clone();
@@ -96,8 +141,11 @@ pub fn tour(
         config.step = StepMode::Continuous;
     }
     let config = &config;
-    let mut end = TourEnd::default();
     let total = COURSE.len();
+    let mut end = TourEnd {
+        total,
+        ..TourEnd::default()
+    };
     for (at, lesson) in COURSE.iter().enumerate() {
         let text = lesson.text(config.lang)?;
         narrate::tour_heading(at + 1, total, lesson.id, &text, config);
@@ -116,8 +164,13 @@ pub fn tour(
         if let Answer::Quit = prompt {
             return finish_tour(end, Some(Stop::Quit), config);
         }
-        match run_lesson(lesson.id, config.clone())? {
-            Outcome::Finished(quiz) => end.finished(lesson.id, quiz),
+        match run_lesson(lesson, &lesson.default_options()?, config.clone())? {
+            Outcome::Finished(quiz) => {
+                end.finished.push(lesson.id);
+                if let Some(score) = quiz {
+                    end.quiz.get_or_insert_with(Score::default).add(score);
+                }
+            }
             Outcome::Failed => end.failed.push(lesson.id),
             Outcome::Stopped(stop) => return finish_tour(end, Some(stop), config),
         }
@@ -142,30 +195,15 @@ fn pause(config: &Config, signals: &Signals) -> Result<()> {
     }
 }
 
-/// What the tour has done so far.
-#[derive(Default)]
-pub struct TourEnd {
-    pub finished: Vec<&'static str>,
-    pub failed: Vec<&'static str>,
-    /// The quiz scores of the finished lessons, added up.
-    pub quiz: Option<Score>,
-}
-
-impl TourEnd {
-    fn finished(&mut self, lesson: &'static str, quiz: Option<Score>) {
-        self.finished.push(lesson);
-        if let Some(score) = quiz {
-            let total = self.quiz.get_or_insert_with(Score::default);
-            total.asked += score.asked;
-            total.right += score.right;
-        }
-    }
-}
-
 fn finish_tour(end: TourEnd, stop: Option<Stop>, config: &Config) -> Result<ExitCode> {
     let (progress, _) = progress::load();
     let next = next_command(&progress, config);
-    narrate::tour_end(&end, stop, next.as_deref(), config);
+    let covered = COURSE
+        .iter()
+        .filter(|lesson| end.finished.contains(&lesson.id))
+        .map(|lesson| Ok((lesson.id, lesson.text(config.lang)?)))
+        .collect::<Result<Vec<_>>>()?;
+    narrate::tour_end(&end, &covered, stop, next.as_deref(), config);
     Ok(match stop {
         Some(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
         _ if !end.failed.is_empty() => ExitCode::FAILURE,
@@ -212,16 +250,13 @@ pub fn reset(config: &Config, args: &ResetArgs) -> Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
 
-    /// The tour runs each lesson as `procdemo <id>` would.
+    /// The tour runs each lesson as `procdemo <id>` alone would.
     #[test]
-    fn every_lesson_of_the_course_is_a_command() {
+    fn every_lesson_runs_without_options() {
         for lesson in COURSE {
-            let parsed = crate::cli::Cli::try_parse_from(["procdemo", lesson.id]);
-            assert!(parsed.is_ok(), "`procdemo {}` does not parse", lesson.id);
+            assert!(lesson.default_options().is_ok(), "`procdemo {}`", lesson.id);
         }
     }
 }

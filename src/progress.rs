@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
-use crate::narrate::quiz::Score;
+use crate::model::{LessonProgress, Notice, Score};
 
 const FILE_NAME: &str = "progress.json";
 const LOCK_NAME: &str = "progress.lock";
@@ -26,36 +26,6 @@ pub struct Progress {
     /// By lesson id; ids this version does not know are kept as they are.
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Default, Clone)]
-pub struct LessonProgress {
-    /// How many times the lesson ran to its end.
-    pub finished: u32,
-    /// Seconds since the Unix epoch.
-    pub first_finished: u64,
-    pub last_finished: u64,
-    /// The score of the last run with `--quiz`.
-    #[serde(default)]
-    pub quiz: Option<Score>,
-    /// The most right answers in any run with `--quiz`.
-    #[serde(default)]
-    pub best_quiz: Option<Score>,
-}
-
-/// Something the learner should know about the progress file.
-#[derive(Debug)]
-pub enum Notice {
-    /// The file could not be read or parsed and was moved to `moved_to`.
-    SetAside {
-        path: PathBuf,
-        moved_to: PathBuf,
-        reason: String,
-    },
-    /// The file could not be read or parsed, nor moved.
-    Unusable { path: PathBuf, reason: String },
-    /// Neither XDG_STATE_HOME nor HOME says where the file belongs.
-    NoPlace,
 }
 
 /// Where progress lives; `None` when the environment names no place.

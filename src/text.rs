@@ -4,8 +4,10 @@
 //! A file is: `# Title`, a one-line summary, then one `## step-id: Step title`
 //! section per step, in the order the lesson usually reaches them. A section
 //! holds paragraphs and fenced blocks (```python for the Python a learner
-//! knows, ```os for what the kernel does). The section `## facts` is not a
-//! step: its lines `- fact_name: label` name the facts for human output.
+//! knows, ```os for what the kernel does). The sections `## facts` and
+//! `## words` are not steps: the lines `- fact_name: label` of the first name
+//! the facts for human output, and the lines `- word: translation` of the
+//! second say the lesson's roles and fixed values in the file's language.
 //!
 //! A step may end with `### quiz: Question?` for `--quiz`: choices as
 //! `- [ ] wrong` and `- [x] right` lines, then the paragraphs of the reveal,
@@ -21,6 +23,7 @@ pub struct LessonText {
     pub summary: String,
     pub steps: Vec<StepText>,
     fact_labels: Vec<(String, String)>,
+    words: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -57,6 +60,7 @@ pub enum Block {
 }
 
 const FACTS_SECTION: &str = "facts";
+const WORDS_SECTION: &str = "words";
 const QUIZ_HEADING: &str = "### quiz:";
 
 impl LessonText {
@@ -75,7 +79,6 @@ impl LessonText {
             }
         }
         let mut steps = Vec::new();
-        let mut fact_labels = Vec::new();
         let mut section: Option<StepText> = None;
         let mut fence: Option<(String, Vec<String>)> = None;
         let mut paragraph: Vec<String> = Vec::new();
@@ -159,28 +162,14 @@ impl LessonText {
             step.quiz = Some(draft.finish(&step.id)?);
         }
         steps.extend(section);
-        if let Some(at) = steps.iter().position(|step| step.id == FACTS_SECTION) {
-            let facts = steps.remove(at);
-            for block in facts.blocks {
-                let Block::Paragraph(lines) = block else {
-                    continue;
-                };
-                for line in lines {
-                    let (name, label) = line
-                        .trim_start_matches(['-', ' '])
-                        .split_once(':')
-                        .with_context(|| {
-                            format!("fact label line `{line}` needs `- name: label`")
-                        })?;
-                    fact_labels.push((name.trim().to_string(), label.trim().to_string()));
-                }
-            }
-        }
+        let fact_labels = take_labels(&mut steps, FACTS_SECTION)?;
+        let words = take_labels(&mut steps, WORDS_SECTION)?;
         Ok(Self {
             title,
             summary,
             steps,
             fact_labels,
+            words,
         })
     }
 
@@ -201,11 +190,43 @@ impl LessonText {
     }
 
     pub fn fact_label(&self, name: &str) -> Option<&str> {
-        self.fact_labels
-            .iter()
-            .find(|(fact, _)| fact == name)
-            .map(|(_, label)| label.as_str())
+        look_up(&self.fact_labels, name)
     }
+
+    /// The lesson's word for one of its roles or fixed values, if it has one.
+    pub fn word(&self, word: &str) -> Option<&str> {
+        look_up(&self.words, word)
+    }
+}
+
+fn look_up<'a>(labels: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, label)| label.as_str())
+}
+
+/// Removes the section `id` (not a step: its lines are `- name: label`)
+/// from `steps` and returns its pairs.
+fn take_labels(steps: &mut Vec<StepText>, id: &str) -> Result<Vec<(String, String)>> {
+    let Some(at) = steps.iter().position(|step| step.id == id) else {
+        return Ok(Vec::new());
+    };
+    let section = steps.remove(at);
+    let mut labels = Vec::new();
+    for block in section.blocks {
+        let Block::Paragraph(lines) = block else {
+            bail!("the `## {id}` section holds only `- name: label` lines");
+        };
+        for line in lines {
+            let (name, label) = line
+                .trim_start_matches(['-', ' '])
+                .split_once(':')
+                .with_context(|| format!("{id} line `{line}` needs `- name: label`"))?;
+            labels.push((name.trim().to_string(), label.trim().to_string()));
+        }
+    }
+    Ok(labels)
 }
 
 /// A quiz while its lines are read.
@@ -292,7 +313,7 @@ mod tests {
     #[test]
     fn parses_steps_blocks_and_fact_labels() {
         let text = LessonText::parse(
-            "# Fork\nOne becomes two.\n\n## before: Before\nSome `code`.\nMore.\n\n```python\nx = 1\n```\n\n## facts\n- w: the value of w\n",
+            "# Fork\nOne becomes two.\n\n## before: Before\nSome `code`.\nMore.\n\n```python\nx = 1\n```\n\n## words\n- worker: 工作进程\n\n## facts\n- w: the value of w\n",
         )
         .expect("parses");
         assert_eq!(text.title, "Fork");
@@ -304,6 +325,8 @@ mod tests {
         assert!(matches!(&step.blocks[0], Block::Paragraph(lines) if lines.len() == 2));
         assert!(matches!(&step.blocks[1], Block::Code { kind, .. } if kind == "python"));
         assert_eq!(text.fact_label("w"), Some("the value of w"));
+        assert_eq!(text.word("worker"), Some("工作进程"));
+        assert_eq!(text.word("child"), None);
     }
 
     #[test]

@@ -9,9 +9,7 @@ use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
 use super::fork_failed;
-use crate::narrate::Event;
-use crate::narrate::event::micros_since;
-use crate::narrate::{CHILD_FAILED, FORKED, REAPED};
+use crate::model::{CHILD_FAILED, Event, FORKED, REAPED, micros_since};
 use crate::os::pipe;
 use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child, monotonic_ns};
 use crate::os::wait::{self, ExitStatus};

@@ -5,9 +5,9 @@
 
 mod child;
 pub mod pool;
+mod reports;
 mod tree;
 
-use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -21,11 +21,8 @@ use serde_json::{Value, json};
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 
 use crate::config::Config;
-use crate::narrate::event::micros_since;
-use crate::narrate::quiz::Score;
-use crate::narrate::{
-    self, Answer, CHILD_FAILED, DONE, ENDED, Ending, Event, FORKED, Narrator, REAPED,
-};
+use crate::model::{CHILD_FAILED, DONE, ENDED, Event, FORKED, Outcome, REAPED, Stop, micros_since};
+use crate::narrate::{self, Answer, Ending, Narrator};
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::pipe::{self, wait_readable};
 use crate::os::process::{
@@ -38,38 +35,14 @@ use crate::os::wait::{self, ExitStatus};
 use crate::text::LessonText;
 
 pub const PARENT: &str = "parent";
+/// The command word of `procdemo __spawned …`, which `spawn` execs.
+pub const SPAWNED: &str = "__spawned";
 pub const CHILD: &str = "child";
 
 /// A pause between steps, so a person can read one before the next appears.
 const BEAT: Duration = Duration::from_millis(350);
 /// How long cleanup may take to kill and reap everything before it reports.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
-
-/// Why a lesson stopped before its end. Travels up through `?` as an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    Signal(Signal),
-    Quit,
-}
-
-impl fmt::Display for Stop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Stop::Signal(signal) => write!(f, "interrupted by {signal}"),
-            Stop::Quit => write!(f, "ended at the user's request"),
-        }
-    }
-}
-
-impl std::error::Error for Stop {}
-
-/// How a lesson run ended, for the exit code and the learner's progress.
-pub enum Outcome {
-    /// It ran to its end; with `--quiz`, how the questions went.
-    Finished(Option<Score>),
-    Stopped(Stop),
-    Failed,
-}
 
 /// One process of the run (forked by the lab, by a child, or adopted), and
 /// how it ended.
@@ -293,7 +266,7 @@ impl Lab {
         self.fork(role, |side| {
             pipe::keep_across_exec(side.events).context("fcntl(F_SETFD) on the event pipe")?;
             let mut args: Vec<String> = vec![
-                crate::cli::SPAWNED.into(),
+                SPAWNED.into(),
                 "--lesson".into(),
                 lesson,
                 "--role".into(),

@@ -16,6 +16,10 @@ use crate::lab::{CHILD, ChildSide, Lab, PARENT, Tie};
 use crate::os::process::{new_session, settle_as_daemon, wait_for_adoption};
 use crate::os::procfs;
 
+/// This lesson has no options of its own.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
 const DAEMONIC: &str = "daemonic";
 const NON_DAEMONIC: &str = "non-daemonic";
 const GRANDCHILD: &str = "grandchild";
@@ -26,7 +30,7 @@ const LOOPS: [u32; 3] = [2, 3, 4];
 /// The umask the daemon sets: its files are not writable by its group, nor readable by others.
 const DAEMON_UMASK: u32 = 0o027;
 
-pub fn run(lab: &mut Lab) -> Result<()> {
+pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // The notes' loops sleep one second and the parent joins each child for
     // one second: this part is about that race, so its tick keeps a floor
     // even at --pace 0, where the loops would otherwise all finish at once.

@@ -8,20 +8,69 @@ use std::time::Instant;
 
 use anyhow::Result;
 use nix::sched::sched_getcpu;
-use serde_json::{Value, json};
 
 use crate::lab::{CHILD, Lab, PARENT};
+use crate::report;
+
+/// This lesson has no options of its own.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
 
 /// The notes' variable and the value the child gives its copy.
 const W_START: i64 = 100;
 const W_IN_CHILD: i64 = 200;
 
-pub fn run(lab: &mut Lab) -> Result<()> {
+report! {
+    /// The one process before `fork()`, and where its `w` lives.
+    "before-fork" => pub struct BeforeFork { pub w: i64, pub w_address: String }
+
+    /// What `fork()` returned on one side, when that side resumed, and on
+    /// which CPU (null where the kernel cannot say).
+    "after-fork" => pub struct AfterFork {
+        pub fork_returned: i32,
+        pub resumed_us: u64,
+        pub cpu: Option<usize>,
+    }
+
+    /// The child's write to its own copy of `w`, at the same address.
+    "child-changes-w" => pub struct ChildChangesW {
+        pub w_before: i64,
+        pub w_after: i64,
+        pub w_address: String,
+    }
+
+    /// Who resumed first after `fork()`: "parent", "child" or "tie".
+    "who-ran-first" => pub struct WhoRanFirst {
+        pub first: String,
+        pub parent_resumed_us: u64,
+        pub child_resumed_us: u64,
+        pub gap_us: u64,
+        pub parent_cpu: Option<usize>,
+        pub child_cpu: Option<usize>,
+        pub cpus_online: usize,
+    }
+
+    /// The parent's `w` after the child changed its copy.
+    "parent-keeps-w" => pub struct ParentKeepsW { pub w: i64, pub w_address: String, pub child_w: i64 }
+
+    /// The parent reaped the child.
+    "wait" => pub struct Wait {
+        pub child_pid: i32,
+        pub wait_status: i32,
+        pub exit_code: Option<i32>,
+        pub python_exitcode: i32,
+        pub waited_ms: u64,
+    }
+}
+
+pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     let mut w = W_START;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "before-fork",
-        json!({ "w": w, "w_address": format!("{:p}", &w) }),
+        &BeforeFork {
+            w,
+            w_address: format!("{:p}", &w),
+        },
     )?;
 
     // Holds the child after its first report until the parent has shown who
@@ -30,77 +79,81 @@ pub fn run(lab: &mut Lab) -> Result<()> {
     let go_on = lab.gate()?;
     let w_in_parent = &mut w;
     let child = lab.fork(CHILD, |side| {
-        side.report("after-fork", json!({ "fork_returned": side.fork_returned(), "resumed_us": side.resumed_us(), "cpu": cpu() }))?;
+        side.tell(&AfterFork {
+            fork_returned: side.fork_returned(),
+            resumed_us: side.resumed_us(),
+            cpu: cpu(),
+        })?;
         side.wait_for(&go_on)?;
         // The same variable, at the same virtual address, in this process's own copy of memory.
         let before = *w_in_parent;
         *w_in_parent = W_IN_CHILD;
-        side.report(
-            "child-changes-w",
-            json!({ "w_before": before, "w_after": *w_in_parent, "w_address": format!("{:p}", w_in_parent) }),
-        )?;
+        side.tell(&ChildChangesW {
+            w_before: before,
+            w_after: *w_in_parent,
+            w_address: format!("{:p}", w_in_parent),
+        })?;
         // The child's "work": it keeps the parent waiting in waitpid() for a moment.
         side.sleep(1.0);
         Ok(0)
     })?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "after-fork",
-        json!({ "fork_returned": child.pid.as_raw(), "resumed_us": child.resumed_us, "cpu": cpu() }),
+        &AfterFork {
+            fork_returned: child.pid.as_raw(),
+            resumed_us: child.resumed_us,
+            cpu: cpu(),
+        },
     )?;
 
-    let child_after_fork = lab.expect(child.pid, "after-fork")?;
-    let child_resumed_us = child_after_fork
-        .fact("resumed_us")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let child_after_fork: AfterFork = lab.expect_report(child.pid)?;
+    let child_resumed_us = child_after_fork.resumed_us;
     let first = match child.resumed_us.cmp(&child_resumed_us) {
         std::cmp::Ordering::Less => PARENT,
         std::cmp::Ordering::Greater => CHILD,
         std::cmp::Ordering::Equal => "tie",
     };
-    lab.emit(
+    lab.tell(
         PARENT,
-        "who-ran-first",
-        json!({
-            "first": first,
-            "parent_resumed_us": child.resumed_us,
-            "child_resumed_us": child_resumed_us,
-            "gap_us": child.resumed_us.abs_diff(child_resumed_us),
-            "parent_cpu": cpu(),
-            "child_cpu": child_after_fork.fact("cpu").cloned().unwrap_or(Value::Null),
-            "cpus_online": std::thread::available_parallelism().map(usize::from).unwrap_or(1),
-        }),
+        &WhoRanFirst {
+            first: first.to_string(),
+            parent_resumed_us: child.resumed_us,
+            child_resumed_us,
+            gap_us: child.resumed_us.abs_diff(child_resumed_us),
+            parent_cpu: cpu(),
+            child_cpu: child_after_fork.cpu,
+            cpus_online: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1),
+        },
     )?;
     lab.open(&go_on);
 
-    let child_change = lab.expect(child.pid, "child-changes-w")?;
-    lab.emit(
+    let child_change: ChildChangesW = lab.expect_report(child.pid)?;
+    lab.tell(
         PARENT,
-        "parent-keeps-w",
-        json!({
-            "w": w,
-            "w_address": format!("{:p}", &w),
-            "child_w": child_change.fact("w_after").cloned().unwrap_or(Value::Null),
-        }),
+        &ParentKeepsW {
+            w,
+            w_address: format!("{:p}", &w),
+            child_w: child_change.w_after,
+        },
     )?;
 
     let waiting_since = Instant::now();
     let status = lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "wait",
-        json!({
-            "child_pid": child.pid.as_raw(),
-            "wait_status": status.0,
-            "exit_code": status.code(),
-            "python_exitcode": status.python_exitcode(),
-            "waited_ms": waiting_since.elapsed().as_millis() as u64,
-        }),
+        &Wait {
+            child_pid: child.pid.as_raw(),
+            wait_status: status.0,
+            exit_code: status.code(),
+            python_exitcode: status.python_exitcode(),
+            waited_ms: u64::try_from(waiting_since.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
     )
 }
 
-/// The CPU this process runs on right now, or null where the kernel cannot say.
-fn cpu() -> Value {
-    sched_getcpu().map_or(Value::Null, |cpu| json!(cpu))
+/// The CPU this process runs on right now, or `None` where the kernel cannot say.
+fn cpu() -> Option<usize> {
+    sched_getcpu().ok()
 }

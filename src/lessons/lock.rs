@@ -9,11 +9,38 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-use crate::cli::LockArgs;
+use crate::config::number_in;
 use crate::lab::{ChildSide, Gate, Lab, PARENT, span};
 use crate::os::procfs;
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Processes adding to the shared counter (1 to 16)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_lock_workers, allow_negative_numbers = true)]
+    pub workers: usize,
+
+    /// Increments each worker makes (1 to 1000000)
+    #[arg(long, value_name = "N", default_value = "200000", value_parser = parse_increments, allow_negative_numbers = true)]
+    pub increments: usize,
+}
+
+fn parse_lock_workers(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=16,
+        "the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)",
+    )
+}
+
+fn parse_increments(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=1_000_000,
+        "the increments per worker must be a whole number from 1 to 1000000, so the locked run ends in seconds",
+    )
+}
 
 const ADDER: &str = "adder";
 const WORKER: &str = "worker";
@@ -24,7 +51,7 @@ enum Locking {
     With,
 }
 
-pub fn run(lab: &mut Lab, args: &LockArgs) -> Result<()> {
+pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     adders(lab, Locking::Without)?;
     adders(lab, Locking::With)?;
     forced_interleaving(lab, Locking::Without)?;
@@ -184,7 +211,7 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     )
 }
 
-fn many_increments(lab: &mut Lab, args: &LockArgs, locking: Locking) -> Result<()> {
+fn many_increments(lab: &mut Lab, args: &Args, locking: Locking) -> Result<()> {
     let counter = SharedCounters::new(1).context("mmap() for the counter")?;
     let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
     let locked = locking == Locking::With;

@@ -10,10 +10,29 @@ use anyhow::{Context, Result};
 use nix::unistd::getpid;
 use serde_json::{Value, json};
 
-use crate::cli::MemoryArgs;
+use crate::config::number_in;
 use crate::lab::{CHILD, Lab, PARENT, SpawnedSide};
 use crate::os::procfs::{self, MemorySummary};
 use crate::os::shm::SharedCounters;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Size of the buffer whose pages are shared and then copied, in MiB (1 to 1024)
+    #[arg(long, value_name = "MIB", default_value = "64", value_parser = parse_mib, allow_negative_numbers = true)]
+    pub mib: usize,
+}
+
+pub const MIB_LIMIT: usize = 1024;
+
+fn parse_mib(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=MIB_LIMIT,
+        &format!(
+            "the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"
+        ),
+    )
+}
 
 const SPAWNED: &str = "spawned";
 const MIB: usize = 1024 * 1024;
@@ -24,7 +43,7 @@ const PAGE: usize = 4096;
 static SETTING: AtomicI64 = AtomicI64::new(0);
 const SETTING_IN_PARENT: i64 = 42;
 
-pub fn run(lab: &mut Lab, args: &MemoryArgs) -> Result<()> {
+pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     copied_not_shared(lab)?;
     copy_on_write(lab, args.mib)?;
     really_shared(lab)?;
@@ -138,7 +157,7 @@ fn fork_versus_spawn(lab: &mut Lab) -> Result<()> {
     let spawned_saw = lab.expect(spawned.pid, "spawned-child-sees")?;
     lab.wait(spawned.pid)?;
     let setting =
-        |event: &crate::narrate::Event| event.fact("setting").cloned().unwrap_or(Value::Null);
+        |event: &crate::model::Event| event.fact("setting").cloned().unwrap_or(Value::Null);
     lab.emit(
         PARENT,
         "fork-vs-spawn",

@@ -1,103 +1,93 @@
-//! The registry of lessons, in course order, with their embedded texts.
-
-pub mod daemon;
-pub mod fork;
-pub mod join;
-pub mod lock;
-pub mod memory;
-pub mod orphan;
-pub mod pids;
-pub mod pipe;
-pub mod pool;
-pub mod queue;
-pub mod semaphore;
-pub mod zombie;
-
-use std::process::ExitCode;
+//! The course: one ordered table of lessons. Each entry is a lesson's id,
+//! which names its module (`src/lessons/<id>.rs`, with its `Args` and `run`)
+//! and its texts (`lessons/<lang>/<id>.md`); everything else about the
+//! lesson, the command line, the tour, the welcome, `list`, progress, help,
+//! completions and the manual page, is derived from this table.
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Lang, SpawnedArgs};
-use crate::config::Config;
-pub use crate::lab::Outcome;
-use crate::lab::{self, Lab, Stop};
-use crate::narrate;
-use crate::os::signals::shell_exit_code;
-use crate::progress;
+use crate::lab::{Lab, SpawnedSide};
+use crate::model::Lang;
 use crate::text::LessonText;
+
+/// A lesson's run of the experiment, with its options as clap parsed them.
+pub type Run = fn(&mut Lab, &clap::ArgMatches) -> Result<()>;
+
+/// The second half of a lesson that starts a child the "spawn" way: what the
+/// fresh procdemo runs.
+pub type Spawned = fn(&SpawnedSide) -> Result<()>;
 
 pub struct Lesson {
     pub id: &'static str,
     english: &'static str,
     chinese: &'static str,
+    /// Adds the lesson's own options (its `Args`) to a clap command.
+    pub options: fn(clap::Command) -> clap::Command,
+    pub run: Run,
+    pub optional: Optional,
+}
+
+/// What only some lessons have.
+pub struct Optional {
+    pub spawned: Option<Spawned>,
     /// Argument sets whose runs, together, reach every step of the lesson
     /// (a step that needs an option, such as a crash, is not in the default
     /// run). `procdemo list --json` gives them to tests and tools.
     pub coverage_runs: &'static [&'static [&'static str]],
 }
 
-macro_rules! lesson {
-    ($id:ident) => {
-        lesson!($id, &[&[]])
-    };
-    ($id:ident, $runs:expr) => {
-        Lesson {
-            id: stringify!($id),
-            coverage_runs: $runs,
-            english: include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/lessons/en/",
-                stringify!($id),
-                ".md"
-            )),
-            chinese: include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/lessons/zh/",
-                stringify!($id),
-                ".md"
-            )),
-        }
+impl Optional {
+    pub const NONE: Optional = Optional {
+        spawned: None,
+        coverage_runs: &[&[]],
     };
 }
 
-/// Every lesson, in the order of the course.
-pub const COURSE: &[Lesson] = &[
-    lesson!(fork),
-    lesson!(pids),
-    lesson!(join),
-    lesson!(zombie),
-    lesson!(orphan),
-    lesson!(daemon),
-    lesson!(pipe),
-    lesson!(queue),
-    lesson!(memory),
-    lesson!(lock),
-    lesson!(semaphore),
-    lesson!(
-        pool,
-        &[
+/// Declares each lesson's module and its entry in `COURSE`, in order. An
+/// entry may add `{ spawned: …, coverage_runs: … }`.
+macro_rules! course {
+    ($($id:ident $({ $($field:ident: $value:expr),* $(,)? })?),* $(,)?) => {
+        $(pub mod $id;)*
+
+        /// Every lesson, in the order of the course.
+        pub const COURSE: &[Lesson] = &[$(Lesson {
+            id: stringify!($id),
+            english: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"), "/lessons/en/", stringify!($id), ".md"
+            )),
+            chinese: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"), "/lessons/zh/", stringify!($id), ".md"
+            )),
+            options: <$id::Args as clap::Args>::augment_args,
+            run: |lab, matches| {
+                let args = <$id::Args as clap::FromArgMatches>::from_arg_matches(matches)?;
+                $id::run(lab, &args)
+            },
+            optional: Optional { $($($field: $value,)*)? ..Optional::NONE },
+        }),*];
+    };
+}
+
+course! {
+    fork,
+    pids,
+    join,
+    zombie,
+    orphan,
+    daemon,
+    pipe,
+    queue,
+    memory { spawned: Some(memory::spawned) },
+    lock,
+    semaphore,
+    pool {
+        coverage_runs: &[
             &[],
-            &[
-                "--tasks",
-                "4",
-                "--workers",
-                "2",
-                "--crash-task",
-                "1",
-                "--maxtasksperchild",
-                "1"
-            ],
-            &[
-                "--tasks",
-                "100000",
-                "--work",
-                "none",
-                "--terminate-after",
-                "0.02"
-            ],
-        ]
-    ),
-];
+            &["--tasks", "4", "--workers", "2", "--crash-task", "1", "--maxtasksperchild", "1"],
+            &["--tasks", "100000", "--work", "none", "--terminate-after", "0.02"],
+        ],
+    },
+}
 
 impl Lesson {
     pub fn text(&self, lang: Lang) -> Result<LessonText> {
@@ -108,54 +98,36 @@ impl Lesson {
         LessonText::parse(source)
             .with_context(|| format!("the {lang:?} text of lesson `{}`", self.id))
     }
-}
 
-/// Runs the lesson `id`; when it ran to its end, notes it in the
-/// learner's progress.
-pub fn run(id: &str, config: Config, body: impl FnOnce(&mut Lab) -> Result<()>) -> Result<Outcome> {
-    let lesson = COURSE
-        .iter()
-        .find(|lesson| lesson.id == id)
-        .with_context(|| format!("no lesson `{id}`"))?;
-    let text = lesson.text(config.lang)?;
-    let lang = config.lang;
-    let outcome = Lab::run(config, lesson.id, text, body)?;
-    // An interrupted or failed lesson was not done: nothing is written.
-    if let Outcome::Finished(quiz) = &outcome {
-        let (notice, saved) = progress::record_finished(lesson.id, *quiz);
-        narrate::progress_notice(notice.as_ref(), lang);
-        if let Err(error) = saved {
-            narrate::progress_not_saved(&error, lang);
+    /// The lesson's subcommand: its options, and its title and summary as help.
+    pub fn command(&self, lang: Lang) -> Result<clap::Command> {
+        let text = self.text(lang)?;
+        let title = text
+            .title
+            .split_once(':')
+            .map_or(text.title.as_str(), |(_, title)| title.trim());
+        let mut about = plain(title);
+        if let Some(first) = about.get(..1) {
+            about.replace_range(..1, &first.to_uppercase());
         }
+        Ok((self.options)(clap::Command::new(self.id))
+            .about(about)
+            .long_about(plain(&text.summary)))
     }
-    Ok(outcome)
+
+    /// The options as `procdemo <id>` alone has them.
+    pub fn default_options(&self) -> Result<clap::ArgMatches> {
+        (self.options)(clap::Command::new(self.id))
+            .try_get_matches_from([self.id])
+            .with_context(|| format!("lesson `{}` does not run without options", self.id))
+    }
 }
 
-/// The exit code for how a lesson ended: 0 when it finished or the user
-/// pressed `q`, 128 + N when signal N stopped it, 1 when it failed.
-pub fn exit_code(outcome: &Outcome) -> ExitCode {
-    match outcome {
-        Outcome::Finished(_) | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
-        Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(*signal)),
-        Outcome::Failed => ExitCode::FAILURE,
-    }
+pub fn find(id: &str) -> Option<&'static Lesson> {
+    COURSE.iter().find(|lesson| lesson.id == id)
 }
 
-/// The hidden `__spawned` command: the child half of a lesson's "spawn",
-/// in a fresh procdemo. A failure is reported to the parent, not printed.
-pub fn run_spawned(args: &SpawnedArgs) -> Result<()> {
-    let side = lab::spawned_side(&args.lesson, &args.role, args.events_fd, args.started_ns)?;
-    let result = match args.lesson.as_str() {
-        "memory" => memory::spawned(&side),
-        other => Err(anyhow::anyhow!(
-            "lesson `{other}` starts no spawned children"
-        )),
-    };
-    if let Err(error) = &result {
-        let _ = side.report(
-            narrate::CHILD_FAILED,
-            serde_json::json!({ "error": format!("{error:#}") }),
-        );
-    }
-    result
+/// Lesson text without Markdown's backticks, for help and manual pages.
+fn plain(text: &str) -> String {
+    text.replace('`', "")
 }

@@ -11,9 +11,13 @@ use crate::lab::{CHILD, Lab, PARENT, Tie};
 use crate::os::process::wait_for_adoption;
 use crate::os::procfs;
 
+/// This lesson has no options of its own.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
 const GRANDCHILD: &str = "grandchild";
 
-pub fn run(lab: &mut Lab) -> Result<()> {
+pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // These order the telling, not the experiment: the child ends only after
     // procdemo has drawn the tree with all three generations alive; the
     // orphan, adopted the moment its parent ends, says so only after

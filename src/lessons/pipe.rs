@@ -17,11 +17,15 @@ use crate::os::pipe::{self as kernel, wait_readable};
 use crate::os::procfs;
 use crate::os::signals::default_sigpipe;
 
+/// This lesson has no options of its own.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
 const PRODUCER: &str = "producer";
 const CONSUMER: &str = "consumer";
 const WRITER: &str = "writer";
 
-pub fn run(lab: &mut Lab) -> Result<()> {
+pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     one_way(lab)?;
     two_way(lab)?;
     end_of_file(lab)?;
@@ -46,7 +50,7 @@ fn links_reported(
     first: (Pid, &str),
     second: (Pid, &str),
 ) -> Result<(Value, Value)> {
-    let link = |event: crate::narrate::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
+    let link = |event: crate::model::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
     let first_link = link(lab.expect(first.0, first.1)?);
     let second_link = link(lab.expect(second.0, second.1)?);
     lab.wait(first.0)?;

@@ -11,10 +11,61 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
-use crate::cli::QueueArgs;
+use crate::config::number_in;
 use crate::lab::{Lab, PARENT};
 use crate::os::mqueue::{self, Queue, Refused};
 use crate::os::shm::SharedCounters;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The queue's capacity in messages: Queue(N) (1 to the kernel's limit in /proc/sys/fs/mqueue/msg_max)
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_queue_size, allow_negative_numbers = true)]
+    pub size: usize,
+
+    /// Producers in the many-to-many part (1 to 8)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub producers: usize,
+
+    /// Consumers in the many-to-many part (1 to 8)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub consumers: usize,
+
+    /// Messages in the many-to-many part (1 to 10000)
+    #[arg(long, value_name = "N", default_value = "20", value_parser = parse_messages, allow_negative_numbers = true)]
+    pub messages: usize,
+
+    /// Seed for the writer's random pauses, to repeat a run exactly [default: a new one each run, shown in the output]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+fn parse_queue_size(text: &str) -> Result<usize, String> {
+    let limit = crate::os::mqueue::capacity_limit().unwrap_or(10);
+    number_in(
+        text,
+        1..=limit,
+        &format!(
+            "the queue size must be a whole number from 1 to {limit}: {limit} is this kernel's limit for a message queue, \
+             in /proc/sys/fs/mqueue/msg_max (root can raise it, e.g. `sysctl fs.mqueue.msg_max=64`)"
+        ),
+    )
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=8,
+        "the number of producers or consumers must be a whole number from 1 to 8",
+    )
+}
+
+fn parse_messages(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=10_000,
+        "the number of messages must be a whole number from 1 to 10000",
+    )
+}
 
 const WRITER: &str = "writer";
 const READER: &str = "reader";
@@ -26,7 +77,7 @@ const STOP: &[u8] = b"STOP";
 /// Large enough for every message of this lesson.
 const MESSAGE_SIZE: usize = 64;
 
-pub fn run(lab: &mut Lab, args: &QueueArgs) -> Result<()> {
+pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     mqueue::sweep_orphaned_queues();
     walk_through(lab, args.size)?;
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
@@ -71,10 +122,10 @@ fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
         lab.emit(
             PARENT,
             "put",
-            json!({ "item": item, "qsize": queue.len()? }),
+            json!({ "item": item, "qsize": queue.qsize()? }),
         )?;
     }
-    let length = queue.len()?;
+    let length = queue.qsize()?;
     lab.emit(
         PARENT,
         "full",
@@ -106,14 +157,14 @@ fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
         lab.emit(
             PARENT,
             "get-nowait",
-            json!({ "item": text(&item), "qsize": queue.len()? }),
+            json!({ "item": text(&item), "qsize": queue.qsize()? }),
         )?;
     }
     let Err(refused) = queue.try_get()? else {
         bail!("get_nowait on an empty queue returned a message");
     };
     let mut facts = raised(refused, false);
-    facts["empty"] = json!(queue.len()? == 0);
+    facts["empty"] = json!(queue.qsize()? == 0);
     lab.emit(PARENT, "get-empty", facts)
 }
 
@@ -155,7 +206,7 @@ fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
     )
 }
 
-fn many_to_many(lab: &mut Lab, args: &QueueArgs) -> Result<()> {
+fn many_to_many(lab: &mut Lab, args: &Args) -> Result<()> {
     let queue = open(args.size)?;
     let delivered =
         SharedCounters::new(args.messages).context("mmap() for the delivery counters")?;

@@ -10,10 +10,37 @@ use anyhow::{Context, Result};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use crate::cli::SemaphoreArgs;
+use crate::config::number_in;
 use crate::lab::{ChildSide, Lab, PARENT, span};
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Worker processes competing for the permits (1 to 16)
+    #[arg(long, value_name = "N", default_value = "5", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub workers: usize,
+
+    /// Permits: how many workers may be inside at once, Semaphore(N) (1 to 16)
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_permits, allow_negative_numbers = true)]
+    pub permits: usize,
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=16,
+        "the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)",
+    )
+}
+
+fn parse_permits(text: &str) -> Result<usize, String> {
+    number_in(
+        text,
+        1..=16,
+        "the permits must be a whole number from 1 to 16: Semaphore(0) would let no one in",
+    )
+}
 
 const WORKER: &str = "worker";
 const PRODUCER: &str = "producer";
@@ -24,7 +51,7 @@ const SLOTS: usize = 2;
 /// Items the producer makes; the notes' loops never end, this one does.
 const ITEMS: usize = 6;
 
-pub fn run(lab: &mut Lab, args: &SemaphoreArgs) -> Result<()> {
+pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     limit_concurrency(lab, args)?;
     bounded_buffer(lab)
 }
@@ -33,7 +60,7 @@ pub fn run(lab: &mut Lab, args: &SemaphoreArgs) -> Result<()> {
 const INSIDE: usize = 0;
 const MOST_INSIDE: usize = 1;
 
-fn limit_concurrency(lab: &mut Lab, args: &SemaphoreArgs) -> Result<()> {
+fn limit_concurrency(lab: &mut Lab, args: &Args) -> Result<()> {
     let permits =
         SharedSemaphore::new(args.permits as u32).context("sem_init() for the permits")?;
     let shared = SharedCounters::new(2).context("mmap() for the counts")?;

@@ -12,10 +12,14 @@ use crate::os::process::process_limit;
 use crate::os::procfs;
 use crate::os::wait::held_status;
 
+/// This lesson has no options of its own.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
 /// Distinct from 0 and 1, so that it is clearly the child's own code coming back.
 const EXIT_CODE: i32 = 7;
 
-pub fn run(lab: &mut Lab) -> Result<()> {
+pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     let child = lab.fork(CHILD, |side| {
         side.report("child-exits", json!({ "exit_code": EXIT_CODE }))?;
         Ok(EXIT_CODE)

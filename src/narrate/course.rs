@@ -9,14 +9,11 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use super::human::{inline_code, wrap};
-use super::quiz::{Score, placeholders};
+use super::quiz::placeholders;
 use super::{Answer, Reply, read_reply, ui, write_err, write_out};
-use crate::cli::Lang;
 use crate::config::{Config, Output};
-use crate::course::TourEnd;
-use crate::lab::Stop;
+use crate::model::{Lang, LessonProgress, Notice, Score, Stop, TourEnd};
 use crate::os::terminal;
-use crate::progress::{LessonProgress, Notice};
 use crate::text::LessonText;
 
 /// Columns the lesson table keeps within.
@@ -234,7 +231,14 @@ pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> b
 }
 
 /// The tour's last words: what was covered, and in JSON one summary line.
-pub fn tour_end(end: &TourEnd, stop: Option<Stop>, next: Option<&str>, config: &Config) {
+/// The end of a tour; `covered` holds the texts of the lessons finished.
+pub fn tour_end(
+    end: &TourEnd,
+    covered: &[(&str, LessonText)],
+    stop: Option<Stop>,
+    next: Option<&str>,
+    config: &Config,
+) {
     let lang = config.lang;
     let reason = match stop {
         None => None,
@@ -262,14 +266,9 @@ pub fn tour_end(end: &TourEnd, stop: Option<Stop>, next: Option<&str>, config: &
     let mut out = format!(
         "\n{}\n{}\n",
         "═".repeat(60).dimmed(),
-        ui::tour_covered(lang, end.finished.len(), crate::lessons::COURSE.len()).bold()
+        ui::tour_covered(lang, end.finished.len(), end.total).bold()
     );
-    let texts: Vec<(&str, LessonText)> = crate::lessons::COURSE
-        .iter()
-        .filter(|lesson| end.finished.contains(&lesson.id))
-        .filter_map(|lesson| Some((lesson.id, lesson.text(lang).ok()?)))
-        .collect();
-    let rows: Vec<Row> = texts
+    let rows: Vec<Row> = covered
         .iter()
         .map(|(id, text)| Row {
             finished: true,

@@ -4,9 +4,10 @@
 use colored::Colorize;
 use serde_json::Value;
 
-use super::event::Event;
-use super::{timeline, tree, ui};
-use crate::cli::Lang;
+use super::ui::{self, Words};
+use super::{timeline, tree};
+use crate::model::Event;
+use crate::model::Lang;
 use crate::text::{Block, LessonText, StepText};
 
 const RULE_WIDTH: usize = 60;
@@ -67,7 +68,8 @@ pub fn back_to(step: &StepText, lang: Lang) -> String {
 }
 
 pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
-    let role = ui::word(lang, &event.role);
+    let words = Words::new(lang, text);
+    let role = words.of(&event.role);
     let who = if event.role == "parent" {
         role.blue().bold()
     } else {
@@ -92,9 +94,9 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
         }
         if name == "tree" || name == "timeline" {
             let picture = if name == "tree" {
-                tree::draw(value, lang, "      ")
+                tree::draw(value, words, "      ")
             } else {
-                timeline::draw(value, lang, "      ")
+                timeline::draw(value, words, "      ")
             };
             out.push_str(&picture.join("\n"));
             out.push('\n');
@@ -104,20 +106,21 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
         out.push_str(&format!(
             "      {} {}\n",
             format!("{label}:").dimmed(),
-            show_value(value, lang).bold()
+            show_value(value, words).bold()
         ));
     }
     out
 }
 
-pub fn done(event: &Event, lang: Lang) -> String {
+pub fn done(event: &Event, words: Words) -> String {
+    let lang = words.lang;
     let mut out = format!(
         "\n{}\n{}\n",
         "─".repeat(RULE_WIDTH).dimmed(),
         ui::what_ran(lang).bold()
     );
     if let Some(tree) = event.fact("tree") {
-        out.push_str(&tree::draw(tree, lang, "  ").join("\n"));
+        out.push_str(&tree::draw(tree, words, "  ").join("\n"));
         out.push('\n');
     }
     let count = |name: &str| event.fact(name).and_then(Value::as_u64).unwrap_or(0);
@@ -128,9 +131,10 @@ pub fn done(event: &Event, lang: Lang) -> String {
     out
 }
 
-pub fn show_value(value: &Value, lang: Lang) -> String {
+pub fn show_value(value: &Value, words: Words) -> String {
+    let lang = words.lang;
     match value {
-        Value::String(text) => ui::word(lang, text),
+        Value::String(text) => words.of(text),
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
         Value::Array(items) if items.is_empty() => ui::none(lang).to_string(),
         // Long lists (a pool's thousands of tasks) show their start and their size.
@@ -138,7 +142,7 @@ pub fn show_value(value: &Value, lang: Lang) -> String {
             "{}, … ({} {})",
             items[..LIST_SHOWN]
                 .iter()
-                .map(|item| show_value(item, lang))
+                .map(|item| show_value(item, words))
                 .collect::<Vec<_>>()
                 .join(", "),
             items.len(),
@@ -146,14 +150,14 @@ pub fn show_value(value: &Value, lang: Lang) -> String {
         ),
         Value::Array(items) => items
             .iter()
-            .map(|item| show_value(item, lang))
+            .map(|item| show_value(item, words))
             .collect::<Vec<_>>()
             .join(", "),
         Value::Null => "—".to_string(),
         Value::Object(fields) if fields.is_empty() => ui::none(lang).to_string(),
         Value::Object(fields) => fields
             .iter()
-            .map(|(name, item)| format!("{name}: {}", show_value(item, lang)))
+            .map(|(name, item)| format!("{name}: {}", show_value(item, words)))
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),

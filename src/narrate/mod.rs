@@ -4,7 +4,6 @@
 //! JSON object per line and nothing else.
 
 mod course;
-pub mod event;
 mod human;
 pub mod quiz;
 mod timeline;
@@ -19,16 +18,14 @@ use std::time::Instant;
 use colored::Colorize;
 
 use crate::config::{Config, Output, QuizMode, StepMode};
+use crate::model::{DONE, Event, QUIZ_ANSWER, QUIZ_QUESTION, QUIZ_REVEAL, Score};
 use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
 pub use course::{
     Listed, ask_reset, can_ask, list, progress_not_saved, progress_notice, reset_done, reset_kept,
     reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
-pub use event::{
-    CHILD_FAILED, DONE, ENDED, Event, FORKED, QUIZ_ANSWER, QUIZ_QUESTION, QUIZ_REVEAL, REAPED,
-};
-use quiz::{Asked, Score, Style};
+use quiz::{Asked, Style};
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {
@@ -165,7 +162,7 @@ impl Narrator {
 
     /// With `--quiz`, how the questions went.
     pub fn quiz_score(&self) -> Option<Score> {
-        (self.config.quiz == QuizMode::Ask).then(|| Score::of(&self.asked))
+        (self.config.quiz == QuizMode::Ask).then(|| quiz::score(&self.asked))
     }
 
     /// True when a person is watching, so the show may have a rhythm.
@@ -300,8 +297,13 @@ impl Narrator {
             };
             let quiz = &quiz;
             let missing = at_end.then_some("?");
-            let Some(paragraphs) = quiz::explanation(quiz, &asked.evidence, lang, style, missing)
-            else {
+            let Some(paragraphs) = quiz::explanation(
+                quiz,
+                &asked.evidence,
+                ui::Words::new(lang, &self.text),
+                style,
+                missing,
+            ) else {
                 continue;
             };
             if self.config.output == Output::Human {
@@ -366,7 +368,7 @@ impl Narrator {
             if let Some(bulk) = self.bulk.take() {
                 bulk.bar.finish_and_clear();
             }
-            write_out(&human::done(event, lang));
+            write_out(&human::done(event, ui::Words::new(lang, &self.text)));
             if let Some(score) = self.quiz_score() {
                 write_out(&format!(
                     "{}\n",
@@ -507,7 +509,7 @@ fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
 }
 
 /// `--step` without a terminal on stdin: said once, then no pauses.
-pub fn step_needs_terminal(lang: crate::cli::Lang) {
+pub fn step_needs_terminal(lang: crate::model::Lang) {
     write_err(&format!("{}\n", ui::step_needs_terminal(lang).yellow()));
 }
 

@@ -5,10 +5,9 @@
 use colored::Colorize;
 use serde_json::{Value, json};
 
-use super::event::Event;
 use super::human::{inline_code, join_lines, show_value, wrap};
-use super::ui;
-use crate::cli::Lang;
+use super::ui::{self, Words};
+use crate::model::{Event, Lang, Score};
 use crate::text::{Quiz, Reveal};
 
 /// Columns of question and reveal text, as the lesson files are wrapped.
@@ -45,19 +44,11 @@ impl Asked {
     }
 }
 
-/// How many questions were asked and how many answered right.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Score {
-    pub asked: usize,
-    pub right: usize,
-}
-
-impl Score {
-    pub fn of(asked: &[Asked]) -> Self {
-        Self {
-            asked: asked.len(),
-            right: asked.iter().filter(|asked| asked.is_right()).count(),
-        }
+/// How many of the questions `asked` were answered right.
+pub fn score(asked: &[Asked]) -> Score {
+    Score {
+        asked: asked.len(),
+        right: asked.iter().filter(|asked| asked.is_right()).count(),
     }
 }
 
@@ -115,7 +106,7 @@ pub fn answer_facts(asked: &Asked, quiz: &Quiz) -> Value {
 pub fn explanation(
     quiz: &Quiz,
     evidence: &[Event],
-    lang: Lang,
+    words: Words,
     style: Style,
     missing: Option<&str>,
 ) -> Option<Vec<String>> {
@@ -129,7 +120,7 @@ pub fn explanation(
             Reveal::Paragraph(lines) => {
                 paragraphs.push(substitute(&join_lines(lines), |name| {
                     let value =
-                        lookup(name, evidence, lang).or_else(|| missing.map(str::to_string));
+                        lookup(name, evidence, words).or_else(|| missing.map(str::to_string));
                     Some(styled(value?))
                 })?);
             }
@@ -139,7 +130,7 @@ pub fn explanation(
                     .iter()
                     .filter_map(|event| {
                         let one = std::slice::from_ref(event);
-                        substitute(line, |name| Some(styled(lookup(name, one, lang)?)))
+                        substitute(line, |name| Some(styled(lookup(name, one, words)?)))
                     })
                     .map(|said| format!("• {said}"))
                     .collect();
@@ -231,7 +222,7 @@ pub fn is_placeholder(name: &str) -> bool {
 
 /// Every value `name` has in the evidence, one per event, joined with `; `.
 /// `pid`, `ppid` and `role` are the event's own, unless the facts have one.
-fn lookup(name: &str, evidence: &[Event], lang: Lang) -> Option<String> {
+fn lookup(name: &str, evidence: &[Event], words: Words) -> Option<String> {
     let (role, fact) = name.split_once(':').unwrap_or(("", name));
     let values: Vec<String> = evidence
         .iter()
@@ -243,7 +234,7 @@ fn lookup(name: &str, evidence: &[Event], lang: Lang) -> Option<String> {
             (None, "role") => Some(Value::from(event.role.as_str())),
             (None, _) => None,
         })
-        .map(|value| show_value(&value, lang))
+        .map(|value| show_value(&value, words))
         .collect();
     (!values.is_empty()).then(|| values.join("; "))
 }
@@ -276,7 +267,7 @@ mod tests {
             ppid: 1,
             role: role.to_string(),
             step: "after-fork".to_string(),
-            facts: super::super::event::facts(facts),
+            facts: crate::model::facts(facts),
         }
     }
 
@@ -295,16 +286,34 @@ mod tests {
         let text =
             quiz("child {child:pid} got {child:fork_returned}, all: {fork_returned}; {not code}");
         assert_eq!(
-            explanation(&text, &evidence, Lang::En, Style::Plain, None),
+            explanation(
+                &text,
+                &evidence,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                None
+            ),
             Some(vec!["child 11 got 0, all: 11; 0; {not code}".to_string()])
         );
         let gap = quiz("{missing} and {pid}");
         assert_eq!(
-            explanation(&gap, &evidence, Lang::En, Style::Plain, None),
+            explanation(
+                &gap,
+                &evidence,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                None
+            ),
             None
         );
         assert_eq!(
-            explanation(&gap, &evidence, Lang::En, Style::Plain, Some("?")),
+            explanation(
+                &gap,
+                &evidence,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                Some("?")
+            ),
             Some(vec!["? and 10; 11".to_string()])
         );
         assert_eq!(placeholders(&gap), ["missing", "pid"]);
@@ -313,7 +322,13 @@ mod tests {
             ..quiz("")
         };
         assert_eq!(
-            explanation(&each, &evidence, Lang::En, Style::Plain, None),
+            explanation(
+                &each,
+                &evidence,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                None
+            ),
             Some(vec![
                 "• parent got 11".to_string(),
                 "• child got 0".to_string()

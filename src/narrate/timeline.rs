@@ -6,14 +6,13 @@
 use colored::Colorize;
 use serde_json::Value;
 
-use super::ui;
-use crate::cli::Lang;
+use super::ui::Words;
 
 /// Columns for the bars: with the label and the indent, a line fits in 80.
 const BAR_WIDTH: usize = 50;
 const LABEL_WIDTH: usize = 18;
 
-pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
+pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
     let lanes = timeline
         .get("lanes")
         .and_then(Value::as_array)
@@ -30,7 +29,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
         .flat_map(spans)
         .filter_map(|span| Some((span.get("from_us")?.as_u64()?, span.get("to_us")?.as_u64()?)))
         .collect();
-    let counters = draw_counters(timeline, lang, indent);
+    let counters = draw_counters(timeline, words, indent);
     let (Some(start), Some(end)) = (
         bounds.iter().map(|b| b.0).min(),
         bounds.iter().map(|b| b.1).max(),
@@ -85,7 +84,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
         // "worker 4242": the role in the reader's language, then the pid.
         let label = lane.get("label").and_then(Value::as_str).unwrap_or("");
         let label = match label.rsplit_once(' ') {
-            Some((role, pid)) => format!("{} {pid}", ui::word(lang, role)),
+            Some((role, pid)) => format!("{} {pid}", words.of(role)),
             None => label.to_string(),
         };
         let label = label.as_str();
@@ -100,7 +99,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
     }
     let legend: Vec<String> = states
         .iter()
-        .map(|state| format!("{} {}", symbol(state), ui::span_state(lang, state)))
+        .map(|state| format!("{} {}", symbol(state), words.of(state)))
         .collect();
     lines.push(format!(
         "{indent}{} {}",
@@ -112,7 +111,7 @@ pub fn draw(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
 }
 
 /// Each counter as its values in time order, as many as fit on a line.
-fn draw_counters(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
+fn draw_counters(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
     let counters = timeline
         .get("counters")
         .and_then(Value::as_array)
@@ -121,10 +120,7 @@ fn draw_counters(timeline: &Value, lang: Lang, indent: &str) -> Vec<String> {
     counters
         .iter()
         .map(|counter| {
-            let name = ui::word(
-                lang,
-                counter.get("name").and_then(Value::as_str).unwrap_or(""),
-            );
+            let name = words.of(counter.get("name").and_then(Value::as_str).unwrap_or(""));
             let values: Vec<String> = counter
                 .get("samples")
                 .and_then(Value::as_array)
@@ -186,7 +182,11 @@ mod tests {
             {"label": "worker 101", "pid": 101, "spans": [{"state": "wait", "from_us": 0, "to_us": 500}, {"state": "hold", "from_us": 500, "to_us": 1000}]},
             {"label": "子进程 102", "pid": 102, "spans": [{"state": "hold", "from_us": 0, "to_us": 500}]}
         ]});
-        let lines = draw(&timeline, Lang::Zh, "      ");
+        let lesson = crate::text::LessonText::parse("# t\ns\n## words\n- worker: 工作进程\n")
+            .expect("a lesson text");
+        let words = Words::new(crate::model::Lang::Zh, &lesson);
+        assert_eq!(words.of("worker"), "工作进程");
+        let lines = draw(&timeline, words, "      ");
         assert_eq!(lines.len(), 4);
         assert!(lines[1].contains('░') && lines[1].contains('█'));
         for line in &lines {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::event::Event;
+use crate::model::Event;
 
 #[derive(Default)]
 pub struct Recorder {

@@ -4,16 +4,15 @@
 use colored::Colorize;
 use serde_json::Value;
 
-use super::ui;
-use crate::cli::Lang;
+use super::ui::{self, Words};
 
-pub fn draw(node: &Value, lang: Lang, indent: &str) -> Vec<String> {
-    let mut lines = vec![format!("{indent}{}", label(node, lang))];
-    draw_children(node, lang, indent, &mut lines);
+pub fn draw(node: &Value, words: Words, indent: &str) -> Vec<String> {
+    let mut lines = vec![format!("{indent}{}", label(node, words))];
+    draw_children(node, words, indent, &mut lines);
     lines
 }
 
-fn draw_children(node: &Value, lang: Lang, prefix: &str, lines: &mut Vec<String>) {
+fn draw_children(node: &Value, words: Words, prefix: &str, lines: &mut Vec<String>) {
     let children = node
         .get("children")
         .and_then(Value::as_array)
@@ -26,12 +25,16 @@ fn draw_children(node: &Value, lang: Lang, prefix: &str, lines: &mut Vec<String>
         } else {
             ("├─ ", "│  ")
         };
-        lines.push(format!("{prefix}{}{}", branch.dimmed(), label(child, lang)));
-        draw_children(child, lang, &format!("{prefix}{carry}"), lines);
+        lines.push(format!(
+            "{prefix}{}{}",
+            branch.dimmed(),
+            label(child, words)
+        ));
+        draw_children(child, words, &format!("{prefix}{carry}"), lines);
     }
 }
 
-fn label(node: &Value, lang: Lang) -> String {
+fn label(node: &Value, words: Words) -> String {
     let name = node.get("name").and_then(Value::as_str).unwrap_or("?");
     let pid = node.get("pid").and_then(Value::as_i64).unwrap_or(0);
     let mut text = format!("{}({})", name.bold(), pid.to_string().cyan());
@@ -40,11 +43,11 @@ fn label(node: &Value, lang: Lang) -> String {
         text.push_str(&format!(" {}", "<defunct>".red()));
     }
     if let Some(note) = node.get("note").and_then(Value::as_str) {
-        text.push_str(&format!("  {}", ui::word(lang, note).green()));
+        text.push_str(&format!("  {}", words.of(note).green()));
     }
     let exit_code = node.get("exit_code").and_then(Value::as_i64);
     let signal = node.get("signal").and_then(Value::as_str);
-    if let Some(ending) = ui::ending(lang, exit_code, signal) {
+    if let Some(ending) = ui::ending(words.lang, exit_code, signal) {
         text.push_str(&format!("  {}", ending.dimmed()));
     }
     text
@@ -63,7 +66,7 @@ mod tests {
             {"pid": 12, "name": "b", "exit_code": 0}
         ]});
         assert_eq!(
-            draw(&tree, Lang::En, ""),
+            draw(&tree, Words::procdemo(crate::model::Lang::En), ""),
             vec![
                 "init(1)",
                 "├─ sh(10)",

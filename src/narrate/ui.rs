@@ -1,6 +1,7 @@
 //! The words procdemo itself says around the lesson text, in each language.
 
-use crate::cli::Lang;
+use crate::model::Lang;
+use crate::text::LessonText;
 
 pub fn python_heading(lang: Lang) -> &'static str {
     match lang {
@@ -93,52 +94,44 @@ pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
     }
 }
 
-/// A role, or a fact whose value is one of procdemo's fixed words, in the
-/// reader's language; anything else unchanged.
-pub fn word(lang: Lang, word: &str) -> String {
-    let translated = match (lang, word) {
-        (Lang::Zh, "parent") => "父进程",
-        (Lang::Zh, "child") => "子进程",
-        (Lang::Zh, "grandchild") => "孙进程",
-        (Lang::Zh, "adopted") => "被收养的进程",
-        (Lang::Zh, "daemonic") => "daemon=True 的子进程",
-        (Lang::Zh, "non-daemonic") => "非 daemon 的子进程",
-        (Lang::Zh, "daemon") => "Unix 守护进程",
-        (Lang::Zh, "producer") => "生产者",
-        (Lang::Zh, "consumer") => "消费者",
-        (Lang::Zh, "writer") => "写进程",
-        (Lang::Zh, "reader") => "读进程",
-        (Lang::Zh, "spawned") => "spawn 出来的子进程",
-        (Lang::Zh, "adder") => "加法进程",
-        (Lang::Zh, "killed") => "被杀死",
-        (Lang::Zh, "worker") => "工作进程",
-        (Lang::Zh, "semaphore value") => "信号量的值",
-        (Lang::Zh, "buffer fill") => "缓冲区里的数据项",
-        (Lang::Zh, "tie") => "同一微秒，不分先后",
-        (Lang::Zh, "target returns") => "target 函数正常返回",
-        (Lang::Zh, "uncaught exception") => "抛出未捕获的异常",
-        (Lang::En, "tie") => "both in the same microsecond",
-        _ => word,
-    };
-    translated.to_string()
+/// The words of one lesson in one language: the lesson's own roles and
+/// fixed values (the `## words` section of its text), then procdemo's.
+#[derive(Clone, Copy)]
+pub struct Words<'a> {
+    pub lang: Lang,
+    lesson: Option<&'a LessonText>,
 }
 
-/// A state in a timeline's legend.
-pub fn span_state(lang: Lang, state: &str) -> String {
-    let words = match (lang, state) {
-        (Lang::En, "wait") => "waiting",
-        (Lang::En, "hold") => "holding the lock",
-        (Lang::En, "inside") => "inside (has a permit)",
-        (Lang::En, "run") => "running",
-        (Lang::En, "task") => "a task (its number when it fits)",
-        (Lang::Zh, "task") => "一个任务（放得下时标出编号）",
-        (Lang::Zh, "run") => "运行中",
-        (Lang::Zh, "wait") => "等待",
-        (Lang::Zh, "hold") => "持有锁",
-        (Lang::Zh, "inside") => "在里面（拿到了许可）",
-        _ => state,
-    };
-    words.to_string()
+impl<'a> Words<'a> {
+    pub fn new(lang: Lang, lesson: &'a LessonText) -> Self {
+        Self {
+            lang,
+            lesson: Some(lesson),
+        }
+    }
+
+    /// procdemo's words only, where no lesson is running.
+    pub fn procdemo(lang: Lang) -> Self {
+        Self { lang, lesson: None }
+    }
+
+    /// `word` in the reader's language; anything unknown unchanged.
+    pub fn of(&self, word: &str) -> String {
+        match self.lesson.and_then(|lesson| lesson.word(word)) {
+            Some(translated) => translated.to_string(),
+            None => procdemo_word(self.lang, word).to_string(),
+        }
+    }
+}
+
+/// The roles the lab itself gives processes, in every lesson.
+fn procdemo_word(lang: Lang, word: &str) -> &str {
+    match (lang, word) {
+        (Lang::Zh, "parent") => "父进程",
+        (Lang::Zh, "child") => "子进程",
+        (Lang::Zh, "adopted") => "被收养的进程",
+        _ => word,
+    }
 }
 
 /// Who an event came from: the process's own id…

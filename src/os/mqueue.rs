@@ -77,7 +77,7 @@ impl Queue {
     }
 
     /// How many messages wait in the queue (`mq_curmsgs`): exact, the kernel counts them.
-    pub fn len(&self) -> Result<usize, Errno> {
+    pub fn qsize(&self) -> Result<usize, Errno> {
         mq_getattr(&self.descriptor).map(|attr| attr.curmsgs() as usize)
     }
 

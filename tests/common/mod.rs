@@ -903,7 +903,7 @@ pub fn parse_lesson_file(source: &str) -> LessonFile {
             before_first_step = false;
             let id = heading.split_once(':').map_or(heading, |(id, _)| id).trim();
             in_facts = id == "facts";
-            if !in_facts {
+            if !in_facts && id != "words" {
                 steps.push(id.to_string());
             }
         } else if before_first_step {

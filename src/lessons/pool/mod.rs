@@ -10,15 +10,17 @@ use nix::sys::signal::Signal;
 use nix::unistd::getpid;
 use serde_json::{Value, json};
 
-use crate::cli::{PoolArgs, PoolMode, Work};
 use crate::lab::pool::{Departure, Finished, Pool, Settings};
 use crate::lab::{ChildSide, Lab, PARENT, raw_pids, signal_name};
 use crate::os::process::send_signal;
 
+mod options;
+pub use options::{Args, PoolMode, Work};
+
 /// Above this many tasks people see a progress bar instead of a line per task.
 const TASKS_TOLD_ONE_BY_ONE: usize = 24;
 
-pub fn run(lab: &mut Lab, args: &PoolArgs) -> Result<()> {
+pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     if let Some(crash) = args.crash_task.filter(|task| *task >= args.tasks) {
         bail!(
             "--crash-task {crash} is not one of the tasks: they are numbered 0 to {}",

@@ -1,0 +1,247 @@
+//! The shared vocabulary of procdemo: what every other module speaks of and
+//! none owns. An event (the JSON contract), how a lesson ended, a quiz score,
+//! the language, and what the learner's progress says. It imports nothing
+//! of procdemo's, so that every module may import it without a circle.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::Signal;
+use nix::unistd::{getpid, getppid};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The language of everything procdemo writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// English
+    En,
+    /// Simplified Chinese (简体中文)
+    Zh,
+}
+
+/// Step ids every lesson may emit besides its own; their words live in
+/// `narrate::ui`, not in the lesson text.
+pub const DONE: &str = "done";
+pub const ENDED: &str = "ended";
+/// A child's note that it forked a child of its own; the lab records it and
+/// does not show it.
+pub const FORKED: &str = "_forked";
+/// A child's note that it reaped a child of its own; the lab records the status.
+pub const REAPED: &str = "_reaped";
+/// `--quiz`: a question asked, the answer read, and the reveal, all from procdemo.
+pub const QUIZ_QUESTION: &str = "quiz-question";
+pub const QUIZ_ANSWER: &str = "quiz-answer";
+pub const QUIZ_REVEAL: &str = "quiz-reveal";
+/// A child's report that it failed; the lab turns it into an error.
+pub const CHILD_FAILED: &str = "child-failed";
+
+/// One event: a step of a lesson, observed by one process. This is the JSON
+/// contract documented in `docs/events.md`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Microseconds since the lesson began, on CLOCK_MONOTONIC.
+    pub t_us: u64,
+    pub lesson: String,
+    /// The process that observed this, and its parent, read when it was emitted.
+    pub pid: i32,
+    pub ppid: i32,
+    pub role: String,
+    pub step: String,
+    pub facts: Map<String, Value>,
+}
+
+impl Event {
+    /// An event observed now by the calling process, in the lesson that
+    /// began at `started`.
+    pub fn observed(lesson: &str, started: Instant, role: &str, step: &str, facts: Value) -> Self {
+        Event {
+            t_us: micros_since(started, Instant::now()),
+            lesson: lesson.to_string(),
+            pid: getpid().as_raw(),
+            ppid: getppid().as_raw(),
+            role: role.to_string(),
+            step: step.to_string(),
+            facts: self::facts(facts),
+        }
+    }
+
+    pub fn to_line(&self) -> String {
+        // Serialising plain strings, numbers and maps cannot fail.
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+
+    pub fn from_line(line: &str) -> Option<Self> {
+        serde_json::from_str(line).ok()
+    }
+
+    pub fn fact(&self, name: &str) -> Option<&Value> {
+        self.facts.get(name)
+    }
+}
+
+/// The facts of one step as a type: what a process writes, the parent
+/// reads and the tests deserialize. Derive it with
+/// `#[serde(deny_unknown_fields)]`, so that a misspelt fact is an error too.
+pub trait Report: Serialize + DeserializeOwned {
+    /// The step id, as in the lesson text and docs/events.md.
+    const STEP: &'static str;
+
+    /// The facts as the map an event carries.
+    fn facts(&self) -> Result<Map<String, Value>> {
+        match serde_json::to_value(self)
+            .with_context(|| format!("the facts of step `{}`", Self::STEP))?
+        {
+            Value::Object(map) => Ok(map),
+            other => bail!("the facts of step `{}` are not a map: {other}", Self::STEP),
+        }
+    }
+}
+
+/// Declares the report of one step: a struct of its facts, in the order
+/// they appear in the JSON, and the step id it belongs to.
+///
+/// ```ignore
+/// report! {
+///     /// What each side saw come back from fork().
+///     "after-fork" => pub struct AfterFork { pub fork_returned: i32, pub cpu: Option<u32> }
+/// }
+/// ```
+#[macro_export]
+macro_rules! report {
+    ($($(#[$meta:meta])* $step:literal => pub struct $name:ident {
+        $($(#[$field_meta:meta])* pub $field:ident: $type:ty),* $(,)?
+    })*) => {$(
+        $(#[$meta])*
+        #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $type),*
+        }
+
+        impl $crate::model::Report for $name {
+            const STEP: &'static str = $step;
+        }
+    )*};
+}
+
+impl Event {
+    /// This event's facts as the report `R`: an error that names the step,
+    /// the process and the missing, misspelt or mistyped fact otherwise.
+    pub fn read<R: Report>(&self) -> Result<R> {
+        if self.step != R::STEP {
+            bail!(
+                "expected step `{}`, got `{}` from process {}",
+                R::STEP,
+                self.step,
+                self.pid
+            );
+        }
+        serde_json::from_value(Value::Object(self.facts.clone())).with_context(|| {
+            format!(
+                "the facts of step `{}` from process {} ({})",
+                self.step, self.pid, self.role
+            )
+        })
+    }
+}
+
+/// Turns `json!({...})` into the facts map; anything else becomes `{"value": …}`.
+pub fn facts(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        other => Map::from_iter([("value".to_string(), other)]),
+    }
+}
+
+pub fn micros_since(started: Instant, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(started).as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Why a lesson stopped before its end. Travels up through `?` as an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Signal(Signal),
+    Quit,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Signal(signal) => write!(f, "interrupted by {signal}"),
+            Stop::Quit => write!(f, "ended at the user's request"),
+        }
+    }
+}
+
+impl std::error::Error for Stop {}
+
+/// How a lesson run ended, for the exit code and the learner's progress.
+pub enum Outcome {
+    /// It ran to its end; with `--quiz`, how the questions went.
+    Finished(Option<Score>),
+    Stopped(Stop),
+    Failed,
+}
+
+/// How many questions were asked and how many answered right.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Score {
+    pub asked: usize,
+    pub right: usize,
+}
+
+impl Score {
+    pub fn add(&mut self, other: Score) {
+        self.asked += other.asked;
+        self.right += other.right;
+    }
+}
+
+/// What a tour has done so far.
+#[derive(Default)]
+pub struct TourEnd {
+    pub finished: Vec<&'static str>,
+    pub failed: Vec<&'static str>,
+    /// The quiz scores of the finished lessons, added up.
+    pub quiz: Option<Score>,
+    /// How many lessons the course has.
+    pub total: usize,
+}
+
+/// What the learner's progress file holds of one lesson.
+#[derive(Serialize, Deserialize, Debug, Default, Clone)]
+pub struct LessonProgress {
+    /// How many times the lesson ran to its end.
+    pub finished: u32,
+    /// Seconds since the Unix epoch.
+    pub first_finished: u64,
+    pub last_finished: u64,
+    /// The score of the last run with `--quiz`.
+    #[serde(default)]
+    pub quiz: Option<Score>,
+    /// The most right answers in any run with `--quiz`.
+    #[serde(default)]
+    pub best_quiz: Option<Score>,
+}
+
+/// Something the learner should know about the progress file.
+#[derive(Debug)]
+pub enum Notice {
+    /// The file could not be read or parsed and was moved to `moved_to`.
+    SetAside {
+        path: PathBuf,
+        moved_to: PathBuf,
+        reason: String,
+    },
+    /// The file could not be read or parsed, nor moved.
+    Unusable { path: PathBuf, reason: String },
+    /// Neither XDG_STATE_HOME nor HOME says where the file belongs.
+    NoPlace,
+}
