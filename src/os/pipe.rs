@@ -9,6 +9,8 @@ use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::unistd::{read, write};
 
+use super::retry;
+
 /// Writes up to this many bytes to a pipe in one piece, never interleaved
 /// with another process's write (POSIX PIPE_BUF).
 pub const ATOMIC_WRITE_LIMIT: usize = libc::PIPE_BUF;
@@ -29,13 +31,10 @@ pub fn write_atomic(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), Errno> {
     if bytes.len() > ATOMIC_WRITE_LIMIT {
         return Err(Errno::EMSGSIZE);
     }
-    loop {
-        match write(fd, bytes) {
-            Ok(written) if written == bytes.len() => return Ok(()),
-            Ok(_) => return Err(Errno::EIO),
-            Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
+    if write_once(fd, bytes)? == bytes.len() {
+        Ok(())
+    } else {
+        Err(Errno::EIO)
     }
 }
 
@@ -44,11 +43,10 @@ pub fn write_atomic(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), Errno> {
 pub fn read_available(fd: BorrowedFd<'_>, into: &mut Vec<u8>) -> Result<bool, Errno> {
     let mut chunk = [0u8; 4096];
     loop {
-        match read(fd, &mut chunk) {
+        match retry(|| read(fd, &mut chunk)) {
             Ok(0) => return Ok(true),
             Ok(count) => into.extend_from_slice(&chunk[..count]),
             Err(Errno::EAGAIN) => return Ok(false),
-            Err(Errno::EINTR) => continue,
             Err(error) => return Err(error),
         }
     }
@@ -57,13 +55,8 @@ pub fn read_available(fd: BorrowedFd<'_>, into: &mut Vec<u8>) -> Result<bool, Er
 /// Blocks until every write end of the pipe is closed.
 pub fn wait_for_eof(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     let mut chunk = [0u8; 64];
-    loop {
-        match read(fd, &mut chunk) {
-            Ok(0) => return Ok(()),
-            Ok(_) | Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
-    }
+    while retry(|| read(fd, &mut chunk))? > 0 {}
+    Ok(())
 }
 
 /// Waits until one of `fds` is readable or `timeout` passes (`None`: no
@@ -146,12 +139,7 @@ pub fn close_copy(fd: &OwnedFd) {
 
 /// One `write()`: returns how many bytes the kernel took.
 pub fn write_once(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, Errno> {
-    loop {
-        match write(fd, bytes) {
-            Err(Errno::EINTR) => continue,
-            other => return other,
-        }
-    }
+    retry(|| write(fd, bytes))
 }
 
 /// Writes all of `bytes`, blocking while the pipe is full.
@@ -166,16 +154,9 @@ pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<(), Errno> {
 /// One `read()` of at most `limit` bytes; empty at end of file.
 pub fn read_once(fd: BorrowedFd<'_>, limit: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = vec![0u8; limit];
-    loop {
-        match read(fd, &mut buffer) {
-            Ok(count) => {
-                buffer.truncate(count);
-                return Ok(buffer);
-            }
-            Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
-    }
+    let count = retry(|| read(fd, &mut buffer))?;
+    buffer.truncate(count);
+    Ok(buffer)
 }
 
 /// Reads exactly `count` bytes; `None` if the pipe ends first.
