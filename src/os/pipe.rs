@@ -1,7 +1,9 @@
 //! Pipes: the event pipe children report through, and gates that hold
 //! children until the parent lets them go.
 
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -109,9 +111,8 @@ pub fn adopt_inherited_pipe(fd: i32) -> Result<OwnedFd, Errno> {
 
 /// A connected pair of Unix stream sockets: what Python's duplex `Pipe()`
 /// is made of. Both ends read and write.
-pub fn socket_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let (one, other) = std::os::unix::net::UnixStream::pair()?;
-    Ok((one.into(), other.into()))
+pub fn socket_pair() -> io::Result<(UnixStream, UnixStream)> {
+    UnixStream::pair()
 }
 
 /// How many bytes the pipe holds before a writer blocks (`F_GETPIPE_SZ`).
@@ -128,27 +129,9 @@ pub fn bytes_waiting(fd: BorrowedFd<'_>) -> Result<usize, Errno> {
     Errno::result(result).map(|_| count as usize)
 }
 
-/// Closes this process's copy of `fd` in a child, leaving the parent's copy
-/// open. The child never drops the `OwnedFd` it borrowed (it ends with
-/// `_exit`), so the number is not closed twice.
-pub fn close_copy(fd: &OwnedFd) {
-    // SAFETY: closing a descriptor this process owns a copy of; nothing in
-    // this process uses the number afterwards (see above).
-    unsafe { libc::close(fd.as_raw_fd()) };
-}
-
 /// One `write()`: returns how many bytes the kernel took.
 pub fn write_once(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, Errno> {
     retry(|| write(fd, bytes))
-}
-
-/// Writes all of `bytes`, blocking while the pipe is full.
-pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<(), Errno> {
-    while !bytes.is_empty() {
-        let written = write_once(fd, bytes)?;
-        bytes = &bytes[written..];
-    }
-    Ok(())
 }
 
 /// One `read()` of at most `limit` bytes; empty at end of file.
@@ -160,16 +143,13 @@ pub fn read_once(fd: BorrowedFd<'_>, limit: usize) -> Result<Vec<u8>, Errno> {
 }
 
 /// Reads exactly `count` bytes; `None` if the pipe ends first.
-pub fn read_exact(fd: BorrowedFd<'_>, count: usize) -> Result<Option<Vec<u8>>, Errno> {
-    let mut got = Vec::with_capacity(count);
-    while got.len() < count {
-        let chunk = read_once(fd, count - got.len())?;
-        if chunk.is_empty() {
-            return Ok(None);
-        }
-        got.extend_from_slice(&chunk);
+pub fn read_exact(mut from: impl Read, count: usize) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = vec![0u8; count];
+    match from.read_exact(&mut bytes) {
+        Ok(()) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(error) => Err(error),
     }
-    Ok(Some(got))
 }
 
 /// The header Python's `Connection.send_bytes` puts before each message:
@@ -179,17 +159,17 @@ pub fn frame_header(length: usize) -> [u8; 4] {
 }
 
 /// Sends one message with its length in front, as `Connection` does.
-pub fn send_frame(fd: BorrowedFd<'_>, message: &[u8]) -> Result<(), Errno> {
+pub fn send_frame(mut to: impl Write, message: &[u8]) -> io::Result<()> {
     let mut framed = frame_header(message.len()).to_vec();
     framed.extend_from_slice(message);
-    write_all(fd, &framed)
+    to.write_all(&framed)
 }
 
 /// Receives one framed message; `None` at end of file.
-pub fn receive_frame(fd: BorrowedFd<'_>) -> Result<Option<Vec<u8>>, Errno> {
-    let Some(header) = read_exact(fd, 4)? else {
+pub fn receive_frame(mut from: impl Read) -> io::Result<Option<Vec<u8>>> {
+    let Some(header) = read_exact(&mut from, 4)? else {
         return Ok(None);
     };
     let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    read_exact(fd, length)
+    read_exact(from, length)
 }
