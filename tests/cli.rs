@@ -310,6 +310,10 @@ fn a_memory_buffer_out_of_range_is_rejected_with_the_limits() {
 /// descriptor that is not open, it fails with a message that names it, and
 /// reports nothing on stdout, with or without `--json`.
 #[test]
+#[allow(
+    unsafe_code,
+    reason = "only pre_exec can close a descriptor in the child alone"
+)]
 fn spawned_by_hand_without_its_pipe_fails_clearly_and_prints_nothing() {
     for json in [false, true] {
         let mut args = vec![

@@ -75,9 +75,10 @@ impl ChildSide<'_> {
         std::thread::sleep(Duration::from_secs_f64(self.scaled(seconds)));
     }
 
-    /// Closes this child's copy of `fd`; the parent's stays open.
-    pub fn close(&self, fd: &OwnedFd) {
-        pipe::close_copy(fd);
+    /// Closes this child's copy of `fd`; the parent's stays open. By value,
+    /// so that no `OwnedFd` is left holding the number this closes.
+    pub fn close(&self, fd: impl Into<OwnedFd>) {
+        drop(fd.into());
     }
 
     /// Blocks until the parent opens `gate`.

@@ -5,6 +5,7 @@
 //! leaves (`maxtasksperchild`) or dies.
 
 use std::collections::VecDeque;
+use std::io::{PipeReader, PipeWriter, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -32,8 +33,10 @@ pub const WORKER: &str = "worker";
 pub type TaskBody<'a> = dyn Fn(&ChildSide, usize) -> Result<u64> + 'a;
 
 pub struct Pool<'body> {
-    read_end: OwnedFd,
-    write_end: OwnedFd,
+    read_end: PipeReader,
+    /// procdemo's, like `results_read`: `None` in a worker, which closes its
+    /// copy as soon as it starts.
+    write_end: Option<OwnedFd>,
     /// Records not yet written because the pipe was full.
     pending: VecDeque<[u8; RECORD]>,
     pub workers: Vec<Pid>,
@@ -47,8 +50,8 @@ pub struct Pool<'body> {
     /// memory and one small record per chunk into the results pipe, which
     /// is what makes the pool fast; procdemo then reports the tasks.
     announce_starts: bool,
-    results_read: OwnedFd,
-    results_write: OwnedFd,
+    results_read: Option<OwnedFd>,
+    results_write: PipeWriter,
     slots: SharedCounters,
     unread: Vec<u8>,
     events_since_look: usize,
@@ -100,16 +103,16 @@ impl<'body> Pool<'body> {
         let slots =
             SharedCounters::new(settings.tasks * SLOT).context("mmap() for the tasks' results")?;
         let mut pool = Self {
-            read_end,
-            write_end,
+            read_end: read_end.into(),
+            write_end: Some(write_end),
             pending: VecDeque::new(),
             workers: Vec::new(),
             body,
             max_chunks: settings.max_chunks_per_worker,
             claims,
             announce_starts: settings.announce_starts,
-            results_read,
-            results_write,
+            results_read: Some(results_read),
+            results_write: results_write.into(),
             slots,
             unread: Vec::new(),
             events_since_look: 0,
@@ -123,10 +126,14 @@ impl<'body> Pool<'body> {
     /// Forks one more worker; returns its pid. With `wait_at`, the worker
     /// takes no task before that gate opens (its arrival is told first).
     pub fn add_worker(&mut self, lab: &mut Lab, wait_at: Option<&Gate>) -> Result<Pid> {
-        let pool: &Pool = self;
+        let pool: &mut Pool = self;
         let worker = lab.fork(WORKER, |side| {
-            side.close(&pool.write_end);
-            side.close(&pool.results_read);
+            // `fork()` gave the worker its own copy of the pool: emptying these
+            // slots closes the worker's descriptors and leaves procdemo's open.
+            // procdemo must be the task pipe's only writer, or no worker would
+            // ever see the pipe end.
+            pool.write_end.take();
+            pool.results_read.take();
             if let Some(gate) = wait_at {
                 side.wait_for(gate)?;
             }
@@ -150,8 +157,11 @@ impl<'body> Pool<'body> {
 
     /// Writes what fits into the task pipe now.
     fn feed(&mut self) -> Result<()> {
+        let Some(write_end) = &self.write_end else {
+            return Ok(());
+        };
         while let Some(next) = self.pending.front() {
-            match pipe::write_once(self.write_end.as_fd(), next) {
+            match pipe::write_once(write_end.as_fd(), next) {
                 Ok(_) => {
                     self.pending.pop_front();
                 }
@@ -234,13 +244,16 @@ impl<'body> Pool<'body> {
         lab: &mut Lab,
         timeout: Option<Duration>,
     ) -> Result<Vec<Finished>> {
-        pipe::read_available(self.results_read.as_fd(), &mut self.unread)
+        let Some(results_read) = &self.results_read else {
+            return Ok(Vec::new());
+        };
+        pipe::read_available(results_read.as_fd(), &mut self.unread)
             .context("read() of the results pipe")?;
         if let Some(timeout) = timeout
             && self.unread.len() < DONE_RECORD
         {
-            lab.idle_on(self.results_read.as_fd(), timeout)?;
-            pipe::read_available(self.results_read.as_fd(), &mut self.unread)
+            lab.idle_on(results_read.as_fd(), timeout)?;
+            pipe::read_available(results_read.as_fd(), &mut self.unread)
                 .context("read() of the results pipe")?;
         }
         let whole = self.unread.len() / DONE_RECORD * DONE_RECORD;
@@ -318,7 +331,7 @@ fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
     let me = getpid().as_raw();
     let mut chunks = 0;
     loop {
-        let Some(bytes) = pipe::read_exact(pool.read_end.as_fd(), RECORD)? else {
+        let Some(bytes) = pipe::read_exact(&pool.read_end, RECORD)? else {
             return Ok(0);
         };
         let field = |at: usize| {
@@ -364,7 +377,8 @@ fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
             let mut record = [0u8; DONE_RECORD];
             record[..4].copy_from_slice(&(first as u32).to_be_bytes());
             record[4..].copy_from_slice(&(count as u32).to_be_bytes());
-            pipe::write_all(pool.results_write.as_fd(), &record)?;
+            // Under PIPE_BUF: one write(), which no other worker's splits.
+            (&pool.results_write).write_all(&record)?;
         }
         chunks += 1;
         if pool.max_chunks.is_some_and(|most| chunks >= most) {

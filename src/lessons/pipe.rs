@@ -5,7 +5,8 @@
 //! writing with no reader gives SIGPIPE/EPIPE, a full pipe blocks its writer,
 //! and a byte stream keeps no message boundaries unless they are framed.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -34,8 +35,25 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     boundaries(lab)
 }
 
+/// (read end, write end)
+type Ends = (PipeReader, PipeWriter);
+
+/// `pipe()`, with ends that std's `Read` and `Write` work on.
+fn pipe() -> Result<Ends> {
+    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    Ok((read_end.into(), write_end.into()))
+}
+
+/// The ends out of `slot`, for a child to own: `fork()` copied procdemo's
+/// memory, slot included, so taking them out of the child's copy leaves
+/// procdemo's in place, and the child can close the end it does not use.
+fn take_ends(slot: &mut Option<Ends>) -> Result<Ends> {
+    slot.take()
+        .context("the pipe's ends were already taken in this process")
+}
+
 /// What `/proc/<pid>/fd/<n>` names for `fd` in this process: `pipe:[inode]`.
-fn link_of(fd: &OwnedFd) -> Value {
+fn link_of(fd: &impl AsRawFd) -> Value {
     procfs::link(getpid(), &format!("fd/{}", fd.as_raw_fd()))
         .map_or(Value::Null, |link| json!(link))
 }
@@ -58,26 +76,28 @@ fn links_reported(
     Ok((first_link, second_link))
 }
 
-fn receive(fd: &OwnedFd) -> Result<String> {
-    kernel::receive_frame(fd.as_fd())?
+fn receive(from: impl Read) -> Result<String> {
+    kernel::receive_frame(from)?
         .map(|bytes| text(&bytes))
         .context("the other end closed first")
 }
 
 fn one_way(lab: &mut Lab) -> Result<()> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let mut ends = Some(pipe()?);
     let producer = lab.fork(PRODUCER, |side| {
-        side.close(&read_end);
+        let (read_end, write_end) = take_ends(&mut ends)?;
+        side.close(read_end);
         // Reported before the write, so that it is told before the consumer's report.
         side.report(
             "pipe-send",
             json!({ "message": "Producer Words", "fd_link": link_of(&write_end) }),
         )?;
-        kernel::send_frame(write_end.as_fd(), b"Producer Words")?;
+        kernel::send_frame(&write_end, b"Producer Words")?;
         Ok(0)
     })?;
     let consumer = lab.fork(CONSUMER, |side| {
-        side.close(&write_end);
+        let (read_end, write_end) = take_ends(&mut ends)?;
+        side.close(write_end);
         let message = receive(&read_end)?;
         side.report(
             "pipe-receive",
@@ -110,11 +130,11 @@ fn two_way(lab: &mut Lab) -> Result<()> {
             "duplex-producer",
             json!({ "received": got, "sent": "Producer Words", "fd_link": link_of(&producer_end) }),
         )?;
-        kernel::send_frame(producer_end.as_fd(), b"Producer Words")?;
+        kernel::send_frame(&producer_end, b"Producer Words")?;
         Ok(0)
     })?;
     let consumer = lab.fork(CONSUMER, |side| {
-        kernel::send_frame(consumer_end.as_fd(), b"Consumer Words")?;
+        kernel::send_frame(&consumer_end, b"Consumer Words")?;
         let got = receive(&consumer_end)?;
         side.report(
             "duplex-consumer",
@@ -143,12 +163,14 @@ fn two_way(lab: &mut Lab) -> Result<()> {
 }
 
 fn end_of_file(lab: &mut Lab) -> Result<()> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let mut ends = Some(pipe()?);
     let writer = lab.fork(WRITER, |side| {
-        side.close(&read_end);
-        kernel::send_frame(write_end.as_fd(), b"last words")?;
+        let (read_end, write_end) = take_ends(&mut ends)?;
+        side.close(read_end);
+        kernel::send_frame(&write_end, b"last words")?;
         Ok(0)
     })?;
+    let (read_end, write_end) = take_ends(&mut ends)?;
     // The writer has ended and its write end is closed; procdemo "forgot"
     // to close its own copy.
     lab.wait(writer.pid)?;
@@ -182,7 +204,7 @@ fn end_of_file(lab: &mut Lab) -> Result<()> {
 }
 
 fn broken_pipe(lab: &mut Lab) -> Result<()> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let (read_end, write_end) = pipe()?;
     // Nobody will read: the only read end is closed before the writer starts.
     drop(read_end);
     let writer = lab.fork(WRITER, |_| {
@@ -208,14 +230,16 @@ fn broken_pipe(lab: &mut Lab) -> Result<()> {
 }
 
 fn full_pipe(lab: &mut Lab) -> Result<()> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let (read_end, write_end) = pipe()?;
     let capacity = kernel::capacity(read_end.as_fd()).context("fcntl(F_GETPIPE_SZ)")?;
     // Holds the writer's report of its resumption until procdemo has shown
     // the read that woke it: the telling keeps the kernel's order.
     let drain_shown = lab.gate()?;
+    let mut ends = Some((read_end, write_end));
     let writer = lab.fork(WRITER, |side| {
-        fill_then_block(side, &read_end, &write_end, capacity, &drain_shown)
+        fill_then_block(side, take_ends(&mut ends)?, capacity, &drain_shown)
     })?;
+    let (read_end, _write_end) = take_ends(&mut ends)?;
     lab.expect(writer.pid, "pipe-full")?;
     let state = lab.wait_until_asleep(writer.pid)?;
     lab.emit(
@@ -238,8 +262,7 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
     )?;
     lab.open(&drain_shown);
     lab.expect(writer.pid, "writer-resumes")?;
-    let rest =
-        kernel::read_exact(read_end.as_fd(), capacity + 1 - drained.len()).context("read()")?;
+    let rest = kernel::read_exact(&read_end, capacity + 1 - drained.len()).context("read()")?;
     lab.wait(writer.pid)?;
     if rest.is_none() {
         bail!("the pipe ended before every byte written was read");
@@ -249,17 +272,16 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
 
 fn fill_then_block(
     side: &ChildSide,
-    read_end: &OwnedFd,
-    write_end: &OwnedFd,
+    (read_end, write_end): Ends,
     capacity: usize,
     drain_shown: &Gate,
 ) -> Result<i32> {
     side.close(read_end);
-    kernel::write_all(write_end.as_fd(), &vec![b'x'; capacity])?;
+    (&write_end).write_all(&vec![b'x'; capacity])?;
     side.report("pipe-full", json!({ "bytes_written": capacity }))?;
     let since = Instant::now();
     // One byte more than the pipe holds: this write sleeps until the reader reads.
-    kernel::write_all(write_end.as_fd(), b"y")?;
+    (&write_end).write_all(b"y")?;
     let blocked_ms = since.elapsed().as_millis() as u64;
     side.wait_for(drain_shown)?;
     side.report("writer-resumes", json!({ "blocked_ms": blocked_ms }))?;
@@ -267,16 +289,18 @@ fn fill_then_block(
 }
 
 fn boundaries(lab: &mut Lab) -> Result<()> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
+    let mut ends = Some(pipe()?);
     let writer = lab.fork(WRITER, |side| {
-        side.close(&read_end);
+        let (read_end, write_end) = take_ends(&mut ends)?;
+        side.close(read_end);
         kernel::write_once(write_end.as_fd(), b"hello")?;
         kernel::write_once(write_end.as_fd(), b"world")?;
         side.report("two-writes", json!({ "writes": ["hello", "world"] }))?;
-        kernel::send_frame(write_end.as_fd(), b"hello")?;
-        kernel::send_frame(write_end.as_fd(), b"world")?;
+        kernel::send_frame(&write_end, b"hello")?;
+        kernel::send_frame(&write_end, b"world")?;
         Ok(0)
     })?;
+    let (read_end, _write_end) = take_ends(&mut ends)?;
     // Both writes are in the pipe before procdemo reads: it waits for the report.
     lab.expect(writer.pid, "two-writes")?;
     let one_read = kernel::read_once(read_end.as_fd(), 10).context("read()")?;

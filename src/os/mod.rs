@@ -2,6 +2,8 @@
 //! the only module allowed to use `unsafe`. Lessons and the lab call these
 //! functions; they never call `libc` themselves.
 
+#![allow(unsafe_code)]
+
 pub mod cleanup;
 pub mod mqueue;
 pub mod pipe;
@@ -12,3 +14,17 @@ pub mod shm;
 pub mod signals;
 pub mod terminal;
 pub mod wait;
+
+use nix::errno::Errno;
+
+/// Makes `call` again for as long as it fails with `EINTR`: a signal handler
+/// ran while it blocked, and the handlers only note the signal, for the lab to
+/// act on once the call is done.
+fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+    loop {
+        match call() {
+            Err(Errno::EINTR) => continue,
+            other => return other,
+        }
+    }
+}

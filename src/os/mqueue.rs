@@ -16,6 +16,8 @@ use nix::mqueue::{
 use nix::sys::stat::Mode;
 use nix::unistd::getpid;
 
+use super::retry;
+
 /// The kernel's ceiling on a queue's capacity for unprivileged users.
 pub const MSG_MAX_FILE: &str = "/proc/sys/fs/mqueue/msg_max";
 /// Where the queues' names are listed, when the mqueue filesystem is mounted.
@@ -93,9 +95,9 @@ impl Queue {
         timeout: Duration,
     ) -> Result<Result<(), Refused>, Errno> {
         let deadline = deadline_after(timeout);
-        // SAFETY: the message pointer and length describe `message`, alive for
-        // the call; `deadline` is a valid timespec; the descriptor is open.
         let sent = retry(|| {
+            // SAFETY: the message pointer and length describe `message`, alive
+            // for the call; `deadline` is a valid timespec; the descriptor is open.
             Errno::result(unsafe {
                 libc::mq_timedsend(
                     self.descriptor.as_raw_fd(),
@@ -188,15 +190,6 @@ fn deadline_after(timeout: Duration) -> libc::timespec {
     libc::timespec {
         tv_sec: at.as_secs() as libc::time_t,
         tv_nsec: at.subsec_nanos() as libc::c_long,
-    }
-}
-
-fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
-    loop {
-        match call() {
-            Err(Errno::EINTR) => continue,
-            other => return other,
-        }
     }
 }
 

@@ -1,13 +1,17 @@
 //! Pipes: the event pipe children report through, and gates that hold
 //! children until the parent lets them go.
 
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::unistd::{read, write};
+
+use super::retry;
 
 /// Writes up to this many bytes to a pipe in one piece, never interleaved
 /// with another process's write (POSIX PIPE_BUF).
@@ -29,13 +33,10 @@ pub fn write_atomic(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), Errno> {
     if bytes.len() > ATOMIC_WRITE_LIMIT {
         return Err(Errno::EMSGSIZE);
     }
-    loop {
-        match write(fd, bytes) {
-            Ok(written) if written == bytes.len() => return Ok(()),
-            Ok(_) => return Err(Errno::EIO),
-            Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
+    if write_once(fd, bytes)? == bytes.len() {
+        Ok(())
+    } else {
+        Err(Errno::EIO)
     }
 }
 
@@ -44,11 +45,10 @@ pub fn write_atomic(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<(), Errno> {
 pub fn read_available(fd: BorrowedFd<'_>, into: &mut Vec<u8>) -> Result<bool, Errno> {
     let mut chunk = [0u8; 4096];
     loop {
-        match read(fd, &mut chunk) {
+        match retry(|| read(fd, &mut chunk)) {
             Ok(0) => return Ok(true),
             Ok(count) => into.extend_from_slice(&chunk[..count]),
             Err(Errno::EAGAIN) => return Ok(false),
-            Err(Errno::EINTR) => continue,
             Err(error) => return Err(error),
         }
     }
@@ -57,13 +57,8 @@ pub fn read_available(fd: BorrowedFd<'_>, into: &mut Vec<u8>) -> Result<bool, Er
 /// Blocks until every write end of the pipe is closed.
 pub fn wait_for_eof(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     let mut chunk = [0u8; 64];
-    loop {
-        match read(fd, &mut chunk) {
-            Ok(0) => return Ok(()),
-            Ok(_) | Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
-    }
+    while retry(|| read(fd, &mut chunk))? > 0 {}
+    Ok(())
 }
 
 /// Waits until one of `fds` is readable or `timeout` passes (`None`: no
@@ -116,9 +111,8 @@ pub fn adopt_inherited_pipe(fd: i32) -> Result<OwnedFd, Errno> {
 
 /// A connected pair of Unix stream sockets: what Python's duplex `Pipe()`
 /// is made of. Both ends read and write.
-pub fn socket_pair() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let (one, other) = std::os::unix::net::UnixStream::pair()?;
-    Ok((one.into(), other.into()))
+pub fn socket_pair() -> io::Result<(UnixStream, UnixStream)> {
+    UnixStream::pair()
 }
 
 /// How many bytes the pipe holds before a writer blocks (`F_GETPIPE_SZ`).
@@ -135,60 +129,27 @@ pub fn bytes_waiting(fd: BorrowedFd<'_>) -> Result<usize, Errno> {
     Errno::result(result).map(|_| count as usize)
 }
 
-/// Closes this process's copy of `fd` in a child, leaving the parent's copy
-/// open. The child never drops the `OwnedFd` it borrowed (it ends with
-/// `_exit`), so the number is not closed twice.
-pub fn close_copy(fd: &OwnedFd) {
-    // SAFETY: closing a descriptor this process owns a copy of; nothing in
-    // this process uses the number afterwards (see above).
-    unsafe { libc::close(fd.as_raw_fd()) };
-}
-
 /// One `write()`: returns how many bytes the kernel took.
 pub fn write_once(fd: BorrowedFd<'_>, bytes: &[u8]) -> Result<usize, Errno> {
-    loop {
-        match write(fd, bytes) {
-            Err(Errno::EINTR) => continue,
-            other => return other,
-        }
-    }
-}
-
-/// Writes all of `bytes`, blocking while the pipe is full.
-pub fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> Result<(), Errno> {
-    while !bytes.is_empty() {
-        let written = write_once(fd, bytes)?;
-        bytes = &bytes[written..];
-    }
-    Ok(())
+    retry(|| write(fd, bytes))
 }
 
 /// One `read()` of at most `limit` bytes; empty at end of file.
 pub fn read_once(fd: BorrowedFd<'_>, limit: usize) -> Result<Vec<u8>, Errno> {
     let mut buffer = vec![0u8; limit];
-    loop {
-        match read(fd, &mut buffer) {
-            Ok(count) => {
-                buffer.truncate(count);
-                return Ok(buffer);
-            }
-            Err(Errno::EINTR) => continue,
-            Err(error) => return Err(error),
-        }
-    }
+    let count = retry(|| read(fd, &mut buffer))?;
+    buffer.truncate(count);
+    Ok(buffer)
 }
 
 /// Reads exactly `count` bytes; `None` if the pipe ends first.
-pub fn read_exact(fd: BorrowedFd<'_>, count: usize) -> Result<Option<Vec<u8>>, Errno> {
-    let mut got = Vec::with_capacity(count);
-    while got.len() < count {
-        let chunk = read_once(fd, count - got.len())?;
-        if chunk.is_empty() {
-            return Ok(None);
-        }
-        got.extend_from_slice(&chunk);
+pub fn read_exact(mut from: impl Read, count: usize) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = vec![0u8; count];
+    match from.read_exact(&mut bytes) {
+        Ok(()) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(error) => Err(error),
     }
-    Ok(Some(got))
 }
 
 /// The header Python's `Connection.send_bytes` puts before each message:
@@ -198,17 +159,17 @@ pub fn frame_header(length: usize) -> [u8; 4] {
 }
 
 /// Sends one message with its length in front, as `Connection` does.
-pub fn send_frame(fd: BorrowedFd<'_>, message: &[u8]) -> Result<(), Errno> {
+pub fn send_frame(mut to: impl Write, message: &[u8]) -> io::Result<()> {
     let mut framed = frame_header(message.len()).to_vec();
     framed.extend_from_slice(message);
-    write_all(fd, &framed)
+    to.write_all(&framed)
 }
 
 /// Receives one framed message; `None` at end of file.
-pub fn receive_frame(fd: BorrowedFd<'_>) -> Result<Option<Vec<u8>>, Errno> {
-    let Some(header) = read_exact(fd, 4)? else {
+pub fn receive_frame(mut from: impl Read) -> io::Result<Option<Vec<u8>>> {
+    let Some(header) = read_exact(&mut from, 4)? else {
         return Ok(None);
     };
     let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    read_exact(fd, length)
+    read_exact(from, length)
 }

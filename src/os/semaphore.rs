@@ -10,6 +10,8 @@ use nix::errno::Errno;
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::unistd::{Pid, getpid};
 
+use super::retry;
+
 pub struct SharedSemaphore {
     raw: NonNull<libc::sem_t>,
     /// Only the process that made it destroys it.
@@ -48,14 +50,19 @@ impl SharedSemaphore {
 
     /// `sem_wait`: takes one unit, sleeping while the value is 0.
     pub fn acquire(&self) -> Result<(), Errno> {
-        // SAFETY: `raw` is an initialised semaphore for the life of `self`.
-        retry(|| unsafe { libc::sem_wait(self.raw.as_ptr()) })
+        retry(|| {
+            // SAFETY: `raw` is an initialised semaphore for the life of `self`.
+            succeeded(unsafe { libc::sem_wait(self.raw.as_ptr()) })
+        })
     }
 
     /// `sem_trywait`: takes one unit only if that needs no waiting.
     pub fn try_acquire(&self) -> Result<bool, Errno> {
-        // SAFETY: as in `acquire`.
-        match retry(|| unsafe { libc::sem_trywait(self.raw.as_ptr()) }) {
+        let taken = retry(|| {
+            // SAFETY: `raw` is an initialised semaphore for the life of `self`.
+            succeeded(unsafe { libc::sem_trywait(self.raw.as_ptr()) })
+        });
+        match taken {
             Ok(()) => Ok(true),
             Err(Errno::EAGAIN) => Ok(false),
             Err(error) => Err(error),
@@ -64,15 +71,20 @@ impl SharedSemaphore {
 
     /// `sem_post`: gives one unit back, waking one waiter if any.
     pub fn release(&self) -> Result<(), Errno> {
-        // SAFETY: as in `acquire`.
-        retry(|| unsafe { libc::sem_post(self.raw.as_ptr()) })
+        retry(|| {
+            // SAFETY: `raw` is an initialised semaphore for the life of `self`.
+            succeeded(unsafe { libc::sem_post(self.raw.as_ptr()) })
+        })
     }
 
     /// `sem_getvalue`: the units available now.
     pub fn value(&self) -> Result<i32, Errno> {
         let mut value = 0;
-        // SAFETY: as in `acquire`; `value` is a valid place for the result.
-        retry(|| unsafe { libc::sem_getvalue(self.raw.as_ptr(), &mut value) })?;
+        retry(|| {
+            // SAFETY: `raw` is an initialised semaphore for the life of `self`,
+            // and `value` a valid place for the result.
+            succeeded(unsafe { libc::sem_getvalue(self.raw.as_ptr(), &mut value) })
+        })?;
         Ok(value)
     }
 }
@@ -97,14 +109,7 @@ impl Drop for SharedSemaphore {
     }
 }
 
-fn retry(mut call: impl FnMut() -> libc::c_int) -> Result<(), Errno> {
-    loop {
-        if call() == 0 {
-            return Ok(());
-        }
-        match Errno::last() {
-            Errno::EINTR => continue,
-            error => return Err(error),
-        }
-    }
+/// The sem_* calls return 0, or -1 with the error in errno.
+fn succeeded(returned: libc::c_int) -> Result<(), Errno> {
+    Errno::result(returned).map(drop)
 }

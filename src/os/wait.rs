@@ -4,6 +4,8 @@ use nix::errno::Errno;
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
+use super::retry;
+
 /// The raw status `waitpid()` stores, kept whole so lessons can show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExitStatus(pub i32);
@@ -50,16 +52,11 @@ pub fn try_reap_any() -> Result<Option<(Pid, ExitStatus)>, Errno> {
 
 fn reap(pid: libc::pid_t, options: libc::c_int) -> Result<Option<(Pid, ExitStatus)>, Errno> {
     let mut status: libc::c_int = 0;
-    loop {
+    let found = retry(|| {
         // SAFETY: `status` is a valid, writable c_int for the whole call.
-        let found = unsafe { libc::waitpid(pid, &mut status, options) };
-        match found {
-            -1 if Errno::last() == Errno::EINTR => continue,
-            -1 => return Err(Errno::last()),
-            0 => return Ok(None),
-            pid => return Ok(Some((Pid::from_raw(pid), ExitStatus(status)))),
-        }
-    }
+        Errno::result(unsafe { libc::waitpid(pid, &mut status, options) })
+    })?;
+    Ok((found != 0).then(|| (Pid::from_raw(found), ExitStatus(status))))
 }
 
 /// The status the kernel holds for an ended, unreaped `pid`, read without
