@@ -6,9 +6,6 @@
 //! Nothing here times anything: every deadline only turns a hang into a
 //! failure, and is generous enough for a loaded 2-core machine.
 
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;

@@ -7,13 +7,11 @@
 //! test runs procdemo as a fresh, otherwise unused uid with a small limit.
 //! That needs root: elsewhere the test says so and passes without checking.
 
-mod common;
-
 use std::process::Command;
 
-use common::{
-    assert_no_leftovers, assert_well_formed, events_of, fact, fact_i64, pids_seen, procdemo, run,
-    step,
+use crate::common::{
+    self, assert_no_leftovers, assert_well_formed, events_of, fact, fact_i64, pids_seen, procdemo,
+    run, step,
 };
 
 /// A uid no other process uses (each test passes its own `offset`, as tests

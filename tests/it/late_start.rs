@@ -15,14 +15,12 @@
 //! happened, forever, and procdemo would wait for its report. The first
 //! parent's pid is therefore handed down at the fork; these tests keep it so.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     Live, assert_no_leftovers, assert_well_formed, children_of, fact, fact_i64, only, pid,
     pids_seen, proc_stat, procdemo, step, still_running,
 };

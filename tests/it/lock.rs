@@ -11,11 +11,9 @@
 //! are really lost at scale, and whether the unlocked adders' lines really
 //! mix at `--pace 0`, is up to the scheduler: neither is required.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{LessonRun, events_of, fact, fact_i64, pid, step, timeline_lanes};
+use crate::common::{LessonRun, events_of, fact, fact_i64, pid, step, timeline_lanes};
 use serde_json::{Value, json};
 
 /// Few increments: for the tests that are not about the scale part.

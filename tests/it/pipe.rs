@@ -5,9 +5,7 @@
 //! someone reads; and a byte stream keeps no message boundaries unless they
 //! are framed. Checked from the JSON events of real runs.
 
-mod common;
-
-use common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid};
+use crate::common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid};
 use serde_json::{Value, json};
 
 /// One finished run of the lesson.
