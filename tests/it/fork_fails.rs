@@ -3,15 +3,19 @@
 //! already started, end with an `ended` event whose reason is "error", and
 //! exit non-zero.
 //!
-//! RLIMIT_NPROC counts the processes of a user, and root ignores it; so the
-//! test runs procdemo as a fresh, otherwise unused uid with a small limit.
-//! That needs root: elsewhere the test says so and passes without checking.
+//! RLIMIT_NPROC counts the processes of a user within a user namespace, and
+//! root ignores it. So as root the test runs procdemo as a fresh, otherwise
+//! unused uid with a small limit; as any other user it runs procdemo in a
+//! user namespace of its own, where procdemo's processes are the only ones
+//! of that user. Either way the test checks the failure: where it can do
+//! neither (no util-linux, or user namespaces refused to a non-root user)
+//! it fails and says why.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::common::{
-    self, assert_no_leftovers, assert_well_formed, events_of, fact, fact_i64, pids_seen, procdemo,
-    run, step,
+    Output, assert_no_leftovers, assert_well_formed, bin, events_of, fact, fact_i64, pids_seen,
+    procdemo, run, step,
 };
 
 /// A uid no other process uses (each test passes its own `offset`, as tests
@@ -21,47 +25,73 @@ fn unused_uid(offset: u32) -> u32 {
     3_000_000_000 + (std::process::id() % 100_000) * 10 + offset
 }
 
-/// Runs `args` as `unused_uid(offset)` with at most `limit` processes, through
-/// util-linux's `prlimit` and `setpriv` (each execs the next, so procdemo keeps
-/// the spawned pid); None when this test process cannot change uid or the
-/// tools are missing.
-fn run_limited(args: &[&str], limit: u32, offset: u32) -> Option<common::Output> {
-    let tools_present = ["prlimit", "setpriv"].iter().all(|tool| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success())
-    });
-    if !running_as_root() || !tools_present {
-        eprintln!(
-            "skipped: needs root and util-linux's prlimit and setpriv to run procdemo as another user with a process limit"
+/// True if util-linux's `tool` can be run here.
+fn can_run(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Runs `args` with at most `limit` processes counted against procdemo's
+/// user, through util-linux (each tool execs the next, so procdemo keeps
+/// the spawned pid): as root, `prlimit` then `setpriv` to
+/// `unused_uid(offset)`; otherwise `unshare --user` then `prlimit`.
+fn run_limited(args: &[&str], limit: u32, offset: u32) -> Output {
+    let as_root = running_as_root();
+    let tools: &[&str] = if as_root {
+        &["prlimit", "setpriv"]
+    } else {
+        &["unshare", "prlimit"]
+    };
+    for tool in tools {
+        assert!(
+            can_run(tool),
+            "this test needs util-linux's `{tool}` to run procdemo under a process limit: install util-linux"
         );
-        return None;
     }
-    let uid = unused_uid(offset).to_string();
-    let mut command = procdemo(&[]);
-    let mut wrapped = Command::new("prlimit");
-    wrapped
-        .arg(format!("--nproc={limit}"))
-        .args([
+    let nproc = format!("--nproc={limit}");
+    let mut command = if as_root {
+        let uid = unused_uid(offset).to_string();
+        let mut command = Command::new("prlimit");
+        command.arg(nproc).args([
             "setpriv",
             "--reuid",
             &uid,
             "--regid",
             &uid,
             "--clear-groups",
-        ])
-        .arg(common::bin())
-        .args(args)
-        .stdin(std::process::Stdio::null());
-    for (name, value) in command.get_envs() {
+        ]);
+        command
+    } else {
+        let mut command = Command::new("unshare");
+        command
+            .args(["--user", "--map-current-user", "prlimit"])
+            .arg(nproc);
+        command
+    };
+    command.arg(bin()).args(args).stdin(Stdio::null());
+    // The environment `procdemo` gives the binary (no locale, the tests'
+    // state directory), through the tools to procdemo.
+    for (name, value) in procdemo(&[]).get_envs() {
         match value {
-            Some(value) => wrapped.env(name, value),
-            None => wrapped.env_remove(name),
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
         };
     }
-    command = wrapped;
-    Some(run(command))
+    let output = run(command);
+    assert!(
+        !output.stdout.is_empty(),
+        "procdemo did not start under a process limit (as {}): {}",
+        if as_root {
+            "root, through prlimit and setpriv"
+        } else {
+            "a user other than root, in a user namespace of its own: are unprivileged user namespaces allowed here?"
+        },
+        output.describe()
+    );
+    output
 }
 
 /// /proc/self belongs to the process's effective uid.
@@ -70,7 +100,7 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
 }
 
-fn check_failed_run(output: &common::Output, lesson: &str, started: i64) {
+fn check_failed_run(output: &Output, lesson: &str, started: i64) {
     let shown = output.describe();
     assert!(
         output.status.code().is_some_and(|code| code != 0),
@@ -98,16 +128,14 @@ fn check_failed_run(output: &common::Output, lesson: &str, started: i64) {
 #[test]
 fn fork_refused_in_the_fork_lesson() {
     // One process allowed: procdemo itself; its only fork() fails.
-    let Some(output) = run_limited(&["fork", "--json", "--pace", "0", "--lang", "en"], 1, 0) else {
-        return;
-    };
+    let output = run_limited(&["fork", "--json", "--pace", "0", "--lang", "en"], 1, 0);
     check_failed_run(&output, "fork", 0);
 }
 
 #[test]
 fn fork_refused_half_way_through_the_pids_lesson() {
     // Three processes allowed: procdemo and two children; the third fork() fails.
-    let Some(output) = run_limited(
+    let output = run_limited(
         &[
             "pids",
             "--json",
@@ -120,8 +148,6 @@ fn fork_refused_half_way_through_the_pids_lesson() {
         ],
         3,
         1,
-    ) else {
-        return;
-    };
+    );
     check_failed_run(&output, "pids", 2);
 }
