@@ -395,6 +395,14 @@ pub fn ppid(event: &Value) -> i32 {
     event["ppid"].as_i64().unwrap_or_default() as i32
 }
 
+/// When `event` was observed, in microseconds since the lesson began (the
+/// same clock in every process of the run).
+pub fn t_us(event: &Value) -> u64 {
+    event["t_us"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("t_us is not a whole number in {event}"))
+}
+
 pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
     event["facts"]
         .get(name)
