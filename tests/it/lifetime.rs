@@ -6,12 +6,10 @@
 //! The only timing assertion is a lower bound (the cap does not fire early);
 //! the other limits are deadlines against hangs.
 
-mod common;
-
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     Live, assert_gone, assert_no_leftovers, events_of, fact, fact_i64, pid, pids_seen, proc_stat,
     step, still_running,
 };

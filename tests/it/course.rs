@@ -3,13 +3,11 @@
 //! one lesson to the next and stops cleanly on a signal; `completions` and
 //! `man` describe the command line without its internal command.
 
-mod common;
-
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{
-    Live, Output, assert_no_leftovers, assert_no_queue_left, children_of, fact, fact_i64,
+use crate::common::{
+    self, Live, Output, assert_no_leftovers, assert_no_queue_left, children_of, fact, fact_i64,
     fresh_state_home, interrupted_line, listed_lessons, pids_seen, procdemo_in, read_progress,
     right_answers, run, run_args, run_with_input, step,
 };

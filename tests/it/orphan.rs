@@ -3,11 +3,9 @@
 //! changes, the tree drawn from `/proc` changes, and procdemo reaps it at
 //! the end. Checked from the JSON events of real runs.
 
-mod common;
-
 use std::ops::Deref;
 
-use common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, role, step};
+use crate::common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, role, step};
 use serde_json::Value;
 
 /// One finished run, with the three processes it involves.

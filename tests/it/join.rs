@@ -3,11 +3,9 @@
 //! joining in order versus waiting for whoever ends first, and joining one
 //! child before starting the next, checked from the JSON events of real runs.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{
+use crate::common::{
     LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, sorted, step,
 };
 use serde_json::{Value, json};

@@ -6,13 +6,11 @@
 //! Every run keeps its progress in a state directory of its own, which also
 //! lets the test find procdemo's pid in /proc (rexpect does not give it).
 
-mod common;
-
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     DEADLINE, assert_no_leftovers, children_of, fresh_state_home, procdemo_on_terminal,
     progress_path, read_progress,
 };

@@ -1,11 +1,11 @@
 //! `procdemo pids`: each child's getpid()/getppid(), the checks procdemo
 //! makes on them, the ancestry read from /proc, and the reaping.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{as_i32_list, events_of, fact, fact_i64, only, pid, ppid, run_lesson, sorted, step};
+use crate::common::{
+    as_i32_list, events_of, fact, fact_i64, only, pid, ppid, run_lesson, sorted, step,
+};
 use serde_json::Value;
 
 struct PidsRun {

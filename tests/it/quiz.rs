@@ -7,15 +7,13 @@
 //! in the order the steps are reached, which for a lesson's default run is
 //! the order of its text, and so the order of `list --json`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Stdio;
 use std::thread;
 
-use common::{
-    Live, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, children_of,
+use crate::common::{
+    self, Live, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, children_of,
     events_of, fact, fact_i64, fresh_state_home, interrupted_line, listed_lessons, only, pid,
     pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, right_answers, role, run,
     run_with_input, step,

@@ -5,11 +5,9 @@
 //! (procdemo running itself again) sees none of the parent's globals, where
 //! a forked child sees them all. Checked from the JSON events of real runs.
 
-mod common;
-
 use std::path::Path;
 
-use common::{LessonRun, bin, events_of, fact, fact_i64, only, pid};
+use crate::common::{LessonRun, bin, events_of, fact, fact_i64, only, pid};
 use serde_json::{Value, json};
 
 /// The buffer size the copy-on-write checks use, and its half, in kB.

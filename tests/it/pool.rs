@@ -18,12 +18,10 @@
 //! Only lower bounds on time are asserted; deadlines only turn hangs into
 //! failures.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::thread;
 
-use common::{
+use crate::common::{
     LessonRun, Live, as_i32_list, as_i64_list, check_interrupted, check_kill_9, children_of,
     events_of, fact, fact_i64, parse_events, pid, ppid, role, run_args, step, still_running,
     timeline_lanes,

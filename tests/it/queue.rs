@@ -7,11 +7,9 @@
 //! run no process and no message queue is left (`run_lesson` checks both;
 //! see `common::queues_left` for how a queue is looked for).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{
+use crate::common::{
     LessonRun, Live, as_i64_list, assert_no_leftovers, assert_no_queue_left, events_of, fact,
     fact_i64, msg_max, only, pid, pids_seen, ppid, queue_exists, queues_left, role, step,
 };

@@ -6,14 +6,12 @@
 //!
 //! Every test has a state directory of its own (`fresh_state_home`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{
-    Live, Output, check_interrupted, children_of, fact, fresh_state_home, listed_lessons,
+use crate::common::{
+    self, Live, Output, check_interrupted, children_of, fact, fresh_state_home, listed_lessons,
     procdemo_in, progress_path, read_progress, right_answers, run, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};

@@ -2,11 +2,9 @@
 //! every step in a text is emitted, every fact has a label, and the English
 //! and Chinese files agree on their steps and facts.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{LessonFile, listed_lessons, read_lesson_file, run_lesson, step};
+use crate::common::{self, LessonFile, listed_lessons, read_lesson_file, run_lesson, step};
 
 const LANGS: &[&str] = &["en", "zh"];
 /// Steps every lesson may emit whose words live in procdemo, not in the lesson files.

@@ -17,12 +17,10 @@
 //!   last three puts, so the consumer, fast by then, finds no item. Each
 //!   wait has a margin of about 80 ms against a descheduled process.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{
-    LessonRun, events_of, fact, fact_i64, most_at_once, pid, timeline_counter, timeline_lanes,
+use crate::common::{
+    self, LessonRun, events_of, fact, fact_i64, most_at_once, pid, timeline_counter, timeline_lanes,
 };
 use serde_json::{Value, json};
 

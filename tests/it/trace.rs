@@ -6,14 +6,12 @@
 //! `semaphore` and `fork`; a file that cannot be written stops procdemo
 //! before anything runs; an interrupted run still writes its trace.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::{
-    Live, assert_no_leftovers, assert_well_formed, events_of, fact, parse_spans, pid, pids_seen,
-    run_args, run_lesson, step, timeline_counter,
+use crate::common::{
+    self, Live, assert_no_leftovers, assert_well_formed, events_of, fact, parse_spans, pid,
+    pids_seen, run_args, run_lesson, step, timeline_counter,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;

@@ -3,9 +3,7 @@
 //! in the other test files; this file runs each lesson on its own, and makes
 //! sure the check itself can see a running process.)
 
-mod common;
-
-use common::{
+use crate::common::{
     Live, assert_no_leftovers, listed_lessons, pids_seen, run_lesson, step, still_running,
 };
 

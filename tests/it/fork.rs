@@ -2,9 +2,7 @@
 //! who ran first, and the wait that reaps the child, checked from the JSON
 //! events of real runs.
 
-mod common;
-
-use common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use crate::common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
 use serde_json::Value;
 
 /// One finished run of the lesson, with the two processes it involves.

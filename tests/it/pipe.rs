@@ -5,15 +5,19 @@
 //! someone reads; and a byte stream keeps no message boundaries unless they
 //! are framed. Checked from the JSON events of real runs.
 
-mod common;
-
-use common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid};
+use crate::common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, t_us};
 use serde_json::{Value, json};
 
 /// One finished run of the lesson.
 fn pipe_run() -> LessonRun {
     LessonRun::run("pipe", &[])
 }
+
+/// The pace of the run that times the blocked writer: procdemo pauses
+/// 1.5 s at pace 1 between seeing the writer asleep and reading, so
+/// `PAUSE_MS` here (a pause at `--pace 0` could be too short to measure).
+const PAUSE_PACE: &str = "0.02";
+const PAUSE_MS: u64 = 30;
 
 /// A link in `/proc/<pid>/fd` to a kernel object of `kind`: `pipe:[N]` or
 /// `socket:[N]`, N the inode number.
@@ -146,7 +150,7 @@ fn writing_where_nobody_reads_gives_sigpipe_or_epipe() {
 
 #[test]
 fn a_full_pipe_puts_its_writer_to_sleep_until_someone_reads() {
-    let run = pipe_run();
+    let run = LessonRun::run_at_pace("pipe", PAUSE_PACE, &[]);
     let full = only(&run.events, "pipe-full");
     run.assert_from_a_child(full, "writer");
     let blocked = only(&run.events, "writer-blocked");
@@ -164,7 +168,22 @@ fn a_full_pipe_puts_its_writer_to_sleep_until_someone_reads() {
 
     let resumes = only(&run.events, "writer-resumes");
     assert_eq!(pid(resumes), pid(full), "the same writer resumes");
-    assert!(fact_i64(resumes, "blocked_ms") >= 0, "{resumes}");
+    // The writer slept in write() from before procdemo saw it asleep until
+    // procdemo read, after its pause: at least the pause (1 ms less, as
+    // both are cut to whole milliseconds), and no longer than from its
+    // report of the full pipe to its report of resuming.
+    let blocked_ms = fact(resumes, "blocked_ms")
+        .as_u64()
+        .unwrap_or_else(|| panic!("blocked_ms is not a whole number: {resumes}"));
+    assert!(
+        blocked_ms + 1 >= PAUSE_MS,
+        "the writer must sleep through procdemo's {PAUSE_MS} ms pause: {resumes}"
+    );
+    let between_us = t_us(resumes) - t_us(full);
+    assert!(
+        blocked_ms * 1000 <= between_us,
+        "blocked for longer than the {between_us} µs from `pipe-full` to `writer-resumes`: {resumes}"
+    );
 
     assert!(run.position("pipe-full") < run.position("writer-blocked"));
     assert!(run.position("writer-blocked") < run.position("reader-drains"));

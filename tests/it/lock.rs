@@ -11,11 +11,9 @@
 //! are really lost at scale, and whether the unlocked adders' lines really
 //! mix at `--pace 0`, is up to the scheduler: neither is required.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{LessonRun, events_of, fact, fact_i64, pid, step, timeline_lanes};
+use crate::common::{LessonRun, events_of, fact, fact_i64, pid, step, t_us, timeline_lanes};
 use serde_json::{Value, json};
 
 /// Few increments: for the tests that are not about the scale part.
@@ -367,9 +365,16 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
     assert_eq!(fact_i64(exact, "final"), expected, "{exact}");
     assert_eq!(fact_i64(exact, "lost"), 0, "{exact}");
 
-    // Each worker reports once, when it is through.
+    // Each worker reports once, when it is through. It was started after
+    // procdemo's last event before its part (`guarded-result`, then
+    // `updates-lost`), so it cannot have run for longer than from that
+    // event to its report.
     let mut all_workers = BTreeSet::new();
-    for (name, locked) in [("unlocked-worker", false), ("locked-worker", true)] {
+    for (name, locked, before) in [
+        ("unlocked-worker", false, "guarded-result"),
+        ("locked-worker", true, "updates-lost"),
+    ] {
+        let started_after = t_us(run.by_procdemo(before));
         let reports = events_of(&run.events, name);
         assert_eq!(reports.len() as i64, workers, "{reports:?}");
         let pids: BTreeSet<i32> = reports.iter().map(|event| pid(event)).collect();
@@ -382,14 +387,22 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
         for report in &reports {
             run.assert_from_a_child(report, "worker");
             assert_eq!(fact_i64(report, "increments"), increments, "{report}");
-            let ran = fact_i64(report, "ran_ms");
-            assert!(ran >= 0, "{report}");
+            let ran = fact(report, "ran_ms")
+                .as_u64()
+                .unwrap_or_else(|| panic!("ran_ms is not a whole number: {report}"));
+            let lived_us = t_us(report)
+                .checked_sub(started_after)
+                .unwrap_or_else(|| panic!("a worker reported before `{before}`: {report}"));
+            assert!(
+                ran * 1000 <= lived_us,
+                "a worker cannot have run {ran} ms in the {lived_us} µs from `{before}` to its report: {report}"
+            );
             let waited = fact(report, "waited_for_lock_ms");
             if locked {
-                let waited = waited
-                    .as_i64()
-                    .unwrap_or_else(|| panic!("waited_for_lock_ms is not a number: {report}"));
-                assert!((0..=ran).contains(&waited), "{report}");
+                let waited = waited.as_u64().unwrap_or_else(|| {
+                    panic!("waited_for_lock_ms is not a whole number: {report}")
+                });
+                assert!(waited <= ran, "it waited within the time it ran: {report}");
             } else {
                 assert!(waited.is_null(), "no lock, no wait: {report}");
             }

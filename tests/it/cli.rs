@@ -2,8 +2,6 @@
 //! input, colours, `--step` without a terminal, the language taken from the
 //! locale, and a reader that closes stdout early.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{ChildStdout, Stdio};
@@ -11,8 +9,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
-    DEADLINE, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed,
+use crate::common::{
+    self, DEADLINE, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed,
     fresh_state_home, has_ansi, has_chinese, listed_lessons, msg_max, pid, procdemo, procdemo_in,
     read_text_on_thread, run, run_args, step, still_running, wait_with_deadline,
 };

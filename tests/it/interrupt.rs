@@ -59,14 +59,12 @@
 //!
 //! After every interrupted or killed run no message queue of it is left.
 
-mod common;
-
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     DEADLINE, Live, as_i32_list, assert_no_leftovers, assert_no_queue_left, check_interrupted,
     check_kill_9, children_of, fact, fact_i64, interrupted_line, lesson_path, pid, proc_stat,
     procdemo, role, sorted, step, still_running, wait_with_deadline,

@@ -3,11 +3,9 @@
 //! is gone once its parent's `waitpid()` reaps it; checked from the JSON
 //! events of real runs.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::{fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use crate::common::{fact, fact_i64, only, pid, ppid, role, run_lesson, step};
 use serde_json::{Value, json};
 
 struct ZombieRun {

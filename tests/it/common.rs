@@ -6,9 +6,6 @@
 //! Nothing here times anything: every deadline only turns a hang into a
 //! failure, and is generous enough for a loaded 2-core machine.
 
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -396,6 +393,14 @@ pub fn pid(event: &Value) -> i32 {
 
 pub fn ppid(event: &Value) -> i32 {
     event["ppid"].as_i64().unwrap_or_default() as i32
+}
+
+/// When `event` was observed, in microseconds since the lesson began (the
+/// same clock in every process of the run).
+pub fn t_us(event: &Value) -> u64 {
+    event["t_us"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("t_us is not a whole number in {event}"))
 }
 
 pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {

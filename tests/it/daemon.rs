@@ -10,11 +10,11 @@
 //! as the main code does, so either outcome is right for it. The lesson
 //! takes about a second even at pace 0, so every test here shares one run.
 
-mod common;
-
 use std::sync::OnceLock;
 
-use common::{LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, step};
+use crate::common::{
+    LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, step,
+};
 use serde_json::{Value, json};
 
 fn daemon_run() -> &'static LessonRun {

@@ -1,0 +1,32 @@
+//! procdemo's integration tests: one test crate, so that the helpers of
+//! `common` and the binary's dev-dependencies are compiled once, not once
+//! per file. Each module checks one lesson or one part of the command line
+//! against the real binary; `cargo test` names a test `<module>::<test>`,
+//! so `cargo test --test it pool::` runs the `pool` tests alone.
+
+mod common;
+
+mod cli;
+mod course;
+mod daemon;
+mod fork;
+mod fork_fails;
+mod interrupt;
+mod join;
+mod late_start;
+mod leftovers;
+mod lifetime;
+mod lock;
+mod memory;
+mod orphan;
+mod pids;
+mod pipe;
+mod pool;
+mod progress;
+mod queue;
+mod quiz;
+mod semaphore;
+mod terminal;
+mod text_coverage;
+mod trace;
+mod zombie;
