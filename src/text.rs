@@ -189,6 +189,11 @@ impl LessonText {
             .filter_map(|step| Some((step.id.as_str(), step.quiz.as_ref()?)))
     }
 
+    /// Every (fact, label) of the `## facts` section, in file order.
+    pub fn fact_labels(&self) -> &[(String, String)] {
+        &self.fact_labels
+    }
+
     pub fn fact_label(&self, name: &str) -> Option<&str> {
         look_up(&self.fact_labels, name)
     }
@@ -360,6 +365,18 @@ mod tests {
             LessonText::parse("# T\ns\n## a: A\n### quiz: Q?\n- [x] x\n- [x] y\n\nR.\n").is_err()
         );
         assert!(LessonText::parse("# T\ns\n## a: A\n### quiz: Q?\n- [x] x\n- [ ] y\n").is_err());
+    }
+
+    #[test]
+    fn headings_inside_code_are_code() {
+        let text = LessonText::parse(
+            "# T\nSummary.\n\n## one: One\ntext\n```python\n## not-a-step: x\n- nope: no\n```\n## two: Two\n\n## facts\n- w: the w\n- cpu: CPU\n",
+        )
+        .expect("parses");
+        let ids: Vec<&str> = text.steps.iter().map(|step| step.id.as_str()).collect();
+        assert_eq!(ids, ["one", "two"]);
+        assert_eq!(text.fact_labels().len(), 2);
+        assert_eq!(text.fact_label("cpu"), Some("CPU"));
     }
 
     #[test]

@@ -856,9 +856,8 @@ pub fn check_kill_9(live: Live, running: &[i32], who: &str) -> Vec<Value> {
     events
 }
 
-/// A lesson text file, read the simple way: `## id: Title` headings outside
-/// ``` fences are steps, except `## facts`, whose `- name: label` lines name
-/// the facts.
+/// A lesson text as procdemo itself reads it (`procdemo::text`): the step
+/// ids in file order and the fact labels.
 #[derive(Debug)]
 pub struct LessonFile {
     pub title: String,
@@ -879,52 +878,13 @@ pub fn read_lesson_file(lang: &str, lesson: &str) -> LessonFile {
     let path = lesson_path(lang, lesson);
     let source = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    parse_lesson_file(&source)
-}
-
-pub fn parse_lesson_file(source: &str) -> LessonFile {
-    let mut lines = source.lines();
-    let title = lines
-        .next()
-        .and_then(|line| line.strip_prefix("# "))
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let mut summary = String::new();
-    let mut steps = Vec::new();
-    let mut facts = Vec::new();
-    let mut in_fence = false;
-    let mut in_facts = false;
-    let mut before_first_step = true;
-    for line in lines {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence {
-            continue;
-        }
-        if let Some(heading) = line.strip_prefix("## ") {
-            before_first_step = false;
-            let id = heading.split_once(':').map_or(heading, |(id, _)| id).trim();
-            in_facts = id == "facts";
-            if !in_facts && id != "words" {
-                steps.push(id.to_string());
-            }
-        } else if before_first_step {
-            if summary.is_empty() && !line.trim().is_empty() {
-                summary = line.trim().to_string();
-            }
-        } else if in_facts && let Some(entry) = line.trim_start().strip_prefix("- ") {
-            let (name, label) = entry.split_once(':').unwrap_or((entry, ""));
-            facts.push((name.trim().to_string(), label.trim().to_string()));
-        }
-    }
+    let text = procdemo::text::LessonText::parse(&source)
+        .unwrap_or_else(|error| panic!("{}: {error:#}", path.display()));
     LessonFile {
-        title,
-        summary,
-        steps,
-        facts,
+        steps: text.steps.iter().map(|step| step.id.clone()).collect(),
+        facts: text.fact_labels().to_vec(),
+        title: text.title,
+        summary: text.summary,
     }
 }
 

@@ -14,6 +14,7 @@ mod fork_fails;
 mod interrupt;
 mod join;
 mod late_start;
+mod layers;
 mod leftovers;
 mod lifetime;
 mod lock;

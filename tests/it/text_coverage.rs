@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{self, LessonFile, listed_lessons, read_lesson_file, run_lesson, step};
+use crate::common::{LessonFile, listed_lessons, read_lesson_file, run_lesson, step};
 
 const LANGS: &[&str] = &["en", "zh"];
 /// Steps every lesson may emit whose words live in procdemo, not in the lesson files.
@@ -160,23 +160,4 @@ fn lesson_files_are_well_formed() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// The test's own reading of lesson files: headings inside ``` fences are
-/// code, not steps, and `## facts` is not a step.
-#[test]
-fn the_lesson_file_reader_skips_fenced_code() {
-    let file = common::parse_lesson_file(
-        "# T\nSummary.\n\n## one: One\ntext\n```python\n## not-a-step: x\n- nope: no\n```\n## two: Two\n\n## facts\n- w: the w\n- cpu: CPU\n",
-    );
-    assert_eq!(file.title, "T");
-    assert_eq!(file.summary, "Summary.");
-    assert_eq!(file.steps, ["one", "two"]);
-    assert_eq!(
-        file.facts,
-        [
-            ("w".to_string(), "the w".to_string()),
-            ("cpu".to_string(), "CPU".to_string())
-        ]
-    );
 }
