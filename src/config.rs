@@ -14,7 +14,7 @@ pub struct GlobalArgs {
     pub json: bool,
 
     /// Scale every demonstrative pause: 1 suits a person watching, 0 runs as fast as possible, 3 is slow enough to follow in class (0 to 20)
-    #[arg(long, global = true, value_name = "F", default_value = "1", value_parser = parse_pace, allow_negative_numbers = true)]
+    #[arg(long, global = true, value_name = "F", default_value = "1", value_parser = within(0.0..=PACE_LIMIT, format!("the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow")), allow_negative_numbers = true)]
     pub pace: f64,
 
     /// Wait for Enter before each step (q then Enter ends the lesson); ignored with --json
@@ -30,7 +30,7 @@ pub struct GlobalArgs {
     pub lang: Option<Lang>,
 
     /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace, 3600 with --step or --quiz] (1 to 86400)
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_lifetime, allow_negative_numbers = true)]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = within(1..=LIFETIME_LIMIT, format!("the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live")), allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 
     /// Also write the run as Chrome Trace Event JSON to FILE, for Perfetto (ui.perfetto.dev) or chrome://tracing
@@ -51,40 +51,23 @@ pub enum ColorChoice {
 
 pub const PACE_LIMIT: f64 = 20.0;
 
-/// `text` as a number within `range`, or `message`, which names the limit
-/// and why: every numeric option is checked this way.
-pub fn number_in<T: std::str::FromStr + PartialOrd>(
-    text: &str,
+/// A value parser for clap: a number within `range`, or `message`, which
+/// names the limit and why. Every numeric option is checked this way.
+pub fn within<T>(
     range: std::ops::RangeInclusive<T>,
-    message: &str,
-) -> Result<T, String> {
-    match text.parse::<T>() {
+    message: impl Into<String>,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + PartialOrd + Clone + Send + Sync + 'static,
+{
+    let message = message.into();
+    move |text: &str| match text.parse::<T>() {
         Ok(number) if range.contains(&number) => Ok(number),
-        _ => Err(message.to_string()),
+        _ => Err(message.clone()),
     }
 }
 
-fn parse_pace(text: &str) -> Result<f64, String> {
-    number_in(
-        text,
-        0.0..=PACE_LIMIT,
-        &format!(
-            "the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow"
-        ),
-    )
-}
-
 pub const LIFETIME_LIMIT: u64 = 86_400;
-
-fn parse_lifetime(text: &str) -> Result<u64, String> {
-    number_in(
-        text,
-        1..=LIFETIME_LIMIT,
-        &format!(
-            "the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live"
-        ),
-    )
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {

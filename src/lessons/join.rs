@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use crate::config::number_in;
+use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT, raw_pids, signal_name};
 use crate::os::procfs;
 use crate::os::wait::ExitStatus;
@@ -19,21 +19,8 @@ use crate::os::wait::ExitStatus;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How long join(timeout) waits before giving up, in seconds (0.1 to 10)
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_timeout, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = within(0.1..=10.0, "the timeout must be a number of seconds from 0.1 to 10: long enough to see join() give up, short enough to wait for"), allow_negative_numbers = true)]
     pub timeout: f64,
-}
-
-pub const TIMEOUT_LIMITS: (f64, f64) = (0.1, 10.0);
-
-fn parse_timeout(text: &str) -> Result<f64, String> {
-    let (low, high) = TIMEOUT_LIMITS;
-    number_in(
-        text,
-        low..=high,
-        &format!(
-            "the timeout must be a number of seconds from {low} to {high}: long enough to see join() give up, short enough to wait for"
-        ),
-    )
 }
 
 /// The five ways a child ends that Python's `exitcode` tells apart.

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use nix::unistd::getpid;
 use serde_json::{Value, json};
 
-use crate::config::number_in;
+use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT, SpawnedSide};
 use crate::os::procfs::{self, MemorySummary};
 use crate::os::shm::SharedCounters;
@@ -18,21 +18,11 @@ use crate::os::shm::SharedCounters;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Size of the buffer whose pages are shared and then copied, in MiB (1 to 1024)
-    #[arg(long, value_name = "MIB", default_value = "64", value_parser = parse_mib, allow_negative_numbers = true)]
+    #[arg(long, value_name = "MIB", default_value = "64", value_parser = within(1..=MIB_LIMIT, format!("the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half")), allow_negative_numbers = true)]
     pub mib: usize,
 }
 
 pub const MIB_LIMIT: usize = 1024;
-
-fn parse_mib(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=MIB_LIMIT,
-        &format!(
-            "the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"
-        ),
-    )
-}
 
 const SPAWNED: &str = "spawned";
 const MIB: usize = 1024 * 1024;

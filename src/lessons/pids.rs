@@ -7,28 +7,18 @@ use anyhow::{Context, Result};
 use nix::unistd::{getpid, getppid};
 use serde_json::{Value, json};
 
-use crate::config::number_in;
+use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT};
 use crate::os::procfs;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How many children to start (1 to 16)
-    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_children, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = within(1..=CHILDREN_LIMIT, format!("the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen")), allow_negative_numbers = true)]
     pub children: u32,
 }
 
 pub const CHILDREN_LIMIT: u32 = 16;
-
-fn parse_children(text: &str) -> Result<u32, String> {
-    number_in(
-        text,
-        1..=CHILDREN_LIMIT,
-        &format!(
-            "the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen"
-        ),
-    )
-}
 
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     let me = getpid();

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
-use crate::config::number_in;
+use crate::config::within;
 use crate::lab::{Lab, PARENT};
 use crate::os::mqueue::{self, Queue, Refused};
 use crate::os::shm::SharedCounters;
@@ -23,15 +23,15 @@ pub struct Args {
     pub size: usize,
 
     /// Producers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
     pub producers: usize,
 
     /// Consumers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_workers, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
     pub consumers: usize,
 
     /// Messages in the many-to-many part (1 to 10000)
-    #[arg(long, value_name = "N", default_value = "20", value_parser = parse_messages, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000, "the number of messages must be a whole number from 1 to 10000"), allow_negative_numbers = true)]
     pub messages: usize,
 
     /// Seed for the writer's random pauses, to repeat a run exactly [default: a new one each run, shown in the output]
@@ -41,30 +41,14 @@ pub struct Args {
 
 fn parse_queue_size(text: &str) -> Result<usize, String> {
     let limit = crate::os::mqueue::capacity_limit().unwrap_or(10);
-    number_in(
-        text,
+    // The kernel's limit is read when a size is given, not on every start.
+    within(
         1..=limit,
-        &format!(
+        format!(
             "the queue size must be a whole number from 1 to {limit}: {limit} is this kernel's limit for a message queue, \
              in /proc/sys/fs/mqueue/msg_max (root can raise it, e.g. `sysctl fs.mqueue.msg_max=64`)"
         ),
-    )
-}
-
-fn parse_workers(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=8,
-        "the number of producers or consumers must be a whole number from 1 to 8",
-    )
-}
-
-fn parse_messages(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=10_000,
-        "the number of messages must be a whole number from 1 to 10000",
-    )
+    )(text)
 }
 
 const WRITER: &str = "writer";

@@ -1,16 +1,16 @@
 //! The pool lesson's options: how many workers and tasks, and which of
 //! Python's `Pool` methods to play.
 
-use crate::config::number_in;
+use crate::config::within;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Worker processes in the pool (1 to 64) [default: this machine's CPUs]
-    #[arg(long, value_name = "N", value_parser = parse_pool_workers, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = within(1..=64, "the pool's workers must be a whole number from 1 to 64"), allow_negative_numbers = true)]
     pub workers: Option<usize>,
 
     /// Tasks to run (1 to 100000)
-    #[arg(long, value_name = "M", default_value = "10", value_parser = parse_tasks, allow_negative_numbers = true)]
+    #[arg(long, value_name = "M", default_value = "10", value_parser = within(1..=100_000, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
     pub tasks: usize,
 
     /// How tasks are submitted and results come back, as Python's Pool methods
@@ -18,11 +18,11 @@ pub struct Args {
     pub mode: PoolMode,
 
     /// Tasks per chunk sent to a worker (1 to 10000) [default: as Python: map splits into about 4 chunks per worker, imap sends 1]
-    #[arg(long, value_name = "K", value_parser = parse_chunksize, allow_negative_numbers = true)]
+    #[arg(long, value_name = "K", value_parser = within(1..=10_000, "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task"), allow_negative_numbers = true)]
     pub chunksize: Option<usize>,
 
     /// A worker leaves after this many chunks and a new one takes its place (1 to 100000)
-    #[arg(long, value_name = "K", value_parser = parse_tasks, allow_negative_numbers = true)]
+    #[arg(long, value_name = "K", value_parser = within(1..=100_000, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
     pub maxtasksperchild: Option<usize>,
 
     /// The worker that runs task I (counted from 0) is killed by SIGKILL in the middle of it
@@ -30,7 +30,7 @@ pub struct Args {
     pub crash_task: Option<usize>,
 
     /// Call terminate() this many seconds after the start, cutting off unfinished tasks (0.01 to 600)
-    #[arg(long, value_name = "S", value_parser = parse_terminate_after, allow_negative_numbers = true)]
+    #[arg(long, value_name = "S", value_parser = within(0.01..=600.0, "--terminate-after must be a number of seconds from 0.01 to 600"), allow_negative_numbers = true)]
     pub terminate_after: Option<f64>,
 
     /// What a task does: sleep (I/O-like), spin (CPU-bound) or none (to measure the pool itself)
@@ -63,34 +63,3 @@ pub enum Work {
     None,
 }
 
-fn parse_pool_workers(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=64,
-        "the pool's workers must be a whole number from 1 to 64",
-    )
-}
-
-fn parse_tasks(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=100_000,
-        "the number must be a whole number from 1 to 100000",
-    )
-}
-
-fn parse_chunksize(text: &str) -> Result<usize, String> {
-    number_in(
-        text,
-        1..=10_000,
-        "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task",
-    )
-}
-
-fn parse_terminate_after(text: &str) -> Result<f64, String> {
-    number_in(
-        text,
-        0.01..=600.0,
-        "--terminate-after must be a number of seconds from 0.01 to 600",
-    )
-}
