@@ -86,8 +86,8 @@ impl Event {
 }
 
 /// The facts of one step as a type: what a process writes, the parent
-/// reads and the tests deserialize. Derive it with
-/// `#[serde(deny_unknown_fields)]`, so that a misspelt fact is an error too.
+/// reads and the tests deserialize. Declare it with `report!`, which makes a
+/// missing fact (even an `Option` one) and a misspelt one errors.
 pub trait Report: Serialize + DeserializeOwned {
     /// The step id, as in the lesson text and docs/events.md.
     const STEP: &'static str;
@@ -121,13 +121,28 @@ macro_rules! report {
         #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
-            $($(#[$field_meta])* pub $field: $type),*
+            $(
+                $(#[$field_meta])*
+                #[serde(deserialize_with = "crate::model::required")]
+                pub $field: $type
+            ),*
         }
 
         impl $crate::model::Report for $name {
             const STEP: &'static str = $step;
         }
     )*};
+}
+
+/// Reads a fact as its type says. Used for every field of a report, so that
+/// an absent `Option` fact is an error like any other (serde would read it
+/// as `None`); null is how a report says "none".
+pub fn required<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer)
 }
 
 impl Event {
@@ -244,4 +259,60 @@ pub enum Notice {
     Unusable { path: PathBuf, reason: String },
     /// Neither XDG_STATE_HOME nor HOME says where the file belongs.
     NoPlace,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::report! {
+        /// A step with a fact that may be null.
+        "probe" => pub struct Probe { pub count: u64, pub cpu: Option<u32> }
+    }
+
+    fn event(facts: Value) -> Event {
+        Event {
+            t_us: 0,
+            lesson: "test".into(),
+            pid: 2,
+            ppid: 1,
+            role: "child".into(),
+            step: "probe".into(),
+            facts: super::facts(facts),
+        }
+    }
+
+    #[test]
+    fn a_report_reads_back_what_it_wrote() {
+        let probe = Probe {
+            count: 3,
+            cpu: None,
+        };
+        let facts = probe.facts().expect("serialises");
+        assert_eq!(
+            event(Value::Object(facts)).read::<Probe>().ok(),
+            Some(probe)
+        );
+    }
+
+    #[test]
+    fn a_missing_or_misspelt_fact_is_an_error_naming_step_and_key() {
+        let missing = event(serde_json::json!({ "count": 3 })).read::<Probe>();
+        let message = format!("{:#}", missing.expect_err("cpu is missing"));
+        assert!(
+            message.contains("probe") && message.contains("cpu"),
+            "{message}"
+        );
+        let misspelt = event(serde_json::json!({ "count": 3, "cpu": 1, "cpus": 2 }));
+        let message = format!(
+            "{:#}",
+            misspelt.read::<Probe>().expect_err("cpus is unknown")
+        );
+        assert!(message.contains("cpus"), "{message}");
+        let wrong_step = Event {
+            step: "other".into(),
+            ..event(serde_json::json!({ "count": 3, "cpu": null }))
+        };
+        assert!(wrong_step.read::<Probe>().is_err());
+    }
 }
