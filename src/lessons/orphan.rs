@@ -5,17 +5,56 @@
 
 use anyhow::{Context, Result};
 use nix::unistd::{Pid, getpid, getppid};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::lab::{CHILD, Lab, PARENT, Tie};
 use crate::os::process::wait_for_adoption;
 use crate::os::procfs;
+use crate::report;
 
 /// This lesson has no options of its own.
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
 const GRANDCHILD: &str = "grandchild";
+
+report! {
+    /// The grandchild's pid, and its parent: the child.
+    "grandchild-born" => pub struct GrandchildBorn { pub getpid: i32, pub getppid: i32 }
+
+    /// procdemo → child → grandchild, from `/proc`.
+    "tree-before" => pub struct TreeBefore { pub tree: Value }
+
+    /// The child ends, leaving the grandchild (this pid) running.
+    "parent-exits" => pub struct ParentExits { pub child_left_running: i32 }
+
+    /// procdemo reaped the child; the grandchild still runs.
+    "parent-reaped" => pub struct ParentReaped {
+        pub child_pid: i32,
+        pub exit_code: Option<i32>,
+        pub orphan_still_running: bool,
+    }
+
+    /// The orphan's parent before (the child) and after (its adopter).
+    "adopted" => pub struct Adopted { pub ppid_before: i32, pub ppid_after: i32 }
+
+    /// The orphan's parent in `/proc`, whether procdemo is a subreaper, who
+    /// pid 1 is (`"name(1)"`, null if unreadable), and the tree now.
+    "tree-after" => pub struct TreeAfter {
+        pub orphan_ppid_in_proc: i32,
+        pub procdemo_is_subreaper: bool,
+        pub init_would_adopt: Option<String>,
+        pub tree: Value,
+    }
+
+    /// procdemo reaped the orphan.
+    "orphan-reaped" => pub struct OrphanReaped {
+        pub orphan_pid: i32,
+        pub reaped_by: i32,
+        pub exit_code: Option<i32>,
+        pub proc_entry_exists: bool,
+    }
+}
 
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // These order the telling, not the experiment: the child ends only after
@@ -30,74 +69,74 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         // might first run after its parent has gone.
         let first_parent = getpid();
         let grandchild = side.fork(GRANDCHILD, Tie::LifetimeOnly, |orphan| {
-            orphan.report(
-                "grandchild-born",
-                json!({ "getpid": getpid().as_raw(), "getppid": getppid().as_raw() }),
-            )?;
+            orphan.tell(&GrandchildBorn {
+                getpid: getpid().as_raw(),
+                getppid: getppid().as_raw(),
+            })?;
             let adopter = wait_for_adoption(first_parent);
             // Now tied to the adopter: if procdemo dies, so does the orphan.
             if !orphan.die_with_adopter(adopter) {
                 return Ok(1);
             }
             orphan.wait_for(&parent_reaped)?;
-            orphan.report(
-                "adopted",
-                json!({ "ppid_before": first_parent.as_raw(), "ppid_after": adopter.as_raw() }),
-            )?;
+            orphan.tell(&Adopted {
+                ppid_before: first_parent.as_raw(),
+                ppid_after: adopter.as_raw(),
+            })?;
             orphan.wait_for(&may_end)?;
             Ok(0)
         })?;
         side.wait_for(&tree_drawn)?;
         // Ends without waiting for its child: that child becomes an orphan.
-        side.report(
-            "parent-exits",
-            json!({ "child_left_running": grandchild.as_raw() }),
-        )?;
+        side.tell(&ParentExits {
+            child_left_running: grandchild.as_raw(),
+        })?;
         Ok(0)
     })?;
 
-    let born = lab.expect_any("grandchild-born")?;
-    let orphan = Pid::from_raw(born.pid);
-    let before = lab.live_tree()?;
-    lab.emit(PARENT, "tree-before", json!({ "tree": before }))?;
+    let (orphan, _) = lab.expect_any_report::<GrandchildBorn>()?;
+    let tree = lab.live_tree()?;
+    lab.tell(PARENT, &TreeBefore { tree })?;
     lab.open(&tree_drawn);
 
     let status = lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "parent-reaped",
-        json!({ "child_pid": child.pid.as_raw(), "exit_code": status.code(), "orphan_still_running": procfs::stat(orphan).is_ok_and(|stat| stat.state != 'Z') }),
+        &ParentReaped {
+            child_pid: child.pid.as_raw(),
+            exit_code: status.code(),
+            orphan_still_running: procfs::stat(orphan).is_ok_and(|stat| stat.state != 'Z'),
+        },
     )?;
 
     lab.open(&parent_reaped);
-    lab.expect(orphan, "adopted")?;
+    lab.expect_report::<Adopted>(orphan)?;
     let init = procfs::stat(Pid::from_raw(1))
-        .map_or(Value::Null, |init| json!(format!("{}(1)", init.comm)));
-    let after = lab.live_tree()?;
+        .ok()
+        .map(|init| format!("{}(1)", init.comm));
+    let tree = lab.live_tree()?;
     let orphan_now = procfs::stat(orphan).context("reading the orphan's /proc/<pid>/stat")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "tree-after",
-        json!({
-            "orphan_ppid_in_proc": orphan_now.ppid,
-            "procdemo_is_subreaper": crate::os::process::is_subreaper(),
-            "init_would_adopt": init,
-            "tree": after,
-        }),
+        &TreeAfter {
+            orphan_ppid_in_proc: orphan_now.ppid,
+            procdemo_is_subreaper: crate::os::process::is_subreaper(),
+            init_would_adopt: init,
+            tree,
+        },
     )?;
     // Time to look at the tree before the orphan goes.
     lab.sleep(1.5)?;
 
     lab.open(&may_end);
     let status = lab.wait(orphan)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "orphan-reaped",
-        json!({
-            "orphan_pid": orphan.as_raw(),
-            "reaped_by": lab.pid().as_raw(),
-            "exit_code": status.code(),
-            "proc_entry_exists": procfs::exists(orphan),
-        }),
+        &OrphanReaped {
+            orphan_pid: orphan.as_raw(),
+            reaped_by: lab.pid().as_raw(),
+            exit_code: status.code(),
+            proc_entry_exists: procfs::exists(orphan),
+        },
     )
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT};
 use crate::os::procfs;
+use crate::report;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,13 +21,38 @@ pub struct Args {
 
 pub const CHILDREN_LIMIT: u32 = 16;
 
+report! {
+    /// procdemo's own pid, its parent's, and the parent's command name.
+    "parent-ids" => pub struct ParentIds { pub getpid: i32, pub getppid: i32, pub parent_name: String }
+
+    /// One child's name (`Process-1`, …) and what `getpid()`/`getppid()` say in it.
+    "child-ids" => pub struct ChildIds { pub name: String, pub getpid: i32, pub getppid: i32 }
+
+    /// The checks on the children's reports.
+    "ids-checked" => pub struct IdsChecked {
+        pub child_pids: Vec<i32>,
+        pub all_ppids_match: bool,
+        pub all_pids_distinct: bool,
+        pub fork_matches_getpid: bool,
+    }
+
+    /// procdemo's ancestors (`"name(pid)"`, nearest first) and the tree from the top.
+    "ancestry" => pub struct Ancestry { pub ancestors: Vec<String>, pub tree: Value }
+
+    /// How many children were reaped, and each one's exit code in start order.
+    "reaped" => pub struct Reaped { pub reaped: usize, pub exit_codes: Vec<i32> }
+}
+
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     let me = getpid();
     let parent = procfs::stat(getppid()).context("reading the parent's /proc/<pid>/stat")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "parent-ids",
-        json!({ "getpid": me.as_raw(), "getppid": parent.pid, "parent_name": parent.comm }),
+        &ParentIds {
+            getpid: me.as_raw(),
+            getppid: parent.pid,
+            parent_name: parent.comm,
+        },
     )?;
 
     // The children stay alive until the parent has read /proc, so the tree
@@ -37,10 +63,11 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         // Python names children Process-1, Process-2, … in the order they are created.
         let name = format!("Process-{number}");
         let forked = lab.fork(CHILD, |side| {
-            side.report(
-                "child-ids",
-                json!({ "name": name, "getpid": getpid().as_raw(), "getppid": getppid().as_raw() }),
-            )?;
+            side.tell(&ChildIds {
+                name: name.clone(),
+                getpid: getpid().as_raw(),
+                getppid: getppid().as_raw(),
+            })?;
             side.wait_for(&snapshot_taken)?;
             Ok(0)
         })?;
@@ -50,22 +77,21 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 
     let mut reported = Vec::new();
     for (pid, _) in &children {
-        let event = lab.expect(*pid, "child-ids")?;
-        let number = |name: &str| event.fact(name).and_then(Value::as_i64).unwrap_or(0);
-        reported.push((pid.as_raw(), number("getpid"), number("getppid")));
+        let ids: ChildIds = lab.expect_report(*pid)?;
+        reported.push((pid.as_raw(), ids));
     }
-    let mut distinct: Vec<i64> = reported.iter().map(|(_, own, _)| *own).collect();
+    let child_pids: Vec<i32> = reported.iter().map(|(_, ids)| ids.getpid).collect();
+    let mut distinct = child_pids.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    lab.emit(
+    lab.tell(
         PARENT,
-        "ids-checked",
-        json!({
-            "child_pids": reported.iter().map(|(_, own, _)| *own).collect::<Vec<_>>(),
-            "all_ppids_match": reported.iter().all(|(_, _, ppid)| *ppid == i64::from(me.as_raw())),
-            "all_pids_distinct": distinct.len() == reported.len(),
-            "fork_matches_getpid": reported.iter().all(|(forked, own, _)| i64::from(*forked) == *own),
-        }),
+        &IdsChecked {
+            all_ppids_match: reported.iter().all(|(_, ids)| ids.getppid == me.as_raw()),
+            all_pids_distinct: distinct.len() == reported.len(),
+            fork_matches_getpid: reported.iter().all(|(forked, ids)| *forked == ids.getpid),
+            child_pids,
+        },
     )?;
 
     let ancestors = procfs::ancestry(me).context("reading the ancestry from /proc")?;
@@ -73,13 +99,16 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     for up in ancestors.iter().skip(1) {
         tree = json!({ "pid": up.pid, "name": up.comm, "state": up.state.to_string(), "children": [tree] });
     }
-    lab.emit(
+    lab.tell(
         PARENT,
-        "ancestry",
-        json!({
-            "ancestors": ancestors.iter().skip(1).map(|up| format!("{}({})", up.comm, up.pid)).collect::<Vec<_>>(),
-            "tree": tree,
-        }),
+        &Ancestry {
+            ancestors: ancestors
+                .iter()
+                .skip(1)
+                .map(|up| format!("{}({})", up.comm, up.pid))
+                .collect(),
+            tree,
+        },
     )?;
     // Time to look at the tree while every process in it still runs.
     lab.sleep(1.0)?;
@@ -89,9 +118,11 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     for (pid, _) in &children {
         exit_codes.push(lab.wait(*pid)?.python_exitcode());
     }
-    lab.emit(
+    lab.tell(
         PARENT,
-        "reaped",
-        json!({ "reaped": exit_codes.len(), "exit_codes": exit_codes }),
+        &Reaped {
+            reaped: exit_codes.len(),
+            exit_codes,
+        },
     )
 }

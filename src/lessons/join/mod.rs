@@ -9,12 +9,18 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use serde_json::{Value, json};
 
 use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT, raw_pids, signal_name};
+use crate::model::Report;
 use crate::os::procfs;
 use crate::os::wait::ExitStatus;
+
+mod reports;
+pub use reports::{
+    ChildEnds, ChildWorks, ExitCase, ExitCode, FirstAppends, JoinAgain, JoinInOrder, JoinTimeout,
+    JoinWaits, NoOverlap, SecondSees, WaitAny,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -54,26 +60,24 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 
 fn join_blocks(lab: &mut Lab) -> Result<()> {
     let child = lab.fork(CHILD, |side| {
-        side.report(
-            "child-works",
-            json!({ "work_ms": (1000.0 * side.scaled(1.0)) as u64 }),
-        )?;
+        side.tell(&ChildWorks {
+            work_ms: (1000.0 * side.scaled(1.0)) as u64,
+        })?;
         // The child's work: one second at pace 1.
         side.sleep(1.0);
         Ok(0)
     })?;
-    lab.expect(child.pid, "child-works")?;
+    lab.expect_report::<ChildWorks>(child.pid)?;
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "join-waits",
-        json!({
-            "child_pid": child.pid.as_raw(),
-            "waited_ms": since.elapsed().as_millis() as u64,
-            "is_alive": false,
-            "exitcode": status.python_exitcode(),
-        }),
+        &JoinWaits {
+            child_pid: child.pid.as_raw(),
+            waited_ms: since.elapsed().as_millis() as u64,
+            is_alive: false,
+            exitcode: status.python_exitcode(),
+        },
     )
 }
 
@@ -86,29 +90,27 @@ fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
     })?;
     let since = Instant::now();
     let ended = lab.wait_timeout(child.pid, Some(timeout))?;
-    let state = procfs::stat(child.pid).map_or(Value::Null, |stat| json!(stat.state.to_string()));
-    lab.emit(
+    let state = procfs::stat(child.pid).ok().map(|stat| stat.state.to_string());
+    lab.tell(
         PARENT,
-        "join-timeout",
-        json!({
-            "timeout_s": timeout.as_secs_f64(),
-            "waited_ms": since.elapsed().as_millis() as u64,
-            "is_alive": ended.is_none(),
-            "exitcode": ended.map(ExitStatus::python_exitcode),
-            "state": state,
-        }),
+        &JoinTimeout {
+            timeout_s: timeout.as_secs_f64(),
+            waited_ms: since.elapsed().as_millis() as u64,
+            is_alive: ended.is_none(),
+            exitcode: ended.map(ExitStatus::python_exitcode),
+            state,
+        },
     )?;
     lab.open(&release);
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "join-again",
-        json!({
-            "waited_ms": since.elapsed().as_millis() as u64,
-            "is_alive": false,
-            "exitcode": status.python_exitcode(),
-        }),
+        &JoinAgain {
+            waited_ms: since.elapsed().as_millis() as u64,
+            is_alive: false,
+            exitcode: status.python_exitcode(),
+        },
     )
 }
 
@@ -117,7 +119,9 @@ fn exit_codes(lab: &mut Lab) -> Result<()> {
         // The children that are stopped by a signal wait here until it comes.
         let hold = lab.gate()?;
         let child = lab.fork(CHILD, |side| {
-            side.report("exit-case", json!({ "case": case }))?;
+            side.tell(&ExitCase {
+                case: case.to_string(),
+            })?;
             Ok(match ending {
                 Ending::Returns => 0,
                 Ending::SysExit3 => 3,
@@ -131,7 +135,7 @@ fn exit_codes(lab: &mut Lab) -> Result<()> {
         })?;
         // Signals only after the child reported: by then it has SIGTERM's
         // default action again, not procdemo's handler.
-        lab.expect(child.pid, "exit-case")?;
+        lab.expect_report::<ExitCase>(child.pid)?;
         match ending {
             Ending::Terminated => lab.signal(child.pid, Signal::SIGTERM)?,
             Ending::Killed => lab.signal(child.pid, Signal::SIGKILL)?,
@@ -139,16 +143,15 @@ fn exit_codes(lab: &mut Lab) -> Result<()> {
         }
         let status = lab.wait(child.pid)?;
         lab.open(&hold);
-        lab.emit(
+        lab.tell(
             PARENT,
-            "exit-code",
-            json!({
-                "case": case,
-                "wait_status": status.0,
-                "exit_code": status.code(),
-                "signal": status.signal().map(signal_name),
-                "python_exitcode": status.python_exitcode(),
-            }),
+            &ExitCode {
+                case: case.to_string(),
+                wait_status: status.0,
+                exit_code: status.code(),
+                signal: status.signal().map(signal_name),
+                python_exitcode: status.python_exitcode(),
+            },
         )?;
     }
     Ok(())
@@ -160,10 +163,9 @@ fn start_three(lab: &mut Lab) -> Result<Vec<Pid>> {
         let child = lab.fork(CHILD, |side| {
             // The work: how long each child runs is what the order of endings shows.
             side.sleep(seconds);
-            side.report(
-                "child-ends",
-                json!({ "worked_ms": (1000.0 * side.scaled(seconds)) as u64 }),
-            )?;
+            side.tell(&ChildEnds {
+                worked_ms: (1000.0 * side.scaled(seconds)) as u64,
+            })?;
             Ok(0)
         })?;
         started.push(child.pid);
@@ -179,15 +181,14 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
         ended_before_join.push(lab.has_ended(*pid));
         lab.wait(*pid)?;
     }
-    lab.emit(
+    lab.tell(
         PARENT,
-        "join-in-order",
-        json!({
-            "start_order": raw_pids(&started),
-            "reap_order": raw_pids(&started),
-            "already_ended_when_joined": ended_before_join,
-            "waited_ms": since.elapsed().as_millis() as u64,
-        }),
+        &JoinInOrder {
+            start_order: raw_pids(&started),
+            reap_order: raw_pids(&started),
+            already_ended_when_joined: ended_before_join,
+            waited_ms: since.elapsed().as_millis() as u64,
+        },
     )?;
 
     let started = start_three(lab)?;
@@ -197,14 +198,17 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
     }
     let mut ended = started.clone();
     ended.sort_by_key(|pid| {
-        lab.reports(*pid, "child-ends")
+        lab.reports(*pid, ChildEnds::STEP)
             .first()
             .map_or(u64::MAX, |event| event.t_us)
     });
-    lab.emit(
+    lab.tell(
         PARENT,
-        "wait-any",
-        json!({ "start_order": raw_pids(&started), "end_order": raw_pids(&ended), "reap_order": raw_pids(&reaped) }),
+        &WaitAny {
+            start_order: raw_pids(&started),
+            end_order: raw_pids(&ended),
+            reap_order: raw_pids(&reaped),
+        },
     )
 }
 
@@ -218,7 +222,9 @@ fn join_before_start(lab: &mut Lab) -> Result<()> {
         for value in 0..3 {
             shared.push(value);
             side.sleep(0.3);
-            side.report("first-appends", json!({ "nums": *shared }))?;
+            side.tell(&FirstAppends {
+                nums: shared.clone(),
+            })?;
         }
         Ok(0)
     })?;
@@ -226,29 +232,28 @@ fn join_before_start(lab: &mut Lab) -> Result<()> {
     let first_reaped_us = lab.now_us();
 
     let second = lab.fork(CHILD, |side| {
-        side.report(
-            "second-sees",
-            json!({ "nums": nums, "resumed_us": side.resumed_us() }),
-        )?;
+        side.tell(&SecondSees {
+            nums: nums.clone(),
+            resumed_us: side.resumed_us(),
+        })?;
         Ok(0)
     })?;
-    let seen = lab.expect(second.pid, "second-sees")?;
+    let seen: SecondSees = lab.expect_report(second.pid)?;
     lab.wait(second.pid)?;
     let first_done_us = lab
-        .reports(first.pid, "first-appends")
+        .reports(first.pid, FirstAppends::STEP)
         .last()
         .map(|event| event.t_us)
         .context("the first child reported nothing")?;
-    let second_started_us = seen.fact("resumed_us").and_then(Value::as_u64).unwrap_or(0);
-    lab.emit(
+    let second_started_us = seen.resumed_us;
+    lab.tell(
         PARENT,
-        "no-overlap",
-        json!({
-            "first_done_us": first_done_us,
-            "first_reaped_us": first_reaped_us,
-            "second_started_us": second_started_us,
-            "overlap": second_started_us < first_done_us,
-            "parent_nums": nums,
-        }),
+        &NoOverlap {
+            first_done_us,
+            first_reaped_us,
+            second_started_us,
+            overlap: second_started_us < first_done_us,
+            parent_nums: nums,
+        },
     )
 }

@@ -8,12 +8,19 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::{Context, Result};
 use nix::unistd::getpid;
-use serde_json::{Value, json};
 
 use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT, SpawnedSide};
+use crate::model::Report;
 use crate::os::procfs::{self, MemorySummary};
 use crate::os::shm::SharedCounters;
+
+mod reports;
+pub use reports::{
+    BufferFilled, ChildAppends, ChildWritesBoth, CowAfterFork, CowAfterWrite, ForkVsSpawn,
+    ForkedChildSees, GlobalSet, Item, ParentReadsBoth, ParentUnchanged, ParentView,
+    SpawnedChildSees,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -41,16 +48,17 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 }
 
 fn copied_not_shared(lab: &mut Lab) -> Result<()> {
-    let mut nums: Vec<Value> = vec![json!(11), json!(22)];
+    let mut nums = vec![Item::Number(11), Item::Number(22)];
     let mut children = Vec::new();
     // The notes' two workers append the letters of a word each.
     for word in ["baidu", "neuedu"] {
         let list = &mut nums;
         let child = lab.fork(CHILD, |side| {
-            for letter in word.chars() {
-                list.push(json!(letter.to_string()));
-            }
-            side.report("child-appends", json!({ "word": word, "nums": *list }))?;
+            list.extend(word.chars().map(Item::Letter));
+            side.tell(&ChildAppends {
+                word: word.to_string(),
+                nums: list.clone(),
+            })?;
             Ok(0)
         })?;
         children.push(child.pid);
@@ -58,11 +66,7 @@ fn copied_not_shared(lab: &mut Lab) -> Result<()> {
     for pid in children {
         lab.wait(pid)?;
     }
-    lab.emit(PARENT, "parent-unchanged", json!({ "nums": nums }))
-}
-
-fn summary(facts: MemorySummary) -> Value {
-    json!({ "rss_kb": facts.rss_kb, "shared_kb": facts.shared_kb, "private_kb": facts.private_kb })
+    lab.tell(PARENT, &ParentUnchanged { nums })
 }
 
 fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
@@ -70,16 +74,26 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
     // Filled with ones, not zeros: every page is written, so it is really in memory.
     let mut buffer = vec![1u8; bytes];
     let before = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
-    let mut facts = summary(before);
-    facts["buffer_mib"] = json!(mib);
-    lab.emit(PARENT, "buffer-filled", facts)?;
+    lab.tell(
+        PARENT,
+        &BufferFilled {
+            rss_kb: before.rss_kb,
+            shared_kb: before.shared_kb,
+            private_kb: before.private_kb,
+            buffer_mib: mib,
+        },
+    )?;
 
     // The child stays alive while procdemo reads its own numbers.
     let parent_looked = lab.gate()?;
     let memory = &mut buffer;
     let child = lab.fork(CHILD, |side| {
         let at_fork = procfs::memory_summary(getpid())?;
-        side.report("cow-after-fork", summary(at_fork))?;
+        side.tell(&CowAfterFork {
+            rss_kb: at_fork.rss_kb,
+            shared_kb: at_fork.shared_kb,
+            private_kb: at_fork.private_kb,
+        })?;
         // One byte in every page of the first half: each first write to a
         // shared page makes the kernel copy that page for this process.
         let mut pages = 0;
@@ -88,18 +102,31 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
             pages += 1;
         }
         let after = procfs::memory_summary(getpid())?;
-        let mut facts = summary(after);
-        facts["pages_written"] = json!(pages);
-        facts["copied_kb"] = json!(after.private_kb.saturating_sub(at_fork.private_kb));
-        side.report("cow-after-write", facts)?;
+        side.tell(&CowAfterWrite {
+            rss_kb: after.rss_kb,
+            shared_kb: after.shared_kb,
+            private_kb: after.private_kb,
+            pages_written: pages,
+            copied_kb: after.private_kb.saturating_sub(at_fork.private_kb),
+        })?;
         side.wait_for(&parent_looked)?;
         Ok(0)
     })?;
-    lab.expect(child.pid, "cow-after-write")?;
-    let parent_now = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
-    let mut facts = summary(parent_now);
-    facts["first_byte_here"] = json!(buffer[0]);
-    lab.emit(PARENT, "parent-view", facts)?;
+    lab.expect_report::<CowAfterWrite>(child.pid)?;
+    let MemorySummary {
+        rss_kb,
+        shared_kb,
+        private_kb,
+    } = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
+    lab.tell(
+        PARENT,
+        &ParentView {
+            rss_kb,
+            shared_kb,
+            private_kb,
+            first_byte_here: buffer[0],
+        },
+    )?;
     lab.open(&parent_looked);
     lab.wait(child.pid)?;
     Ok(())
@@ -113,61 +140,63 @@ fn really_shared(lab: &mut Lab) -> Result<()> {
     let child = lab.fork(CHILD, |side| {
         shared.counters()[0].store(200, Ordering::SeqCst);
         *private_ref = 200;
-        side.report(
-            "child-writes-both",
-            json!({ "shared": 200, "private": *private_ref }),
-        )?;
+        side.tell(&ChildWritesBoth {
+            shared: 200,
+            private: *private_ref,
+        })?;
         Ok(0)
     })?;
     lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "parent-reads-both",
-        json!({ "shared": shared.counters()[0].load(Ordering::SeqCst), "private": private }),
+        &ParentReadsBoth {
+            shared: shared.counters()[0].load(Ordering::SeqCst),
+            private,
+        },
     )
 }
 
 fn fork_versus_spawn(lab: &mut Lab) -> Result<()> {
     SETTING.store(SETTING_IN_PARENT, Ordering::SeqCst);
-    lab.emit(
+    lab.tell(
         PARENT,
-        "global-set",
-        json!({ "setting": SETTING.load(Ordering::SeqCst) }),
+        &GlobalSet {
+            setting: SETTING.load(Ordering::SeqCst),
+        },
     )?;
     let forked = lab.fork(CHILD, |side| {
-        side.report(
-            "forked-child-sees",
-            json!({ "setting": SETTING.load(Ordering::SeqCst), "program": own_program() }),
-        )?;
+        side.tell(&ForkedChildSees {
+            setting: SETTING.load(Ordering::SeqCst),
+            program: own_program(),
+        })?;
         Ok(0)
     })?;
-    let forked_saw = lab.expect(forked.pid, "forked-child-sees")?;
+    let forked_saw: ForkedChildSees = lab.expect_report(forked.pid)?;
     lab.wait(forked.pid)?;
     let spawned = lab.spawn(SPAWNED, &[])?;
-    let spawned_saw = lab.expect(spawned.pid, "spawned-child-sees")?;
+    // The event, not only its report: who sent it is the point.
+    let spawned_event = lab.expect(spawned.pid, SpawnedChildSees::STEP)?;
+    let spawned_saw: SpawnedChildSees = spawned_event.read()?;
     lab.wait(spawned.pid)?;
-    let setting =
-        |event: &crate::model::Event| event.fact("setting").cloned().unwrap_or(Value::Null);
-    lab.emit(
+    lab.tell(
         PARENT,
-        "fork-vs-spawn",
-        json!({
-            "parent": SETTING.load(Ordering::SeqCst),
-            "forked_child": setting(&forked_saw),
-            "spawned_child": setting(&spawned_saw),
-            "spawned_kept_its_pid": spawned_saw.pid == spawned.pid.as_raw(),
-        }),
+        &ForkVsSpawn {
+            parent: SETTING.load(Ordering::SeqCst),
+            forked_child: forked_saw.setting,
+            spawned_child: spawned_saw.setting,
+            spawned_kept_its_pid: spawned_event.pid == spawned.pid.as_raw(),
+        },
     )
 }
 
 /// The spawned child: a fresh procdemo, whose globals start as the program says.
 pub fn spawned(side: &SpawnedSide) -> Result<()> {
-    side.report(
-        "spawned-child-sees",
-        json!({ "setting": SETTING.load(Ordering::SeqCst), "program": own_program() }),
-    )
+    side.tell(&SpawnedChildSees {
+        setting: SETTING.load(Ordering::SeqCst),
+        program: own_program(),
+    })
 }
 
-fn own_program() -> Value {
-    procfs::link(getpid(), "exe").map_or(Value::Null, |path| json!(path))
+fn own_program() -> Option<String> {
+    procfs::link(getpid(), "exe").ok()
 }

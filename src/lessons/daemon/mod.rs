@@ -10,11 +10,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpgrp, getpid};
-use serde_json::json;
 
 use crate::lab::{CHILD, ChildSide, Lab, PARENT, Tie};
 use crate::os::process::{new_session, settle_as_daemon, wait_for_adoption};
 use crate::os::procfs;
+
+mod reports;
+pub use reports::{
+    DaemonProved, DaemonReady, DaemonStopped, DaemonicStart, JoinOneTick, LoopCount, MainEnds,
+    NonDaemonicWaits, OsAllowsChildren, SecondFork, SessionLeader, Setsid,
+};
 
 /// This lesson has no options of its own.
 #[derive(clap::Args, Debug)]
@@ -44,7 +49,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
 fn count_loops(side: &ChildSide, loops: u32, tick: Duration) -> Result<i32> {
     for count in 0..loops {
         std::thread::sleep(tick);
-        side.report("loop-count", json!({ "count": count, "loops": loops }))?;
+        side.tell(&LoopCount { count, loops })?;
     }
     Ok(0)
 }
@@ -61,32 +66,34 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
                 // kernel does not: this one forks and reaps a child of its own.
                 let grandchild = side.fork(GRANDCHILD, Tie::ToParent, |_| Ok(0))?;
                 let status = side.wait(grandchild)?;
-                side.report(
-                    "os-allows-children",
-                    json!({ "grandchild_pid": grandchild.as_raw(), "grandchild_exit_code": status.code() }),
-                )?;
+                side.tell(&OsAllowsChildren {
+                    grandchild_pid: grandchild.as_raw(),
+                    grandchild_exit_code: status.code(),
+                })?;
             }
             count_loops(side, loops, tick)
         })?;
         children.push((child.pid, loops));
     }
-    lab.emit(
+    lab.tell(
         PARENT,
-        "daemonic-start",
-        json!({
-            "pids": children.iter().map(|(pid, _)| pid.as_raw()).collect::<Vec<_>>(),
-            "loops": LOOPS,
-            "tick_ms": tick.as_millis() as u64,
-        }),
+        &DaemonicStart {
+            pids: children.iter().map(|(pid, _)| pid.as_raw()).collect(),
+            loops: LOOPS.to_vec(),
+            tick_ms: tick.as_millis() as u64,
+        },
     )?;
 
     for (pid, _) in &children {
         let since = Instant::now();
         let ended = lab.wait_timeout(*pid, Some(tick))?;
-        lab.emit(
+        lab.tell(
             PARENT,
-            "join-one-tick",
-            json!({ "pid": pid.as_raw(), "waited_ms": since.elapsed().as_millis() as u64, "is_alive": ended.is_none() }),
+            &JoinOneTick {
+                pid: pid.as_raw(),
+                waited_ms: since.elapsed().as_millis() as u64,
+                is_alive: ended.is_none(),
+            },
         )?;
     }
 
@@ -98,17 +105,16 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
             lab.signal(*pid, Signal::SIGTERM)?;
         }
         let status = lab.wait(*pid)?;
-        let done = lab.reports(*pid, "loop-count").len();
-        lab.emit(
+        let done = lab.reports_of::<LoopCount>(*pid)?.len();
+        lab.tell(
             PARENT,
-            "main-ends",
-            json!({
-                "pid": pid.as_raw(),
-                "loops": loops,
-                "iterations_done": done,
-                "terminated": running,
-                "exitcode": status.python_exitcode(),
-            }),
+            &MainEnds {
+                pid: pid.as_raw(),
+                loops: *loops,
+                iterations_done: done,
+                terminated: running,
+                exitcode: status.python_exitcode(),
+            },
         )?;
     }
     lab.show_held()
@@ -121,16 +127,15 @@ fn non_daemonic_child(lab: &mut Lab, tick: Duration) -> Result<()> {
     // without a timeout.
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "non-daemonic-waits",
-        json!({
-            "pid": child.pid.as_raw(),
-            "loops": loops,
-            "iterations_done": lab.reports(child.pid, "loop-count").len(),
-            "waited_ms": since.elapsed().as_millis() as u64,
-            "exitcode": status.python_exitcode(),
-        }),
+        &NonDaemonicWaits {
+            pid: child.pid.as_raw(),
+            loops,
+            iterations_done: lab.reports_of::<LoopCount>(child.pid)?.len(),
+            waited_ms: since.elapsed().as_millis() as u64,
+            exitcode: status.python_exitcode(),
+        },
     )
 }
 
@@ -144,89 +149,81 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
         // Passed down, not read with getppid() in the daemon: the daemon may
         // first run after this process has already exited.
         let first_parent = getpid();
-        side.report(
-            "setsid",
-            json!({ "getpid": getpid().as_raw(), "sid": sid.as_raw(), "pgid": getpgrp().as_raw() }),
-        )?;
+        side.tell(&Setsid {
+            getpid: getpid().as_raw(),
+            sid: sid.as_raw(),
+            pgid: getpgrp().as_raw(),
+        })?;
         let daemon = side.fork(DAEMON, Tie::LifetimeOnly, |daemon| {
             let adopter = wait_for_adoption(first_parent);
             if !daemon.die_with_adopter(adopter) {
                 return Ok(1);
             }
             let previous = settle_as_daemon(DAEMON_UMASK).context("chdir, umask and /dev/null")?;
-            daemon.report(
-                "daemon-ready",
-                json!({
-                    "ppid_before": first_parent.as_raw(),
-                    "ppid_after": adopter.as_raw(),
-                    "umask_before": format!("{previous:04o}"),
-                }),
-            )?;
+            daemon.tell(&DaemonReady {
+                ppid_before: first_parent.as_raw(),
+                ppid_after: adopter.as_raw(),
+                umask_before: format!("{previous:04o}"),
+            })?;
             daemon.wait_for(&no_work)?;
             Ok(0)
         })?;
-        side.report("second-fork", json!({ "daemon_pid": daemon.as_raw() }))?;
+        side.tell(&SecondFork {
+            daemon_pid: daemon.as_raw(),
+        })?;
         side.wait_for(&leader_seen)?;
         Ok(0)
     })?;
 
-    let second_fork = lab.expect(first.pid, "second-fork")?;
-    let daemon = second_fork
-        .fact("daemon_pid")
-        .and_then(serde_json::Value::as_i64)
-        .and_then(|pid| i32::try_from(pid).ok())
-        .map(Pid::from_raw)
-        .context("the first child did not say the daemon's pid")?;
+    let second_fork: SecondFork = lab.expect_report(first.pid)?;
+    let daemon = Pid::from_raw(second_fork.daemon_pid);
     let leader = procfs::stat(first.pid).context("reading the first child's /proc/<pid>/stat")?;
     let own = procfs::stat(getpid()).context("reading procdemo's /proc/<pid>/stat")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "session-leader",
-        json!({
-            "first_child": leader.pid,
-            "sid": leader.session,
-            "sid_equals_pid": leader.session == leader.pid,
-            "tty_nr": leader.tty_nr,
-            "procdemo_sid": own.session,
-            "procdemo_tty_nr": own.tty_nr,
-        }),
+        &SessionLeader {
+            first_child: leader.pid,
+            sid: leader.session,
+            sid_equals_pid: leader.session == leader.pid,
+            tty_nr: leader.tty_nr,
+            procdemo_sid: own.session,
+            procdemo_tty_nr: own.tty_nr,
+        },
     )?;
     lab.open(&leader_seen);
     lab.wait(first.pid)?;
 
     // Adopted by procdemo once the first child ended: now procdemo's own child.
-    lab.expect(daemon, "daemon-ready")?;
+    lab.expect_report::<DaemonReady>(daemon)?;
     let stat = procfs::stat(daemon).context("reading the daemon's /proc/<pid>/stat")?;
     let link = |name: &str| procfs::link(daemon, name).ok();
-    lab.emit(
+    lab.tell(
         PARENT,
-        "daemon-proved",
-        json!({
-            "daemon_pid": stat.pid,
-            "ppid": stat.ppid,
-            "ppid_is_procdemo": stat.ppid == lab.pid().as_raw(),
-            "sid": stat.session,
-            "leads_session": stat.session == stat.pid,
-            "tty_nr": stat.tty_nr,
-            "cwd": link("cwd"),
-            "umask": procfs::status_field(stat.pid, "Umask"),
-            "stdin": link("fd/0"),
-            "stdout": link("fd/1"),
-            "stderr": link("fd/2"),
-        }),
+        &DaemonProved {
+            daemon_pid: stat.pid,
+            ppid: stat.ppid,
+            ppid_is_procdemo: stat.ppid == lab.pid().as_raw(),
+            sid: stat.session,
+            leads_session: stat.session == stat.pid,
+            tty_nr: stat.tty_nr,
+            cwd: link("cwd"),
+            umask: procfs::status_field(stat.pid, "Umask"),
+            stdin: link("fd/0"),
+            stdout: link("fd/1"),
+            stderr: link("fd/2"),
+        },
     )?;
     // Time to look, e.g. `ps -o pid,ppid,sid,tty,cmd -p <pid>` in another terminal.
     lab.sleep(2.0)?;
 
     lab.signal(daemon, Signal::SIGTERM)?;
     let status = lab.wait(daemon)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "daemon-stopped",
-        json!({
-            "signal": "SIGTERM",
-            "exitcode": status.python_exitcode(),
-            "proc_entry_exists": procfs::exists(daemon),
-        }),
+        &DaemonStopped {
+            signal: "SIGTERM".to_string(),
+            exitcode: status.python_exitcode(),
+            proc_entry_exists: procfs::exists(daemon),
+        },
     )
 }
