@@ -23,15 +23,15 @@ pub struct Args {
     pub size: usize,
 
     /// Producers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
     pub producers: usize,
 
     /// Consumers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
     pub consumers: usize,
 
     /// Messages in the many-to-many part (1 to 10000)
-    #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000, "the number of messages must be a whole number from 1 to 10000"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000_usize, "the number of messages must be a whole number from 1 to 10000"), allow_negative_numbers = true)]
     pub messages: usize,
 
     /// Seed for the writer's random pauses, to repeat a run exactly [default: a new one each run, shown in the output]

@@ -6,11 +6,11 @@ use crate::config::within;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Worker processes in the pool (1 to 64) [default: this machine's CPUs]
-    #[arg(long, value_name = "N", value_parser = within(1..=64, "the pool's workers must be a whole number from 1 to 64"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = within(1..=64_usize, "the pool's workers must be a whole number from 1 to 64"), allow_negative_numbers = true)]
     pub workers: Option<usize>,
 
     /// Tasks to run (1 to 100000)
-    #[arg(long, value_name = "M", default_value = "10", value_parser = within(1..=100_000, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "M", default_value = "10", value_parser = within(1..=100_000_usize, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
     pub tasks: usize,
 
     /// How tasks are submitted and results come back, as Python's Pool methods
@@ -18,11 +18,11 @@ pub struct Args {
     pub mode: PoolMode,
 
     /// Tasks per chunk sent to a worker (1 to 10000) [default: as Python: map splits into about 4 chunks per worker, imap sends 1]
-    #[arg(long, value_name = "K", value_parser = within(1..=10_000, "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "K", value_parser = within(1..=10_000_usize, "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task"), allow_negative_numbers = true)]
     pub chunksize: Option<usize>,
 
     /// A worker leaves after this many chunks and a new one takes its place (1 to 100000)
-    #[arg(long, value_name = "K", value_parser = within(1..=100_000, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "K", value_parser = within(1..=100_000_usize, "the number must be a whole number from 1 to 100000"), allow_negative_numbers = true)]
     pub maxtasksperchild: Option<usize>,
 
     /// The worker that runs task I (counted from 0) is killed by SIGKILL in the middle of it
