@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
-use super::fork_failed;
+use super::fork::fork_failed;
 use crate::narrate::Event;
 use crate::narrate::event::micros_since;
 use crate::narrate::{CHILD_FAILED, FORKED, REAPED};

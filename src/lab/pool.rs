@@ -4,21 +4,24 @@
 //! each task through the event pipe, and the pool replaces a worker that
 //! leaves (`maxtasksperchild`) or dies.
 
-use std::collections::VecDeque;
-use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+mod worker;
 
-use anyhow::{Context, Result};
+use std::collections::VecDeque;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
-use nix::unistd::{Pid, getpid};
-use serde_json::json;
+use nix::unistd::Pid;
+use serde_json::Value;
 
-use super::{ChildSide, Gate, Lab};
-use crate::os::pipe;
+use super::{ChildSide, Gate, Lab, PARENT};
+use crate::narrate::Event;
+use crate::os::pipe::{self, wait_readable};
 use crate::os::shm::SharedCounters;
-use crate::os::wait::ExitStatus;
+use crate::os::wait::{self, ExitStatus};
 
 /// One record on the task pipe: kind, chunk, first task, count (four u32,
 /// big-endian): far below PIPE_BUF, so written and read whole.
@@ -130,7 +133,7 @@ impl<'body> Pool<'body> {
             if let Some(gate) = wait_at {
                 side.wait_for(gate)?;
             }
-            work(side, pool)
+            worker::work(side, pool)
         })?;
         self.workers.push(worker.pid);
         Ok(worker.pid)
@@ -312,63 +315,78 @@ fn record(kind: u32, chunk: usize, first: usize, count: usize) -> [u8; RECORD] {
     bytes
 }
 
-/// A worker's life: take a chunk, run its tasks, until a stop record, the
-/// end of the pipe, or `max_chunks` chunks done.
-fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
-    let me = getpid().as_raw();
-    let mut chunks = 0;
-    loop {
-        let Some(bytes) = pipe::read_exact(pool.read_end.as_fd(), RECORD)? else {
-            return Ok(0);
-        };
-        let field = |at: usize| {
-            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
-        if field(0) == STOP {
-            return Ok(0);
-        }
-        let (chunk, first, count) = (field(4) as usize, field(8) as usize, field(12) as usize);
-        if let Some(claim) = pool.claims.counters().get(chunk) {
-            claim.store(me as u32, Ordering::SeqCst);
-        }
-        for task in first..first + count {
-            let started = side.now_us();
-            if pool.announce_starts {
-                side.report("task-start", json!({ "task": task }))?;
+// What only the pool asks of the lab: its workers report fast and many,
+// so it takes events one by one, sleeps on its own results pipe too, and
+// tells most tasks with a progress bar.
+impl Lab {
+    /// The next event any child reported that this function has not returned
+    /// yet, waiting at most `timeout` for one (`None` then).
+    pub fn next_report(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Events already read are handed out without another read().
+            if self.handed_out == self.received.len() {
+                self.pump()?;
             }
-            let result = (pool.body)(side, task)?;
-            let ended = side.now_us();
-            if pool.announce_starts {
-                side.report(
-                    "task-end",
-                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
-                )?;
-            } else {
-                let slots = pool.slots.counters();
-                let at = task * SLOT;
-                for (offset, value) in [
-                    result as u32,
-                    (result >> 32) as u32,
-                    started as u32,
-                    ended as u32,
-                    me as u32,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    slots[at + offset].store(value, Ordering::SeqCst);
-                }
+            self.check_signal()?;
+            if let Some(event) = self.received.get(self.handed_out) {
+                self.handed_out += 1;
+                return Ok(Some(event.clone()));
             }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            self.idle(Some(left))?;
         }
-        if !pool.announce_starts {
-            let mut record = [0u8; DONE_RECORD];
-            record[..4].copy_from_slice(&(first as u32).to_be_bytes());
-            record[4..].copy_from_slice(&(count as u32).to_be_bytes());
-            pipe::write_all(pool.results_write.as_fd(), &record)?;
+    }
+
+    /// Sleeps until `fd` is readable, an event arrives, a signal comes, or
+    /// `timeout`; shows events meanwhile.
+    pub fn idle_on(&mut self, fd: BorrowedFd<'_>, timeout: Duration) -> Result<()> {
+        self.pump()?;
+        self.check_signal()?;
+        self.narrator.flush();
+        if let Some(read_end) = &self.events_read {
+            wait_readable(
+                &[read_end.as_fd(), self.signals.wake_fd(), fd],
+                Some(timeout),
+            )
+            .context("poll")?;
         }
-        chunks += 1;
-        if pool.max_chunks.is_some_and(|most| chunks >= most) {
-            return Ok(0);
+        self.signals.drain();
+        self.check_lifetimes()?;
+        self.pump()
+    }
+
+    /// Reaps a child that has ended, if any has, without waiting.
+    pub fn try_wait_any(&mut self) -> Result<Option<(Pid, ExitStatus)>> {
+        match wait::try_reap_any() {
+            Ok(Some((pid, status))) => {
+                self.record_end(pid, status);
+                Ok(Some((pid, status)))
+            }
+            Ok(None) | Err(Errno::ECHILD) => Ok(None),
+            Err(errno) => bail!("waitpid(-1) failed: {errno}"),
         }
+    }
+
+    /// Reports a bulk step observed by procdemo (see `in_bulk`); the facts
+    /// are only built when someone reads them (JSON or `--trace`).
+    pub fn emit_bulk(&mut self, step: &str, facts: impl FnOnce() -> Value) -> Result<()> {
+        if self.narrator.needs_every_event() {
+            let event = Event::observed(self.lesson, self.started, PARENT, step, facts());
+            self.narrator.show(&event);
+        } else {
+            self.narrator.count(step);
+        }
+        Ok(())
+    }
+
+    /// Events at these steps come in bulk: people see a progress bar that
+    /// advances with each `counted` event (out of `total`) instead of a line
+    /// per event; JSON still carries every one.
+    pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
+        self.narrator.in_bulk(steps, counted, total);
     }
 }
