@@ -42,14 +42,14 @@ impl Lab {
         let lifetime = self.lifetime();
         let (lesson, started, pace) = (self.lesson, self.started, self.config.pace);
         let gates = &mut self.gates;
-        let events_read = &mut self.events_read;
+        let events_read = &self.events_read;
         let events = self.events_write.as_fd();
         let forked = fork_child(|returned| {
             signals::restore_defaults();
             // Close this copy of the parent's ends: a gate opens only when
             // every write end is closed, and the parent alone reads events.
             gates.clear();
-            events_read.take();
+            pipe::close_copy(events_read);
             cap_lifetime(lifetime);
             if !die_with_parent(parent) {
                 return 1;

@@ -80,10 +80,7 @@ impl Lab {
 
     /// Reads every complete event line the children wrote so far and shows them.
     pub(super) fn pump(&mut self) -> Result<()> {
-        let Some(read_end) = &self.events_read else {
-            return Ok(());
-        };
-        pipe::read_available(read_end.as_fd(), &mut self.unread)
+        pipe::read_available(self.events_read.as_fd(), &mut self.unread)
             .context("reading the event pipe")?;
         while let Some(end) = self.unread.iter().position(|byte| *byte == b'\n') {
             let line: Vec<u8> = self.unread.drain(..=end).collect();
@@ -109,9 +106,7 @@ impl Lab {
     /// After an early end: the events the children wrote before they were
     /// stopped, for the record (JSON only; people have read the last line).
     pub(super) fn show_unread(&mut self) {
-        if let Some(read_end) = &self.events_read {
-            let _ = pipe::read_available(read_end.as_fd(), &mut self.unread);
-        }
+        let _ = pipe::read_available(self.events_read.as_fd(), &mut self.unread);
         let unread = std::mem::take(&mut self.unread);
         for line in String::from_utf8_lossy(&unread).lines() {
             let Some(event) = Event::from_line(line) else {

@@ -41,6 +41,7 @@ use crate::os::signals::Signals;
 use crate::os::wait;
 use crate::text::LessonText;
 use registry::Process;
+use waiting::Wake;
 
 pub const PARENT: &str = "parent";
 pub const CHILD: &str = "child";
@@ -80,7 +81,7 @@ pub struct Lab {
     narrator: Narrator,
     started: Instant,
     signals: &'static Signals,
-    events_read: Option<OwnedFd>,
+    events_read: OwnedFd,
     events_write: OwnedFd,
     unread: Vec<u8>,
     received: Vec<Event>,
@@ -161,7 +162,7 @@ impl Lab {
             narrator,
             started,
             signals,
-            events_read: Some(events_read),
+            events_read,
             events_write,
             unread: Vec::new(),
             received: Vec::new(),
@@ -201,16 +202,18 @@ impl Lab {
         for pid in running {
             self.wait(pid)?;
         }
-        // Then orphans, adopted by procdemo as subreaper.
-        loop {
-            self.check_signal()?;
-            match wait::try_reap_any() {
-                Ok(Some((pid, status))) => self.record_end(pid, status),
-                Ok(None) => self.idle(Some(Duration::from_millis(10)))?,
-                Err(Errno::ECHILD) => break,
-                Err(errno) => bail!("waitpid(-1) failed: {errno}"),
+        // Then orphans, adopted by procdemo as subreaper, until none is left.
+        // Each end is a SIGCHLD; looking every 10 ms as well costs nothing.
+        self.poll(Wake::EventOrAfter(Duration::from_millis(10)), |lab| {
+            loop {
+                match wait::try_reap_any() {
+                    Ok(Some((pid, status))) => lab.record_end(pid, status),
+                    Ok(None) => return Ok(None),
+                    Err(Errno::ECHILD) => return Ok(Some(())),
+                    Err(errno) => bail!("waitpid(-1) failed: {errno}"),
+                }
             }
-        }
+        })?;
         self.pump()?;
         let left =
             procfs::children_of(self.owner).context("listing procdemo's children in /proc")?;

@@ -17,9 +17,9 @@ use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use super::{ChildSide, Gate, Lab, PARENT};
+use super::{ChildSide, Gate, Lab, PARENT, Wake};
 use crate::narrate::Event;
-use crate::os::pipe::{self, wait_readable};
+use crate::os::pipe;
 use crate::os::shm::SharedCounters;
 use crate::os::wait::{self, ExitStatus};
 
@@ -322,41 +322,32 @@ impl Lab {
     /// The next event any child reported that this function has not returned
     /// yet, waiting at most `timeout` for one (`None` then).
     pub fn next_report(&mut self, timeout: Duration) -> Result<Option<Event>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            // Events already read are handed out without another read().
-            if self.handed_out == self.received.len() {
-                self.pump()?;
-            }
+        // Events already read are handed out without another read().
+        if self.handed_out < self.received.len() {
             self.check_signal()?;
-            if let Some(event) = self.received.get(self.handed_out) {
-                self.handed_out += 1;
-                return Ok(Some(event.clone()));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(None);
-            }
-            self.idle(Some(left))?;
+            return Ok(self.hand_out());
         }
+        let deadline = Instant::now() + timeout;
+        self.poll_until(Some(deadline), Wake::Event, |lab| Ok(lab.hand_out()))
+    }
+
+    fn hand_out(&mut self) -> Option<Event> {
+        let event = self.received.get(self.handed_out).cloned()?;
+        self.handed_out += 1;
+        Some(event)
     }
 
     /// Sleeps until `fd` is readable, an event arrives, a signal comes, or
     /// `timeout`; shows events meanwhile.
     pub fn idle_on(&mut self, fd: BorrowedFd<'_>, timeout: Duration) -> Result<()> {
-        self.pump()?;
-        self.check_signal()?;
-        self.narrator.flush();
-        if let Some(read_end) = &self.events_read {
-            wait_readable(
-                &[read_end.as_fd(), self.signals.wake_fd(), fd],
-                Some(timeout),
-            )
-            .context("poll")?;
-        }
-        self.signals.drain();
-        self.check_lifetimes()?;
-        self.pump()
+        // Back to the pool after one sleep, whatever woke it: a worker's end
+        // (SIGCHLD) is news to the pool as much as its results are.
+        let mut slept = false;
+        let deadline = Instant::now() + timeout;
+        self.poll_until(Some(deadline), Wake::EventOrReadable(fd), |_| {
+            Ok(std::mem::replace(&mut slept, true).then_some(()))
+        })
+        .map(drop)
     }
 
     /// Reaps a child that has ended, if any has, without waiting.
