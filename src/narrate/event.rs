@@ -14,7 +14,8 @@ pub const ENDED: &str = "ended";
 /// A child's note that it forked a child of its own; the lab records it and
 /// does not show it.
 pub const FORKED: &str = "_forked";
-/// A child's note that it reaped a child of its own; the lab records the status.
+/// A child's note of how a child of its own ended, sent just before it reaps
+/// it; the lab records the status.
 pub const REAPED: &str = "_reaped";
 /// `--quiz`: a question asked, the answer read, and the reveal, all from procdemo.
 pub const QUIZ_QUESTION: &str = "quiz-question";
