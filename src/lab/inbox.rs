@@ -7,9 +7,8 @@ use anyhow::{Context, Result, bail};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use super::registry::Process;
-use super::{CHILD, Lab, Stop};
-use crate::narrate::{Answer, CHILD_FAILED, Event, FORKED, REAPED};
+use super::{Lab, Stop};
+use crate::narrate::{self, Answer, CHILD_FAILED, Event, FORKED, REAPED};
 use crate::os::pipe;
 use crate::os::wait::ExitStatus;
 
@@ -87,7 +86,7 @@ impl Lab {
             let text = String::from_utf8_lossy(&line);
             let event = Event::from_line(&text)
                 .with_context(|| format!("a child wrote a line that is not an event: {text}"))?;
-            if self.record_internal(&event) {
+            if self.record_note(&event)? {
                 continue;
             }
             if event.step == CHILD_FAILED {
@@ -103,64 +102,44 @@ impl Lab {
         Ok(())
     }
 
-    /// After an early end: the events the children wrote before they were
-    /// stopped, for the record (JSON only; people have read the last line).
-    pub(super) fn show_unread(&mut self) {
+    /// After cleanup: every line left in the pipe. Cleanup reaped until
+    /// ECHILD, so no process of the run is left to write one, and one
+    /// read takes them all. The notes are taken in, so that the counts are
+    /// final; the events are returned, for the record.
+    pub(super) fn read_the_rest(&mut self) -> Vec<Event> {
         let _ = pipe::read_available(self.events_read.as_fd(), &mut self.unread);
         let unread = std::mem::take(&mut self.unread);
+        let mut rest = Vec::new();
         for line in String::from_utf8_lossy(&unread).lines() {
             let Some(event) = Event::from_line(line) else {
                 continue;
             };
-            if !self.record_internal(&event) && event.step != CHILD_FAILED {
-                self.narrator.show_late(&event);
+            match self.record_note(&event) {
+                Ok(true) => {}
+                Ok(false) if event.step == CHILD_FAILED => {}
+                Ok(false) => rest.push(event),
+                // The lesson has ended already: say so beside its last line.
+                Err(error) => narrate::write_err(&format!("procdemo: {error:#}\n")),
             }
         }
+        rest
     }
 
-    /// Takes in the bookkeeping events children send about their own
-    /// children; true if `event` was one of them.
-    fn record_internal(&mut self, event: &Event) -> bool {
-        let pid = event
-            .fact("pid")
-            .and_then(Value::as_i64)
-            .and_then(|pid| i32::try_from(pid).ok());
-        match (event.step.as_str(), pid) {
-            (FORKED, Some(pid)) => {
-                let pid = Pid::from_raw(pid);
-                let role = event
-                    .fact("role")
-                    .and_then(Value::as_str)
-                    .unwrap_or(CHILD)
-                    .to_string();
-                let parent = Pid::from_raw(event.pid);
-                // An orphan may have been reaped (as "adopted") before this note arrived.
-                match self.processes.iter_mut().find(|process| process.pid == pid) {
-                    Some(known) => {
-                        known.role = role;
-                        known.parent = parent;
-                    }
-                    None => self.processes.push(Process {
-                        pid,
-                        role,
-                        parent,
-                        label: None,
-                        status: None,
-                    }),
-                }
-                true
+    /// Takes in a note a child sends about a child of its own; true if
+    /// `event` was one.
+    fn record_note(&mut self, event: &Event) -> Result<bool> {
+        match event.step.as_str() {
+            FORKED => {
+                let role = note_fact(event, "role", Value::as_str)?;
+                self.record_fork(note_pid(event)?, role, Pid::from_raw(event.pid));
             }
-            (REAPED, Some(pid)) => {
-                let status = event
-                    .fact("wait_status")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0);
-                self.record_end(Pid::from_raw(pid), ExitStatus(status as i32));
-                true
+            REAPED => {
+                let status = note_fact(event, "wait_status", as_i32)?;
+                self.record_end(note_pid(event)?, ExitStatus(status));
             }
-            (FORKED | REAPED, None) => true,
-            _ => false,
+            _ => return Ok(false),
         }
+        Ok(true)
     }
 
     fn render(&mut self, event: &Event) -> Result<()> {
@@ -186,4 +165,29 @@ impl Lab {
         self.narrator.show(event);
         Ok(())
     }
+}
+
+fn note_pid(event: &Event) -> Result<Pid> {
+    note_fact(event, "pid", as_i32).map(Pid::from_raw)
+}
+
+/// The fact `key` of the note `event`: a note that lacks one is an error,
+/// never a default.
+fn note_fact<'a, T>(
+    event: &'a Event,
+    key: &str,
+    read: impl FnOnce(&'a Value) -> Option<T>,
+) -> Result<T> {
+    event.fact(key).and_then(read).with_context(|| {
+        format!(
+            "the `{}` note of process {} has no valid `{key}`: {}",
+            event.step,
+            event.pid,
+            event.to_line().trim_end()
+        )
+    })
+}
+
+fn as_i32(value: &Value) -> Option<i32> {
+    value.as_i64().and_then(|number| i32::try_from(number).ok())
 }

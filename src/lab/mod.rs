@@ -109,11 +109,12 @@ impl Lab {
         let Err(error) = result else {
             return Ok(Outcome::Finished(lab.narrator.quiz_score()));
         };
-        let reaped = lab.clean_up();
-        for event in lab.held.take().unwrap_or_default() {
-            lab.narrator.show_late(&event);
+        let rest = lab.clean_up();
+        // For the record (JSON only; people have read the last line).
+        for event in lab.held.take().unwrap_or_default().iter().chain(&rest) {
+            lab.narrator.show_late(event);
         }
-        lab.show_unread();
+        let reaped = lab.reaped_count();
         let (reason, ending, outcome) = match error.downcast_ref::<Stop>() {
             Some(Stop::Signal(signal)) => (
                 signal.as_str().to_string(),
@@ -233,9 +234,10 @@ impl Lab {
         Ok(())
     }
 
-    /// Kills and reaps everything the lesson started; returns how many
-    /// processes were reaped in all.
-    fn clean_up(&mut self) -> u64 {
+    /// Kills and reaps everything the lesson started, and takes in what the
+    /// children wrote before they were stopped; returns their events not
+    /// shown yet.
+    fn clean_up(&mut self) -> Vec<Event> {
         self.gates.clear();
         match kill_and_reap_all(CLEANUP_LIMIT) {
             Ok(ended) => {
@@ -249,8 +251,9 @@ impl Lab {
         }
         self.cleaned_up = true;
         // Grandchildren that died with their parent were reaped by procdemo
-        // after adoption, or by their parent before it died.
-        self.reaped_count()
+        // after adoption, or by their parent, which told how they ended
+        // first: those notes may still be in the pipe.
+        self.read_the_rest()
     }
 }
 

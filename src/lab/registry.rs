@@ -54,6 +54,24 @@ impl Lab {
         self.processes.iter().find(|process| process.pid == pid)
     }
 
+    /// A child forked `pid`; an orphan may have been reaped (as "adopted")
+    /// before this note arrived.
+    pub(super) fn record_fork(&mut self, pid: Pid, role: &str, parent: Pid) {
+        match self.processes.iter_mut().find(|process| process.pid == pid) {
+            Some(known) => {
+                known.role = role.to_string();
+                known.parent = parent;
+            }
+            None => self.processes.push(Process {
+                pid,
+                role: role.to_string(),
+                parent,
+                label: None,
+                status: None,
+            }),
+        }
+    }
+
     pub(super) fn record_end(&mut self, pid: Pid, status: ExitStatus) {
         match self.processes.iter_mut().find(|process| process.pid == pid) {
             Some(process) => process.status = Some(status),
