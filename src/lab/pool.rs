@@ -213,19 +213,24 @@ impl<'body> Pool<'body> {
         let mut wait = timeout.unwrap_or(Duration::ZERO);
         while let Some(event) = lab.next_report(wait)? {
             wait = Duration::ZERO;
-            let number = |name: &str| event.fact(name).and_then(serde_json::Value::as_u64);
             if event.step != "task-end" {
                 continue;
             }
-            if let Some(task) = number("task") {
-                finished.push(Finished {
-                    task: task as usize,
-                    worker: event.pid,
-                    result: number("result").unwrap_or(0),
-                    started_us: number("started_us").unwrap_or(event.t_us),
-                    ended_us: number("ended_us").unwrap_or(event.t_us),
-                });
-            }
+            let number = |name: &str| {
+                event.fact(name).and_then(Value::as_u64).with_context(|| {
+                    format!(
+                        "the `task-end` report of worker {} has no valid `{name}`",
+                        event.pid
+                    )
+                })
+            };
+            finished.push(Finished {
+                task: number("task")? as usize,
+                worker: event.pid,
+                result: number("result")?,
+                started_us: number("started_us")?,
+                ended_us: number("ended_us")?,
+            });
         }
         Ok(finished)
     }
