@@ -102,8 +102,8 @@ impl Lab {
         Ok(())
     }
 
-    /// After cleanup: every line left in the pipe. Cleanup reaped until
-    /// ECHILD, so no process of the run is left to write one, and one
+    /// After cleanup: every line left in the pipe. Once cleanup has reaped
+    /// until ECHILD, no process of the run is left to write one, so one
     /// read takes them all. The notes are taken in, so that the counts are
     /// final; the events are returned, for the record.
     pub(super) fn read_the_rest(&mut self) -> Vec<Event> {
