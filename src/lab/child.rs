@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
-use super::fork_failed;
+use super::fork::fork_failed;
 use crate::model::{CHILD_FAILED, Event, FORKED, REAPED, micros_since};
 use crate::os::pipe;
 use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child, monotonic_ns};
@@ -112,14 +112,19 @@ impl ChildSide<'_> {
         Ok(pid)
     }
 
-    /// Waits for a child of this child and reaps it, and tells the lab.
+    /// Waits for a child of this child, tells the lab how it ended, and
+    /// reaps it.
     pub fn wait(&self, pid: Pid) -> Result<ExitStatus> {
-        let status = wait::wait_blocking(pid)
-            .with_context(|| format!("waitpid({pid}) in the {}", self.role))?;
+        let status = wait::wait_until_ended(pid)
+            .with_context(|| format!("waitid({pid}) in the {}", self.role))?;
+        // Told before it is reaped: if this process is killed in between,
+        // the zombie passes to procdemo, which reaps it. Either way the lab
+        // learns how it ended, and the count of reaped processes is true.
         self.report(
             REAPED,
             json!({ "pid": pid.as_raw(), "wait_status": status.0 }),
         )?;
+        wait::wait_blocking(pid).with_context(|| format!("waitpid({pid}) in the {}", self.role))?;
         Ok(status)
     }
 

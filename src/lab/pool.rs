@@ -4,22 +4,25 @@
 //! each task through the event pipe, and the pool replaces a worker that
 //! leaves (`maxtasksperchild`) or dies.
 
-use std::collections::VecDeque;
-use std::io::{PipeReader, PipeWriter, Write};
-use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+mod worker;
 
-use anyhow::{Context, Result};
+use std::collections::VecDeque;
+use std::io::{PipeReader, PipeWriter};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
-use nix::unistd::{Pid, getpid};
-use serde_json::json;
+use nix::unistd::Pid;
+use serde_json::Value;
 
-use super::{ChildSide, Gate, Lab};
+use super::{ChildSide, Gate, Lab, PARENT, Wake};
+use crate::model::Event;
 use crate::os::pipe;
 use crate::os::shm::SharedCounters;
-use crate::os::wait::ExitStatus;
+use crate::os::wait::{self, ExitStatus};
 
 /// One record on the task pipe: kind, chunk, first task, count (four u32,
 /// big-endian): far below PIPE_BUF, so written and read whole.
@@ -137,7 +140,7 @@ impl<'body> Pool<'body> {
             if let Some(gate) = wait_at {
                 side.wait_for(gate)?;
             }
-            work(side, pool)
+            worker::work(side, pool)
         })?;
         self.workers.push(worker.pid);
         Ok(worker.pid)
@@ -220,19 +223,24 @@ impl<'body> Pool<'body> {
         let mut wait = timeout.unwrap_or(Duration::ZERO);
         while let Some(event) = lab.next_report(wait)? {
             wait = Duration::ZERO;
-            let number = |name: &str| event.fact(name).and_then(serde_json::Value::as_u64);
             if event.step != "task-end" {
                 continue;
             }
-            if let Some(task) = number("task") {
-                finished.push(Finished {
-                    task: task as usize,
-                    worker: event.pid,
-                    result: number("result").unwrap_or(0),
-                    started_us: number("started_us").unwrap_or(event.t_us),
-                    ended_us: number("ended_us").unwrap_or(event.t_us),
-                });
-            }
+            let number = |name: &str| {
+                event.fact(name).and_then(Value::as_u64).with_context(|| {
+                    format!(
+                        "the `task-end` report of worker {} has no valid `{name}`",
+                        event.pid
+                    )
+                })
+            };
+            finished.push(Finished {
+                task: number("task")? as usize,
+                worker: event.pid,
+                result: number("result")?,
+                started_us: number("started_us")?,
+                ended_us: number("ended_us")?,
+            });
         }
         Ok(finished)
     }
@@ -325,64 +333,69 @@ fn record(kind: u32, chunk: usize, first: usize, count: usize) -> [u8; RECORD] {
     bytes
 }
 
-/// A worker's life: take a chunk, run its tasks, until a stop record, the
-/// end of the pipe, or `max_chunks` chunks done.
-fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
-    let me = getpid().as_raw();
-    let mut chunks = 0;
-    loop {
-        let Some(bytes) = pipe::read_exact(&pool.read_end, RECORD)? else {
-            return Ok(0);
-        };
-        let field = |at: usize| {
-            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
-        if field(0) == STOP {
-            return Ok(0);
+// What only the pool asks of the lab: its workers report fast and many,
+// so it takes events one by one, sleeps on its own results pipe too, and
+// tells most tasks with a progress bar.
+impl Lab {
+    /// The next event any child reported that this function has not returned
+    /// yet, waiting at most `timeout` for one (`None` then).
+    pub fn next_report(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        // Events already read are handed out without another read().
+        if self.handed_out < self.received.len() {
+            self.check_signal()?;
+            return Ok(self.hand_out());
         }
-        let (chunk, first, count) = (field(4) as usize, field(8) as usize, field(12) as usize);
-        if let Some(claim) = pool.claims.counters().get(chunk) {
-            claim.store(me as u32, Ordering::SeqCst);
-        }
-        for task in first..first + count {
-            let started = side.now_us();
-            if pool.announce_starts {
-                side.report("task-start", json!({ "task": task }))?;
+        let deadline = Instant::now() + timeout;
+        self.poll_until(Some(deadline), Wake::Event, |lab| Ok(lab.hand_out()))
+    }
+
+    fn hand_out(&mut self) -> Option<Event> {
+        let event = self.received.get(self.handed_out).cloned()?;
+        self.handed_out += 1;
+        Some(event)
+    }
+
+    /// Sleeps until `fd` is readable, an event arrives, a signal comes, or
+    /// `timeout`; shows events meanwhile.
+    pub fn idle_on(&mut self, fd: BorrowedFd<'_>, timeout: Duration) -> Result<()> {
+        // Back to the pool after one sleep, whatever woke it: a worker's end
+        // (SIGCHLD) is news to the pool as much as its results are.
+        let mut slept = false;
+        let deadline = Instant::now() + timeout;
+        self.poll_until(Some(deadline), Wake::EventOrReadable(fd), |_| {
+            Ok(std::mem::replace(&mut slept, true).then_some(()))
+        })
+        .map(drop)
+    }
+
+    /// Reaps a child that has ended, if any has, without waiting.
+    pub fn try_wait_any(&mut self) -> Result<Option<(Pid, ExitStatus)>> {
+        match wait::try_reap_any() {
+            Ok(Some((pid, status))) => {
+                self.record_end(pid, status);
+                Ok(Some((pid, status)))
             }
-            let result = (pool.body)(side, task)?;
-            let ended = side.now_us();
-            if pool.announce_starts {
-                side.report(
-                    "task-end",
-                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
-                )?;
-            } else {
-                let slots = pool.slots.counters();
-                let at = task * SLOT;
-                for (offset, value) in [
-                    result as u32,
-                    (result >> 32) as u32,
-                    started as u32,
-                    ended as u32,
-                    me as u32,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    slots[at + offset].store(value, Ordering::SeqCst);
-                }
-            }
+            Ok(None) | Err(Errno::ECHILD) => Ok(None),
+            Err(errno) => bail!("waitpid(-1) failed: {errno}"),
         }
-        if !pool.announce_starts {
-            let mut record = [0u8; DONE_RECORD];
-            record[..4].copy_from_slice(&(first as u32).to_be_bytes());
-            record[4..].copy_from_slice(&(count as u32).to_be_bytes());
-            // Under PIPE_BUF: one write(), which no other worker's splits.
-            (&pool.results_write).write_all(&record)?;
+    }
+
+    /// Reports a bulk step observed by procdemo (see `in_bulk`); the facts
+    /// are only built when someone reads them (JSON or `--trace`).
+    pub fn emit_bulk(&mut self, step: &str, facts: impl FnOnce() -> Value) -> Result<()> {
+        if self.narrator.needs_every_event() {
+            let event = Event::observed(self.lesson, self.started, PARENT, step, facts());
+            self.narrator.show(&event);
+        } else {
+            self.narrator.count(step);
         }
-        chunks += 1;
-        if pool.max_chunks.is_some_and(|most| chunks >= most) {
-            return Ok(0);
-        }
+        Ok(())
+    }
+
+    /// Events at these steps come in bulk: people see a progress bar that
+    /// advances with each `counted` event (out of `total`) instead of a line
+    /// per event; JSON still carries every one.
+    pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
+        self.narrator.in_bulk(steps, counted, total);
     }
 }

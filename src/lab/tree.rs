@@ -6,7 +6,7 @@ use std::io;
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use super::Process;
+use super::registry::Process;
 use crate::os::procfs;
 
 /// procdemo and every process of the run, each under the one that forked it,

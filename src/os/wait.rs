@@ -44,6 +44,25 @@ pub fn wait_blocking(pid: Pid) -> Result<ExitStatus, Errno> {
     }
 }
 
+/// Waits for `pid` to end and returns how, without reaping it (`WNOWAIT`):
+/// it stays a zombie until `wait_blocking`, so the caller can tell others
+/// how it ended first.
+pub fn wait_until_ended(pid: Pid) -> Result<ExitStatus, Errno> {
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+    loop {
+        match waitid(Id::Pid(pid), flags) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus(libc::W_EXITCODE(code, 0))),
+            Ok(WaitStatus::Signaled(_, signal, dumped)) => {
+                let core_dumped = if dumped { 0x80 } else { 0 };
+                return Ok(ExitStatus(libc::W_EXITCODE(0, signal as i32) | core_dumped));
+            }
+            // WEXITED alone reports only an end; a signal may cut the wait short.
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno),
+        }
+    }
+}
+
 /// Reaps any ended child; `Ok(None)` while children exist but none has ended,
 /// `Err(ECHILD)` when there are no children left at all.
 pub fn try_reap_any() -> Result<Option<(Pid, ExitStatus)>, Errno> {

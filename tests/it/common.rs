@@ -687,6 +687,29 @@ impl Live {
         self.child.id() as i32
     }
 
+    /// Reads events until `count` have arrived in all; false if stdout
+    /// ended before that (the run is over).
+    pub fn read_to_count(&mut self, count: usize) -> bool {
+        while self.events.len() < count {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let event: Value = serde_json::from_str(&line)
+                        .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line:?}"));
+                    self.events.push(event);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "{}: fewer than {count} events before the deadline",
+                        self.what
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => return false,
+            }
+        }
+        true
+    }
+
     /// Reads events until one of `step` arrives, and returns it.
     pub fn read_until(&mut self, name: &str) -> Value {
         loop {

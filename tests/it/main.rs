@@ -9,6 +9,7 @@ mod common;
 mod cli;
 mod course;
 mod daemon;
+mod drift;
 mod fork;
 mod fork_fails;
 mod interrupt;

@@ -1,0 +1,75 @@
+//! A worker of the pool, in its own process: it takes chunks from the task
+//! pipe and reports each task, as events or through shared memory.
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+
+use anyhow::Result;
+use nix::unistd::getpid;
+use serde_json::json;
+
+use super::{DONE_RECORD, Pool, RECORD, SLOT, STOP};
+use crate::lab::ChildSide;
+use crate::os::pipe;
+
+/// A worker's life: take a chunk, run its tasks, until a stop record, the
+/// end of the pipe, or `max_chunks` chunks done.
+pub(super) fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
+    let me = getpid().as_raw();
+    let mut chunks = 0;
+    loop {
+        let Some(bytes) = pipe::read_exact(&pool.read_end, RECORD)? else {
+            return Ok(0);
+        };
+        let field = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        if field(0) == STOP {
+            return Ok(0);
+        }
+        let (chunk, first, count) = (field(4) as usize, field(8) as usize, field(12) as usize);
+        if let Some(claim) = pool.claims.counters().get(chunk) {
+            claim.store(me as u32, Ordering::SeqCst);
+        }
+        for task in first..first + count {
+            let started = side.now_us();
+            if pool.announce_starts {
+                side.report("task-start", json!({ "task": task }))?;
+            }
+            let result = (pool.body)(side, task)?;
+            let ended = side.now_us();
+            if pool.announce_starts {
+                side.report(
+                    "task-end",
+                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
+                )?;
+            } else {
+                let slots = pool.slots.counters();
+                let at = task * SLOT;
+                for (offset, value) in [
+                    result as u32,
+                    (result >> 32) as u32,
+                    started as u32,
+                    ended as u32,
+                    me as u32,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    slots[at + offset].store(value, Ordering::SeqCst);
+                }
+            }
+        }
+        if !pool.announce_starts {
+            let mut record = [0u8; DONE_RECORD];
+            record[..4].copy_from_slice(&(first as u32).to_be_bytes());
+            record[4..].copy_from_slice(&(count as u32).to_be_bytes());
+            // Under PIPE_BUF: one write(), which no other worker's splits.
+            (&pool.results_write).write_all(&record)?;
+        }
+        chunks += 1;
+        if pool.max_chunks.is_some_and(|most| chunks >= most) {
+            return Ok(0);
+        }
+    }
+}
