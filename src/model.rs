@@ -25,8 +25,8 @@ pub enum Lang {
 
 /// Step ids every lesson may emit besides its own; their words live in
 /// `narrate::ui`, not in the lesson text.
-pub const DONE: &str = "done";
-pub const ENDED: &str = "ended";
+pub const DONE: &str = <Done as Report>::STEP;
+pub const ENDED: &str = <Ended as Report>::STEP;
 /// A child's note that it forked a child of its own; the lab records it and
 /// does not show it.
 pub const FORKED: &str = "_forked";
@@ -132,6 +132,30 @@ macro_rules! report {
             const STEP: &'static str = $step;
         }
     )*};
+}
+
+report! {
+    /// The last event of a lesson that ran to its end.
+    "done" => pub struct Done {
+        pub processes_started: u64,
+        pub processes_reaped: u64,
+        /// What ran: procdemo and its descendants, each with how it ended.
+        pub tree: Value,
+        /// With `--quiz`, how the questions went.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub quiz: Option<Score>,
+    }
+
+    /// The last event of a lesson stopped early.
+    "ended" => pub struct Ended {
+        /// The signal's name, `quit` or `error`.
+        pub reason: String,
+        pub processes_started: u64,
+        pub processes_reaped: u64,
+        /// What went wrong, when `reason` is `error`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub error: Option<String>,
+    }
 }
 
 /// Reads a fact as its type says. Used for every field of a report, so that

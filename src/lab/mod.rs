@@ -30,7 +30,7 @@ pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 pub use fork::spawned_side;
 
 use crate::config::Config;
-use crate::model::{DONE, ENDED, Event, Outcome, Stop, micros_since};
+use crate::model::{Done, Ended, Event, Outcome, Report, Stop, micros_since};
 use crate::narrate::{self, Ending, Narrator};
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::pipe;
@@ -109,15 +109,19 @@ impl Lab {
                 Outcome::Failed,
             ),
         };
-        let mut facts = json!({
-            "reason": reason,
-            "processes_started": lab.processes.len(),
-            "processes_reaped": reaped,
-        });
-        if let Outcome::Failed = outcome {
-            facts["error"] = json!(format!("{error:#}"));
-        }
-        let event = Event::observed(lab.lesson, lab.started, PARENT, ENDED, facts);
+        let ended = Ended {
+            reason,
+            processes_started: lab.started_count(),
+            processes_reaped: reaped,
+            error: matches!(outcome, Outcome::Failed).then(|| format!("{error:#}")),
+        };
+        let event = Event::observed(
+            lab.lesson,
+            lab.started,
+            PARENT,
+            Ended::STEP,
+            Value::Object(ended.facts()?),
+        );
         lab.narrator.ended(&event, ending, reaped);
         Ok(outcome)
     }
@@ -198,15 +202,13 @@ impl Lab {
         if !left.is_empty() {
             bail!("processes still running after the lesson: {left:?}");
         }
-        let mut facts = json!({
-            "processes_started": self.processes.len(),
-            "processes_reaped": self.reaped_count(),
-            "tree": tree::of_run(self.owner, &self.processes),
-        });
-        if let Some(score) = self.narrator.quiz_score() {
-            facts["quiz"] = json!(score);
-        }
-        self.emit(PARENT, DONE, facts)?;
+        let done = Done {
+            processes_started: self.started_count(),
+            processes_reaped: self.reaped_count(),
+            tree: tree::of_run(self.owner, &self.processes),
+            quiz: self.narrator.quiz_score(),
+        };
+        self.tell(PARENT, &done)?;
         self.cleaned_up = true;
         Ok(())
     }

@@ -85,6 +85,11 @@ impl Lab {
         }
     }
 
+    /// Every process of the run: forked by the lab or a child, or adopted.
+    pub(super) fn started_count(&self) -> u64 {
+        self.processes.len() as u64
+    }
+
     pub(super) fn reaped_count(&self) -> u64 {
         self.processes
             .iter()
