@@ -13,12 +13,13 @@ use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid};
-use serde_json::json;
 
 use super::{ChildSide, Gate, Lab};
+use crate::model::Report;
 use crate::os::pipe;
 use crate::os::shm::SharedCounters;
 use crate::os::wait::ExitStatus;
+use crate::report;
 
 /// One record on the task pipe: kind, chunk, first task, count (four u32,
 /// big-endian): far below PIPE_BUF, so written and read whole.
@@ -57,13 +58,20 @@ pub struct Pool<'body> {
 /// How many events may pass between two looks for workers that left.
 const LOOK_EVERY: usize = 32;
 
-/// A task that finished, as the pool learned it.
-pub struct Finished {
-    pub task: usize,
-    pub worker: i32,
-    pub result: u64,
-    pub started_us: u64,
-    pub ended_us: u64,
+report! {
+    /// A worker took a task (reported only when the run is told one by one).
+    "task-start" => pub struct TaskStart { pub task: usize }
+
+    /// A task finished: the worker that ran it, its result, and when it ran
+    /// (lesson µs). The worker reports it itself, or procdemo for it from
+    /// what the worker left in shared memory.
+    "task-end" => pub struct TaskEnd {
+        pub task: usize,
+        pub worker: i32,
+        pub result: u64,
+        pub started_us: u64,
+        pub ended_us: u64,
+    }
 }
 
 /// Per task, in shared memory (fast mode): result (two halves), start, end, worker.
@@ -168,7 +176,7 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Duration,
-    ) -> Result<(Vec<Finished>, Vec<Departure>)> {
+    ) -> Result<(Vec<TaskEnd>, Vec<Departure>)> {
         self.feed()?;
         let mut finished = if self.announce_starts {
             self.finished_from_events(lab, Some(timeout))?
@@ -205,23 +213,14 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Option<Duration>,
-    ) -> Result<Vec<Finished>> {
+    ) -> Result<Vec<TaskEnd>> {
         let mut finished = Vec::new();
         let mut wait = timeout.unwrap_or(Duration::ZERO);
         while let Some(event) = lab.next_report(wait)? {
             wait = Duration::ZERO;
-            let number = |name: &str| event.fact(name).and_then(serde_json::Value::as_u64);
-            if event.step != "task-end" {
-                continue;
-            }
-            if let Some(task) = number("task") {
-                finished.push(Finished {
-                    task: task as usize,
-                    worker: event.pid,
-                    result: number("result").unwrap_or(0),
-                    started_us: number("started_us").unwrap_or(event.t_us),
-                    ended_us: number("ended_us").unwrap_or(event.t_us),
-                });
+            // Of the workers' reports, only the ends of tasks are news.
+            if event.step == TaskEnd::STEP {
+                finished.push(event.read()?);
             }
         }
         Ok(finished)
@@ -233,7 +232,7 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Option<Duration>,
-    ) -> Result<Vec<Finished>> {
+    ) -> Result<Vec<TaskEnd>> {
         pipe::read_available(self.results_read.as_fd(), &mut self.unread)
             .context("read() of the results pipe")?;
         if let Some(timeout) = timeout
@@ -255,7 +254,7 @@ impl<'body> Pool<'body> {
             );
             for task in first..first + count {
                 let at = task * SLOT;
-                finished.push(Finished {
+                finished.push(TaskEnd {
                     task,
                     result: load(at) | (load(at + 1) << 32),
                     started_us: load(at + 2),
@@ -334,15 +333,18 @@ fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
         for task in first..first + count {
             let started = side.now_us();
             if pool.announce_starts {
-                side.report("task-start", json!({ "task": task }))?;
+                side.tell(&TaskStart { task })?;
             }
             let result = (pool.body)(side, task)?;
             let ended = side.now_us();
             if pool.announce_starts {
-                side.report(
-                    "task-end",
-                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
-                )?;
+                side.tell(&TaskEnd {
+                    task,
+                    worker: me,
+                    result,
+                    started_us: started,
+                    ended_us: ended,
+                })?;
             } else {
                 let slots = pool.slots.counters();
                 let at = task * SLOT;

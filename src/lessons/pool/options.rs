@@ -94,3 +94,10 @@ fn parse_terminate_after(text: &str) -> Result<f64, String> {
         "--terminate-after must be a number of seconds from 0.01 to 600",
     )
 }
+
+/// The option's spelling on the command line: `imap-unordered`, `sleep`.
+pub fn name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |possible| possible.get_name().to_string())
+}
