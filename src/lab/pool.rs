@@ -19,10 +19,11 @@ use nix::unistd::Pid;
 use serde_json::Value;
 
 use super::{ChildSide, Gate, Lab, PARENT, Wake};
-use crate::model::Event;
+use crate::model::{Event, Report};
 use crate::os::pipe;
 use crate::os::shm::SharedCounters;
 use crate::os::wait::{self, ExitStatus};
+use crate::report;
 
 /// One record on the task pipe: kind, chunk, first task, count (four u32,
 /// big-endian): far below PIPE_BUF, so written and read whole.
@@ -63,13 +64,20 @@ pub struct Pool<'body> {
 /// How many events may pass between two looks for workers that left.
 const LOOK_EVERY: usize = 32;
 
-/// A task that finished, as the pool learned it.
-pub struct Finished {
-    pub task: usize,
-    pub worker: i32,
-    pub result: u64,
-    pub started_us: u64,
-    pub ended_us: u64,
+report! {
+    /// A worker took a task (reported only when the run is told one by one).
+    "task-start" => pub struct TaskStart { pub task: usize }
+
+    /// A task finished: the worker that ran it, its result, and when it ran
+    /// (lesson µs). The worker reports it itself, or procdemo for it from
+    /// what the worker left in shared memory.
+    "task-end" => pub struct TaskEnd {
+        pub task: usize,
+        pub worker: i32,
+        pub result: u64,
+        pub started_us: u64,
+        pub ended_us: u64,
+    }
 }
 
 /// Per task, in shared memory (fast mode): result (two halves), start, end, worker.
@@ -181,7 +189,7 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Duration,
-    ) -> Result<(Vec<Finished>, Vec<Departure>)> {
+    ) -> Result<(Vec<TaskEnd>, Vec<Departure>)> {
         self.feed()?;
         let mut finished = if self.announce_starts {
             self.finished_from_events(lab, Some(timeout))?
@@ -218,29 +226,15 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Option<Duration>,
-    ) -> Result<Vec<Finished>> {
+    ) -> Result<Vec<TaskEnd>> {
         let mut finished = Vec::new();
         let mut wait = timeout.unwrap_or(Duration::ZERO);
         while let Some(event) = lab.next_report(wait)? {
             wait = Duration::ZERO;
-            if event.step != "task-end" {
-                continue;
+            // Of the workers' reports, only the ends of tasks are news.
+            if event.step == TaskEnd::STEP {
+                finished.push(event.read()?);
             }
-            let number = |name: &str| {
-                event.fact(name).and_then(Value::as_u64).with_context(|| {
-                    format!(
-                        "the `task-end` report of worker {} has no valid `{name}`",
-                        event.pid
-                    )
-                })
-            };
-            finished.push(Finished {
-                task: number("task")? as usize,
-                worker: event.pid,
-                result: number("result")?,
-                started_us: number("started_us")?,
-                ended_us: number("ended_us")?,
-            });
         }
         Ok(finished)
     }
@@ -251,7 +245,7 @@ impl<'body> Pool<'body> {
         &mut self,
         lab: &mut Lab,
         timeout: Option<Duration>,
-    ) -> Result<Vec<Finished>> {
+    ) -> Result<Vec<TaskEnd>> {
         let Some(results_read) = &self.results_read else {
             return Ok(Vec::new());
         };
@@ -276,7 +270,7 @@ impl<'body> Pool<'body> {
             );
             for task in first..first + count {
                 let at = task * SLOT;
-                finished.push(Finished {
+                finished.push(TaskEnd {
                     task,
                     result: load(at) | (load(at + 1) << 32),
                     started_us: load(at + 2),

@@ -140,4 +140,3 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )
 }
-

@@ -6,9 +6,8 @@ use std::sync::atomic::Ordering;
 
 use anyhow::Result;
 use nix::unistd::getpid;
-use serde_json::json;
 
-use super::{DONE_RECORD, Pool, RECORD, SLOT, STOP};
+use super::{DONE_RECORD, Pool, RECORD, SLOT, STOP, TaskEnd, TaskStart};
 use crate::lab::ChildSide;
 use crate::os::pipe;
 
@@ -34,15 +33,18 @@ pub(super) fn work(side: &ChildSide, pool: &Pool) -> Result<i32> {
         for task in first..first + count {
             let started = side.now_us();
             if pool.announce_starts {
-                side.report("task-start", json!({ "task": task }))?;
+                side.tell(&TaskStart { task })?;
             }
             let result = (pool.body)(side, task)?;
             let ended = side.now_us();
             if pool.announce_starts {
-                side.report(
-                    "task-end",
-                    json!({ "task": task, "worker": me, "result": result, "started_us": started, "ended_us": ended }),
-                )?;
+                side.tell(&TaskEnd {
+                    task,
+                    worker: me,
+                    result,
+                    started_us: started,
+                    ended_us: ended,
+                })?;
             } else {
                 let slots = pool.slots.counters();
                 let at = task * SLOT;

@@ -90,7 +90,9 @@ fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
     })?;
     let since = Instant::now();
     let ended = lab.wait_timeout(child.pid, Some(timeout))?;
-    let state = procfs::stat(child.pid).ok().map(|stat| stat.state.to_string());
+    let state = procfs::stat(child.pid)
+        .ok()
+        .map(|stat| stat.state.to_string());
     lab.tell(
         PARENT,
         &JoinTimeout {

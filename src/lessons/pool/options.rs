@@ -63,3 +63,9 @@ pub enum Work {
     None,
 }
 
+/// The option's spelling on the command line: `imap-unordered`, `sleep`.
+pub fn name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |possible| possible.get_name().to_string())
+}

@@ -7,33 +7,21 @@
 use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
-use serde_json::{Value, json};
 
-use crate::config::within;
 use crate::lab::{ChildSide, Gate, Lab, PARENT, span};
 use crate::os::procfs;
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
 
-#[derive(clap::Args, Debug)]
-pub struct Args {
-    /// Processes adding to the shared counter (1 to 16)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=16_usize, "the number of workers must be a whole number from 1 to 16 (this machine has few cores; more only queue up)"), allow_negative_numbers = true)]
-    pub workers: usize,
-
-    /// Increments each worker makes (1 to 1000000)
-    #[arg(long, value_name = "N", default_value = "200000", value_parser = within(1..=1_000_000_usize, "the increments per worker must be a whole number from 1 to 1000000, so the locked run ends in seconds"), allow_negative_numbers = true)]
-    pub increments: usize,
-}
+mod options;
+mod reports;
+mod twins;
+pub use options::Args;
+pub use reports::*;
+use twins::Locking;
 
 const ADDER: &str = "adder";
 const WORKER: &str = "worker";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Locking {
-    Without,
-    With,
-}
 
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     adders(lab, Locking::Without)?;
@@ -46,19 +34,25 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 }
 
 /// The notes' `add(num, value)`: print num, then add `value` twice, pausing.
-fn add(side: &ChildSide, step: &str, value: i64, lock: Option<&SharedSemaphore>) -> Result<i32> {
+fn add(
+    side: &ChildSide,
+    locking: Locking,
+    value: i64,
+    lock: Option<&SharedSemaphore>,
+) -> Result<i32> {
     let asked = side.now_us();
     if let Some(lock) = lock {
         lock.acquire()?;
     }
     let got = side.now_us();
+    let adder = format!("add{value}");
     // `num` is the child's own copy, as in the notes: the lock guards the prints, not shared data.
     let mut num = 0;
-    side.report(step, json!({ "adder": format!("add{value}"), "num": num }))?;
+    locking.tell_from(side, UnlockedAdder::print(&adder, num))?;
     for _ in 0..2 {
         num += value;
         side.sleep(0.5);
-        side.report(step, json!({ "adder": format!("add{value}"), "num": num }))?;
+        locking.tell_from(side, UnlockedAdder::print(&adder, num))?;
     }
     let done = side.now_us();
     let spans = if lock.is_some() {
@@ -69,20 +63,12 @@ fn add(side: &ChildSide, step: &str, value: i64, lock: Option<&SharedSemaphore>)
     if let Some(lock) = lock {
         lock.release()?;
     }
-    side.report(
-        step,
-        json!({ "adder": format!("add{value}"), "finished": true, "spans": spans }),
-    )?;
+    locking.tell_from(side, UnlockedAdder::finish(&adder, spans))?;
     Ok(0)
 }
 
 fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
     let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
-    let step = if locking == Locking::With {
-        "locked-adder"
-    } else {
-        "unlocked-adder"
-    };
     // Both adders start at the same moment, so only the scheduler (and the lock) decides.
     let start = lab.gate()?;
     let mut lanes = Vec::new();
@@ -90,7 +76,7 @@ fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
         let lock = (locking == Locking::With).then_some(&lock);
         let child = lab.fork(ADDER, |side| {
             side.wait_for(&start)?;
-            add(side, step, value, lock)
+            add(side, locking, value, lock)
         })?;
         lab.label(child.pid, &format!("add{value}"));
         lanes.push((child.pid, format!("add{value} {}", child.pid)));
@@ -101,12 +87,9 @@ fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
     }
     let mut prints: Vec<(u64, String)> = Vec::new();
     for (pid, _) in &lanes {
-        for event in lab.reports(*pid, step) {
-            if let (Some(adder), Some(num)) = (
-                event.fact("adder").and_then(Value::as_str),
-                event.fact("num"),
-            ) {
-                prints.push((event.t_us, format!("{adder}:num={num}")));
+        for (t_us, print) in locking.reports::<UnlockedAdder>(lab, *pid)? {
+            if let Some(num) = print.num {
+                prints.push((t_us, format!("{}:num={num}", print.adder)));
             }
         }
     }
@@ -117,16 +100,15 @@ fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
         .windows(2)
         .filter(|pair| pair[0][..4] != pair[1][..4])
         .count();
-    let summary = if locking == Locking::With {
-        "adders-in-turn"
-    } else {
-        "adders-interleave"
-    };
     let timeline = lab.timeline(&lanes, Vec::new());
-    lab.emit(
-        PARENT,
-        summary,
-        json!({ "prints_in_order": order, "interleaved": switches > 1, "first": order.first().map(|line| line[..4].to_string()), "timeline": timeline }),
+    locking.tell(
+        lab,
+        AddersInterleave {
+            first: order.first().map(|line| line[..4].to_string()),
+            prints_in_order: order,
+            interleaved: switches > 1,
+            timeline,
+        },
     )
 }
 
@@ -139,11 +121,6 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     let counter = SharedCounters::new(1).context("mmap() for the counter")?;
     let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
     let locked = locking == Locking::With;
-    let (read, write, result) = if locked {
-        ("guarded-read", "guarded-write", "guarded-result")
-    } else {
-        ("race-read", "race-write", "race-result")
-    };
     let second_may_read = lab.gate()?;
     let first_may_write = lab.gate()?;
     let second_may_write = lab.gate()?;
@@ -156,17 +133,17 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
                 lock.acquire()?;
             }
             let seen = counter.counters()[COUNTER].load(Ordering::SeqCst);
-            side.report(read, json!({ "read": seen }))?;
+            locking.tell_from(side, RaceRead { read: seen })?;
             side.wait_for(before_write)?;
             counter.counters()[COUNTER].store(seen + 1, Ordering::SeqCst);
-            side.report(write, json!({ "wrote": seen + 1 }))?;
+            locking.tell_from(side, RaceWrite { wrote: seen + 1 })?;
             if locked {
                 lock.release()?;
             }
             Ok(0)
         };
     let first = lab.fork(WORKER, |side| increment(side, None, &first_may_write))?;
-    lab.expect(first.pid, read)?;
+    locking.expect::<RaceRead>(lab, first.pid)?;
     let second = lab.fork(WORKER, |side| {
         increment(side, Some(&second_may_read), &second_may_write)
     })?;
@@ -174,24 +151,31 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     if locked {
         // The second worker cannot read: it sleeps in sem_wait until the first releases.
         let state = lab.wait_until_asleep(second.pid)?;
-        lab.emit(
+        lab.tell(
             PARENT,
-            "guarded-blocked",
-            json!({ "worker": second.pid.as_raw(), "state": state, "wchan": procfs::wchan(second.pid), "lock_value": lock.value()? }),
+            &GuardedBlocked {
+                worker: second.pid.as_raw(),
+                state,
+                wchan: procfs::wchan(second.pid),
+                lock_value: lock.value()?,
+            },
         )?;
     } else {
-        lab.expect(second.pid, read)?;
+        locking.expect::<RaceRead>(lab, second.pid)?;
     }
     lab.open(&first_may_write);
-    lab.expect(first.pid, write)?;
+    locking.expect::<RaceWrite>(lab, first.pid)?;
     lab.open(&second_may_write);
     lab.wait(first.pid)?;
     lab.wait(second.pid)?;
     let last = counter.counters()[COUNTER].load(Ordering::SeqCst);
-    lab.emit(
-        PARENT,
-        result,
-        json!({ "expected": 2, "final": last, "lost": 2 - i64::from(last) }),
+    locking.tell(
+        lab,
+        RaceResult {
+            expected: 2,
+            r#final: last,
+            lost: 2 - i64::from(last),
+        },
     )
 }
 
@@ -219,11 +203,19 @@ fn many_increments(lab: &mut Lab, args: &Args, locking: Locking) -> Result<()> {
                     lock.release()?;
                 }
             }
-            let step = if locked { "locked-worker" } else { "unlocked-worker" };
-            side.report(
-                step,
-                json!({ "increments": args.increments, "ran_ms": (side.now_us() - began) / 1000, "waited_for_lock_ms": if locked { json!(waited_us / 1000) } else { Value::Null } }),
-            )?;
+            let (increments, ran_ms) = (args.increments, (side.now_us() - began) / 1000);
+            match locking {
+                Locking::Without => side.tell(&UnlockedWorker {
+                    increments,
+                    ran_ms,
+                    waited_for_lock_ms: None,
+                })?,
+                Locking::With => side.tell(&LockedWorker {
+                    increments,
+                    ran_ms,
+                    waited_for_lock_ms: waited_us / 1000,
+                })?,
+            }
             Ok(0)
         })?;
         workers.push(child.pid);
@@ -234,12 +226,15 @@ fn many_increments(lab: &mut Lab, args: &Args, locking: Locking) -> Result<()> {
     }
     let expected = (args.workers * args.increments) as u64;
     let last = u64::from(counter.counters()[COUNTER].load(Ordering::SeqCst));
-    let step = if locked {
-        "counter-exact"
-    } else {
-        "updates-lost"
-    };
-    lab.emit(PARENT, step, json!({ "workers": args.workers, "expected": expected, "final": last, "lost": expected.saturating_sub(last) }))
+    locking.tell(
+        lab,
+        UpdatesLost {
+            workers: args.workers,
+            expected,
+            r#final: last,
+            lost: expected.saturating_sub(last),
+        },
+    )
 }
 
 fn release_unheld(lab: &mut Lab) -> Result<()> {
@@ -249,14 +244,13 @@ fn release_unheld(lab: &mut Lab) -> Result<()> {
     let refused = before >= 1;
     let plain = SharedSemaphore::new(1).context("sem_init()")?;
     plain.release()?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "release-unheld",
-        json!({
-            "lock_value": before,
-            "release_refused": refused,
-            "python_raises": "ValueError: semaphore or lock released too many times",
-            "plain_semaphore_after_extra_post": plain.value()?,
-        }),
+        &ReleaseUnheld {
+            lock_value: before,
+            release_refused: refused,
+            python_raises: "ValueError: semaphore or lock released too many times".to_string(),
+            plain_semaphore_after_extra_post: plain.value()?,
+        },
     )
 }

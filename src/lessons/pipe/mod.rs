@@ -5,18 +5,23 @@
 //! writing with no reader gives SIGPIPE/EPIPE, a full pipe blocks its writer,
 //! and a byte stream keeps no message boundaries unless they are framed.
 
-use std::io::{PipeReader, PipeWriter, Read, Write};
-use std::os::fd::{AsFd, AsRawFd};
+use std::io::Write;
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use nix::unistd::{Pid, getpid};
-use serde_json::{Value, json};
+use nix::unistd::Pid;
 
 use crate::lab::{ChildSide, Gate, Lab, PARENT, signal_name};
+use crate::model::Report;
 use crate::os::pipe::{self as kernel, wait_readable};
 use crate::os::procfs;
 use crate::os::signals::default_sigpipe;
+
+mod ends;
+mod reports;
+use ends::{Ends, header_of, link_of, object_of, pipe, receive, take_ends, text, writers_of};
+pub use reports::*;
 
 /// This lesson has no options of its own.
 #[derive(clap::Args, Debug)]
@@ -35,51 +40,17 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     boundaries(lab)
 }
 
-/// (read end, write end)
-type Ends = (PipeReader, PipeWriter);
-
-/// `pipe()`, with ends that std's `Read` and `Write` work on.
-fn pipe() -> Result<Ends> {
-    let (read_end, write_end) = kernel::pipe().context("pipe()")?;
-    Ok((read_end.into(), write_end.into()))
-}
-
-/// The ends out of `slot`, for a child to own: `fork()` copied procdemo's
-/// memory, slot included, so taking them out of the child's copy leaves
-/// procdemo's in place, and the child can close the end it does not use.
-fn take_ends(slot: &mut Option<Ends>) -> Result<Ends> {
-    slot.take()
-        .context("the pipe's ends were already taken in this process")
-}
-
-/// What `/proc/<pid>/fd/<n>` names for `fd` in this process: `pipe:[inode]`.
-fn link_of(fd: &impl AsRawFd) -> Value {
-    procfs::link(getpid(), &format!("fd/{}", fd.as_raw_fd()))
-        .map_or(Value::Null, |link| json!(link))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Waits for both reports and both ends, and returns the `fd_link` each reported.
-fn links_reported(
+/// Waits for both reports and both ends, and returns the reports.
+fn both_reported<First: Report, Second: Report>(
     lab: &mut Lab,
-    first: (Pid, &str),
-    second: (Pid, &str),
-) -> Result<(Value, Value)> {
-    let link = |event: crate::model::Event| event.fact("fd_link").cloned().unwrap_or(Value::Null);
-    let first_link = link(lab.expect(first.0, first.1)?);
-    let second_link = link(lab.expect(second.0, second.1)?);
-    lab.wait(first.0)?;
-    lab.wait(second.0)?;
-    Ok((first_link, second_link))
-}
-
-fn receive(from: impl Read) -> Result<String> {
-    kernel::receive_frame(from)?
-        .map(|bytes| text(&bytes))
-        .context("the other end closed first")
+    first: Pid,
+    second: Pid,
+) -> Result<(First, Second)> {
+    let first_report = lab.expect_report(first)?;
+    let second_report = lab.expect_report(second)?;
+    lab.wait(first)?;
+    lab.wait(second)?;
+    Ok((first_report, second_report))
 }
 
 fn one_way(lab: &mut Lab) -> Result<()> {
@@ -88,10 +59,10 @@ fn one_way(lab: &mut Lab) -> Result<()> {
         let (read_end, write_end) = take_ends(&mut ends)?;
         side.close(read_end);
         // Reported before the write, so that it is told before the consumer's report.
-        side.report(
-            "pipe-send",
-            json!({ "message": "Producer Words", "fd_link": link_of(&write_end) }),
-        )?;
+        side.tell(&PipeSend {
+            message: "Producer Words".to_string(),
+            fd_link: link_of(&write_end),
+        })?;
         kernel::send_frame(&write_end, b"Producer Words")?;
         Ok(0)
     })?;
@@ -99,25 +70,20 @@ fn one_way(lab: &mut Lab) -> Result<()> {
         let (read_end, write_end) = take_ends(&mut ends)?;
         side.close(write_end);
         let message = receive(&read_end)?;
-        side.report(
-            "pipe-receive",
-            json!({ "message": message, "fd_link": link_of(&read_end) }),
-        )?;
+        side.tell(&PipeReceive {
+            message,
+            fd_link: link_of(&read_end),
+        })?;
         Ok(0)
     })?;
-    let (sent, received) = links_reported(
-        lab,
-        (producer.pid, "pipe-send"),
-        (consumer.pid, "pipe-receive"),
-    )?;
-    lab.emit(
+    let (sent, received): (PipeSend, PipeReceive) = both_reported(lab, producer.pid, consumer.pid)?;
+    lab.tell(
         PARENT,
-        "same-pipe",
-        json!({
-            "producer_write_end": sent,
-            "consumer_read_end": received,
-            "same_object": sent == received && !sent.is_null(),
-        }),
+        &SamePipe {
+            same_object: sent.fd_link == received.fd_link && sent.fd_link.is_some(),
+            producer_write_end: sent.fd_link,
+            consumer_read_end: received.fd_link,
+        },
     )
 }
 
@@ -126,39 +92,40 @@ fn two_way(lab: &mut Lab) -> Result<()> {
     let producer = lab.fork(PRODUCER, |side| {
         let got = receive(&producer_end)?;
         // Reported before the answer goes out, so it is told before the consumer's report.
-        side.report(
-            "duplex-producer",
-            json!({ "received": got, "sent": "Producer Words", "fd_link": link_of(&producer_end) }),
-        )?;
+        side.tell(&DuplexProducer {
+            received: got,
+            sent: "Producer Words".to_string(),
+            fd_link: link_of(&producer_end),
+        })?;
         kernel::send_frame(&producer_end, b"Producer Words")?;
         Ok(0)
     })?;
     let consumer = lab.fork(CONSUMER, |side| {
         kernel::send_frame(&consumer_end, b"Consumer Words")?;
         let got = receive(&consumer_end)?;
-        side.report(
-            "duplex-consumer",
-            json!({ "sent": "Consumer Words", "received": got, "fd_link": link_of(&consumer_end) }),
-        )?;
+        side.tell(&DuplexConsumer {
+            sent: "Consumer Words".to_string(),
+            received: got,
+            fd_link: link_of(&consumer_end),
+        })?;
         Ok(0)
     })?;
-    let (producer_link, consumer_link) = links_reported(
-        lab,
-        (producer.pid, "duplex-producer"),
-        (consumer.pid, "duplex-consumer"),
-    )?;
-    lab.emit(
+    let (producer_said, consumer_said): (DuplexProducer, DuplexConsumer) =
+        both_reported(lab, producer.pid, consumer.pid)?;
+    let (producer_link, consumer_link) = (producer_said.fd_link, consumer_said.fd_link);
+    let (procdemo_producer_end, procdemo_consumer_end) =
+        (link_of(&producer_end), link_of(&consumer_end));
+    lab.tell(
         PARENT,
-        "same-socket",
-        json!({
-            "procdemo_producer_end": link_of(&producer_end),
-            "producer_end": producer_link,
-            "procdemo_consumer_end": link_of(&consumer_end),
-            "consumer_end": consumer_link,
-            "same_end_same_object": link_of(&producer_end) == producer_link
-                && link_of(&consumer_end) == consumer_link,
-            "two_ends_two_sockets": producer_link != consumer_link,
-        }),
+        &SameSocket {
+            same_end_same_object: procdemo_producer_end == producer_link
+                && procdemo_consumer_end == consumer_link,
+            two_ends_two_sockets: producer_link != consumer_link,
+            procdemo_producer_end,
+            producer_end: producer_link,
+            procdemo_consumer_end,
+            consumer_end: consumer_link,
+        },
     )
 }
 
@@ -175,31 +142,28 @@ fn end_of_file(lab: &mut Lab) -> Result<()> {
     // to close its own copy.
     lab.wait(writer.pid)?;
     let message = receive(&read_end)?;
-    let object = procfs::link(getpid(), &format!("fd/{}", read_end.as_raw_fd()))
-        .context("reading /proc/self/fd")?;
+    let object = object_of(&read_end)?;
     let limit = Duration::from_secs_f64((lab.pace() * 1.0).max(0.05));
     let since = Instant::now();
     let ready = wait_readable(&[read_end.as_fd()], Some(limit)).context("poll()")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "eof-waits",
-        json!({
-            "message": message,
-            "write_end_held_by": procfs::writers_of(&object).context("looking for the pipe's writers in /proc")?,
-            "waited_ms": since.elapsed().as_millis() as u64,
-            "end_of_file": ready[0],
-        }),
+        &EofWaits {
+            message,
+            write_end_held_by: writers_of(&object)?,
+            waited_ms: since.elapsed().as_millis() as u64,
+            end_of_file: ready[0],
+        },
     )?;
     drop(write_end);
     let last = kernel::read_once(read_end.as_fd(), 64).context("read()")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "eof-arrives",
-        json!({
-            "write_end_held_by": procfs::writers_of(&object).context("looking for the pipe's writers in /proc")?,
-            "read_returned": last.len(),
-            "end_of_file": last.is_empty(),
-        }),
+        &EofArrives {
+            write_end_held_by: writers_of(&object)?,
+            read_returned: last.len(),
+            end_of_file: last.is_empty(),
+        },
     )
 }
 
@@ -217,51 +181,50 @@ fn broken_pipe(lab: &mut Lab) -> Result<()> {
         Err(errno) => errno,
         Ok(_) => bail!("write() to a pipe without readers succeeded"),
     };
-    lab.emit(
+    lab.tell(
         PARENT,
-        "broken-pipe",
-        json!({
-            "child_killed_by": status.signal().map(signal_name),
-            "child_exitcode": status.python_exitcode(),
-            "procdemo_write_error": error.desc(),
-            "procdemo_errno": format!("{error:?}"),
-        }),
+        &BrokenPipe {
+            child_killed_by: status.signal().map(signal_name),
+            child_exitcode: status.python_exitcode(),
+            procdemo_write_error: error.desc().to_string(),
+            procdemo_errno: format!("{error:?}"),
+        },
     )
 }
 
 fn full_pipe(lab: &mut Lab) -> Result<()> {
     let (read_end, write_end) = pipe()?;
     let capacity = kernel::capacity(read_end.as_fd()).context("fcntl(F_GETPIPE_SZ)")?;
+    let mut ends = Some((read_end, write_end));
     // Holds the writer's report of its resumption until procdemo has shown
     // the read that woke it: the telling keeps the kernel's order.
     let drain_shown = lab.gate()?;
-    let mut ends = Some((read_end, write_end));
     let writer = lab.fork(WRITER, |side| {
         fill_then_block(side, take_ends(&mut ends)?, capacity, &drain_shown)
     })?;
     let (read_end, _write_end) = take_ends(&mut ends)?;
-    lab.expect(writer.pid, "pipe-full")?;
+    lab.expect_report::<PipeFull>(writer.pid)?;
     let state = lab.wait_until_asleep(writer.pid)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "writer-blocked",
-        json!({
-            "capacity": capacity,
-            "bytes_in_pipe": kernel::bytes_waiting(read_end.as_fd()).ok(),
-            "writer_state": state,
-            "writer_wchan": procfs::wchan(writer.pid),
-        }),
+        &WriterBlocked {
+            capacity,
+            bytes_in_pipe: kernel::bytes_waiting(read_end.as_fd()).ok(),
+            writer_state: state,
+            writer_wchan: procfs::wchan(writer.pid),
+        },
     )?;
     // The writer stays blocked for as long as nobody reads: a moment to look.
     lab.sleep(1.5)?;
     let drained = kernel::read_once(read_end.as_fd(), 4096).context("read()")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "reader-drains",
-        json!({ "bytes_read": drained.len() }),
+        &ReaderDrains {
+            bytes_read: drained.len(),
+        },
     )?;
     lab.open(&drain_shown);
-    lab.expect(writer.pid, "writer-resumes")?;
+    lab.expect_report::<WriterResumes>(writer.pid)?;
     let rest = kernel::read_exact(&read_end, capacity + 1 - drained.len()).context("read()")?;
     lab.wait(writer.pid)?;
     if rest.is_none() {
@@ -278,13 +241,15 @@ fn fill_then_block(
 ) -> Result<i32> {
     side.close(read_end);
     (&write_end).write_all(&vec![b'x'; capacity])?;
-    side.report("pipe-full", json!({ "bytes_written": capacity }))?;
+    side.tell(&PipeFull {
+        bytes_written: capacity,
+    })?;
     let since = Instant::now();
     // One byte more than the pipe holds: this write sleeps until the reader reads.
     (&write_end).write_all(b"y")?;
     let blocked_ms = since.elapsed().as_millis() as u64;
     side.wait_for(drain_shown)?;
-    side.report("writer-resumes", json!({ "blocked_ms": blocked_ms }))?;
+    side.tell(&WriterResumes { blocked_ms })?;
     Ok(0)
 }
 
@@ -295,31 +260,33 @@ fn boundaries(lab: &mut Lab) -> Result<()> {
         side.close(read_end);
         kernel::write_once(write_end.as_fd(), b"hello")?;
         kernel::write_once(write_end.as_fd(), b"world")?;
-        side.report("two-writes", json!({ "writes": ["hello", "world"] }))?;
+        side.tell(&TwoWrites {
+            writes: vec!["hello".to_string(), "world".to_string()],
+        })?;
         kernel::send_frame(&write_end, b"hello")?;
         kernel::send_frame(&write_end, b"world")?;
         Ok(0)
     })?;
     let (read_end, _write_end) = take_ends(&mut ends)?;
     // Both writes are in the pipe before procdemo reads: it waits for the report.
-    lab.expect(writer.pid, "two-writes")?;
+    let written = lab.expect_report::<TwoWrites>(writer.pid)?;
     let one_read = kernel::read_once(read_end.as_fd(), 10).context("read()")?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "no-boundaries",
-        json!({ "writes": 2, "first_read": text(&one_read), "bytes": one_read.len() }),
+        &NoBoundaries {
+            writes: written.writes.len(),
+            first_read: text(&one_read),
+            bytes: one_read.len(),
+        },
     )?;
     lab.wait(writer.pid)?;
-    let header = kernel::frame_header(5)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
     let first = receive(&read_end)?;
     let second = receive(&read_end)?;
-    lab.emit(
+    lab.tell(
         PARENT,
-        "framed",
-        json!({ "header_of_hello": header, "messages": [first, second] }),
+        &Framed {
+            header_of_hello: header_of(b"hello".len()),
+            messages: vec![first, second],
+        },
     )
 }
