@@ -55,7 +55,8 @@ pub struct Narrator {
     quiz_t_us: u64,
     shown: Vec<String>,
     current: Option<String>,
-    trace: trace::Recorder,
+    /// `--trace`: sees every event shown.
+    trace: Option<trace::Recorder>,
     bulk: Option<Bulk>,
     /// JSON lines wait here until the lab is about to sleep or the lesson
     /// ends: one write() for many events.
@@ -72,6 +73,7 @@ struct Bulk {
 impl Narrator {
     pub fn new(config: Config, text: LessonText, lesson: &'static str, started: Instant) -> Self {
         colored::control::set_override(config.color);
+        let trace = config.trace.clone().map(trace::Recorder::new);
         Self {
             config,
             text,
@@ -83,7 +85,7 @@ impl Narrator {
             quiz_t_us: 0,
             shown: Vec::new(),
             current: None,
-            trace: trace::Recorder::default(),
+            trace,
             bulk: None,
             json: String::new(),
         }
@@ -344,9 +346,9 @@ impl Narrator {
         {
             asked.evidence.push(event.clone());
         }
-        self.trace.record(event);
+        self.record(event);
         if event.step == DONE {
-            self.write_trace(&event.lesson);
+            self.save_trace(&event.lesson);
         }
         if self.config.output == Output::Json {
             self.write_json(event);
@@ -400,7 +402,7 @@ impl Narrator {
 
     /// An event read after the lesson stopped: kept in the JSON record only.
     pub fn show_late(&mut self, event: &Event) {
-        self.trace.record(event);
+        self.record(event);
         if self.config.output == Output::Json {
             self.write_json(event);
         }
@@ -412,8 +414,8 @@ impl Narrator {
         if let Some(bulk) = self.bulk.take() {
             bulk.bar.finish_and_clear();
         }
-        self.trace.record(event);
-        self.write_trace(&event.lesson);
+        self.record(event);
+        self.save_trace(&event.lesson);
         if self.config.output == Output::Json {
             self.write_json(event);
             self.flush();
@@ -444,7 +446,7 @@ impl Narrator {
 
     /// True when a bulk event must really be made: for JSON or a trace.
     pub fn needs_every_event(&self) -> bool {
-        self.config.output == Output::Json || self.config.trace.is_some()
+        self.config.output == Output::Json || self.trace.is_some()
     }
 
     /// A bulk event nobody needs in full: it only moves the progress bar.
@@ -456,15 +458,16 @@ impl Narrator {
         }
     }
 
-    fn write_trace(&self, lesson: &str) {
-        let Some(path) = &self.config.trace else {
-            return;
-        };
-        if let Err(error) = self.trace.write(path, lesson) {
-            write_err(&format!(
-                "procdemo: could not write the trace to {}: {error}\n",
-                path.display()
-            ));
+    /// Hands `event` to the trace, the narration's one observer.
+    fn record(&mut self, event: &Event) {
+        if let Some(trace) = &mut self.trace {
+            trace.record(event);
+        }
+    }
+
+    fn save_trace(&self, lesson: &str) {
+        if let Some(trace) = &self.trace {
+            trace.save(lesson);
         }
     }
 }
