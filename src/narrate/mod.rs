@@ -13,11 +13,12 @@ pub mod ui;
 
 use std::io::{self, IsTerminal, Write};
 use std::os::fd::BorrowedFd;
+use std::rc::Rc;
 use std::time::Instant;
 
 use colored::Colorize;
 
-use crate::config::{Config, Output, QuizMode, StepMode};
+use crate::config::{Config, Output, StepMode};
 use crate::model::{DONE, Event, QUIZ_ANSWER, QUIZ_QUESTION, QUIZ_REVEAL, Score};
 use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
@@ -25,7 +26,7 @@ pub use course::{
     Listed, ask_reset, can_ask, list, progress_not_saved, progress_notice, reset_done, reset_kept,
     reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
-use quiz::{Asked, Style};
+use quiz::{Asked, QuizState, Style};
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {
@@ -44,15 +45,11 @@ pub enum Ending<'a> {
 
 pub struct Narrator {
     config: Config,
-    text: LessonText,
+    text: Rc<LessonText>,
     lesson: &'static str,
     started: Instant,
-    /// `--quiz`: the questions asked so far, in order.
-    asked: Vec<Asked>,
+    quiz: QuizState,
     own_pid: i32,
-    /// The time of procdemo's last event shown, and the time quiz events carry.
-    own_t_us: u64,
-    quiz_t_us: u64,
     shown: Vec<String>,
     current: Option<String>,
     /// `--trace`: sees every event shown.
@@ -74,15 +71,14 @@ impl Narrator {
     pub fn new(config: Config, text: LessonText, lesson: &'static str, started: Instant) -> Self {
         colored::control::set_override(config.color);
         let trace = config.trace.clone().map(trace::Recorder::new);
+        let text = Rc::new(text);
         Self {
+            quiz: QuizState::new(config.quiz, Rc::clone(&text)),
             config,
             text,
             lesson,
             started,
-            asked: Vec::new(),
             own_pid: std::process::id() as i32,
-            own_t_us: 0,
-            quiz_t_us: 0,
             shown: Vec::new(),
             current: None,
             trace,
@@ -137,34 +133,21 @@ impl Narrator {
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
-        // Quiz events belong to this moment of the lesson: procdemo's own
-        // next event, or its last one, so that its `t_us` never go back.
-        self.quiz_t_us = if next.pid == self.own_pid {
-            next.t_us
-        } else {
-            self.own_t_us
-        };
+        self.quiz.set_moment(next, next.pid == self.own_pid);
         let step = next.step.as_str();
         self.reveal_due(step);
         if !self.is_new_step(step) {
             return Answer::Next;
         }
-        let unasked = self.config.quiz == QuizMode::Ask
-            && !self.asked.iter().any(|asked| asked.step == step)
-            && self
-                .text
-                .step(step)
-                .is_some_and(|(_, text)| text.quiz.is_some());
-        if unasked {
-            self.ask_quiz(step, wake, interrupted)
-        } else {
-            self.ask_to_continue(wake, interrupted)
+        match self.quiz.question(step) {
+            Some(quiz) => self.ask_quiz(step, &quiz, wake, interrupted),
+            None => self.ask_to_continue(wake, interrupted),
         }
     }
 
     /// With `--quiz`, how the questions went.
     pub fn quiz_score(&self) -> Option<Score> {
-        (self.config.quiz == QuizMode::Ask).then(|| quiz::score(&self.asked))
+        self.quiz.score()
     }
 
     /// True when a person is watching, so the show may have a rhythm.
@@ -209,13 +192,10 @@ impl Narrator {
     fn ask_quiz(
         &mut self,
         step: &str,
+        quiz: &Quiz,
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
-        let Some(quiz) = self.quiz_of(step) else {
-            return Answer::Next;
-        };
-        let quiz = &quiz;
         let lang = self.config.lang;
         let people = self.config.output == Output::Human;
         let choices = quiz.choices.len();
@@ -267,85 +247,44 @@ impl Narrator {
             let event = self.quiz_event(QUIZ_ANSWER, quiz::answer_facts(&asked, quiz));
             self.write_json(&event);
         }
-        self.asked.push(asked);
+        self.quiz.answered(asked);
         Answer::Next
     }
 
-    /// Reveals the answers of the quizzes whose step is over (the lesson
-    /// reached a new step further on in the text), as soon as their evidence
-    /// is complete; all of them, with what came, at the end. A step that
-    /// alternates with another (a child's report, then the parent's) is not
-    /// over when the other one comes back.
+    /// Shows the reveals due before `next_step` (see [`QuizState::due`]).
     fn reveal_due(&mut self, next_step: &str) {
-        let at_end = next_step == DONE;
-        let next_position = self.text.step(next_step).map(|(position, _)| position);
-        if !at_end && !self.is_new_step(next_step) {
-            return;
-        }
         let lang = self.config.lang;
         let style = if self.config.output == Output::Human {
             Style::Bold
         } else {
             Style::Plain
         };
-        for at in 0..self.asked.len() {
-            let asked = &self.asked[at];
-            let position = self.text.step(&asked.step).map(|(position, _)| position);
-            if asked.revealed || (!at_end && next_position <= position) {
-                continue;
-            }
-            let Some(quiz) = self.quiz_of(&asked.step) else {
-                continue;
-            };
-            let quiz = &quiz;
-            let missing = at_end.then_some("?");
-            let Some(paragraphs) = quiz::explanation(
-                quiz,
-                &asked.evidence,
-                ui::Words::new(lang, &self.text),
-                style,
-                missing,
-            ) else {
-                continue;
-            };
+        let next_is_new = self.is_new_step(next_step);
+        for due in self.quiz.due(next_step, next_is_new, lang, style) {
+            let asked = self.quiz.asked(due.at);
             if self.config.output == Output::Human {
-                write_out(&quiz::reveal(asked, quiz, &paragraphs, lang));
+                write_out(&quiz::reveal(asked, &due.quiz, &due.paragraphs, lang));
             } else {
                 let facts = serde_json::json!({
                     "quiz": asked.step,
-                    "right_answer": quiz.right,
+                    "right_answer": due.quiz.right,
                     "correct": asked.is_right(),
-                    "explanation": paragraphs.join("\n"),
+                    "explanation": due.paragraphs.join("\n"),
                 });
                 let event = self.quiz_event(QUIZ_REVEAL, facts);
                 self.write_json(&event);
             }
-            self.asked[at].revealed = true;
         }
-    }
-
-    /// A copy, so that the narrator can write while it holds the question.
-    fn quiz_of(&self, step: &str) -> Option<Quiz> {
-        self.text.step(step)?.1.quiz.clone()
     }
 
     fn quiz_event(&self, step: &str, facts: serde_json::Value) -> Event {
         let mut event = Event::observed(self.lesson, self.started, "parent", step, facts);
-        event.t_us = self.quiz_t_us;
+        event.t_us = self.quiz.t_us();
         event
     }
 
     pub fn show(&mut self, event: &Event) {
-        if event.pid == self.own_pid {
-            self.own_t_us = self.own_t_us.max(event.t_us);
-        }
-        if let Some(asked) = self
-            .asked
-            .iter_mut()
-            .find(|asked| !asked.revealed && asked.step == event.step)
-        {
-            asked.evidence.push(event.clone());
-        }
+        self.quiz.observe(event, event.pid == self.own_pid);
         self.record(event);
         if event.step == DONE {
             self.save_trace(&event.lesson);
