@@ -9,18 +9,11 @@ mod explain;
 
 use std::rc::Rc;
 
-use colored::Colorize;
-use serde_json::{Value, json};
-
-use super::human::{inline_code, wrap};
-use super::ui::{self, Words};
+use super::ui::Words;
 use crate::config::QuizMode;
 use crate::model::{DONE, Event, Lang, Score};
 use crate::text::{LessonText, Quiz};
 pub use explain::{Style, placeholders};
-
-/// Columns of question and reveal text, as the lesson files are wrapped.
-const TEXT_WIDTH: usize = 74;
 
 /// The questions of one run: which were asked and answered, the evidence
 /// each has gathered since, and which reveals are due.
@@ -194,83 +187,6 @@ pub fn parse_answer(line: &str, choices: usize) -> Option<usize> {
         .parse::<usize>()
         .ok()
         .filter(|choice| (1..=choices).contains(choice))
-}
-
-/// The question as people see it, before the prompt.
-pub fn question(quiz: &Quiz, lang: Lang) -> String {
-    let mut out = format!(
-        "\n  {} {}\n",
-        "?".yellow().bold(),
-        ui::quiz_heading(lang).yellow().bold(),
-    );
-    for line in wrap(&quiz.question, TEXT_WIDTH) {
-        out.push_str(&format!("  {}\n", inline_code(&line).bold()));
-    }
-    for (at, choice) in quiz.choices.iter().enumerate() {
-        let number = format!("{})", at + 1);
-        for (row, line) in wrap(choice, TEXT_WIDTH - 4).iter().enumerate() {
-            let label = if row == 0 {
-                number.bold().to_string()
-            } else {
-                "  ".to_string()
-            };
-            out.push_str(&format!("    {label}  {}\n", inline_code(line)));
-        }
-    }
-    out
-}
-
-/// The facts a question carries in JSON, asked and answered.
-pub fn question_facts(step: &str, quiz: &Quiz) -> Value {
-    json!({ "quiz": step, "question": quiz.question, "choices": quiz.choices })
-}
-
-pub fn answer_facts(asked: &Asked, quiz: &Quiz) -> Value {
-    json!({
-        "quiz": asked.step,
-        "answer": asked.answer,
-        "given": asked.given,
-        "right_answer": quiz.right,
-        "correct": asked.is_right(),
-    })
-}
-
-/// The reveal as people see it.
-pub fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> String {
-    let choice = |number: usize| {
-        format!(
-            "{number}) {}",
-            number
-                .checked_sub(1)
-                .and_then(|at| quiz.choices.get(at))
-                .map_or("", String::as_str)
-        )
-    };
-    let right = choice(quiz.right);
-    let (mark, verdict) = match (asked.answer, &asked.given) {
-        (Some(given), _) if given == quiz.right => ("✔", ui::quiz_right(lang, &right)),
-        (Some(given), _) => ("✘", ui::quiz_wrong(lang, &choice(given), &right)),
-        (None, Some(typed)) => ("✘", ui::quiz_not_a_choice(lang, typed, &right)),
-        (None, None) => ("–", ui::quiz_unanswered(lang, &right)),
-    };
-    let mut out = String::from("\n");
-    // One colour for the whole verdict: backticks of a choice are dropped, not coloured.
-    let verdict = verdict.replace('`', "");
-    for (row, line) in wrap(&verdict, TEXT_WIDTH - 2).iter().enumerate() {
-        let line = match mark {
-            "✔" => line.green().bold(),
-            "✘" => line.red().bold(),
-            _ => line.yellow(),
-        };
-        let mark = if row == 0 { mark } else { " " };
-        out.push_str(&format!("  {mark} {line}\n"));
-    }
-    for paragraph in paragraphs {
-        for line in wrap(paragraph, TEXT_WIDTH) {
-            out.push_str(&format!("    {}\n", inline_code(&line)));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
