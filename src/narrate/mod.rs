@@ -2,30 +2,38 @@
 //! the parent's and the children's, in the order they arrived; it prints the
 //! lesson text of each new step and then the evidence, or in `--json` mode one
 //! JSON object per line and nothing else.
+//!
+//! The [`Narrator`] decides what comes when: prompts, the quiz's questions
+//! and reveals (with [`quiz::QuizState`] deciding which are due). One
+//! `printer::Printer`, for people or for JSON, decides how each looks; the
+//! `--trace` recorder observes every event, whichever printer shows it.
 
 mod course;
 mod human;
+mod printer;
 pub mod quiz;
 mod timeline;
 mod trace;
 mod tree;
 pub mod ui;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
+use std::rc::Rc;
 use std::time::Instant;
 
 use colored::Colorize;
 
-use crate::config::{Config, Output, QuizMode, StepMode};
-use crate::model::{DONE, Event, QUIZ_ANSWER, QUIZ_QUESTION, QUIZ_REVEAL, Score};
+use crate::config::{Config, StepMode};
+use crate::model::{DONE, Event, Lang, Score};
 use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
 pub use course::{
     Listed, ask_reset, can_ask, list, progress_not_saved, progress_notice, reset_done, reset_kept,
     reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
-use quiz::{Asked, Style};
+use printer::{Heard, Printer};
+use quiz::{Asked, QuizState};
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {
@@ -43,87 +51,60 @@ pub enum Ending<'a> {
 }
 
 pub struct Narrator {
-    config: Config,
-    text: LessonText,
-    lesson: &'static str,
-    started: Instant,
-    /// `--quiz`: the questions asked so far, in order.
-    asked: Vec<Asked>,
+    lang: Lang,
+    step: StepMode,
     own_pid: i32,
-    /// The time of procdemo's last event shown, and the time quiz events carry.
-    own_t_us: u64,
-    quiz_t_us: u64,
-    shown: Vec<String>,
-    current: Option<String>,
-    trace: trace::Recorder,
-    bulk: Option<Bulk>,
-    /// JSON lines wait here until the lab is about to sleep or the lesson
-    /// ends: one write() for many events.
-    json: String,
-}
-
-/// Steps shown as a progress bar rather than line by line.
-struct Bulk {
-    steps: Vec<String>,
-    counted: String,
-    bar: indicatif::ProgressBar,
+    printer: Printer,
+    quiz: QuizState,
+    /// `--trace`: an observer of every event shown.
+    trace: Option<trace::Recorder>,
 }
 
 impl Narrator {
     pub fn new(config: Config, text: LessonText, lesson: &'static str, started: Instant) -> Self {
         colored::control::set_override(config.color);
+        let text = Rc::new(text);
         Self {
-            config,
-            text,
-            lesson,
-            started,
-            asked: Vec::new(),
+            lang: config.lang,
+            step: config.step,
             own_pid: std::process::id() as i32,
-            own_t_us: 0,
-            quiz_t_us: 0,
-            shown: Vec::new(),
-            current: None,
-            trace: trace::Recorder::default(),
-            bulk: None,
-            json: String::new(),
+            printer: Printer::new(
+                config.output,
+                config.lang,
+                Rc::clone(&text),
+                lesson,
+                started,
+            ),
+            quiz: QuizState::new(config.quiz, text),
+            trace: config.trace.map(trace::Recorder::new),
         }
     }
 
+    /// Events at these steps come in bulk: people see a progress bar (on a
+    /// terminal) that advances with each `counted` one, out of `total`.
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
-        // On a terminal only, and never in JSON; no steady tick: a tick
-        // thread would make procdemo multi-threaded at its next fork.
-        let bar = if self.config.output == Output::Human && std::io::stderr().is_terminal() {
-            indicatif::ProgressBar::new(total)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        self.bulk = Some(Bulk {
-            steps: steps.iter().map(|step| step.to_string()).collect(),
-            counted: counted.to_string(),
-            bar,
-        });
+        self.printer.in_bulk(steps, counted, total);
     }
 
     pub fn begin(&mut self) {
-        if self.config.output == Output::Human {
-            write_out(&human::header(&self.text));
-            if self.config.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
-                self.config.step = StepMode::Continuous;
-                step_needs_terminal(self.config.lang);
-            }
+        self.printer.begin();
+        // `--step` comes only with text for people (see `Config::new`).
+        if self.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
+            self.step = StepMode::Continuous;
+            step_needs_terminal(self.lang);
         }
     }
 
     /// True when this step's text has not been shown yet: the lab pauses
     /// before such a step.
     pub fn is_new_step(&self, step: &str) -> bool {
-        step != DONE && !self.shown.iter().any(|shown| shown == step)
+        self.printer.is_new_step(step)
     }
 
     /// True when `step` is not the step being shown: the moment to reveal
     /// the answers of quizzes whose step is over.
     pub fn is_step_change(&self, step: &str) -> bool {
-        self.current.as_deref() != Some(step)
+        self.printer.is_step_change(step)
     }
 
     /// Everything that comes before the first event of another step: the
@@ -135,39 +116,26 @@ impl Narrator {
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
-        // Quiz events belong to this moment of the lesson: procdemo's own
-        // next event, or its last one, so that its `t_us` never go back.
-        self.quiz_t_us = if next.pid == self.own_pid {
-            next.t_us
-        } else {
-            self.own_t_us
-        };
+        self.quiz.set_moment(next, next.pid == self.own_pid);
         let step = next.step.as_str();
         self.reveal_due(step);
         if !self.is_new_step(step) {
             return Answer::Next;
         }
-        let unasked = self.config.quiz == QuizMode::Ask
-            && !self.asked.iter().any(|asked| asked.step == step)
-            && self
-                .text
-                .step(step)
-                .is_some_and(|(_, text)| text.quiz.is_some());
-        if unasked {
-            self.ask_quiz(step, wake, interrupted)
-        } else {
-            self.ask_to_continue(wake, interrupted)
+        match self.quiz.question(step) {
+            Some(quiz) => self.ask_quiz(step, &quiz, wake, interrupted),
+            None => self.ask_to_continue(wake, interrupted),
         }
     }
 
     /// With `--quiz`, how the questions went.
     pub fn quiz_score(&self) -> Option<Score> {
-        (self.config.quiz == QuizMode::Ask).then(|| quiz::score(&self.asked))
+        self.quiz.score()
     }
 
     /// True when a person is watching, so the show may have a rhythm.
     pub fn for_people(&self) -> bool {
-        self.config.output == Output::Human
+        self.printer.for_people()
     }
 
     /// Waits for Enter in `--step` mode; answers `Next` at once otherwise.
@@ -178,12 +146,12 @@ impl Narrator {
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
-        if self.config.step != StepMode::PauseBeforeEachStep {
+        if self.step != StepMode::PauseBeforeEachStep {
             return Answer::Next;
         }
         write_out(&format!(
             "  {} ",
-            format!("⏎ {}", ui::prompt(self.config.lang)).dimmed()
+            format!("⏎ {}", ui::prompt(self.lang)).dimmed()
         ));
         match read_reply(wake, interrupted) {
             Reply::Quit => Answer::Quit,
@@ -194,7 +162,7 @@ impl Narrator {
             }
             Reply::Closed => {
                 // Nobody can press Enter any more: carry on without pauses.
-                self.config.step = StepMode::Continuous;
+                self.step = StepMode::Continuous;
                 write_out("\n");
                 Answer::Next
             }
@@ -207,264 +175,112 @@ impl Narrator {
     fn ask_quiz(
         &mut self,
         step: &str,
+        quiz: &Quiz,
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
-        let Some(quiz) = self.quiz_of(step) else {
-            return Answer::Next;
-        };
-        let quiz = &quiz;
-        let lang = self.config.lang;
-        let people = self.config.output == Output::Human;
+        let t_us = self.quiz.t_us();
         let choices = quiz.choices.len();
-        if people {
-            write_out(&quiz::question(quiz, lang));
-        } else {
-            let event = self.quiz_event(QUIZ_QUESTION, quiz::question_facts(step, quiz));
-            self.write_json(&event);
-            self.flush();
-        }
-        let interactive = people && terminal::stdin_is_terminal();
-        let prompt = format!("  {} ", ui::quiz_prompt(lang, choices).bold());
-        if people {
-            write_out(&prompt);
-        }
+        self.printer.question(step, quiz, t_us);
+        let interactive = self.printer.for_people() && terminal::stdin_is_terminal();
         let asked = loop {
             match read_reply(wake, &interrupted) {
                 Reply::Quit => return Answer::Quit,
                 Reply::Line(line) => {
                     let answer = quiz::parse_answer(&line, choices);
                     if answer.is_none() && interactive {
-                        write_out(&format!(
-                            "  {}\n{prompt}",
-                            ui::quiz_retry(lang, choices).yellow()
-                        ));
+                        self.printer.heard(Heard::NotAChoice(choices));
                         continue;
                     }
-                    if people && !interactive {
-                        // Nobody typed it here: show what the pipe answered.
-                        write_out(&format!("{}\n", line.trim()));
+                    if !interactive {
+                        self.printer.heard(Heard::Piped(line.trim()));
                     }
                     break Asked::new(step, quiz, answer, Some(line.trim().to_string()));
                 }
                 Reply::Interrupted => {
-                    if people {
-                        write_out("\n");
-                    }
+                    self.printer.heard(Heard::Interrupted);
                     return Answer::Woken;
                 }
                 Reply::Closed => {
-                    if people {
-                        write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed()));
-                    }
+                    self.printer.heard(Heard::Closed);
                     break Asked::new(step, quiz, None, None);
                 }
             }
         };
-        if !people {
-            let event = self.quiz_event(QUIZ_ANSWER, quiz::answer_facts(&asked, quiz));
-            self.write_json(&event);
-        }
-        self.asked.push(asked);
+        self.printer.answer(&asked, quiz, t_us);
+        self.quiz.answered(asked);
         Answer::Next
     }
 
-    /// Reveals the answers of the quizzes whose step is over (the lesson
-    /// reached a new step further on in the text), as soon as their evidence
-    /// is complete; all of them, with what came, at the end. A step that
-    /// alternates with another (a child's report, then the parent's) is not
-    /// over when the other one comes back.
+    /// Shows the reveals due before `next_step` (see [`QuizState::due`]).
     fn reveal_due(&mut self, next_step: &str) {
-        let at_end = next_step == DONE;
-        let next_position = self.text.step(next_step).map(|(position, _)| position);
-        if !at_end && !self.is_new_step(next_step) {
-            return;
+        let next_is_new = self.is_new_step(next_step);
+        let style = self.printer.reveal_style();
+        for due in self.quiz.due(next_step, next_is_new, self.lang, style) {
+            let asked = self.quiz.asked(due.at);
+            self.printer
+                .reveal(asked, &due.quiz, &due.paragraphs, self.quiz.t_us());
         }
-        let lang = self.config.lang;
-        let style = if self.config.output == Output::Human {
-            Style::Bold
-        } else {
-            Style::Plain
-        };
-        for at in 0..self.asked.len() {
-            let asked = &self.asked[at];
-            let position = self.text.step(&asked.step).map(|(position, _)| position);
-            if asked.revealed || (!at_end && next_position <= position) {
-                continue;
-            }
-            let Some(quiz) = self.quiz_of(&asked.step) else {
-                continue;
-            };
-            let quiz = &quiz;
-            let missing = at_end.then_some("?");
-            let Some(paragraphs) = quiz::explanation(
-                quiz,
-                &asked.evidence,
-                ui::Words::new(lang, &self.text),
-                style,
-                missing,
-            ) else {
-                continue;
-            };
-            if self.config.output == Output::Human {
-                write_out(&quiz::reveal(asked, quiz, &paragraphs, lang));
-            } else {
-                let facts = serde_json::json!({
-                    "quiz": asked.step,
-                    "right_answer": quiz.right,
-                    "correct": asked.is_right(),
-                    "explanation": paragraphs.join("\n"),
-                });
-                let event = self.quiz_event(QUIZ_REVEAL, facts);
-                self.write_json(&event);
-            }
-            self.asked[at].revealed = true;
-        }
-    }
-
-    /// A copy, so that the narrator can write while it holds the question.
-    fn quiz_of(&self, step: &str) -> Option<Quiz> {
-        self.text.step(step)?.1.quiz.clone()
-    }
-
-    fn quiz_event(&self, step: &str, facts: serde_json::Value) -> Event {
-        let mut event = Event::observed(self.lesson, self.started, "parent", step, facts);
-        event.t_us = self.quiz_t_us;
-        event
     }
 
     pub fn show(&mut self, event: &Event) {
-        if event.pid == self.own_pid {
-            self.own_t_us = self.own_t_us.max(event.t_us);
-        }
-        if let Some(asked) = self
-            .asked
-            .iter_mut()
-            .find(|asked| !asked.revealed && asked.step == event.step)
-        {
-            asked.evidence.push(event.clone());
-        }
-        self.trace.record(event);
+        self.quiz.observe(event, event.pid == self.own_pid);
+        self.record(event);
         if event.step == DONE {
-            self.write_trace(&event.lesson);
-        }
-        if self.config.output == Output::Json {
-            self.write_json(event);
-            if event.step == DONE {
-                self.flush();
-            }
-            return;
-        }
-        let lang = self.config.lang;
-        if let Some(bulk) = &self.bulk
-            && bulk.steps.contains(&event.step)
-        {
-            if event.step == bulk.counted {
-                bulk.bar.inc(1);
-            }
-            return;
-        }
-        if event.step == DONE {
-            if let Some(bulk) = self.bulk.take() {
-                bulk.bar.finish_and_clear();
-            }
-            write_out(&human::done(event, ui::Words::new(lang, &self.text)));
-            if let Some(score) = self.quiz_score() {
-                write_out(&format!(
-                    "{}\n",
-                    ui::quiz_score(lang, score.right, score.asked).bold()
-                ));
-            }
-            return;
-        }
-        let mut out = String::new();
-        if self.current.as_deref() != Some(event.step.as_str()) {
-            let total = self.text.steps.len();
-            match self.text.step(&event.step) {
-                Some((position, step)) if self.is_new_step(&event.step) => {
-                    out.push_str(&human::step(step, position, total, lang));
-                }
-                Some((_, step)) => out.push_str(&human::back_to(step, lang)),
-                None => {}
-            }
-            self.shown.push(event.step.clone());
-            self.current = Some(event.step.clone());
-        }
-        out.push_str(&human::evidence(event, &self.text, lang));
-        match &self.bulk {
-            // Printed above the bar, which then redraws below it.
-            Some(bulk) if !bulk.bar.is_hidden() => bulk.bar.println(out.trim_end()),
-            _ => write_out(&out),
+            self.save_trace(&event.lesson);
+            self.printer.done(event, self.quiz.score());
+        } else {
+            self.printer.show(event);
         }
     }
 
-    /// An event read after the lesson stopped: kept in the JSON record only.
+    /// An event read after the lesson stopped: kept in the JSON record (and
+    /// the trace) only.
     pub fn show_late(&mut self, event: &Event) {
-        self.trace.record(event);
-        if self.config.output == Output::Json {
-            self.write_json(event);
-        }
+        self.record(event);
+        self.printer.show_late(event);
     }
 
     /// The lesson stopped early: the `ended` event in JSON, one line on stderr
     /// for people.
     pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {
-        if let Some(bulk) = self.bulk.take() {
-            bulk.bar.finish_and_clear();
-        }
-        self.trace.record(event);
-        self.write_trace(&event.lesson);
-        if self.config.output == Output::Json {
-            self.write_json(event);
-            self.flush();
-        }
+        self.printer.stop();
+        self.record(event);
+        self.save_trace(&event.lesson);
+        self.printer.ended(event);
         let line = match ending {
-            Ending::Signal(signal) => ui::interrupted(self.config.lang, signal, reaped),
-            Ending::Quit => ui::quit(self.config.lang, reaped),
-            Ending::Failed(error) => ui::failed(self.config.lang, &error, reaped),
+            Ending::Signal(signal) => ui::interrupted(self.lang, signal, reaped),
+            Ending::Quit => ui::quit(self.lang, reaped),
+            Ending::Failed(error) => ui::failed(self.lang, &error, reaped),
         };
         write_err(&format!("{line}\n"));
     }
-}
 
-impl Narrator {
-    fn write_json(&mut self, event: &Event) {
-        self.json.push_str(&event.to_line());
-        if self.json.len() > 64 * 1024 {
-            self.flush();
-        }
-    }
-
-    /// Writes the JSON lines waiting, if any.
+    /// Writes whatever the printer keeps waiting (JSON lines).
     pub fn flush(&mut self) {
-        if !self.json.is_empty() {
-            write_out(&std::mem::take(&mut self.json));
-        }
+        self.printer.flush();
     }
 
     /// True when a bulk event must really be made: for JSON or a trace.
     pub fn needs_every_event(&self) -> bool {
-        self.config.output == Output::Json || self.config.trace.is_some()
+        self.printer.needs_every_event() || self.trace.is_some()
     }
 
     /// A bulk event nobody needs in full: it only moves the progress bar.
     pub fn count(&mut self, step: &str) {
-        if let Some(bulk) = &self.bulk
-            && bulk.counted == step
-        {
-            bulk.bar.inc(1);
+        self.printer.count(step);
+    }
+
+    /// Hands `event` to the trace, the narration's one observer.
+    fn record(&mut self, event: &Event) {
+        if let Some(trace) = &mut self.trace {
+            trace.record(event);
         }
     }
 
-    fn write_trace(&self, lesson: &str) {
-        let Some(path) = &self.config.trace else {
-            return;
-        };
-        if let Err(error) = self.trace.write(path, lesson) {
-            write_err(&format!(
-                "procdemo: could not write the trace to {}: {error}\n",
-                path.display()
-            ));
+    fn save_trace(&self, lesson: &str) {
+        if let Some(trace) = &self.trace {
+            trace.save(lesson);
         }
     }
 }

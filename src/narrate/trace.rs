@@ -3,24 +3,45 @@
 //! on its process's track; `timeline` facts add slices (waiting, holding,
 //! inside) and counters (a semaphore's value, a buffer's fill level).
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::write_err;
 use crate::model::Event;
 
-#[derive(Default)]
+/// An observer of the narration: it sees every event shown, late ones
+/// included, whichever printer shows them, and writes the file when the
+/// lesson is done or has ended.
 pub struct Recorder {
+    path: PathBuf,
     events: Vec<Event>,
 }
 
 impl Recorder {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            events: Vec::new(),
+        }
+    }
+
     pub fn record(&mut self, event: &Event) {
         self.events.push(event.clone());
     }
 
-    pub fn write(&self, path: &Path, lesson: &str) -> std::io::Result<()> {
-        std::fs::write(path, serde_json::to_vec_pretty(&self.to_json(lesson))?)
+    /// Writes the file with everything recorded so far; a failure is said
+    /// on stderr and does not stop the lesson.
+    pub fn save(&self, lesson: &str) {
+        let written = serde_json::to_vec_pretty(&self.to_json(lesson))
+            .map_err(std::io::Error::from)
+            .and_then(|bytes| std::fs::write(&self.path, bytes));
+        if let Err(error) = written {
+            write_err(&format!(
+                "procdemo: could not write the trace to {}: {error}\n",
+                self.path.display()
+            ));
+        }
     }
 
     fn to_json(&self, lesson: &str) -> Value {

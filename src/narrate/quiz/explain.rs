@@ -1,104 +1,14 @@
-//! `--quiz`: predict, then see. A question is asked before the step it
-//! belongs to is shown; once the lesson has moved past that step, the reveal
-//! gives the right answer with the facts this very run reported.
+//! A reveal's paragraphs from this run's facts: the placeholders of the
+//! lesson text (`{fact}`, `{role:fact}`, `{pid}`) take the values the
+//! evidence reported.
 
 use colored::Colorize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::human::{inline_code, join_lines, show_value, wrap};
-use super::ui::{self, Words};
-use crate::model::{Event, Lang, Score};
+use crate::model::Event;
+use crate::narrate::human::{join_lines, show_value};
+use crate::narrate::ui::Words;
 use crate::text::{Quiz, Reveal};
-
-/// Columns of question and reveal text, as the lesson files are wrapped.
-const TEXT_WIDTH: usize = 74;
-
-/// A question asked in this run, and what it has gathered since.
-pub struct Asked {
-    pub step: String,
-    /// The choice given, counted from 1; `None` for no answer or one that is not a choice.
-    pub answer: Option<usize>,
-    /// What was typed, as typed; `None` when stdin was closed.
-    pub given: Option<String>,
-    /// The right choice, from the lesson text.
-    pub right: usize,
-    /// Events of the quiz's step, the evidence the reveal quotes.
-    pub evidence: Vec<Event>,
-    pub revealed: bool,
-}
-
-impl Asked {
-    pub fn new(step: &str, quiz: &Quiz, answer: Option<usize>, given: Option<String>) -> Self {
-        Self {
-            step: step.to_string(),
-            answer,
-            given,
-            right: quiz.right,
-            evidence: Vec::new(),
-            revealed: false,
-        }
-    }
-
-    pub fn is_right(&self) -> bool {
-        self.answer == Some(self.right)
-    }
-}
-
-/// How many of the questions `asked` were answered right.
-pub fn score(asked: &[Asked]) -> Score {
-    Score {
-        asked: asked.len(),
-        right: asked.iter().filter(|asked| asked.is_right()).count(),
-    }
-}
-
-/// The answer typed, if it names one of `choices` choices.
-pub fn parse_answer(line: &str, choices: usize) -> Option<usize> {
-    line.trim()
-        .trim_end_matches([')', '.'])
-        .parse::<usize>()
-        .ok()
-        .filter(|choice| (1..=choices).contains(choice))
-}
-
-/// The question as people see it, before the prompt.
-pub fn question(quiz: &Quiz, lang: Lang) -> String {
-    let mut out = format!(
-        "\n  {} {}\n",
-        "?".yellow().bold(),
-        ui::quiz_heading(lang).yellow().bold(),
-    );
-    for line in wrap(&quiz.question, TEXT_WIDTH) {
-        out.push_str(&format!("  {}\n", inline_code(&line).bold()));
-    }
-    for (at, choice) in quiz.choices.iter().enumerate() {
-        let number = format!("{})", at + 1);
-        for (row, line) in wrap(choice, TEXT_WIDTH - 4).iter().enumerate() {
-            let label = if row == 0 {
-                number.bold().to_string()
-            } else {
-                "  ".to_string()
-            };
-            out.push_str(&format!("    {label}  {}\n", inline_code(line)));
-        }
-    }
-    out
-}
-
-/// The facts a question carries in JSON, asked and answered.
-pub fn question_facts(step: &str, quiz: &Quiz) -> Value {
-    json!({ "quiz": step, "question": quiz.question, "choices": quiz.choices })
-}
-
-pub fn answer_facts(asked: &Asked, quiz: &Quiz) -> Value {
-    json!({
-        "quiz": asked.step,
-        "answer": asked.answer,
-        "given": asked.given,
-        "right_answer": quiz.right,
-        "correct": asked.is_right(),
-    })
-}
 
 /// The reveal's paragraphs with this run's facts in place of the
 /// placeholders; `None` while one of them has no value yet, unless `missing`
@@ -149,44 +59,6 @@ pub enum Style {
     /// Values in bold, for a terminal.
     Bold,
     Plain,
-}
-
-/// The reveal as people see it.
-pub fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> String {
-    let choice = |number: usize| {
-        format!(
-            "{number}) {}",
-            number
-                .checked_sub(1)
-                .and_then(|at| quiz.choices.get(at))
-                .map_or("", String::as_str)
-        )
-    };
-    let right = choice(quiz.right);
-    let (mark, verdict) = match (asked.answer, &asked.given) {
-        (Some(given), _) if given == quiz.right => ("✔", ui::quiz_right(lang, &right)),
-        (Some(given), _) => ("✘", ui::quiz_wrong(lang, &choice(given), &right)),
-        (None, Some(typed)) => ("✘", ui::quiz_not_a_choice(lang, typed, &right)),
-        (None, None) => ("–", ui::quiz_unanswered(lang, &right)),
-    };
-    let mut out = String::from("\n");
-    // One colour for the whole verdict: backticks of a choice are dropped, not coloured.
-    let verdict = verdict.replace('`', "");
-    for (row, line) in wrap(&verdict, TEXT_WIDTH - 2).iter().enumerate() {
-        let line = match mark {
-            "✔" => line.green().bold(),
-            "✘" => line.red().bold(),
-            _ => line.yellow(),
-        };
-        let mark = if row == 0 { mark } else { " " };
-        out.push_str(&format!("  {mark} {line}\n"));
-    }
-    for paragraph in paragraphs {
-        for line in wrap(paragraph, TEXT_WIDTH) {
-            out.push_str(&format!("    {}\n", inline_code(&line)));
-        }
-    }
-    out
 }
 
 /// `template` with each placeholder replaced by `value_of` it; `None` as
@@ -257,7 +129,10 @@ pub fn placeholders(quiz: &Quiz) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::model::Lang;
 
     fn event(role: &str, pid: i32, facts: Value) -> Event {
         Event {
@@ -334,14 +209,5 @@ mod tests {
                 "• child got 0".to_string()
             ])
         );
-    }
-
-    #[test]
-    fn answers_are_numbers_among_the_choices() {
-        assert_eq!(parse_answer(" 2\n", 3), Some(2));
-        assert_eq!(parse_answer("3)", 3), Some(3));
-        assert_eq!(parse_answer("4", 3), None);
-        assert_eq!(parse_answer("0", 3), None);
-        assert_eq!(parse_answer("two", 3), None);
     }
 }

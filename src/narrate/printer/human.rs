@@ -1,0 +1,227 @@
+//! The lesson for people: the text of each new step, then its evidence, in
+//! colour when colour is on; questions and reveals of `--quiz`; a progress
+//! bar for steps that come in bulk.
+
+use std::io::IsTerminal;
+use std::rc::Rc;
+
+use colored::Colorize;
+
+use super::Heard;
+use crate::model::{DONE, Event, Lang, Score};
+use crate::narrate::human::{self, inline_code, wrap};
+use crate::narrate::quiz::{Asked, Style};
+use crate::narrate::{ui, write_out};
+use crate::text::{LessonText, Quiz};
+
+/// Columns of question and reveal text, as the lesson files are wrapped.
+const TEXT_WIDTH: usize = 74;
+
+pub struct HumanPrinter {
+    lang: Lang,
+    text: Rc<LessonText>,
+    /// The steps whose text has been shown, and the step being shown.
+    shown: Vec<String>,
+    current: Option<String>,
+    bulk: Option<Bulk>,
+}
+
+/// Steps shown as a progress bar rather than line by line.
+struct Bulk {
+    steps: Vec<String>,
+    counted: String,
+    bar: indicatif::ProgressBar,
+}
+
+impl HumanPrinter {
+    pub fn new(lang: Lang, text: Rc<LessonText>) -> Self {
+        Self {
+            lang,
+            text,
+            shown: Vec::new(),
+            current: None,
+            bulk: None,
+        }
+    }
+
+    pub fn begin(&mut self) {
+        write_out(&human::header(&self.text));
+    }
+
+    pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
+        // On a terminal only; no steady tick: a tick thread would make
+        // procdemo multi-threaded at its next fork.
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        self.bulk = Some(Bulk {
+            steps: steps.iter().map(|step| step.to_string()).collect(),
+            counted: counted.to_string(),
+            bar,
+        });
+    }
+
+    pub fn is_new_step(&self, step: &str) -> bool {
+        step != DONE && !self.shown.iter().any(|shown| shown == step)
+    }
+
+    pub fn is_step_change(&self, step: &str) -> bool {
+        self.current.as_deref() != Some(step)
+    }
+
+    pub fn show(&mut self, event: &Event) {
+        let lang = self.lang;
+        if let Some(bulk) = &self.bulk
+            && bulk.steps.contains(&event.step)
+        {
+            if event.step == bulk.counted {
+                bulk.bar.inc(1);
+            }
+            return;
+        }
+        let mut out = String::new();
+        if self.current.as_deref() != Some(event.step.as_str()) {
+            let total = self.text.steps.len();
+            match self.text.step(&event.step) {
+                Some((position, step)) if self.is_new_step(&event.step) => {
+                    out.push_str(&human::step(step, position, total, lang));
+                }
+                Some((_, step)) => out.push_str(&human::back_to(step, lang)),
+                None => {}
+            }
+            self.shown.push(event.step.clone());
+            self.current = Some(event.step.clone());
+        }
+        out.push_str(&human::evidence(event, &self.text, lang));
+        match &self.bulk {
+            // Printed above the bar, which then redraws below it.
+            Some(bulk) if !bulk.bar.is_hidden() => bulk.bar.println(out.trim_end()),
+            _ => write_out(&out),
+        }
+    }
+
+    /// The last step: what ran, and with `--quiz` the score.
+    pub fn done(&mut self, event: &Event, score: Option<Score>) {
+        self.finish_bar();
+        let lang = self.lang;
+        write_out(&human::done(event, ui::Words::new(lang, &self.text)));
+        if let Some(score) = score {
+            write_out(&format!(
+                "{}\n",
+                ui::quiz_score(lang, score.right, score.asked).bold()
+            ));
+        }
+    }
+
+    /// A bulk event nobody needs in full: it only moves the progress bar.
+    pub fn count(&mut self, step: &str) {
+        if let Some(bulk) = &self.bulk
+            && bulk.counted == step
+        {
+            bulk.bar.inc(1);
+        }
+    }
+
+    pub fn finish_bar(&mut self) {
+        if let Some(bulk) = self.bulk.take() {
+            bulk.bar.finish_and_clear();
+        }
+    }
+
+    /// The question, then the prompt for its answer.
+    pub fn question(&mut self, quiz: &Quiz) {
+        write_out(&question(quiz, self.lang));
+        write_out(&self.quiz_prompt(quiz.choices.len()));
+    }
+
+    fn quiz_prompt(&self, choices: usize) -> String {
+        format!("  {} ", ui::quiz_prompt(self.lang, choices).bold())
+    }
+
+    pub fn heard(&mut self, heard: Heard<'_>) {
+        let lang = self.lang;
+        match heard {
+            Heard::NotAChoice(choices) => write_out(&format!(
+                "  {}\n{}",
+                ui::quiz_retry(lang, choices).yellow(),
+                self.quiz_prompt(choices)
+            )),
+            // Nobody typed it here: show what the pipe answered.
+            Heard::Piped(line) => write_out(&format!("{line}\n")),
+            Heard::Interrupted => write_out("\n"),
+            Heard::Closed => write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed())),
+        }
+    }
+
+    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String]) {
+        write_out(&reveal(asked, quiz, paragraphs, self.lang));
+    }
+
+    pub fn reveal_style(&self) -> Style {
+        Style::Bold
+    }
+}
+
+/// The question as people see it, before the prompt.
+fn question(quiz: &Quiz, lang: Lang) -> String {
+    let mut out = format!(
+        "\n  {} {}\n",
+        "?".yellow().bold(),
+        ui::quiz_heading(lang).yellow().bold(),
+    );
+    for line in wrap(&quiz.question, TEXT_WIDTH) {
+        out.push_str(&format!("  {}\n", inline_code(&line).bold()));
+    }
+    for (at, choice) in quiz.choices.iter().enumerate() {
+        let number = format!("{})", at + 1);
+        for (row, line) in wrap(choice, TEXT_WIDTH - 4).iter().enumerate() {
+            let label = if row == 0 {
+                number.bold().to_string()
+            } else {
+                "  ".to_string()
+            };
+            out.push_str(&format!("    {label}  {}\n", inline_code(line)));
+        }
+    }
+    out
+}
+
+/// The reveal as people see it.
+fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> String {
+    let choice = |number: usize| {
+        format!(
+            "{number}) {}",
+            number
+                .checked_sub(1)
+                .and_then(|at| quiz.choices.get(at))
+                .map_or("", String::as_str)
+        )
+    };
+    let right = choice(quiz.right);
+    let (mark, verdict) = match (asked.answer, &asked.given) {
+        (Some(given), _) if given == quiz.right => ("✔", ui::quiz_right(lang, &right)),
+        (Some(given), _) => ("✘", ui::quiz_wrong(lang, &choice(given), &right)),
+        (None, Some(typed)) => ("✘", ui::quiz_not_a_choice(lang, typed, &right)),
+        (None, None) => ("–", ui::quiz_unanswered(lang, &right)),
+    };
+    let mut out = String::from("\n");
+    // One colour for the whole verdict: backticks of a choice are dropped, not coloured.
+    let verdict = verdict.replace('`', "");
+    for (row, line) in wrap(&verdict, TEXT_WIDTH - 2).iter().enumerate() {
+        let line = match mark {
+            "✔" => line.green().bold(),
+            "✘" => line.red().bold(),
+            _ => line.yellow(),
+        };
+        let mark = if row == 0 { mark } else { " " };
+        out.push_str(&format!("  {mark} {line}\n"));
+    }
+    for paragraph in paragraphs {
+        for line in wrap(paragraph, TEXT_WIDTH) {
+            out.push_str(&format!("    {}\n", inline_code(&line)));
+        }
+    }
+    out
+}
