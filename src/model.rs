@@ -103,8 +103,10 @@ pub trait Report: Serialize + DeserializeOwned {
     }
 }
 
-/// Declares the report of one step: a struct of its facts, in the order
-/// they appear in the JSON, and the step id it belongs to.
+/// Declares the reports of a module's steps: for each, a struct of its
+/// facts, in the order they appear in the JSON, and the step id it belongs
+/// to; and `read_report`, which checks an event against them. One block per
+/// module.
 ///
 /// ```ignore
 /// report! {
@@ -131,7 +133,20 @@ macro_rules! report {
         impl $crate::model::Report for $name {
             const STEP: &'static str = $step;
         }
-    )*};
+    )*
+
+        /// Reads `event` as the report of its step, if its step is one of
+        /// this module's (`None` otherwise): the check that what was
+        /// emitted is what the types say.
+        pub fn read_report(
+            event: &$crate::model::Event,
+        ) -> Option<anyhow::Result<()>> {
+            match event.step.as_str() {
+                $($step => Some(event.read::<$name>().map(drop)),)*
+                _ => None,
+            }
+        }
+    };
 }
 
 report! {
@@ -313,10 +328,14 @@ mod tests {
             cpu: None,
         };
         let facts = probe.facts().expect("serialises");
-        assert_eq!(
-            event(Value::Object(facts)).read::<Probe>().ok(),
-            Some(probe)
-        );
+        let written = event(Value::Object(facts));
+        assert_eq!(written.read::<Probe>().ok(), Some(probe));
+        assert!(matches!(read_report(&written), Some(Ok(()))));
+        let other = Event {
+            step: "other".into(),
+            ..written
+        };
+        assert!(read_report(&other).is_none());
     }
 
     #[test]

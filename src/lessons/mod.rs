@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 
 use crate::lab::{Lab, SpawnedSide};
-use crate::model::Lang;
+use crate::model::{self, Event, Lang};
 use crate::text::LessonText;
 
 /// A lesson's run of the experiment, with its options as clap parsed them.
@@ -17,6 +17,10 @@ pub type Run = fn(&mut Lab, &clap::ArgMatches) -> Result<()>;
 /// fresh procdemo runs.
 pub type Spawned = fn(&SpawnedSide) -> Result<()>;
 
+/// Reads an event as the typed report of its step, if the step is one of a
+/// module's (`report!` makes one per module).
+pub type ReadReport = fn(&Event) -> Option<Result<()>>;
+
 pub struct Lesson {
     pub id: &'static str,
     english: &'static str,
@@ -24,6 +28,8 @@ pub struct Lesson {
     /// Adds the lesson's own options (its `Args`) to a clap command.
     pub options: fn(clap::Command) -> clap::Command,
     pub run: Run,
+    /// The lesson's `read_report`, from its `report!` block.
+    pub reports: ReadReport,
     pub optional: Optional,
 }
 
@@ -34,12 +40,16 @@ pub struct Optional {
     /// (a step that needs an option, such as a crash, is not in the default
     /// run). `procdemo list --json` gives them to tests and tools.
     pub coverage_runs: &'static [&'static [&'static str]],
+    /// Reports the lesson's processes make from code outside the lesson
+    /// (the pool's workers, in `lab::pool`).
+    pub more_reports: &'static [ReadReport],
 }
 
 impl Optional {
     pub const NONE: Optional = Optional {
         spawned: None,
         coverage_runs: &[&[]],
+        more_reports: &[],
     };
 }
 
@@ -63,6 +73,7 @@ macro_rules! course {
                 let args = <$id::Args as clap::FromArgMatches>::from_arg_matches(matches)?;
                 $id::run(lab, &args)
             },
+            reports: $id::read_report,
             optional: Optional { $($($field: $value,)*)? ..Optional::NONE },
         }),*];
     };
@@ -81,6 +92,7 @@ course! {
     lock,
     semaphore,
     pool {
+        more_reports: &[crate::lab::pool::read_report],
         coverage_runs: &[
             &[],
             &["--tasks", "4", "--workers", "2", "--crash-task", "1", "--maxtasksperchild", "1"],
@@ -113,6 +125,16 @@ impl Lesson {
         Ok((self.options)(clap::Command::new(self.id))
             .about(about)
             .long_about(plain(&text.summary)))
+    }
+
+    /// Reads `event` as the typed report of its step: the lesson's own,
+    /// others its processes make, or `done` and `ended`. `None` for a step
+    /// that has no report (a quiz's events).
+    pub fn read_report(&self, event: &Event) -> Option<Result<()>> {
+        std::iter::once(self.reports)
+            .chain(self.optional.more_reports.iter().copied())
+            .chain(std::iter::once(model::read_report as ReadReport))
+            .find_map(|read| read(event))
     }
 
     /// The options as `procdemo <id>` alone has them.

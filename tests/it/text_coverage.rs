@@ -51,6 +51,7 @@ fn emitted(lesson: &str, lang: &str) -> (BTreeSet<String>, BTreeSet<String>) {
             run_lesson(lesson, lang, &args).1
         })
         .collect();
+    check_reports(lesson, &events);
     let mut steps = BTreeSet::new();
     let mut facts = BTreeSet::new();
     for event in events
@@ -62,6 +63,24 @@ fn emitted(lesson: &str, lang: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         facts.extend(names.filter(|name| *name != PICTURE_FACT).cloned());
     }
     (steps, facts)
+}
+
+/// Every event is exactly the typed report of its step, as the crate
+/// declares it: no fact missing, none extra, each of its type.
+fn check_reports(lesson: &str, events: &[serde_json::Value]) {
+    let declared = procdemo::lessons::find(lesson).expect("a lesson of the course");
+    for value in events {
+        let event: procdemo::model::Event =
+            serde_json::from_value(value.clone()).expect("an event of the JSON contract");
+        match declared.read_report(&event) {
+            Some(Ok(())) => {}
+            Some(Err(error)) => panic!("{lesson}: {error:#}\n{value}"),
+            None => panic!(
+                "{lesson}: step `{}` has no typed report\n{value}",
+                event.step
+            ),
+        }
+    }
 }
 
 fn fact_names(file: &LessonFile) -> BTreeSet<String> {

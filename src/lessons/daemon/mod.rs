@@ -16,10 +16,7 @@ use crate::os::process::{new_session, settle_as_daemon, wait_for_adoption};
 use crate::os::procfs;
 
 mod reports;
-pub use reports::{
-    DaemonProved, DaemonReady, DaemonStopped, DaemonicStart, JoinOneTick, LoopCount, MainEnds,
-    NonDaemonicWaits, OsAllowsChildren, SecondFork, SessionLeader, Setsid,
-};
+pub use reports::*;
 
 /// This lesson has no options of its own.
 #[derive(clap::Args, Debug)]

@@ -17,10 +17,7 @@ use crate::os::procfs;
 use crate::os::wait::ExitStatus;
 
 mod reports;
-pub use reports::{
-    ChildEnds, ChildWorks, ExitCase, ExitCode, FirstAppends, JoinAgain, JoinInOrder, JoinTimeout,
-    JoinWaits, NoOverlap, SecondSees, WaitAny,
-};
+pub use reports::*;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

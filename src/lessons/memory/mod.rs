@@ -16,11 +16,7 @@ use crate::os::procfs::{self, MemorySummary};
 use crate::os::shm::SharedCounters;
 
 mod reports;
-pub use reports::{
-    BufferFilled, ChildAppends, ChildWritesBoth, CowAfterFork, CowAfterWrite, ForkVsSpawn,
-    ForkedChildSees, GlobalSet, Item, ParentReadsBoth, ParentUnchanged, ParentView,
-    SpawnedChildSees,
-};
+pub use reports::*;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
