@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::ui::{self, Words};
 use super::{timeline, tree};
-use crate::model::Event;
 use crate::model::Lang;
+use crate::model::{Done, Event};
 use crate::text::{Block, LessonText, StepText};
 
 const RULE_WIDTH: usize = 60;
@@ -112,23 +112,15 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
     out
 }
 
-pub fn done(event: &Event, words: Words) -> String {
+pub fn done(done: &Done, words: Words) -> String {
     let lang = words.lang;
-    let mut out = format!(
-        "\n{}\n{}\n",
+    format!(
+        "\n{}\n{}\n{}\n\n{}\n",
         "─".repeat(RULE_WIDTH).dimmed(),
-        ui::what_ran(lang).bold()
-    );
-    if let Some(tree) = event.fact("tree") {
-        out.push_str(&tree::draw(tree, words, "  ").join("\n"));
-        out.push('\n');
-    }
-    let count = |name: &str| event.fact(name).and_then(Value::as_u64).unwrap_or(0);
-    out.push_str(&format!(
-        "\n{}\n",
-        ui::summary(lang, count("processes_started"), count("processes_reaped")).green()
-    ));
-    out
+        ui::what_ran(lang).bold(),
+        tree::draw(&done.tree, words, "  ").join("\n"),
+        ui::summary(lang, done.processes_started, done.processes_reaped).green()
+    )
 }
 
 pub fn show_value(value: &Value, words: Words) -> String {

@@ -8,10 +8,10 @@ use std::rc::Rc;
 use colored::Colorize;
 
 use super::Heard;
-use crate::model::{DONE, Event, Lang, Score};
+use crate::model::{DONE, Done, Event, Lang, Score};
 use crate::narrate::human::{self, inline_code, wrap};
 use crate::narrate::quiz::{Asked, Style};
-use crate::narrate::{ui, write_out};
+use crate::narrate::{ui, write_err, write_out};
 use crate::text::{LessonText, Quiz};
 
 /// Columns of question and reveal text, as the lesson files are wrapped.
@@ -106,7 +106,10 @@ impl HumanPrinter {
     pub fn done(&mut self, event: &Event, score: Option<Score>) {
         self.finish_bar();
         let lang = self.lang;
-        write_out(&human::done(event, ui::Words::new(lang, &self.text)));
+        match event.read::<Done>() {
+            Ok(done) => write_out(&human::done(&done, ui::Words::new(lang, &self.text))),
+            Err(error) => write_err(&format!("procdemo: {error:#}\n")),
+        }
         if let Some(score) = score {
             write_out(&format!(
                 "{}\n",
