@@ -73,6 +73,8 @@ pub enum Parsed {
     /// `procdemo` alone.
     Welcome,
     Lesson(&'static Lesson, clap::ArgMatches),
+    /// `procdemo <id> --python`: the lesson's Python programs, not the lesson.
+    Python(&'static Lesson),
     Command(Command),
 }
 
@@ -82,10 +84,23 @@ pub fn command() -> Result<clap::Command> {
     let lessons = COURSE
         .iter()
         .enumerate()
-        .map(|(at, lesson)| Ok(lesson.command(Lang::En)?.display_order(at)))
+        .map(|(at, lesson)| {
+            Ok(lesson
+                .command(Lang::En)?
+                .display_order(at)
+                .arg(
+                    clap::Arg::new(PYTHON)
+                        .long(PYTHON)
+                        .action(clap::ArgAction::SetTrue)
+                        .help("Print the lesson's complete Python programs as one file that runs them (python3 FILE), instead of running the lesson"),
+                ))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Cli::command().subcommands(lessons))
 }
+
+/// The option every lesson has besides its own.
+const PYTHON: &str = "python";
 
 /// Parses `args`; on a usage error or `--help`, clap prints and exits.
 pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
@@ -94,6 +109,7 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
     let parsed = match matches.subcommand() {
         None => Parsed::Welcome,
         Some((name, options)) => match lessons::find(name) {
+            Some(lesson) if options.get_flag(PYTHON) => Parsed::Python(lesson),
             Some(lesson) => Parsed::Lesson(lesson, options.clone()),
             None => {
                 let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());

@@ -33,6 +33,11 @@ fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {
             return course::run_lesson(lesson, &options, config)
                 .map(|outcome| course::exit_code(&outcome));
         }
+        Parsed::Python(lesson) => {
+            let text = lesson.text(config.lang)?;
+            narrate::write_bytes(text.python_file(lesson.id).as_bytes());
+            return Ok(ExitCode::SUCCESS);
+        }
         Parsed::Command(command) => command,
     };
     match command {

@@ -8,7 +8,7 @@ use super::ui::{self, Words};
 use super::{timeline, tree};
 use crate::model::Lang;
 use crate::model::{Done, Event};
-use crate::text::{Block, LessonText, StepText};
+use crate::text::{Block, LessonText};
 
 const RULE_WIDTH: usize = 60;
 /// How many items of a list a line shows.
@@ -23,12 +23,13 @@ pub fn header(text: &LessonText) -> String {
     )
 }
 
-pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> String {
+/// A step's text: `title` and `blocks` as told for this run.
+pub fn step(title: &str, blocks: &[Block], position: usize, total: usize, lang: Lang) -> String {
     let mut out = String::new();
     let counter = ui::step_of(lang, position, total);
     out.push_str(&format!("\n{}\n", "─".repeat(RULE_WIDTH).dimmed()));
-    out.push_str(&format!("{}  {}\n", step.title.bold(), counter.dimmed()));
-    for block in &step.blocks {
+    out.push_str(&format!("{}  {}\n", title.bold(), counter.dimmed()));
+    for block in blocks {
         match block {
             Block::Paragraph(lines) => {
                 out.push('\n');
@@ -36,16 +37,16 @@ pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> Strin
                     out.push_str(&format!("  {}\n", inline_code(line)));
                 }
             }
-            Block::Code { kind, lines } => {
-                let heading = match kind.as_str() {
-                    "python" => ui::python_heading(lang).yellow().bold(),
+            Block::Code(code) => {
+                let heading = match code.kind.as_str() {
+                    "python" => ui::python_heading(lang, code.fragment).yellow().bold(),
                     "os" => ui::os_heading(lang).magenta().bold(),
                     other => other.bold(),
                 };
                 out.push_str(&format!("\n  {heading}\n"));
-                for line in lines {
+                for line in &code.lines {
                     let bar = "│".dimmed();
-                    let code = if kind == "python" {
+                    let code = if code.kind == "python" {
                         line.yellow()
                     } else {
                         line.normal()
@@ -59,11 +60,11 @@ pub fn step(step: &StepText, position: usize, total: usize, lang: Lang) -> Strin
     out
 }
 
-pub fn back_to(step: &StepText, lang: Lang) -> String {
+pub fn back_to(title: &str, lang: Lang) -> String {
     format!(
         "  {} {}\n",
         format!("↳ {}", ui::back_to(lang)).dimmed(),
-        step.title.dimmed()
+        title.dimmed()
     )
 }
 

@@ -3,10 +3,13 @@
 use crate::model::Lang;
 use crate::text::LessonText;
 
-pub fn python_heading(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "In Python",
-        Lang::Zh => "Python 里的写法",
+/// The heading of a Python block: a whole program, or a piece of one.
+pub fn python_heading(lang: Lang, fragment: bool) -> &'static str {
+    match (lang, fragment) {
+        (Lang::En, false) => "In Python (a whole program: --python prints them all)",
+        (Lang::En, true) => "In Python (a fragment)",
+        (Lang::Zh, false) => "Python 里的写法（完整的程序：加 --python 可以全部导出）",
+        (Lang::Zh, true) => "Python 里的写法（程序片段）",
     }
 }
 

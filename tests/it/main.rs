@@ -25,6 +25,7 @@ mod pids;
 mod pipe;
 mod pool;
 mod progress;
+mod python;
 mod queue;
 mod quiz;
 mod semaphore;

@@ -20,8 +20,9 @@ const TEXT_WIDTH: usize = 74;
 pub struct HumanPrinter {
     lang: Lang,
     text: Rc<LessonText>,
-    /// The steps whose text has been shown, and the step being shown.
-    shown: Vec<String>,
+    /// The steps whose text has been shown, with the title told (a variant's
+    /// when one was), and the step being shown.
+    shown: Vec<(String, String)>,
     current: Option<String>,
     bulk: Option<Bulk>,
 }
@@ -64,7 +65,7 @@ impl HumanPrinter {
     }
 
     pub fn is_new_step(&self, step: &str) -> bool {
-        step != DONE && !self.shown.iter().any(|shown| shown == step)
+        step != DONE && !self.shown.iter().any(|(shown, _)| shown == step)
     }
 
     pub fn is_step_change(&self, step: &str) -> bool {
@@ -86,12 +87,18 @@ impl HumanPrinter {
             let total = self.text.steps.len();
             match self.text.step(&event.step) {
                 Some((position, step)) if self.is_new_step(&event.step) => {
-                    out.push_str(&human::step(step, position, total, lang));
+                    let (title, blocks) = step.told_for(event);
+                    out.push_str(&human::step(title, blocks, position, total, lang));
+                    self.shown.push((event.step.clone(), title.to_string()));
                 }
-                Some((_, step)) => out.push_str(&human::back_to(step, lang)),
-                None => {}
+                Some(_) => {
+                    let told = self.shown.iter().find(|(shown, _)| *shown == event.step);
+                    if let Some((_, title)) = told {
+                        out.push_str(&human::back_to(title, lang));
+                    }
+                }
+                None => self.shown.push((event.step.clone(), String::new())),
             }
-            self.shown.push(event.step.clone());
             self.current = Some(event.step.clone());
         }
         out.push_str(&human::evidence(event, &self.text, lang));
