@@ -20,6 +20,8 @@ use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended, Event, Report};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// How long any one run of procdemo may take before the test calls it a hang.
@@ -272,6 +274,12 @@ impl LessonRun {
         event
     }
 
+    /// The facts of the only event of `R`'s step, checked to come from
+    /// procdemo itself.
+    pub fn procdemo_report<R: Report>(&self) -> R {
+        report(self.by_procdemo(R::STEP))
+    }
+
     /// Checks that `event` comes from procdemo itself.
     pub fn assert_from_procdemo(&self, event: &Value) {
         assert_eq!(role(event), "parent", "{event}");
@@ -289,7 +297,7 @@ impl LessonRun {
     /// started.
     pub fn done_children(&self) -> Vec<Value> {
         let done = only(&self.events, "done");
-        fact(done, "tree")["children"]
+        report::<Done>(done).tree["children"]
             .as_array()
             .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
             .clone()
@@ -401,6 +409,23 @@ pub fn t_us(event: &Value) -> u64 {
     event["t_us"]
         .as_u64()
         .unwrap_or_else(|| panic!("t_us is not a whole number in {event}"))
+}
+
+/// The facts of `event` as the crate's report `R` (`procdemo::model::Report`),
+/// read from the JSON procdemo printed: fails, naming the step and the key,
+/// unless `event` is of `R`'s step and carries every fact of `R`, each of its
+/// type, and no other.
+pub fn report<R: Report>(event: &Value) -> R {
+    let parsed =
+        Event::deserialize(event).unwrap_or_else(|error| panic!("not an event ({error}): {event}"));
+    parsed
+        .read()
+        .unwrap_or_else(|error| panic!("{error:#}: {event}"))
+}
+
+/// The facts of every event of `R`'s step, in order.
+pub fn reports<R: Report>(events: &[Value]) -> Vec<R> {
+    events_of(events, R::STEP).into_iter().map(report).collect()
 }
 
 pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
@@ -821,7 +846,7 @@ pub fn check_interrupted(
     live: Live,
     signal: Signal,
     exit_code: i32,
-    least_started: i64,
+    least_started: u64,
     running: &[i32],
 ) -> Vec<Value> {
     let procdemo_pid = live.pid();
@@ -840,10 +865,10 @@ pub fn check_interrupted(
         "an interrupted lesson is not done: {shown}"
     );
     assert_eq!(pid(ended), procdemo_pid);
-    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
-    let started = fact_i64(ended, "processes_started");
-    assert!(started >= least_started, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, signal.as_str(), "{ended}");
+    assert!(facts.processes_started >= least_started, "{ended}");
+    assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
     interrupted_line(&stderr, signal.as_str());
 
     let mut pids = pids_seen(&events);
