@@ -428,6 +428,11 @@ pub fn reports<R: Report>(events: &[Value]) -> Vec<R> {
     events_of(events, R::STEP).into_iter().map(report).collect()
 }
 
+/// The facts of the only event of `R`'s step.
+pub fn only_report<R: Report>(events: &[Value]) -> R {
+    report(only(events, R::STEP))
+}
+
 pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
     event["facts"]
         .get(name)
@@ -1005,12 +1010,11 @@ pub fn parse_spans(spans: &Value) -> Vec<Span> {
         .collect()
 }
 
-/// The lanes of the `timeline` fact of `event`.
-pub fn timeline_lanes(event: &Value) -> Vec<Lane> {
-    let timeline = fact(event, "timeline");
+/// The lanes of a `timeline` fact (the `timeline` of a report).
+pub fn timeline_lanes(timeline: &Value) -> Vec<Lane> {
     timeline["lanes"]
         .as_array()
-        .unwrap_or_else(|| panic!("timeline lanes must be a list: {event}"))
+        .unwrap_or_else(|| panic!("timeline lanes must be a list: {timeline}"))
         .iter()
         .map(|lane| Lane {
             label: lane["label"]
@@ -1025,23 +1029,24 @@ pub fn timeline_lanes(event: &Value) -> Vec<Lane> {
         .collect()
 }
 
-/// The samples `[t_us, value]` of the counter `name` in the `timeline`
-/// fact of `event`; fails unless there is exactly one such counter.
-pub fn timeline_counter(event: &Value, name: &str) -> Vec<(u64, i64)> {
-    let counters: Vec<&Value> = fact(event, "timeline")["counters"]
+/// The samples `[t_us, value]` of the counter `name` in a `timeline` fact
+/// (the `timeline` of a report); fails unless there is exactly one such
+/// counter.
+pub fn timeline_counter(timeline: &Value, name: &str) -> Vec<(u64, i64)> {
+    let counters: Vec<&Value> = timeline["counters"]
         .as_array()
-        .unwrap_or_else(|| panic!("timeline counters must be a list: {event}"))
+        .unwrap_or_else(|| panic!("timeline counters must be a list: {timeline}"))
         .iter()
         .filter(|counter| counter["name"] == name)
         .collect();
     assert_eq!(
         counters.len(),
         1,
-        "expected one counter named {name:?}: {event}"
+        "expected one counter named {name:?}: {timeline}"
     );
     counters[0]["samples"]
         .as_array()
-        .unwrap_or_else(|| panic!("samples must be a list: {event}"))
+        .unwrap_or_else(|| panic!("samples must be a list: {timeline}"))
         .iter()
         .map(|sample| {
             let pair = (sample[0].as_u64(), sample[1].as_i64());

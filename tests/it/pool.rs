@@ -466,7 +466,7 @@ fn check_run(run: &LessonRun) {
     // The timeline: one lane per worker. Told one by one, one span per task
     // it finished, labelled with the task, from its start to its end; with
     // many tasks it is summarised: spans cover the worker's tasks, unlabelled.
-    let lanes = timeline_lanes(summary_event);
+    let lanes = timeline_lanes(&summary.timeline);
     if tasks <= TASKS_TOLD_ONE_BY_ONE {
         let raw_lanes = summary.timeline["lanes"]
             .as_array()
