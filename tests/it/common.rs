@@ -439,33 +439,6 @@ pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no fact `{name}` in {event}"))
 }
 
-pub fn fact_i64(event: &Value, name: &str) -> i64 {
-    fact(event, name)
-        .as_i64()
-        .unwrap_or_else(|| panic!("fact `{name}` is not a number in {event}"))
-}
-
-/// A JSON list of numbers.
-pub fn as_i64_list(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}"))
-        })
-        .collect()
-}
-
-/// A JSON list of pids.
-pub fn as_i32_list(value: &Value) -> Vec<i32> {
-    as_i64_list(value)
-        .into_iter()
-        .map(|number| number as i32)
-        .collect()
-}
-
 /// `values`, sorted.
 pub fn sorted<T: Ord + Clone>(values: &[T]) -> Vec<T> {
     let mut values = values.to_vec();
