@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use crate::common::{
     self, DEADLINE, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed,
     fresh_state_home, has_ansi, has_chinese, listed_lessons, msg_max, pid, procdemo, procdemo_in,
-    read_text_on_thread, run, run_args, step, still_running, wait_with_deadline,
+    read_text_on_thread, report, run, run_args, step, still_running, wait_with_deadline,
 };
+use procdemo::lessons::fork::AfterFork;
 use serde_json::Value;
 
 fn assert_complete_json_run(output: &Output, lesson: &str) -> Vec<Value> {
@@ -557,9 +558,9 @@ fn json_stdout_closed_early_still_ends_and_leaves_nothing() {
     let child_pid = events
         .iter()
         .find(|event| step(event) == "after-fork")
-        .map(|event| match event["facts"]["fork_returned"].as_i64() {
-            Some(0) | None => pid(event),
-            Some(forked) => forked as i32,
+        .map(|event| match report::<AfterFork>(event).fork_returned {
+            0 => pid(event),
+            forked => forked,
         })
         .unwrap_or_else(|| panic!("no after-fork in {text:?}"));
     wait_after_early_close(child, "fork --json with stdout closed early");

@@ -20,6 +20,8 @@ use nix::mqueue::{MQ_OFlag, mq_close, mq_open};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended, Event, Report};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// How long any one run of procdemo may take before the test calls it a hang.
@@ -272,6 +274,12 @@ impl LessonRun {
         event
     }
 
+    /// The facts of the only event of `R`'s step, checked to come from
+    /// procdemo itself.
+    pub fn procdemo_report<R: Report>(&self) -> R {
+        report(self.by_procdemo(R::STEP))
+    }
+
     /// Checks that `event` comes from procdemo itself.
     pub fn assert_from_procdemo(&self, event: &Value) {
         assert_eq!(role(event), "parent", "{event}");
@@ -289,7 +297,7 @@ impl LessonRun {
     /// started.
     pub fn done_children(&self) -> Vec<Value> {
         let done = only(&self.events, "done");
-        fact(done, "tree")["children"]
+        report::<Done>(done).tree["children"]
             .as_array()
             .unwrap_or_else(|| panic!("no children in the done tree: {done}"))
             .clone()
@@ -403,37 +411,32 @@ pub fn t_us(event: &Value) -> u64 {
         .unwrap_or_else(|| panic!("t_us is not a whole number in {event}"))
 }
 
+/// The facts of `event` as the crate's report `R` (`procdemo::model::Report`),
+/// read from the JSON procdemo printed: fails, naming the step and the key,
+/// unless `event` is of `R`'s step and carries every fact of `R`, each of its
+/// type, and no other.
+pub fn report<R: Report>(event: &Value) -> R {
+    let parsed =
+        Event::deserialize(event).unwrap_or_else(|error| panic!("not an event ({error}): {event}"));
+    parsed
+        .read()
+        .unwrap_or_else(|error| panic!("{error:#}: {event}"))
+}
+
+/// The facts of every event of `R`'s step, in order.
+pub fn reports<R: Report>(events: &[Value]) -> Vec<R> {
+    events_of(events, R::STEP).into_iter().map(report).collect()
+}
+
+/// The facts of the only event of `R`'s step.
+pub fn only_report<R: Report>(events: &[Value]) -> R {
+    report(only(events, R::STEP))
+}
+
 pub fn fact<'a>(event: &'a Value, name: &str) -> &'a Value {
     event["facts"]
         .get(name)
         .unwrap_or_else(|| panic!("no fact `{name}` in {event}"))
-}
-
-pub fn fact_i64(event: &Value, name: &str) -> i64 {
-    fact(event, name)
-        .as_i64()
-        .unwrap_or_else(|| panic!("fact `{name}` is not a number in {event}"))
-}
-
-/// A JSON list of numbers.
-pub fn as_i64_list(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_i64()
-                .unwrap_or_else(|| panic!("not a number: {item}"))
-        })
-        .collect()
-}
-
-/// A JSON list of pids.
-pub fn as_i32_list(value: &Value) -> Vec<i32> {
-    as_i64_list(value)
-        .into_iter()
-        .map(|number| number as i32)
-        .collect()
 }
 
 /// `values`, sorted.
@@ -821,7 +824,7 @@ pub fn check_interrupted(
     live: Live,
     signal: Signal,
     exit_code: i32,
-    least_started: i64,
+    least_started: u64,
     running: &[i32],
 ) -> Vec<Value> {
     let procdemo_pid = live.pid();
@@ -840,10 +843,10 @@ pub fn check_interrupted(
         "an interrupted lesson is not done: {shown}"
     );
     assert_eq!(pid(ended), procdemo_pid);
-    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
-    let started = fact_i64(ended, "processes_started");
-    assert!(started >= least_started, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{ended}");
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, signal.as_str(), "{ended}");
+    assert!(facts.processes_started >= least_started, "{ended}");
+    assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
     interrupted_line(&stderr, signal.as_str());
 
     let mut pids = pids_seen(&events);
@@ -980,12 +983,11 @@ pub fn parse_spans(spans: &Value) -> Vec<Span> {
         .collect()
 }
 
-/// The lanes of the `timeline` fact of `event`.
-pub fn timeline_lanes(event: &Value) -> Vec<Lane> {
-    let timeline = fact(event, "timeline");
+/// The lanes of a `timeline` fact (the `timeline` of a report).
+pub fn timeline_lanes(timeline: &Value) -> Vec<Lane> {
     timeline["lanes"]
         .as_array()
-        .unwrap_or_else(|| panic!("timeline lanes must be a list: {event}"))
+        .unwrap_or_else(|| panic!("timeline lanes must be a list: {timeline}"))
         .iter()
         .map(|lane| Lane {
             label: lane["label"]
@@ -1000,23 +1002,24 @@ pub fn timeline_lanes(event: &Value) -> Vec<Lane> {
         .collect()
 }
 
-/// The samples `[t_us, value]` of the counter `name` in the `timeline`
-/// fact of `event`; fails unless there is exactly one such counter.
-pub fn timeline_counter(event: &Value, name: &str) -> Vec<(u64, i64)> {
-    let counters: Vec<&Value> = fact(event, "timeline")["counters"]
+/// The samples `[t_us, value]` of the counter `name` in a `timeline` fact
+/// (the `timeline` of a report); fails unless there is exactly one such
+/// counter.
+pub fn timeline_counter(timeline: &Value, name: &str) -> Vec<(u64, i64)> {
+    let counters: Vec<&Value> = timeline["counters"]
         .as_array()
-        .unwrap_or_else(|| panic!("timeline counters must be a list: {event}"))
+        .unwrap_or_else(|| panic!("timeline counters must be a list: {timeline}"))
         .iter()
         .filter(|counter| counter["name"] == name)
         .collect();
     assert_eq!(
         counters.len(),
         1,
-        "expected one counter named {name:?}: {event}"
+        "expected one counter named {name:?}: {timeline}"
     );
     counters[0]["samples"]
         .as_array()
-        .unwrap_or_else(|| panic!("samples must be a list: {event}"))
+        .unwrap_or_else(|| panic!("samples must be a list: {timeline}"))
         .iter()
         .map(|sample| {
             let pair = (sample[0].as_u64(), sample[1].as_i64());

@@ -7,12 +7,13 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::common::{
-    self, Live, Output, assert_no_leftovers, assert_no_queue_left, children_of, fact, fact_i64,
+    self, Live, Output, assert_no_leftovers, assert_no_queue_left, children_of, fact,
     fresh_state_home, interrupted_line, listed_lessons, pids_seen, procdemo_in, read_progress,
-    right_answers, run, run_args, run_with_input, step,
+    report, right_answers, run, run_args, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended, Score};
 use serde_json::{Value, json};
 
 /// The ids of the lessons in course order, from `list --json`.
@@ -203,7 +204,11 @@ fn a_tour_carries_piped_quiz_answers_from_one_lesson_to_the_next() {
             .count();
         let score = json!({"asked": asked, "right": right});
         let done = events.last().expect("done");
-        assert_eq!(fact(done, "quiz"), &score, "{id}");
+        assert_eq!(
+            report::<Done>(done).quiz,
+            Some(Score { asked, right }),
+            "{id}"
+        );
         assert_eq!(recorded[id]["quiz"], score, "{id}");
         assert_eq!(recorded[id]["best_quiz"], score, "{id}");
     }
@@ -252,12 +257,9 @@ fn interrupt_a_tour(signal: Signal, exit_code: i32) {
     let ended = events.last().expect("the lesson's last line");
     assert_eq!(step(ended), "ended", "{shown}");
     assert_eq!(ended["lesson"], "pids", "{shown}");
-    assert_eq!(fact(ended, "reason"), signal.as_str(), "{ended}");
-    assert_eq!(
-        fact_i64(ended, "processes_reaped"),
-        fact_i64(ended, "processes_started"),
-        "{ended}"
-    );
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, signal.as_str(), "{ended}");
+    assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
     interrupted_line(&stderr, signal.as_str());
     let recorded: Vec<String> = recorded(&state).keys().cloned().collect();
     assert_eq!(recorded, ["fork"], "only the finished lesson is recorded");
@@ -300,7 +302,7 @@ fn q_during_a_tour_ends_it() {
     let (id, events) = lessons.last().expect("lessons");
     assert_eq!(id, "pids");
     let ended = events.last().expect("events");
-    assert_eq!(fact(ended, "reason"), "quit", "{ended}");
+    assert_eq!(report::<Ended>(ended).reason, "quit", "{ended}");
     let recorded: Vec<String> = recorded(&state).keys().cloned().collect();
     assert_eq!(recorded, ["fork"]);
     assert_no_leftovers(&pids_seen(&events[..]));

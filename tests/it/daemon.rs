@@ -12,10 +12,13 @@
 
 use std::sync::OnceLock;
 
-use crate::common::{
-    LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, step,
+use crate::common::{LessonRun, events_of, only, only_report, pid, ppid, report, role, step};
+use procdemo::lessons::daemon::{
+    DaemonProved, DaemonReady, DaemonStopped, DaemonicStart, JoinOneTick, LoopCount, MainEnds,
+    NonDaemonicWaits, OsAllowsChildren, SecondFork, SessionLeader, Setsid,
 };
-use serde_json::{Value, json};
+use procdemo::model::Done;
+use serde_json::Value;
 
 fn daemon_run() -> &'static LessonRun {
     static RUN: OnceLock<LessonRun> = OnceLock::new();
@@ -30,6 +33,9 @@ trait DaemonRunExt {
     /// The `loop-count` events of `from`.
     fn loops_of(&self, from: i32) -> Vec<&Value>;
 
+    /// The pid of the non-daemonic child.
+    fn non_daemonic(&self) -> i32;
+
     /// The first child of the Unix daemon part (the session leader).
     fn leader(&self) -> i32;
 
@@ -38,7 +44,7 @@ trait DaemonRunExt {
 
 impl DaemonRunExt for LessonRun {
     fn daemonic(&self) -> Vec<i32> {
-        as_i32_list(fact(only(&self.events, "daemonic-start"), "pids"))
+        only_report::<DaemonicStart>(&self.events).pids
     }
 
     fn loops_of(&self, from: i32) -> Vec<&Value> {
@@ -46,6 +52,10 @@ impl DaemonRunExt for LessonRun {
             .into_iter()
             .filter(|event| pid(event) == from)
             .collect()
+    }
+
+    fn non_daemonic(&self) -> i32 {
+        only_report::<NonDaemonicWaits>(&self.events).pid
     }
 
     fn leader(&self) -> i32 {
@@ -62,12 +72,9 @@ fn three_daemonic_children_start_with_two_three_and_four_loops() {
     let run = daemon_run();
     let start = only(&run.events, "daemonic-start");
     assert_eq!(pid(start), run.procdemo);
-    assert_eq!(fact(start, "loops"), &json!([2, 3, 4]), "{start}");
-    assert_eq!(
-        fact_i64(start, "tick_ms"),
-        200,
-        "the floor at pace 0: {start}"
-    );
+    let facts: DaemonicStart = report(start);
+    assert_eq!(facts.loops, [2, 3, 4], "{start}");
+    assert_eq!(facts.tick_ms, 200, "the floor at pace 0: {start}");
     let pids = run.daemonic();
     assert_eq!(pids.len(), 3, "{start}");
     for (child, loops) in pids.iter().zip([2, 3, 4]) {
@@ -75,7 +82,7 @@ fn three_daemonic_children_start_with_two_three_and_four_loops() {
         for event in run.loops_of(*child) {
             assert_eq!(role(event), "daemonic", "{event}");
             assert_eq!(ppid(event), run.procdemo, "{event}");
-            assert_eq!(fact_i64(event, "loops"), loops, "{event}");
+            assert_eq!(report::<LoopCount>(event).loops, loops, "{event}");
         }
     }
 }
@@ -84,14 +91,14 @@ fn three_daemonic_children_start_with_two_three_and_four_loops() {
 fn each_child_counts_its_loops_from_zero() {
     let run = daemon_run();
     let mut children = run.daemonic();
-    children.push(fact_i64(only(&run.events, "non-daemonic-waits"), "pid") as i32);
+    children.push(run.non_daemonic());
     for child in children {
-        let counts: Vec<i64> = run
+        let counts: Vec<u32> = run
             .loops_of(child)
             .iter()
-            .map(|event| fact_i64(event, "count"))
+            .map(|event| report::<LoopCount>(event).count)
             .collect();
-        let expected: Vec<i64> = (0..counts.len() as i64).collect();
+        let expected: Vec<u32> = (0..counts.len() as u32).collect();
         assert_eq!(counts, expected, "child {child}");
     }
 }
@@ -103,15 +110,12 @@ fn the_kernel_lets_a_daemonic_child_fork() {
     let first = run.daemonic()[0];
     assert_eq!(pid(allowed), first, "{allowed}");
     assert_eq!(role(allowed), "daemonic");
-    assert_eq!(fact_i64(allowed, "grandchild_exit_code"), 0, "{allowed}");
-    let grandchild = fact_i64(allowed, "grandchild_pid");
-    assert!(
-        grandchild > 0 && grandchild != i64::from(first),
-        "{allowed}"
-    );
+    let facts: OsAllowsChildren = report(allowed);
+    assert_eq!(facts.grandchild_exit_code, Some(0), "{allowed}");
+    let grandchild = facts.grandchild_pid;
+    assert!(grandchild > 0 && grandchild != first, "{allowed}");
     // The tree of what ran shows it under the first daemonic child.
-    let done = only(&run.events, "done");
-    let tree = fact(done, "tree");
+    let tree = only_report::<Done>(&run.events).tree;
     let node = tree["children"]
         .as_array()
         .expect("children")
@@ -132,17 +136,14 @@ fn the_kernel_lets_a_daemonic_child_fork() {
 fn procdemo_joins_each_daemonic_child_for_one_tick() {
     let run = daemon_run();
     let joins = events_of(&run.events, "join-one-tick");
-    let pids: Vec<i32> = joins
-        .iter()
-        .map(|event| fact_i64(event, "pid") as i32)
-        .collect();
+    let facts: Vec<JoinOneTick> = joins.iter().copied().map(report).collect();
+    let pids: Vec<i32> = facts.iter().map(|join| join.pid).collect();
     assert_eq!(pids, run.daemonic());
-    for join in joins {
-        assert_eq!(pid(join), run.procdemo);
-        assert!(fact(join, "is_alive").is_boolean(), "{join}");
+    for (event, join) in joins.iter().zip(&facts) {
+        assert_eq!(pid(event), run.procdemo);
         // A join that timed out waited the whole tick (a lower bound only).
-        if fact(join, "is_alive") == &Value::Bool(true) {
-            assert!(fact_i64(join, "waited_ms") >= 190, "{join}");
+        if join.is_alive {
+            assert!(join.waited_ms >= 190, "{event}");
         }
     }
 }
@@ -151,47 +152,36 @@ fn procdemo_joins_each_daemonic_child_for_one_tick() {
 fn when_the_main_code_ends_the_daemonic_children_still_running_are_terminated() {
     let run = daemon_run();
     let ends = events_of(&run.events, "main-ends");
-    let pids: Vec<i32> = ends
-        .iter()
-        .map(|event| fact_i64(event, "pid") as i32)
-        .collect();
+    let facts: Vec<MainEnds> = ends.iter().copied().map(report).collect();
+    let pids: Vec<i32> = facts.iter().map(|end| end.pid).collect();
     assert_eq!(pids, run.daemonic());
-    for (end, loops) in ends.iter().zip([2, 3, 4]) {
-        assert_eq!(pid(end), run.procdemo);
-        assert_eq!(fact_i64(end, "loops"), loops, "{end}");
-        let done = fact_i64(end, "iterations_done");
+    for ((event, end), loops) in ends.iter().zip(&facts).zip([2, 3, 4]) {
+        assert_eq!(pid(event), run.procdemo);
+        assert_eq!(end.loops, loops, "{event}");
+        let done = end.iterations_done;
         // What procdemo counted is what the child reported.
-        assert_eq!(
-            done,
-            run.loops_of(fact_i64(end, "pid") as i32).len() as i64,
-            "{end}"
-        );
-        assert!(done <= loops, "{end}");
-        match fact(end, "terminated") {
-            // Not terminated: it had ended by itself, every loop done.
-            Value::Bool(false) => {
-                assert_eq!(fact_i64(end, "exitcode"), 0, "{end}");
-                assert_eq!(done, loops, "{end}");
-            }
+        assert_eq!(done, run.loops_of(end.pid).len(), "{event}");
+        assert!(done <= loops as usize, "{event}");
+        if end.terminated {
             // SIGTERM sent because it still ran; a child that was just
             // ending (the 3-loop one may be) can still end with 0.
-            Value::Bool(true) => {
-                let code = fact_i64(end, "exitcode");
-                assert!(matches!(code, -15 | 0), "{end}");
-            }
-            other => panic!("terminated is not a boolean ({other}): {end}"),
+            assert!(matches!(end.exitcode, -15 | 0), "{event}");
+        } else {
+            // Not terminated: it had ended by itself, every loop done.
+            assert_eq!(end.exitcode, 0, "{event}");
+            assert_eq!(done, loops as usize, "{event}");
         }
     }
     // A tick of margin either way: the 2-loop child finished, the 4-loop one
     // was cut off.
-    let two = ends[0];
-    assert_eq!(fact_i64(two, "iterations_done"), 2, "{two}");
-    assert_eq!(fact_i64(two, "exitcode"), 0, "{two}");
-    assert_eq!(fact(two, "terminated"), &Value::Bool(false), "{two}");
-    let four = ends[2];
-    assert!(fact_i64(four, "iterations_done") < 4, "{four}");
-    assert_eq!(fact_i64(four, "exitcode"), -15, "{four}");
-    assert_eq!(fact(four, "terminated"), &Value::Bool(true), "{four}");
+    let two = &facts[0];
+    assert_eq!(two.iterations_done, 2, "{two:?}");
+    assert_eq!(two.exitcode, 0, "{two:?}");
+    assert!(!two.terminated, "{two:?}");
+    let four = &facts[2];
+    assert!(four.iterations_done < 4, "{four:?}");
+    assert_eq!(four.exitcode, -15, "{four:?}");
+    assert!(four.terminated, "{four:?}");
 }
 
 #[test]
@@ -199,17 +189,18 @@ fn a_non_daemonic_child_keeps_the_parent_waiting_until_it_finishes() {
     let run = daemon_run();
     let waits = only(&run.events, "non-daemonic-waits");
     assert_eq!(pid(waits), run.procdemo);
-    let child = fact_i64(waits, "pid") as i32;
+    let facts: NonDaemonicWaits = report(waits);
+    let child = facts.pid;
     assert!(!run.daemonic().contains(&child), "{waits}");
-    assert_eq!(fact_i64(waits, "loops"), 2, "{waits}");
-    assert_eq!(fact_i64(waits, "iterations_done"), 2, "{waits}");
-    assert_eq!(fact_i64(waits, "exitcode"), 0, "{waits}");
+    assert_eq!(facts.loops, 2, "{waits}");
+    assert_eq!(facts.iterations_done, 2, "{waits}");
+    assert_eq!(facts.exitcode, 0, "{waits}");
     let loops = run.loops_of(child);
     assert_eq!(loops.len(), 2, "{loops:?}");
     assert!(loops.iter().all(|event| role(event) == "non-daemonic"));
     // Its two loops take two ticks from its start; procdemo, which began
     // waiting just after the fork, waited at least one (a lower bound).
-    assert!(fact_i64(waits, "waited_ms") >= 200, "{waits}");
+    assert!(facts.waited_ms >= 200, "{waits}");
     assert!(run.position("main-ends") < run.position("non-daemonic-waits"));
 }
 
@@ -220,25 +211,26 @@ fn setsid_makes_the_first_child_lead_a_new_session() {
     let leader = run.leader();
     assert_eq!(role(setsid), "child");
     assert_eq!(ppid(setsid), run.procdemo);
-    assert_eq!(fact_i64(setsid, "getpid"), i64::from(leader));
-    assert_eq!(fact_i64(setsid, "sid"), i64::from(leader), "{setsid}");
-    assert_eq!(fact_i64(setsid, "pgid"), i64::from(leader), "{setsid}");
+    let facts: Setsid = report(setsid);
+    assert_eq!(facts.getpid, leader);
+    assert_eq!(facts.sid, leader, "{setsid}");
+    assert_eq!(facts.pgid, leader, "{setsid}");
 
     let seen = only(&run.events, "session-leader");
     assert_eq!(pid(seen), run.procdemo);
-    assert_eq!(fact_i64(seen, "first_child"), i64::from(leader));
-    assert_eq!(fact_i64(seen, "sid"), i64::from(leader), "{seen}");
-    assert_eq!(fact(seen, "sid_equals_pid"), &Value::Bool(true), "{seen}");
-    assert_eq!(fact_i64(seen, "tty_nr"), 0, "no terminal: {seen}");
+    let facts: SessionLeader = report(seen);
+    assert_eq!(facts.first_child, leader);
+    assert_eq!(facts.sid, leader, "{seen}");
+    assert!(facts.sid_equals_pid, "{seen}");
+    assert_eq!(facts.tty_nr, 0, "no terminal: {seen}");
     assert_ne!(
-        fact_i64(seen, "procdemo_sid"),
-        i64::from(leader),
+        facts.procdemo_sid, leader,
         "procdemo stays in its own session: {seen}"
     );
 
     let second = only(&run.events, "second-fork");
     assert_eq!(pid(second), leader);
-    assert_eq!(fact_i64(second, "daemon_pid"), i64::from(run.daemon()));
+    assert_eq!(report::<SecondFork>(second).daemon_pid, run.daemon());
 }
 
 #[test]
@@ -247,14 +239,11 @@ fn the_daemon_is_adopted_by_procdemo() {
     let ready = only(&run.events, "daemon-ready");
     assert_eq!(role(ready), "daemon");
     assert_ne!(run.daemon(), run.leader());
-    assert_eq!(fact_i64(ready, "ppid_before"), i64::from(run.leader()));
-    assert_eq!(
-        fact_i64(ready, "ppid_after"),
-        i64::from(run.procdemo),
-        "{ready}"
-    );
+    let facts: DaemonReady = report(ready);
+    assert_eq!(facts.ppid_before, run.leader());
+    assert_eq!(facts.ppid_after, run.procdemo, "{ready}");
     assert_eq!(ppid(ready), run.procdemo, "{ready}");
-    let before = fact(ready, "umask_before").as_str().unwrap_or_default();
+    let before = &facts.umask_before;
     assert!(
         before.len() == 4 && before.chars().all(|c| ('0'..='7').contains(&c)),
         "{ready}"
@@ -266,26 +255,23 @@ fn proc_proves_every_property_of_the_daemon() {
     let run = daemon_run();
     let proved = only(&run.events, "daemon-proved");
     assert_eq!(pid(proved), run.procdemo);
-    assert_eq!(fact_i64(proved, "daemon_pid"), i64::from(run.daemon()));
-    assert_eq!(
-        fact_i64(proved, "ppid"),
-        i64::from(run.procdemo),
-        "{proved}"
-    );
-    assert_eq!(fact(proved, "ppid_is_procdemo"), &Value::Bool(true));
+    let facts: DaemonProved = report(proved);
+    assert_eq!(facts.daemon_pid, run.daemon());
+    assert_eq!(facts.ppid, run.procdemo, "{proved}");
+    assert!(facts.ppid_is_procdemo, "{proved}");
     // In the first child's session, but not its leader: it can never get a
     // controlling terminal back.
-    assert_eq!(fact_i64(proved, "sid"), i64::from(run.leader()), "{proved}");
-    assert_eq!(
-        fact(proved, "leads_session"),
-        &Value::Bool(false),
-        "{proved}"
-    );
-    assert_eq!(fact_i64(proved, "tty_nr"), 0, "{proved}");
-    assert_eq!(fact(proved, "cwd"), "/", "{proved}");
-    assert_eq!(fact(proved, "umask"), "0027", "{proved}");
-    for stream in ["stdin", "stdout", "stderr"] {
-        assert_eq!(fact(proved, stream), "/dev/null", "{stream}: {proved}");
+    assert_eq!(facts.sid, run.leader(), "{proved}");
+    assert!(!facts.leads_session, "{proved}");
+    assert_eq!(facts.tty_nr, 0, "{proved}");
+    assert_eq!(facts.cwd.as_deref(), Some("/"), "{proved}");
+    assert_eq!(facts.umask.as_deref(), Some("0027"), "{proved}");
+    for (stream, target) in [
+        ("stdin", &facts.stdin),
+        ("stdout", &facts.stdout),
+        ("stderr", &facts.stderr),
+    ] {
+        assert_eq!(target.as_deref(), Some("/dev/null"), "{stream}: {proved}");
     }
 }
 
@@ -294,13 +280,10 @@ fn the_daemon_is_stopped_and_reaped() {
     let run = daemon_run();
     let stopped = only(&run.events, "daemon-stopped");
     assert_eq!(pid(stopped), run.procdemo);
-    assert_eq!(fact(stopped, "signal"), "SIGTERM");
-    assert_eq!(fact_i64(stopped, "exitcode"), -15, "{stopped}");
-    assert_eq!(
-        fact(stopped, "proc_entry_exists"),
-        &Value::Bool(false),
-        "{stopped}"
-    );
+    let facts: DaemonStopped = report(stopped);
+    assert_eq!(facts.signal, "SIGTERM");
+    assert_eq!(facts.exitcode, -15, "{stopped}");
+    assert!(!facts.proc_entry_exists, "{stopped}");
 }
 
 #[test]
@@ -308,16 +291,21 @@ fn done_counts_seven_processes_and_shows_the_family() {
     let run = daemon_run();
     let done = run.events.last().expect("events");
     assert_eq!(step(done), "done");
-    assert_eq!(fact_i64(done, "processes_started"), 7, "{done}");
-    assert_eq!(fact_i64(done, "processes_reaped"), 7, "{done}");
-    let tree = fact(done, "tree");
+    let Done {
+        processes_started,
+        processes_reaped,
+        tree,
+        ..
+    } = report(done);
+    assert_eq!(processes_started, 7, "{done}");
+    assert_eq!(processes_reaped, 7, "{done}");
     let children: Vec<&Value> = tree["children"]
         .as_array()
         .expect("children")
         .iter()
         .collect();
     let mut expected = run.daemonic();
-    expected.push(fact_i64(only(&run.events, "non-daemonic-waits"), "pid") as i32);
+    expected.push(run.non_daemonic());
     expected.push(run.leader());
     let in_tree: Vec<i64> = children
         .iter()

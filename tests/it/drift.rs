@@ -25,11 +25,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    LessonRun, Live, assert_no_leftovers, assert_no_queue_left, children_of, fact_i64,
-    interrupted_line, listed_lessons, pid, pids_seen, step,
+    LessonRun, Live, assert_no_leftovers, assert_no_queue_left, children_of, interrupted_line,
+    listed_lessons, pid, pids_seen, report, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended};
 
 /// At most this many event lines of one lesson are interrupted at; the
 /// rest of the lesson's lines are skipped evenly, so that the whole test
@@ -111,23 +112,32 @@ fn check_ending(live: Live, what: &str) -> Ending {
         .last()
         .unwrap_or_else(|| panic!("no events: {shown}"));
     assert_eq!(pid(last), procdemo, "{shown}");
-    let ending = match (status.code(), step(last)) {
+    // (how it ended, processes started, processes reaped)
+    let (ending, started, reaped) = match (status.code(), step(last)) {
         (Some(130), "ended") => {
-            assert_eq!(last["facts"]["reason"], "SIGINT", "{shown}");
+            let ended: Ended = report(last);
+            assert_eq!(ended.reason, "SIGINT", "{shown}");
             interrupted_line(&stderr, "SIGINT");
-            Ending::Interrupted
+            (
+                Ending::Interrupted,
+                ended.processes_started,
+                ended.processes_reaped,
+            )
         }
-        (Some(0), "done") => Ending::Finished,
+        (Some(0), "done") => {
+            let done: Done = report(last);
+            (
+                Ending::Finished,
+                done.processes_started,
+                done.processes_reaped,
+            )
+        }
         _ => panic!(
             "neither interrupted nor finished (signal {:?}): {shown}",
             status.signal()
         ),
     };
-    assert_eq!(
-        fact_i64(last, "processes_reaped"),
-        fact_i64(last, "processes_started"),
-        "the counts drifted: {shown}"
-    );
+    assert_eq!(reaped, started, "the counts drifted: {shown}");
     let mut pids = pids_seen(&events);
     pids.extend(running);
     assert_no_leftovers(&pids);

@@ -2,7 +2,11 @@
 //! who ran first, and the wait that reaps the child, checked from the JSON
 //! events of real runs.
 
-use crate::common::{events_of, fact, fact_i64, only, pid, ppid, role, run_lesson, step};
+use crate::common::{events_of, only, only_report, pid, ppid, report, role, run_lesson, step};
+use procdemo::lessons::fork::{
+    AfterFork, BeforeFork, ChildChangesW, ParentKeepsW, Wait, WhoRanFirst,
+};
+use procdemo::model::Done;
 use serde_json::Value;
 
 /// One finished run of the lesson, with the two processes it involves.
@@ -71,7 +75,7 @@ fn code_before_fork_runs_once_in_the_parent() {
     let before = only(&run.events, "before-fork");
     assert_eq!(pid(before), run.procdemo);
     assert_eq!(role(before), "parent");
-    assert_eq!(fact_i64(before, "w"), 100);
+    assert_eq!(report::<BeforeFork>(before).w, 100);
     // It is the first thing that happens.
     assert_eq!(step(&run.events[0]), "before-fork");
 }
@@ -88,20 +92,17 @@ fn fork_returns_twice_with_different_values() {
 
     let in_parent = run.from(run.procdemo, "after-fork");
     assert_eq!(role(in_parent), "parent");
-    assert_eq!(
-        fact_i64(in_parent, "fork_returned"),
-        i64::from(run.child),
-        "the parent gets the child's pid"
-    );
+    let parent_got = report::<AfterFork>(in_parent).fork_returned;
+    assert_eq!(parent_got, run.child, "the parent gets the child's pid");
 
     let in_child = run.from(run.child, "after-fork");
     assert_eq!(role(in_child), "child");
-    assert_eq!(fact_i64(in_child, "fork_returned"), 0, "the child gets 0");
     assert_eq!(
-        i64::from(pid(in_child)),
-        fact_i64(in_parent, "fork_returned"),
-        "the child's own pid"
+        report::<AfterFork>(in_child).fork_returned,
+        0,
+        "the child gets 0"
     );
+    assert_eq!(pid(in_child), parent_got, "the child's own pid");
     assert_eq!(
         ppid(in_child),
         run.procdemo,
@@ -114,25 +115,23 @@ fn the_child_changes_only_its_own_copy_of_w() {
     let run = fork_run();
     let in_child = run.from(run.child, "child-changes-w");
     assert_eq!(role(in_child), "child");
-    assert_eq!(fact_i64(in_child, "w_before"), 100);
-    assert_eq!(fact_i64(in_child, "w_after"), 200);
+    let in_child: ChildChangesW = report(in_child);
+    assert_eq!(in_child.w_before, 100);
+    assert_eq!(in_child.w_after, 200);
 
     let in_parent = run.from(run.procdemo, "parent-keeps-w");
     assert_eq!(role(in_parent), "parent");
-    assert_eq!(fact_i64(in_parent, "w"), 100, "the parent's w is untouched");
-    let address = fact(in_parent, "w_address");
-    assert!(
-        address.as_str().is_some_and(|text| text.starts_with("0x")),
-        "w_address: {address}"
-    );
+    let in_parent: ParentKeepsW = report(in_parent);
+    assert_eq!(in_parent.w, 100, "the parent's w is untouched");
+    let address = &in_parent.w_address;
+    assert!(address.starts_with("0x"), "w_address: {address}");
     assert_eq!(
-        address,
-        fact(in_child, "w_address"),
+        address, &in_child.w_address,
         "same virtual address in both processes"
     );
     assert_eq!(
         address,
-        fact(only(&run.events, "before-fork"), "w_address"),
+        &only_report::<BeforeFork>(&run.events).w_address,
         "w did not move"
     );
 }
@@ -140,31 +139,27 @@ fn the_child_changes_only_its_own_copy_of_w() {
 #[test]
 fn who_ran_first_agrees_with_the_times() {
     let run = fork_run();
-    let first = only(&run.events, "who-ran-first");
-    assert_eq!(pid(first), run.procdemo);
-    let parent_us = fact_i64(first, "parent_resumed_us");
-    let child_us = fact_i64(first, "child_resumed_us");
+    let event = only(&run.events, "who-ran-first");
+    assert_eq!(pid(event), run.procdemo);
+    let first: WhoRanFirst = report(event);
+    let (parent_us, child_us) = (first.parent_resumed_us, first.child_resumed_us);
     let expected = match parent_us.cmp(&child_us) {
         std::cmp::Ordering::Less => "parent",
         std::cmp::Ordering::Greater => "child",
         std::cmp::Ordering::Equal => "same microsecond",
     };
-    assert_eq!(fact(first, "first"), expected, "{first}");
-    assert_eq!(
-        fact_i64(first, "gap_us"),
-        (parent_us - child_us).abs(),
-        "{first}"
-    );
+    assert_eq!(first.first, expected, "{event}");
+    assert_eq!(first.gap_us, parent_us.abs_diff(child_us), "{event}");
     // The times are the ones each side reported right after fork().
     assert_eq!(
         parent_us,
-        fact_i64(run.from(run.procdemo, "after-fork"), "resumed_us")
+        report::<AfterFork>(run.from(run.procdemo, "after-fork")).resumed_us
     );
     assert_eq!(
         child_us,
-        fact_i64(run.from(run.child, "after-fork"), "resumed_us")
+        report::<AfterFork>(run.from(run.child, "after-fork")).resumed_us
     );
-    assert!(fact_i64(first, "cpus_online") >= 1);
+    assert!(first.cpus_online >= 1);
 }
 
 #[test]
@@ -172,10 +167,11 @@ fn the_parent_waits_for_and_reaps_the_child() {
     let run = fork_run();
     let wait = only(&run.events, "wait");
     assert_eq!(pid(wait), run.procdemo);
-    assert_eq!(fact_i64(wait, "child_pid"), i64::from(run.child));
-    assert_eq!(fact_i64(wait, "wait_status"), 0);
-    assert_eq!(fact_i64(wait, "exit_code"), 0);
-    assert_eq!(fact_i64(wait, "python_exitcode"), 0);
+    let wait: Wait = report(wait);
+    assert_eq!(wait.child_pid, run.child);
+    assert_eq!(wait.wait_status, 0);
+    assert_eq!(wait.exit_code, Some(0));
+    assert_eq!(wait.python_exitcode, 0);
 }
 
 #[test]
@@ -185,9 +181,14 @@ fn done_counts_one_process_started_and_reaped() {
     assert_eq!(step(done), "done");
     assert_eq!(only(&run.events, "done"), done, "done comes once, last");
     assert_eq!(pid(done), run.procdemo);
-    assert_eq!(fact_i64(done, "processes_started"), 1);
-    assert_eq!(fact_i64(done, "processes_reaped"), 1);
-    let tree = fact(done, "tree");
+    let Done {
+        processes_started,
+        processes_reaped,
+        tree,
+        ..
+    } = report(done);
+    assert_eq!(processes_started, 1);
+    assert_eq!(processes_reaped, 1);
     assert_eq!(tree["pid"], run.procdemo);
     let children = tree["children"].as_array().expect("tree children");
     assert_eq!(children.len(), 1, "{tree}");

@@ -14,9 +14,10 @@
 use std::process::{Command, Stdio};
 
 use crate::common::{
-    Output, assert_no_leftovers, assert_well_formed, bin, events_of, fact, fact_i64, pids_seen,
-    procdemo, run, step,
+    Output, assert_no_leftovers, assert_well_formed, bin, events_of, pids_seen, procdemo, report,
+    run, step,
 };
+use procdemo::model::Ended;
 
 /// A uid no other process uses (each test passes its own `offset`, as tests
 /// run in parallel), so that procdemo's processes are the only ones counted
@@ -100,7 +101,7 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
 }
 
-fn check_failed_run(output: &Output, lesson: &str, started: i64) {
+fn check_failed_run(output: &Output, lesson: &str, started: u64) {
     let shown = output.describe();
     assert!(
         output.status.code().is_some_and(|code| code != 0),
@@ -111,10 +112,11 @@ fn check_failed_run(output: &Output, lesson: &str, started: i64) {
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{shown}");
     assert!(events_of(&events, "done").is_empty(), "{shown}");
-    assert_eq!(fact(ended, "reason"), "error", "{shown}");
-    assert_eq!(fact_i64(ended, "processes_started"), started, "{shown}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), started, "{shown}");
-    let error = fact(ended, "error").as_str().unwrap_or_default();
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, "error", "{shown}");
+    assert_eq!(facts.processes_started, started, "{shown}");
+    assert_eq!(facts.processes_reaped, started, "{shown}");
+    let error = facts.error.unwrap_or_default();
     assert!(
         error.contains("fork()") && error.contains("EAGAIN"),
         "the error names the call: {shown}"

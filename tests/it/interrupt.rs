@@ -65,12 +65,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, Live, as_i32_list, assert_no_leftovers, assert_no_queue_left, check_interrupted,
-    check_kill_9, children_of, fact, fact_i64, interrupted_line, lesson_path, pid, proc_stat,
-    procdemo, role, sorted, step, still_running, wait_with_deadline,
+    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, check_interrupted, check_kill_9,
+    children_of, interrupted_line, lesson_path, pid, proc_stat, procdemo, report, role, sorted,
+    step, still_running, wait_with_deadline,
 };
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
+use procdemo::lessons::daemon::{DaemonProved, DaemonicStart};
+use procdemo::lessons::zombie::ZombieState;
+use procdemo::model::Ended;
 use serde_json::Value;
 
 /// A lesson, its arguments at a slow pace, and how to tell it is half-way,
@@ -207,7 +210,7 @@ fn the_orphan(events: &[Value], _procdemo: i32) -> Vec<i32> {
 }
 
 fn the_daemon(events: &[Value], _procdemo: i32) -> Vec<i32> {
-    vec![fact_i64(last_of(events, "daemon-proved"), "daemon_pid") as i32]
+    vec![report::<DaemonProved>(last_of(events, "daemon-proved")).daemon_pid]
 }
 
 fn nobody(_events: &[Value], _procdemo: i32) -> Vec<i32> {
@@ -306,7 +309,8 @@ fn check_clean_ending(live: Live, signal: Signal, exit_code: i32, running: &[i32
     assert_eq!(role(ended), "parent");
     // Every child that reported is among those started.
     assert!(
-        children_seen(&events, procdemo_pid).len() as i64 <= fact_i64(ended, "processes_started"),
+        children_seen(&events, procdemo_pid).len() as u64
+            <= report::<Ended>(ended).processes_started,
         "{events:#?}"
     );
     events
@@ -410,7 +414,7 @@ fn sigint_ends_join_cleanly() {
 fn sigint_while_a_zombie_waits_reaps_it() {
     let (live, _) = start_and_reach_the_middle(&ZOMBIE, command_for(&ZOMBIE));
     let procdemo_pid = live.pid();
-    let zombie = fact_i64(last_of(&live.events, "zombie-state"), "child_pid") as i32;
+    let zombie = report::<ZombieState>(last_of(&live.events, "zombie-state")).child_pid;
     assert_eq!(
         proc_stat(zombie),
         Some(("procdemo".to_string(), 'Z')),
@@ -419,8 +423,9 @@ fn sigint_while_a_zombie_waits_reaps_it() {
     kill(Pid::from_raw(procdemo_pid), Signal::SIGINT).expect("send SIGINT");
     let events = check_clean_ending(live, Signal::SIGINT, 130, &[zombie]);
     let ended = events.last().expect("events");
-    assert_eq!(fact_i64(ended, "processes_started"), 1, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), 1, "{ended}");
+    let facts: Ended = report(ended);
+    assert_eq!(facts.processes_started, 1, "{ended}");
+    assert_eq!(facts.processes_reaped, 1, "{ended}");
     assert!(
         !events.iter().any(|event| step(event) == "reap"),
         "the lesson had not reaped it itself: {events:?}"
@@ -440,14 +445,14 @@ fn sigint_while_a_zombie_waits_reaps_it() {
 fn sigint_ends_orphan_cleanly_as_the_child_ends() {
     let events = interrupt(&ORPHAN_EARLY, Signal::SIGINT, 130);
     let ended = events.last().expect("events");
-    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 2, "{ended}");
 }
 
 #[test]
 fn sigint_ends_orphan_cleanly_while_the_adopted_orphan_runs() {
     let events = interrupt(&ORPHAN_ADOPTED, Signal::SIGINT, 130);
     let ended = events.last().expect("events");
-    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 2, "{ended}");
     assert!(
         !events.iter().any(|event| step(event) == "orphan-reaped"),
         "{events:?}"
@@ -485,7 +490,7 @@ fn an_interrupted_daemonic_race_keeps_its_events_in_the_record() {
         1,
         "`daemonic-start` happened before SIGINT, yet the record lacks it: {events:?}"
     );
-    let pids = sorted(&as_i32_list(fact(starts[0], "pids")));
+    let pids = sorted(&report::<DaemonicStart>(starts[0]).pids);
     assert_eq!(pids, sorted(&running), "{}", starts[0]);
     assert_eq!(events.last().map(step), Some("ended"), "{events:?}");
 }
@@ -500,7 +505,7 @@ fn sigint_ends_daemon_cleanly_while_the_unix_daemon_runs() {
         "the signal came after the lesson had stopped the daemon itself: {events:?}"
     );
     let ended = events.last().expect("events");
-    assert_eq!(fact_i64(ended, "processes_started"), 7, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 7, "{ended}");
 }
 
 #[test]
@@ -563,7 +568,7 @@ fn sigint_ends_pipe_cleanly_while_a_writer_sleeps_on_the_full_pipe() {
     let ended = events.last().expect("events");
     // Two children for each of the one-way and two-way parts, the writers of
     // end of file and broken pipe, and the one on the full pipe.
-    assert_eq!(fact_i64(ended, "processes_started"), 7, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 7, "{ended}");
 }
 
 /// The writer sleeps between its puts and the reader waits in `get()` on
@@ -579,7 +584,7 @@ fn sigint_ends_queue_cleanly_while_the_writer_and_the_reader_run() {
     );
     let ended = events.last().expect("events");
     // The walk-through starts no process: the writer and the reader.
-    assert_eq!(fact_i64(ended, "processes_started"), 2, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 2, "{ended}");
 }
 
 /// procdemo cannot clean up, but the writer and the reader die with it, and
@@ -616,9 +621,10 @@ fn sigint_during_put_with_a_timeout_ends_queue_without_sitting_out_the_wait() {
     assert_eq!(status.code(), Some(130), "{shown}");
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{shown}");
-    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
-    assert_eq!(fact_i64(ended, "processes_started"), 0, "{ended}");
-    assert_eq!(fact_i64(ended, "processes_reaped"), 0, "{ended}");
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, "SIGINT", "{ended}");
+    assert_eq!(facts.processes_started, 0, "{ended}");
+    assert_eq!(facts.processes_reaped, 0, "{ended}");
     assert!(
         !events.iter().any(|event| step(event) == "put-timeout"),
         "{shown}"
@@ -790,7 +796,7 @@ fn sigint_ends_lock_cleanly_while_one_adder_holds_the_lock_and_the_other_waits()
     );
     let ended = events.last().expect("events");
     // Two adders without the lock, two with it.
-    assert_eq!(fact_i64(ended, "processes_started"), 4, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 4, "{ended}");
 }
 
 /// Ctrl-C while four workers take turns at the lock, 300000 increments
@@ -831,7 +837,7 @@ fn sigint_ends_lock_cleanly_while_workers_take_turns_at_the_lock() {
     );
     let ended = events.last().expect("events");
     // 2 + 2 adders, 2 + 2 workers forced, 4 without the lock, 4 with it.
-    assert_eq!(fact_i64(ended, "processes_started"), 16, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 16, "{ended}");
 }
 
 /// Ctrl-C while two workers are inside and three wait for a permit.
@@ -847,7 +853,7 @@ fn sigint_ends_semaphore_cleanly_while_workers_hold_and_wait_for_permits() {
         "a worker left before the signal: {events:?}"
     );
     let ended = events.last().expect("events");
-    assert_eq!(fact_i64(ended, "processes_started"), 5, "{ended}");
+    assert_eq!(report::<Ended>(ended).processes_started, 5, "{ended}");
 }
 
 #[test]

@@ -6,8 +6,13 @@
 use std::collections::BTreeSet;
 
 use crate::common::{
-    LessonRun, as_i32_list, events_of, fact, fact_i64, only, pid, ppid, role, sorted, step,
+    LessonRun, events_of, only, only_report, pid, ppid, report, reports, role, sorted, step, t_us,
 };
+use procdemo::lessons::join::{
+    ChildEnds, ChildWorks, ExitCase, ExitCode, FirstAppends, JoinAgain, JoinInOrder, JoinTimeout,
+    JoinWaits, NoOverlap, SecondSees, WaitAny,
+};
+use procdemo::model::Done;
 use serde_json::{Value, json};
 
 /// Runs the lesson at `--pace 0` with a short `--timeout`.
@@ -35,13 +40,18 @@ fn join_blocks_until_the_child_has_ended() {
     let run = join_run();
     let works = only(&run.events, "child-works");
     assert_eq!(role(works), "child");
-    assert_eq!(fact_i64(works, "work_ms"), 0, "pace 0: no work time");
+    assert_eq!(
+        report::<ChildWorks>(works).work_ms,
+        0,
+        "pace 0: no work time"
+    );
 
     let waits = only(&run.events, "join-waits");
     assert_eq!(pid(waits), run.procdemo);
-    assert_eq!(fact_i64(waits, "child_pid"), i64::from(pid(works)));
-    assert_eq!(fact(waits, "is_alive"), &Value::Bool(false), "{waits}");
-    assert_eq!(fact_i64(waits, "exitcode"), 0, "{waits}");
+    let facts: JoinWaits = report(waits);
+    assert_eq!(facts.child_pid, pid(works));
+    assert!(!facts.is_alive, "{waits}");
+    assert_eq!(facts.exitcode, 0, "{waits}");
     assert!(run.position("child-works") < run.position("join-waits"));
 }
 
@@ -50,19 +60,24 @@ fn join_with_a_timeout_gives_up_while_the_child_still_runs() {
     let run = join_run();
     let timeout = only(&run.events, "join-timeout");
     assert_eq!(pid(timeout), run.procdemo);
-    assert_eq!(fact(timeout, "timeout_s"), &json!(0.2), "{timeout}");
-    assert_eq!(fact(timeout, "is_alive"), &Value::Bool(true), "{timeout}");
-    assert_eq!(fact(timeout, "exitcode"), &Value::Null, "{timeout}");
+    let facts: JoinTimeout = report(timeout);
+    assert_eq!(facts.timeout_s, 0.2, "{timeout}");
+    assert!(facts.is_alive, "{timeout}");
+    assert_eq!(facts.exitcode, None, "{timeout}");
     // join(0.2) waits at least the timeout (a lower bound only).
-    assert!(fact_i64(timeout, "waited_ms") >= 190, "{timeout}");
+    assert!(facts.waited_ms >= 190, "{timeout}");
     // The child waits at a gate: asleep, or just being scheduled.
-    let state = fact(timeout, "state").as_str().unwrap_or_default();
-    assert!(matches!(state, "S" | "R"), "state {state:?}: {timeout}");
+    let state = facts.state.as_deref();
+    assert!(
+        matches!(state, Some("S" | "R")),
+        "state {state:?}: {timeout}"
+    );
 
     // Once released, a second join() collects it.
     let again = only(&run.events, "join-again");
-    assert_eq!(fact(again, "is_alive"), &Value::Bool(false), "{again}");
-    assert_eq!(fact_i64(again, "exitcode"), 0, "{again}");
+    let facts: JoinAgain = report(again);
+    assert!(!facts.is_alive, "{again}");
+    assert_eq!(facts.exitcode, 0, "{again}");
     assert!(run.position("join-waits") < run.position("join-timeout"));
     assert!(run.position("join-timeout") < run.position("join-again"));
 }
@@ -71,20 +86,19 @@ fn join_with_a_timeout_gives_up_while_the_child_still_runs() {
 fn the_shortest_timeout_allowed_works() {
     let run = LessonRun::run("join", &["--timeout", "0.1"]);
     let timeout = only(&run.events, "join-timeout");
-    assert_eq!(fact(timeout, "timeout_s"), &json!(0.1), "{timeout}");
-    assert_eq!(fact(timeout, "is_alive"), &Value::Bool(true), "{timeout}");
-    assert!(fact_i64(timeout, "waited_ms") >= 95, "{timeout}");
-    assert_eq!(fact_i64(only(&run.events, "join-again"), "exitcode"), 0);
+    let facts: JoinTimeout = report(timeout);
+    assert_eq!(facts.timeout_s, 0.1, "{timeout}");
+    assert!(facts.is_alive, "{timeout}");
+    assert!(facts.waited_ms >= 95, "{timeout}");
+    assert_eq!(only_report::<JoinAgain>(&run.events).exitcode, 0);
 }
 
 #[test]
 fn five_endings_give_the_exit_codes_python_reports() {
     let run = join_run();
     let codes = events_of(&run.events, "exit-code");
-    let cases: Vec<&str> = codes
-        .iter()
-        .map(|event| fact(event, "case").as_str().unwrap_or_default())
-        .collect();
+    let facts: Vec<ExitCode> = codes.iter().copied().map(report).collect();
+    let cases: Vec<&str> = facts.iter().map(|code| code.case.as_str()).collect();
     assert_eq!(
         cases,
         [
@@ -95,33 +109,24 @@ fn five_endings_give_the_exit_codes_python_reports() {
             "p.kill()",
         ]
     );
-    let column = |name: &str| -> Vec<Value> {
-        codes
-            .iter()
-            .map(|event| fact(event, name).clone())
-            .collect()
-    };
+    let column =
+        |of: fn(&ExitCode) -> Option<i32>| -> Vec<Option<i32>> { facts.iter().map(of).collect() };
     assert_eq!(
-        column("python_exitcode"),
-        [json!(0), json!(3), json!(1), json!(-15), json!(-9)]
+        column(|code| Some(code.python_exitcode)),
+        [Some(0), Some(3), Some(1), Some(-15), Some(-9)]
     );
     assert_eq!(
-        column("wait_status"),
-        [json!(0), json!(768), json!(256), json!(15), json!(9)]
+        column(|code| Some(code.wait_status)),
+        [Some(0), Some(768), Some(256), Some(15), Some(9)]
     );
     assert_eq!(
-        column("exit_code"),
-        [json!(0), json!(3), json!(1), Value::Null, Value::Null]
+        column(|code| code.exit_code),
+        [Some(0), Some(3), Some(1), None, None]
     );
+    let signals: Vec<Option<&str>> = facts.iter().map(|code| code.signal.as_deref()).collect();
     assert_eq!(
-        column("signal"),
-        [
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            json!("SIGTERM"),
-            json!("SIGKILL")
-        ]
+        signals,
+        [None, None, None, Some("SIGTERM"), Some("SIGKILL")]
     );
     for event in &codes {
         assert_eq!(pid(event), run.procdemo, "{event}");
@@ -130,9 +135,9 @@ fn five_endings_give_the_exit_codes_python_reports() {
     // Each case is a real child that said which case it is before it ended,
     // and the tree of what ran shows the same endings.
     let reported = events_of(&run.events, "exit-case");
-    let reported_cases: Vec<&str> = reported
+    let reported_cases: Vec<String> = reported
         .iter()
-        .map(|event| fact(event, "case").as_str().unwrap_or_default())
+        .map(|event| report::<ExitCase>(event).case)
         .collect();
     assert_eq!(reported_cases, cases);
     let case_pids: Vec<i32> = reported.iter().copied().map(pid).collect();
@@ -186,14 +191,12 @@ fn five_endings_give_the_exit_codes_python_reports() {
 fn joining_in_order_reaps_in_the_order_started() {
     let run = join_run();
     let in_order = only(&run.events, "join-in-order");
-    let started = as_i32_list(fact(in_order, "start_order"));
+    let facts: JoinInOrder = report(in_order);
+    let started = facts.start_order;
     assert_eq!(started.len(), 3, "{in_order}");
-    assert_eq!(as_i32_list(fact(in_order, "reap_order")), started);
-    let ended_before = fact(in_order, "already_ended_when_joined")
-        .as_array()
-        .expect("a list");
-    assert_eq!(ended_before.len(), 3, "{in_order}");
-    assert!(ended_before.iter().all(Value::is_boolean), "{in_order}");
+    assert_eq!(facts.reap_order, started);
+    // A list of booleans, one per child.
+    assert_eq!(facts.already_ended_when_joined.len(), 3, "{in_order}");
     // They are three children that each reported the end of their work.
     for child in &started {
         let ends: Vec<&Value> = events_of(&run.events, "child-ends")
@@ -209,14 +212,16 @@ fn joining_in_order_reaps_in_the_order_started() {
 fn waiting_for_any_child_reaps_each_of_them_once() {
     let run = join_run();
     let any = only(&run.events, "wait-any");
-    let started = as_i32_list(fact(any, "start_order"));
-    let reaped = as_i32_list(fact(any, "reap_order"));
-    let ended = as_i32_list(fact(any, "end_order"));
+    let WaitAny {
+        start_order: started,
+        end_order: ended,
+        reap_order: reaped,
+    } = report(any);
     assert_eq!(started.len(), 3, "{any}");
     assert_eq!(sorted(&reaped), sorted(&started), "{any}");
     assert_eq!(sorted(&ended), sorted(&started), "{any}");
     // Different children from the in-order round.
-    let in_order = as_i32_list(fact(only(&run.events, "join-in-order"), "start_order"));
+    let in_order = only_report::<JoinInOrder>(&run.events).start_order;
     assert!(started.iter().all(|pid| !in_order.contains(pid)), "{any}");
     assert_eq!(events_of(&run.events, "child-ends").len(), 6);
 }
@@ -231,19 +236,20 @@ fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
     let run = LessonRun::run_at_pace("join", "0.5", &["--timeout", "0.1"]);
     let in_order = only(&run.events, "join-in-order");
     assert_eq!(
-        fact(in_order, "already_ended_when_joined"),
-        &json!([false, true, true]),
+        report::<JoinInOrder>(in_order).already_ended_when_joined,
+        [false, true, true],
         "{in_order}"
     );
     let any = only(&run.events, "wait-any");
-    let started = as_i32_list(fact(any, "start_order"));
+    let facts: WaitAny = report(any);
+    let started = &facts.start_order;
     let expected = vec![started[1], started[2], started[0]];
-    assert_eq!(as_i32_list(fact(any, "end_order")), expected, "{any}");
-    assert_eq!(as_i32_list(fact(any, "reap_order")), expected, "{any}");
+    assert_eq!(facts.end_order, expected, "{any}");
+    assert_eq!(facts.reap_order, expected, "{any}");
     // The work the children report is scaled by the pace.
-    let worked: Vec<i64> = events_of(&run.events, "child-ends")
+    let worked: Vec<u64> = reports::<ChildEnds>(&run.events)
         .iter()
-        .map(|event| fact_i64(event, "worked_ms"))
+        .map(|ends| ends.worked_ms)
         .collect();
     assert_eq!(sorted(&worked), [150, 150, 300, 300, 450, 450]);
 }
@@ -252,14 +258,13 @@ fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
 fn a_child_changes_its_own_copy_of_the_list() {
     let run = join_run();
     let appends = events_of(&run.events, "first-appends");
-    let lists: Vec<&Value> = appends.iter().map(|event| fact(event, "nums")).collect();
+    let lists: Vec<Vec<i64>> = appends
+        .iter()
+        .map(|event| report::<FirstAppends>(event).nums)
+        .collect();
     assert_eq!(
         lists,
-        [
-            &json!([11, 22, 0]),
-            &json!([11, 22, 0, 1]),
-            &json!([11, 22, 0, 1, 2]),
-        ]
+        [vec![11, 22, 0], vec![11, 22, 0, 1], vec![11, 22, 0, 1, 2]]
     );
     let first = pid(appends[0]);
     assert!(
@@ -269,24 +274,24 @@ fn a_child_changes_its_own_copy_of_the_list() {
 
     let second = only(&run.events, "second-sees");
     assert_ne!(pid(second), first);
-    assert_eq!(fact(second, "nums"), &json!([11, 22]), "{second}");
+    let sees: SecondSees = report(second);
+    assert_eq!(sees.nums, [11, 22], "{second}");
 
     let overlap = only(&run.events, "no-overlap");
     assert_eq!(pid(overlap), run.procdemo);
-    assert_eq!(fact(overlap, "overlap"), &Value::Bool(false), "{overlap}");
-    assert_eq!(fact(overlap, "parent_nums"), &json!([11, 22]), "{overlap}");
-    let first_done = fact_i64(overlap, "first_done_us");
-    let first_reaped = fact_i64(overlap, "first_reaped_us");
-    let second_started = fact_i64(overlap, "second_started_us");
+    let facts: NoOverlap = report(overlap);
+    assert!(!facts.overlap, "{overlap}");
+    assert_eq!(facts.parent_nums, [11, 22], "{overlap}");
+    let (first_done, first_reaped, second_started) = (
+        facts.first_done_us,
+        facts.first_reaped_us,
+        facts.second_started_us,
+    );
     assert!(first_done <= first_reaped, "{overlap}");
     assert!(first_reaped <= second_started, "{overlap}");
     // The times are the ones the children reported.
-    assert_eq!(
-        first_done,
-        appends[2]["t_us"].as_i64().expect("t_us"),
-        "{overlap}"
-    );
-    assert_eq!(second_started, fact_i64(second, "resumed_us"), "{overlap}");
+    assert_eq!(first_done, t_us(appends[2]), "{overlap}");
+    assert_eq!(second_started, sees.resumed_us, "{overlap}");
 }
 
 #[test]
@@ -295,8 +300,9 @@ fn done_counts_fifteen_children_started_and_reaped() {
     let done = run.events.last().expect("events");
     assert_eq!(step(done), "done");
     assert_eq!(pid(done), run.procdemo);
-    assert_eq!(fact_i64(done, "processes_started"), 15, "{done}");
-    assert_eq!(fact_i64(done, "processes_reaped"), 15, "{done}");
+    let facts: Done = report(done);
+    assert_eq!(facts.processes_started, 15, "{done}");
+    assert_eq!(facts.processes_reaped, 15, "{done}");
     let children = run.done_children();
     assert_eq!(children.len(), 15, "{done}");
     // Every child that reported is in the tree.

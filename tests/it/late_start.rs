@@ -21,11 +21,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    Live, assert_no_leftovers, assert_well_formed, children_of, fact, fact_i64, only, pid,
-    pids_seen, proc_stat, procdemo, step, still_running,
+    Live, assert_no_leftovers, assert_well_formed, children_of, only, pid, pids_seen, proc_stat,
+    procdemo, report, step, still_running,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::lessons::daemon::{DaemonProved, DaemonReady, DaemonStopped, SecondFork};
+use procdemo::lessons::orphan::Adopted;
 use serde_json::Value;
 
 /// The library: `getppid()` through the real one, 100 ms late the first
@@ -199,7 +201,7 @@ fn diagnose_daemon(events: &[Value]) -> String {
         return "it never reached the second fork".to_string();
     };
     let leader = pid(second);
-    let daemon = fact_i64(second, "daemon_pid");
+    let daemon = report::<SecondFork>(second).daemon_pid;
     format!(
         "the daemon ({daemon}) first ran after its parent, the session leader ({leader}), \
          had ended; its first getppid() already returned procdemo, so it waited for an \
@@ -217,16 +219,13 @@ fn daemon_works_when_the_daemon_starts_late() {
     let (procdemo_pid, events) = run_late("daemon", diagnose_daemon);
     let leader = pid(only(&events, "setsid"));
     let ready = only(&events, "daemon-ready");
-    assert_eq!(fact_i64(ready, "ppid_before"), i64::from(leader), "{ready}");
-    assert_eq!(
-        fact_i64(ready, "ppid_after"),
-        i64::from(procdemo_pid),
-        "{ready}"
-    );
+    let facts: DaemonReady = report(ready);
+    assert_eq!(facts.ppid_before, leader, "{ready}");
+    assert_eq!(facts.ppid_after, procdemo_pid, "{ready}");
     let proved = only(&events, "daemon-proved");
-    assert_eq!(fact(proved, "ppid_is_procdemo"), &Value::Bool(true));
+    assert!(report::<DaemonProved>(proved).ppid_is_procdemo, "{proved}");
     let stopped = only(&events, "daemon-stopped");
-    assert_eq!(fact_i64(stopped, "exitcode"), -15, "{stopped}");
+    assert_eq!(report::<DaemonStopped>(stopped).exitcode, -15, "{stopped}");
     assert!(!still_running(pid(ready)));
 }
 
@@ -234,7 +233,7 @@ fn daemon_works_when_the_daemon_starts_late() {
 fn orphan_works_when_the_grandchild_starts_late() {
     let (procdemo_pid, events) = run_late("orphan", diagnose_orphan);
     let child = pid(only(&events, "parent-exits"));
-    let adopted = only(&events, "adopted");
-    assert_eq!(fact_i64(adopted, "ppid_before"), i64::from(child));
-    assert_eq!(fact_i64(adopted, "ppid_after"), i64::from(procdemo_pid));
+    let adopted: Adopted = report(only(&events, "adopted"));
+    assert_eq!(adopted.ppid_before, child);
+    assert_eq!(adopted.ppid_after, procdemo_pid);
 }

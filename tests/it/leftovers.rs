@@ -4,8 +4,9 @@
 //! sure the check itself can see a running process.)
 
 use crate::common::{
-    Live, assert_no_leftovers, listed_lessons, pids_seen, run_lesson, step, still_running,
+    Live, assert_no_leftovers, listed_lessons, pids_seen, report, run_lesson, step, still_running,
 };
+use procdemo::model::Done;
 
 #[test]
 fn every_lesson_leaves_no_process_behind() {
@@ -19,11 +20,9 @@ fn every_lesson_leaves_no_process_behind() {
         // Every process started was reaped by procdemo itself.
         let done = events.last().expect("events");
         assert_eq!(step(done), "done");
-        assert_eq!(
-            done["facts"]["processes_started"], done["facts"]["processes_reaped"],
-            "{done}"
-        );
-        assert_eq!(done["facts"]["processes_started"], pids.len() - 1, "{done}");
+        let facts: Done = report(done);
+        assert_eq!(facts.processes_started, facts.processes_reaped, "{done}");
+        assert_eq!(facts.processes_started as usize, pids.len() - 1, "{done}");
     }
 }
 

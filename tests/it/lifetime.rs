@@ -10,10 +10,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    Live, assert_gone, assert_no_leftovers, events_of, fact, fact_i64, pid, pids_seen, proc_stat,
-    step, still_running,
+    Live, assert_gone, assert_no_leftovers, events_of, pid, pids_seen, proc_stat, report, step,
+    still_running,
 };
-use serde_json::Value;
+use procdemo::lessons::pids::Reaped;
+use procdemo::model::{Done, Ended};
 
 const ARGS: &[&str] = &[
     "pids",
@@ -97,13 +98,10 @@ fn procdemo_ends_soon_after_the_cap_killed_its_children() {
     let last = events.last().expect("events");
     match step(last) {
         "ended" => {
-            assert_eq!(fact(last, "reason"), "error", "{shown}");
+            let ended: Ended = report(last);
+            assert_eq!(ended.reason, "error", "{shown}");
             assert!(!status.success(), "{shown}");
-            assert_eq!(
-                fact_i64(last, "processes_reaped"),
-                fact_i64(last, "processes_started"),
-                "{shown}"
-            );
+            assert_eq!(ended.processes_reaped, ended.processes_started, "{shown}");
             assert!(!stderr.trim().is_empty(), "say what happened: {shown}");
         }
         "done" => {
@@ -114,11 +112,12 @@ fn procdemo_ends_soon_after_the_cap_killed_its_children() {
                 .find(|event| step(event) == "reaped")
                 .unwrap_or_else(|| panic!("no `reaped`: {shown}"));
             assert_eq!(
-                fact(reaped, "exit_codes"),
-                &Value::from(vec![-14; 3]),
+                report::<Reaped>(reaped).exit_codes,
+                vec![-14; 3],
                 "killed by SIGALRM: {shown}"
             );
-            for child in fact(last, "tree")["children"].as_array().expect("children") {
+            let tree = report::<Done>(last).tree;
+            for child in tree["children"].as_array().expect("children") {
                 assert_eq!(child["signal"], "SIGALRM", "{shown}");
             }
         }

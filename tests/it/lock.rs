@@ -13,8 +13,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{LessonRun, events_of, fact, fact_i64, pid, step, t_us, timeline_lanes};
-use serde_json::{Value, json};
+use crate::common::{LessonRun, events_of, pid, report, reports, step, t_us, timeline_lanes};
+use procdemo::lessons::lock::{
+    AddersInTurn, AddersInterleave, CounterExact, GuardedBlocked, GuardedRead, GuardedResult,
+    GuardedWrite, LockedAdder, LockedWorker, RaceRead, RaceResult, RaceWrite, ReleaseUnheld,
+    UnlockedAdder, UnlockedWorker, UpdatesLost,
+};
+use procdemo::model::{Done, Report};
+use serde_json::Value;
 
 /// Few increments: for the tests that are not about the scale part.
 const FEW: &[&str] = &["--increments", "1000"];
@@ -48,42 +54,45 @@ fn lines_of(adder: &str) -> Vec<String> {
         .collect()
 }
 
-/// The pids of the two adders of `name` (`unlocked-adder` or
-/// `locked-adder`), `[add1, add2]`, after checking their events: each adder
-/// is one child of procdemo, prints `num` 0, 1, 2 (add1) or 0, 2, 4 (add2)
-/// from its own copy, and then says it finished, with its spans.
-fn check_adders(run: &LessonRun, name: &str) -> [i32; 2] {
-    let events = events_of(&run.events, name);
+/// The pids of the two adders of `R` (`UnlockedAdder` or its twin
+/// `LockedAdder`, read as `UnlockedAdder`), `[add1, add2]`, after checking
+/// their events: each adder is one child of procdemo, prints `num` 0, 1, 2
+/// (add1) or 0, 2, 4 (add2) from its own copy, and then says it finished,
+/// with its spans.
+fn check_adders<R: Report + Into<UnlockedAdder>>(run: &LessonRun) -> [i32; 2] {
+    let events = events_of(&run.events, R::STEP);
     assert_eq!(
         events.len(),
         8,
         "3 prints and an end from each adder: {events:?}"
     );
+    let reports: Vec<(&Value, UnlockedAdder)> = events
+        .iter()
+        .map(|event| (*event, report::<R>(event).into()))
+        .collect();
     let mut pids = [0; 2];
     for (slot, adder, numbers) in [(0, "add1", [0, 1, 2]), (1, "add2", [0, 2, 4])] {
-        let own: Vec<&&Value> = events
+        let own: Vec<&(&Value, UnlockedAdder)> = reports
             .iter()
-            .filter(|event| fact(event, "adder") == adder)
+            .filter(|(_, facts)| facts.adder == adder)
             .collect();
         assert_eq!(own.len(), 4, "{adder}: {events:?}");
-        let adder_pid = pid(own[0]);
-        for event in &own {
+        let adder_pid = pid(own[0].0);
+        for (event, _) in &own {
             run.assert_from_a_child(event, "adder");
             assert_eq!(pid(event), adder_pid, "one process per adder: {event}");
         }
-        let printed: Vec<i64> = own
-            .iter()
-            .filter(|event| event["facts"].get("num").is_some())
-            .map(|event| fact_i64(event, "num"))
-            .collect();
+        let printed: Vec<i64> = own.iter().filter_map(|(_, facts)| facts.num).collect();
         assert_eq!(printed, numbers, "{adder} counts on its own copy: {own:?}");
-        let last = own[3];
-        assert_eq!(fact(last, "finished"), &json!(true), "{last}");
+        let (last, facts) = own[3];
+        assert_eq!(facts.finished, Some(true), "{last}");
+        // No `num` key at all (the report reads an absent and a null `num`
+        // alike, as `None`).
         assert!(
             last["facts"].get("num").is_none(),
             "the end is not a print: {last}"
         );
-        assert!(fact(last, "spans").is_array(), "{last}");
+        assert!(facts.spans.is_some(), "{last}");
         pids[slot] = adder_pid;
     }
     assert_ne!(pids[0], pids[1], "two adders, two processes");
@@ -110,19 +119,6 @@ fn assert_the_six_lines(order: &[String]) {
     }
 }
 
-fn prints_in_order(event: &Value) -> Vec<String> {
-    fact(event, "prints_in_order")
-        .as_array()
-        .unwrap_or_else(|| panic!("prints_in_order is not a list: {event}"))
-        .iter()
-        .map(|line| {
-            line.as_str()
-                .unwrap_or_else(|| panic!("a line that is not text: {event}"))
-                .to_string()
-        })
-        .collect()
-}
-
 /// The adder (`add1` or `add2`) that printed `line`.
 fn adder_of(line: &str) -> &str {
     line.split(':').next().unwrap_or_default()
@@ -131,8 +127,8 @@ fn adder_of(line: &str) -> &str {
 #[test]
 fn each_adder_counts_on_its_own_copy_with_and_without_the_lock() {
     let run = LessonRun::run("lock", FEW);
-    let unlocked = check_adders(&run, "unlocked-adder");
-    let locked = check_adders(&run, "locked-adder");
+    let unlocked = check_adders::<UnlockedAdder>(&run);
+    let locked = check_adders::<LockedAdder>(&run);
     let all: BTreeSet<i32> = unlocked.iter().chain(&locked).copied().collect();
     assert_eq!(
         all.len(),
@@ -150,23 +146,24 @@ fn each_adder_counts_on_its_own_copy_with_and_without_the_lock() {
 #[test]
 fn without_the_lock_all_six_lines_arrive_and_the_facts_agree_with_their_order() {
     let run = LessonRun::run("lock", FEW);
-    let adders = check_adders(&run, "unlocked-adder");
+    let adders = check_adders::<UnlockedAdder>(&run);
     let summary = run.by_procdemo("adders-interleave");
-    let order = prints_in_order(summary);
-    assert_the_six_lines(&order);
+    let facts: AddersInterleave = report(summary);
+    let order = &facts.prints_in_order;
+    assert_the_six_lines(order);
     let switches = order
         .windows(2)
         .filter(|pair| adder_of(&pair[0]) != adder_of(&pair[1]))
         .count();
+    assert_eq!(facts.interleaved, switches > 1, "{summary}");
     assert_eq!(
-        fact(summary, "interleaved"),
-        &json!(switches > 1),
+        facts.first.as_deref(),
+        Some(adder_of(&order[0])),
         "{summary}"
     );
-    assert_eq!(fact(summary, "first"), adder_of(&order[0]), "{summary}");
 
     // One lane per adder, running from its first print to its last.
-    let lanes = timeline_lanes(summary);
+    let lanes = timeline_lanes(&facts.timeline);
     let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
     assert_eq!(lane_pids, adders.into_iter().collect(), "{summary}");
     for lane in &lanes {
@@ -181,13 +178,15 @@ fn without_the_lock_all_six_lines_arrive_and_the_facts_agree_with_their_order() 
 #[test]
 fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
     let run = LessonRun::run("lock", FEW);
-    let [add1, add2] = check_adders(&run, "locked-adder");
+    let [add1, add2] = check_adders::<LockedAdder>(&run);
     let summary = run.by_procdemo("adders-in-turn");
-    assert_eq!(fact(summary, "interleaved"), &json!(false), "{summary}");
-    let order = prints_in_order(summary);
-    assert_the_six_lines(&order);
-    let first = fact(summary, "first")
-        .as_str()
+    let facts: AddersInTurn = report(summary);
+    assert!(!facts.interleaved, "{summary}");
+    let order = &facts.prints_in_order;
+    assert_the_six_lines(order);
+    let first = facts
+        .first
+        .as_deref()
         .unwrap_or_else(|| panic!("first is not text: {summary}"));
     assert!(["add1", "add2"].contains(&first), "{summary}");
     assert_eq!(first, adder_of(&order[0]), "{summary}");
@@ -196,14 +195,14 @@ fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
         .into_iter()
         .chain(lines_of(second))
         .collect();
-    assert_eq!(order, expected, "{summary}");
+    assert_eq!(*order, expected, "{summary}");
 
     // The adder that holds the lock reports before it releases it: its
     // prints reach procdemo before any of the other's.
-    let printed: Vec<&str> = events_of(&run.events, "locked-adder")
+    let printed: Vec<String> = reports::<LockedAdder>(&run.events)
         .into_iter()
-        .filter(|event| event["facts"].get("num").is_some())
-        .map(|event| fact(event, "adder").as_str().unwrap_or_default())
+        .filter(|adder| adder.num.is_some())
+        .map(|adder| adder.adder)
         .collect();
     assert_eq!(
         printed,
@@ -211,7 +210,7 @@ fn with_the_lock_one_adder_prints_all_its_lines_before_the_other() {
         "the prints as they came"
     );
 
-    let lanes = timeline_lanes(summary);
+    let lanes = timeline_lanes(&facts.timeline);
     assert_eq!(lanes.len(), 2, "{summary}");
     let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
     assert_eq!(lane_pids, BTreeSet::from([add1, add2]), "{summary}");
@@ -258,10 +257,10 @@ fn a_forced_interleaving_loses_an_update_every_time() {
             run.assert_from_a_child(event, "worker");
         }
         for read in &reads {
-            assert_eq!(fact_i64(read, "read"), 0, "{read}");
+            assert_eq!(report::<RaceRead>(read).read, 0, "{read}");
         }
         for write in &writes {
-            assert_eq!(fact_i64(write, "wrote"), 1, "{write}");
+            assert_eq!(report::<RaceWrite>(write).wrote, 1, "{write}");
         }
         let readers: BTreeSet<i32> = reads.iter().map(|event| pid(event)).collect();
         let writers: BTreeSet<i32> = writes.iter().map(|event| pid(event)).collect();
@@ -276,9 +275,10 @@ fn a_forced_interleaving_loses_an_update_every_time() {
         );
         let result = run.by_procdemo("race-result");
         assert!(run.last_position("race-write") < run.index_of(result));
-        assert_eq!(fact_i64(result, "expected"), 2, "{result}");
-        assert_eq!(fact_i64(result, "final"), 1, "{result}");
-        assert_eq!(fact_i64(result, "lost"), 1, "{result}");
+        let facts: RaceResult = report(result);
+        assert_eq!(facts.expected, 2, "{result}");
+        assert_eq!(facts.r#final, 1, "{result}");
+        assert_eq!(facts.lost, 1, "{result}");
     }
 }
 
@@ -305,21 +305,24 @@ fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
         !race.contains(&first) && !race.contains(&second),
         "new workers for the guarded part"
     );
-    assert_eq!(fact_i64(reads[0], "read"), 0, "{}", reads[0]);
-    assert_eq!(fact_i64(reads[1], "read"), 1, "{}", reads[1]);
+    assert_eq!(report::<GuardedRead>(reads[0]).read, 0, "{}", reads[0]);
+    assert_eq!(report::<GuardedRead>(reads[1]).read, 1, "{}", reads[1]);
     assert_eq!(pid(writes[0]), first, "{}", writes[0]);
-    assert_eq!(fact_i64(writes[0], "wrote"), 1, "{}", writes[0]);
+    assert_eq!(report::<GuardedWrite>(writes[0]).wrote, 1, "{}", writes[0]);
     assert_eq!(pid(writes[1]), second, "{}", writes[1]);
-    assert_eq!(fact_i64(writes[1], "wrote"), 2, "{}", writes[1]);
+    assert_eq!(report::<GuardedWrite>(writes[1]).wrote, 2, "{}", writes[1]);
 
     let blocked = run.by_procdemo("guarded-blocked");
-    assert_eq!(fact_i64(blocked, "worker") as i32, second, "{blocked}");
-    assert_eq!(fact(blocked, "state"), "S", "{blocked}");
-    assert_eq!(fact_i64(blocked, "lock_value"), 0, "{blocked}");
+    let facts: GuardedBlocked = report(blocked);
+    assert_eq!(facts.worker, second, "{blocked}");
+    assert_eq!(facts.state, "S", "{blocked}");
+    assert_eq!(facts.lock_value, 0, "{blocked}");
     // Where the kernel says, the worker sleeps in a futex wait.
-    let wchan = fact(blocked, "wchan");
     assert!(
-        wchan.is_null() || wchan.as_str().is_some_and(|name| name.contains("futex")),
+        facts
+            .wchan
+            .as_deref()
+            .is_none_or(|name| name.contains("futex")),
         "{blocked}"
     );
 
@@ -338,9 +341,10 @@ fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
         "read 0, blocked, wrote 1, read 1, wrote 2, result: positions {sequence:?}"
     );
     assert!(run.position("race-result") < sequence[0]);
-    assert_eq!(fact_i64(result, "expected"), 2, "{result}");
-    assert_eq!(fact_i64(result, "final"), 2, "{result}");
-    assert_eq!(fact_i64(result, "lost"), 0, "{result}");
+    let facts: GuardedResult = report(result);
+    assert_eq!(facts.expected, 2, "{result}");
+    assert_eq!(facts.r#final, 2, "{result}");
+    assert_eq!(facts.lost, 0, "{result}");
 }
 
 /// At scale the counts add up: without the lock `lost` is what the final
@@ -348,48 +352,67 @@ fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
 /// count is exact.
 #[test]
 fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
-    let (workers, increments) = (4, 20_000);
+    let (workers, increments): (usize, usize) = (4, 20_000);
     let run = LessonRun::run("lock", &["--workers", "4", "--increments", "20000"]);
-    let expected = workers * increments;
+    let expected = (workers * increments) as u64;
 
-    let lost = run.by_procdemo("updates-lost");
-    assert_eq!(fact_i64(lost, "workers"), workers, "{lost}");
-    assert_eq!(fact_i64(lost, "expected"), expected, "{lost}");
-    let last = fact_i64(lost, "final");
-    assert!((0..=expected).contains(&last), "{lost}");
-    assert_eq!(fact_i64(lost, "lost"), expected - last, "{lost}");
+    let lost: UpdatesLost = run.procdemo_report();
+    assert_eq!(lost.workers, workers, "{lost:?}");
+    assert_eq!(lost.expected, expected, "{lost:?}");
+    let last = lost.r#final;
+    assert!((0..=expected).contains(&last), "{lost:?}");
+    assert_eq!(lost.lost, expected - last, "{lost:?}");
 
-    let exact = run.by_procdemo("counter-exact");
-    assert_eq!(fact_i64(exact, "workers"), workers, "{exact}");
-    assert_eq!(fact_i64(exact, "expected"), expected, "{exact}");
-    assert_eq!(fact_i64(exact, "final"), expected, "{exact}");
-    assert_eq!(fact_i64(exact, "lost"), 0, "{exact}");
+    let exact: CounterExact = run.procdemo_report();
+    assert_eq!(exact.workers, workers, "{exact:?}");
+    assert_eq!(exact.expected, expected, "{exact:?}");
+    assert_eq!(exact.r#final, expected, "{exact:?}");
+    assert_eq!(exact.lost, 0, "{exact:?}");
 
     // Each worker reports once, when it is through. It was started after
     // procdemo's last event before its part (`guarded-result`, then
     // `updates-lost`), so it cannot have run for longer than from that
     // event to its report.
+    // Each worker's report: (event, increments, ran_ms, waited_for_lock_ms).
+    type Worked<'a> = (&'a Value, usize, u64, Option<u64>);
+    let unlocked: Vec<Worked> = events_of(&run.events, "unlocked-worker")
+        .into_iter()
+        .map(|event| {
+            let worker: UnlockedWorker = report(event);
+            (
+                event,
+                worker.increments,
+                worker.ran_ms,
+                worker.waited_for_lock_ms,
+            )
+        })
+        .collect();
+    let locked: Vec<Worked> = events_of(&run.events, "locked-worker")
+        .into_iter()
+        .map(|event| {
+            let worker: LockedWorker = report(event);
+            (
+                event,
+                worker.increments,
+                worker.ran_ms,
+                Some(worker.waited_for_lock_ms),
+            )
+        })
+        .collect();
     let mut all_workers = BTreeSet::new();
-    for (name, locked, before) in [
-        ("unlocked-worker", false, "guarded-result"),
-        ("locked-worker", true, "updates-lost"),
+    for (reports, locked, before) in [
+        (unlocked, false, "guarded-result"),
+        (locked, true, "updates-lost"),
     ] {
         let started_after = t_us(run.by_procdemo(before));
-        let reports = events_of(&run.events, name);
-        assert_eq!(reports.len() as i64, workers, "{reports:?}");
-        let pids: BTreeSet<i32> = reports.iter().map(|event| pid(event)).collect();
-        assert_eq!(
-            pids.len() as i64,
-            workers,
-            "one report per worker: {reports:?}"
-        );
+        let events: Vec<&Value> = reports.iter().map(|(event, ..)| *event).collect();
+        assert_eq!(reports.len(), workers, "{events:?}");
+        let pids: BTreeSet<i32> = events.iter().map(|event| pid(event)).collect();
+        assert_eq!(pids.len(), workers, "one report per worker: {events:?}");
         all_workers.extend(pids);
-        for report in &reports {
+        for (report, worked, ran, waited) in reports {
             run.assert_from_a_child(report, "worker");
-            assert_eq!(fact_i64(report, "increments"), increments, "{report}");
-            let ran = fact(report, "ran_ms")
-                .as_u64()
-                .unwrap_or_else(|| panic!("ran_ms is not a whole number: {report}"));
+            assert_eq!(worked, increments, "{report}");
             let lived_us = t_us(report)
                 .checked_sub(started_after)
                 .unwrap_or_else(|| panic!("a worker reported before `{before}`: {report}"));
@@ -397,22 +420,16 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
                 ran * 1000 <= lived_us,
                 "a worker cannot have run {ran} ms in the {lived_us} µs from `{before}` to its report: {report}"
             );
-            let waited = fact(report, "waited_for_lock_ms");
-            if locked {
-                let waited = waited.as_u64().unwrap_or_else(|| {
-                    panic!("waited_for_lock_ms is not a whole number: {report}")
-                });
-                assert!(waited <= ran, "it waited within the time it ran: {report}");
-            } else {
-                assert!(waited.is_null(), "no lock, no wait: {report}");
+            match waited {
+                Some(waited) if locked => {
+                    assert!(waited <= ran, "it waited within the time it ran: {report}");
+                }
+                None if !locked => {}
+                _ => panic!("a wait for the lock with the lock only: {report}"),
             }
         }
     }
-    assert_eq!(
-        all_workers.len() as i64,
-        2 * workers,
-        "new workers for each part"
-    );
+    assert_eq!(all_workers.len(), 2 * workers, "new workers for each part");
     assert!(run.last_position("unlocked-worker") < run.position("updates-lost"));
     assert!(run.position("updates-lost") < run.position("locked-worker"));
     assert!(run.last_position("locked-worker") < run.position("counter-exact"));
@@ -421,20 +438,11 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
 #[test]
 fn a_lock_nobody_holds_refuses_a_release_and_a_plain_semaphore_does_not() {
     let run = LessonRun::run("lock", FEW);
-    let unheld = run.by_procdemo("release-unheld");
-    assert_eq!(fact_i64(unheld, "lock_value"), 1, "{unheld}");
-    assert_eq!(fact(unheld, "release_refused"), &json!(true), "{unheld}");
-    assert_eq!(
-        fact_i64(unheld, "plain_semaphore_after_extra_post"),
-        2,
-        "{unheld}"
-    );
-    assert!(
-        fact(unheld, "python_raises")
-            .as_str()
-            .is_some_and(|raised| raised.starts_with("ValueError")),
-        "{unheld}"
-    );
+    let unheld: ReleaseUnheld = run.procdemo_report();
+    assert_eq!(unheld.lock_value, 1, "{unheld:?}");
+    assert!(unheld.release_refused, "{unheld:?}");
+    assert_eq!(unheld.plain_semaphore_after_extra_post, 2, "{unheld:?}");
+    assert!(unheld.python_raises.starts_with("ValueError"), "{unheld:?}");
     assert!(run.position("counter-exact") < run.position("release-unheld"));
 }
 
@@ -444,15 +452,16 @@ fn a_lock_nobody_holds_refuses_a_release_and_a_plain_semaphore_does_not() {
 fn every_process_started_is_reaped() {
     for workers in ["1", "3"] {
         let run = LessonRun::run("lock", &["--workers", workers, "--increments", "1000"]);
-        let workers: i64 = workers.parse().expect("a number");
+        let workers: u64 = workers.parse().expect("a number");
         let done = run.done();
-        let started = fact_i64(done, "processes_started");
+        let facts: Done = report(done);
+        let started = facts.processes_started;
         assert_eq!(started, 8 + 2 * workers, "{done}");
-        assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
-        let children = fact(done, "tree")["children"]
+        assert_eq!(facts.processes_reaped, started, "{done}");
+        let children = facts.tree["children"]
             .as_array()
             .unwrap_or_else(|| panic!("no children in the tree: {done}"))
-            .len() as i64;
+            .len() as u64;
         assert_eq!(children, started, "{done}");
         assert_eq!(run.events.last().map(step), Some("done"));
     }

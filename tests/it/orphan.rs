@@ -5,7 +5,11 @@
 
 use std::ops::Deref;
 
-use crate::common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, role, step};
+use crate::common::{LessonRun, events_of, only, pid, ppid, report, role, step};
+use procdemo::lessons::orphan::{
+    Adopted, GrandchildBorn, OrphanReaped, ParentExits, ParentReaped, TreeAfter, TreeBefore,
+};
+use procdemo::model::Done;
 use serde_json::Value;
 
 /// One finished run, with the three processes it involves.
@@ -81,8 +85,9 @@ fn three_generations_report() {
 fn the_grandchild_is_born_a_child_of_the_child() {
     let run = orphan_run();
     let born = only(&run.events, "grandchild-born");
-    assert_eq!(fact_i64(born, "getpid"), i64::from(run.grandchild));
-    assert_eq!(fact_i64(born, "getppid"), i64::from(run.child), "{born}");
+    let facts: GrandchildBorn = report(born);
+    assert_eq!(facts.getpid, run.grandchild);
+    assert_eq!(facts.getppid, run.child, "{born}");
     assert_eq!(ppid(born), run.child);
     assert_eq!(step(&run.events[0]), "grandchild-born");
 }
@@ -92,9 +97,9 @@ fn the_tree_before_shows_three_generations() {
     let run = orphan_run();
     let before = only(&run.events, "tree-before");
     assert_eq!(pid(before), run.procdemo);
-    let tree = fact(before, "tree");
+    let TreeBefore { tree } = report(before);
     assert_eq!(tree["pid"], run.procdemo, "{tree}");
-    assert_eq!(child_pids(tree), [i64::from(run.child)], "{tree}");
+    assert_eq!(child_pids(&tree), [i64::from(run.child)], "{tree}");
     let child = &tree["children"][0];
     assert_eq!(child_pids(child), [i64::from(run.grandchild)], "{tree}");
 }
@@ -106,19 +111,16 @@ fn the_child_exits_and_is_reaped_leaving_the_grandchild_running() {
     assert_eq!(role(exits), "child");
     assert_eq!(ppid(exits), run.procdemo);
     assert_eq!(
-        fact_i64(exits, "child_left_running"),
-        i64::from(run.grandchild)
+        report::<ParentExits>(exits).child_left_running,
+        run.grandchild
     );
 
     let reaped = only(&run.events, "parent-reaped");
     assert_eq!(pid(reaped), run.procdemo);
-    assert_eq!(fact_i64(reaped, "child_pid"), i64::from(run.child));
-    assert_eq!(fact_i64(reaped, "exit_code"), 0, "{reaped}");
-    assert_eq!(
-        fact(reaped, "orphan_still_running"),
-        &Value::Bool(true),
-        "{reaped}"
-    );
+    let facts: ParentReaped = report(reaped);
+    assert_eq!(facts.child_pid, run.child);
+    assert_eq!(facts.exit_code, Some(0), "{reaped}");
+    assert!(facts.orphan_still_running, "{reaped}");
 }
 
 #[test]
@@ -126,12 +128,9 @@ fn the_orphan_is_adopted_by_procdemo() {
     let run = orphan_run();
     let adopted = only(&run.events, "adopted");
     assert_eq!(role(adopted), "grandchild");
-    assert_eq!(fact_i64(adopted, "ppid_before"), i64::from(run.child));
-    assert_eq!(
-        fact_i64(adopted, "ppid_after"),
-        i64::from(run.procdemo),
-        "{adopted}"
-    );
+    let facts: Adopted = report(adopted);
+    assert_eq!(facts.ppid_before, run.child);
+    assert_eq!(facts.ppid_after, run.procdemo, "{adopted}");
     // The event's own ppid, read when it was made, says the same.
     assert_eq!(ppid(adopted), run.procdemo, "{adopted}");
 }
@@ -141,26 +140,20 @@ fn the_tree_after_has_the_orphan_directly_under_procdemo() {
     let run = orphan_run();
     let after = only(&run.events, "tree-after");
     assert_eq!(pid(after), run.procdemo);
-    assert_eq!(
-        fact_i64(after, "orphan_ppid_in_proc"),
-        i64::from(run.procdemo),
-        "{after}"
-    );
-    assert_eq!(
-        fact(after, "procdemo_is_subreaper"),
-        &Value::Bool(true),
-        "{after}"
-    );
-    let init = fact(after, "init_would_adopt");
+    let facts: TreeAfter = report(after);
+    assert_eq!(facts.orphan_ppid_in_proc, run.procdemo, "{after}");
+    assert!(facts.procdemo_is_subreaper, "{after}");
     assert!(
-        init.as_str().is_some_and(|init| init.ends_with("(1)")),
+        facts
+            .init_would_adopt
+            .is_some_and(|init| init.ends_with("(1)")),
         "{after}"
     );
-    let tree = fact(after, "tree");
+    let tree = facts.tree;
     assert_eq!(tree["pid"], run.procdemo, "{tree}");
-    assert_eq!(child_pids(tree), [i64::from(run.grandchild)], "{tree}");
+    assert_eq!(child_pids(&tree), [i64::from(run.grandchild)], "{tree}");
     let mut everyone = Vec::new();
-    all_pids(tree, &mut everyone);
+    all_pids(&tree, &mut everyone);
     assert!(
         !everyone.contains(&i64::from(run.child)),
         "the child is gone: {tree}"
@@ -172,18 +165,11 @@ fn procdemo_reaps_the_orphan() {
     let run = orphan_run();
     let reaped = only(&run.events, "orphan-reaped");
     assert_eq!(pid(reaped), run.procdemo);
-    assert_eq!(fact_i64(reaped, "orphan_pid"), i64::from(run.grandchild));
-    assert_eq!(
-        fact_i64(reaped, "reaped_by"),
-        i64::from(run.procdemo),
-        "{reaped}"
-    );
-    assert_eq!(fact_i64(reaped, "exit_code"), 0, "{reaped}");
-    assert_eq!(
-        fact(reaped, "proc_entry_exists"),
-        &Value::Bool(false),
-        "{reaped}"
-    );
+    let facts: OrphanReaped = report(reaped);
+    assert_eq!(facts.orphan_pid, run.grandchild);
+    assert_eq!(facts.reaped_by, run.procdemo, "{reaped}");
+    assert_eq!(facts.exit_code, Some(0), "{reaped}");
+    assert!(!facts.proc_entry_exists, "{reaped}");
 }
 
 #[test]
@@ -191,12 +177,17 @@ fn done_shows_who_forked_whom_and_counts_two_processes() {
     let run = orphan_run();
     let done = run.events.last().expect("events");
     assert_eq!(step(done), "done");
-    assert_eq!(fact_i64(done, "processes_started"), 2, "{done}");
-    assert_eq!(fact_i64(done, "processes_reaped"), 2, "{done}");
+    let Done {
+        processes_started,
+        processes_reaped,
+        tree,
+        ..
+    } = report(done);
+    assert_eq!(processes_started, 2, "{done}");
+    assert_eq!(processes_reaped, 2, "{done}");
     // The tree of what ran keeps the family: the grandchild under the child.
-    let tree = fact(done, "tree");
     assert_eq!(tree["pid"], run.procdemo);
-    assert_eq!(child_pids(tree), [i64::from(run.child)], "{tree}");
+    assert_eq!(child_pids(&tree), [i64::from(run.child)], "{tree}");
     let child = &tree["children"][0];
     assert_eq!(child["exit_code"], 0, "{tree}");
     assert_eq!(child_pids(child), [i64::from(run.grandchild)], "{tree}");

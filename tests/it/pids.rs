@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{
-    as_i32_list, events_of, fact, fact_i64, only, pid, ppid, run_lesson, sorted, step,
-};
+use crate::common::{events_of, only, pid, ppid, report, reports, run_lesson, sorted, step};
+use procdemo::lessons::pids::{Ancestry, ChildIds, IdsChecked, ParentIds, Reaped};
+use procdemo::model::Done;
 use serde_json::Value;
 
 struct PidsRun {
@@ -35,15 +35,12 @@ fn procdemo_reports_its_own_ids() {
     let ids = only(&run.events, "parent-ids");
     assert_eq!(step(&run.events[0]), "parent-ids");
     assert_eq!(pid(ids), run.procdemo);
-    assert_eq!(fact_i64(ids, "getpid"), i64::from(run.procdemo));
+    let facts: ParentIds = report(ids);
+    assert_eq!(facts.getpid, run.procdemo);
     // This test process started procdemo.
-    assert_eq!(fact_i64(ids, "getppid"), i64::from(std::process::id()));
+    assert_eq!(facts.getppid, std::process::id() as i32);
     assert_eq!(ppid(ids), std::process::id() as i32);
-    assert!(
-        fact(ids, "parent_name")
-            .as_str()
-            .is_some_and(|name| !name.is_empty())
-    );
+    assert!(!facts.parent_name.is_empty(), "{ids}");
 }
 
 #[test]
@@ -59,21 +56,14 @@ fn each_child_reports_its_own_pid_and_procdemo_as_parent() {
         run.children
     );
     let mut names = Vec::new();
-    for report in &reports {
-        assert_eq!(report["role"], "child", "{report}");
-        assert_ne!(pid(report), run.procdemo);
-        assert_eq!(ppid(report), run.procdemo, "{report}");
-        assert_eq!(
-            fact_i64(report, "getpid"),
-            i64::from(pid(report)),
-            "{report}"
-        );
-        assert_eq!(
-            fact_i64(report, "getppid"),
-            i64::from(run.procdemo),
-            "{report}"
-        );
-        names.push(fact(report, "name").as_str().expect("name").to_string());
+    for event in &reports {
+        assert_eq!(event["role"], "child", "{event}");
+        assert_ne!(pid(event), run.procdemo);
+        assert_eq!(ppid(event), run.procdemo, "{event}");
+        let ids: ChildIds = report(event);
+        assert_eq!(ids.getpid, pid(event), "{event}");
+        assert_eq!(ids.getppid, run.procdemo, "{event}");
+        names.push(ids.name);
     }
     names.sort();
     assert_eq!(names, ["Process-1", "Process-2", "Process-3", "Process-4"]);
@@ -82,19 +72,13 @@ fn each_child_reports_its_own_pid_and_procdemo_as_parent() {
 #[test]
 fn procdemo_checks_what_the_children_reported() {
     let run = pids_run(4);
-    let checked = only(&run.events, "ids-checked");
-    assert_eq!(pid(checked), run.procdemo);
-    for name in [
-        "all_ppids_match",
-        "all_pids_distinct",
-        "fork_matches_getpid",
-    ] {
-        assert_eq!(fact(checked, name), &Value::Bool(true), "{name}: {checked}");
-    }
-    assert_eq!(
-        sorted(&as_i32_list(fact(checked, "child_pids"))),
-        sorted(&run.children)
-    );
+    let event = only(&run.events, "ids-checked");
+    assert_eq!(pid(event), run.procdemo);
+    let checked: IdsChecked = report(event);
+    assert!(checked.all_ppids_match, "{event}");
+    assert!(checked.all_pids_distinct, "{event}");
+    assert!(checked.fork_matches_getpid, "{event}");
+    assert_eq!(sorted(&checked.child_pids), sorted(&run.children));
 }
 
 /// Walks the ancestry tree from its root down to procdemo's node.
@@ -121,8 +105,8 @@ fn the_ancestry_tree_leads_from_the_top_to_procdemo_and_its_children() {
     let run = pids_run(4);
     let ancestry = only(&run.events, "ancestry");
     assert_eq!(pid(ancestry), run.procdemo);
-    let tree = fact(ancestry, "tree");
-    let path = path_to(tree, run.procdemo);
+    let Ancestry { ancestors, tree } = report(ancestry);
+    let path = path_to(&tree, run.procdemo);
 
     // The top: pid 1, or the first process of this pid namespace (ppid 0).
     let root = tree["pid"].as_i64().expect("root pid") as i32;
@@ -147,12 +131,6 @@ fn the_ancestry_tree_leads_from_the_top_to_procdemo_and_its_children() {
     assert_eq!(path[path.len() - 2]["pid"], std::process::id());
 
     // The ancestors fact lists the same chain, nearest first, as comm(pid).
-    let ancestors: Vec<String> = fact(ancestry, "ancestors")
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|a| a.as_str().expect("text").to_string())
-        .collect();
     let from_tree: Vec<String> = path[..path.len() - 1]
         .iter()
         .rev()
@@ -187,15 +165,17 @@ fn the_ancestry_tree_leads_from_the_top_to_procdemo_and_its_children() {
 #[test]
 fn the_children_are_reaped_with_exit_code_zero() {
     let run = pids_run(4);
-    let reaped = only(&run.events, "reaped");
-    assert_eq!(pid(reaped), run.procdemo);
-    assert_eq!(fact_i64(reaped, "reaped"), 4);
-    assert_eq!(as_i32_list(fact(reaped, "exit_codes")), [0, 0, 0, 0]);
+    let event = only(&run.events, "reaped");
+    assert_eq!(pid(event), run.procdemo);
+    let reaped: Reaped = report(event);
+    assert_eq!(reaped.reaped, 4);
+    assert_eq!(reaped.exit_codes, [0, 0, 0, 0]);
 
     let done = run.events.last().expect("events");
     assert_eq!(step(done), "done");
-    assert_eq!(fact_i64(done, "processes_started"), 4);
-    assert_eq!(fact_i64(done, "processes_reaped"), 4);
+    let done: Done = report(done);
+    assert_eq!(done.processes_started, 4);
+    assert_eq!(done.processes_reaped, 4);
 }
 
 fn check_children_count(count: u32) {
@@ -207,9 +187,9 @@ fn check_children_count(count: u32) {
         count,
         "distinct pids"
     );
-    let mut names: Vec<String> = events_of(&run.events, "child-ids")
-        .iter()
-        .map(|event| fact(event, "name").as_str().expect("name").to_string())
+    let mut names: Vec<String> = reports::<ChildIds>(&run.events)
+        .into_iter()
+        .map(|ids| ids.name)
         .collect();
     names.sort();
     let mut expected: Vec<String> = (1..=count)
@@ -217,19 +197,16 @@ fn check_children_count(count: u32) {
         .collect();
     expected.sort();
     assert_eq!(names, expected);
-    let checked = only(&run.events, "ids-checked");
-    assert_eq!(
-        sorted(&as_i32_list(fact(checked, "child_pids"))),
-        sorted(&run.children)
-    );
-    assert_eq!(fact(checked, "all_ppids_match"), &Value::Bool(true));
-    assert_eq!(fact(checked, "all_pids_distinct"), &Value::Bool(true));
-    let reaped = only(&run.events, "reaped");
-    assert_eq!(fact_i64(reaped, "reaped"), count as i64);
-    assert_eq!(as_i32_list(fact(reaped, "exit_codes")), vec![0; count]);
-    let done = run.events.last().expect("events");
-    assert_eq!(fact_i64(done, "processes_started"), count as i64);
-    assert_eq!(fact_i64(done, "processes_reaped"), count as i64);
+    let checked: IdsChecked = report(only(&run.events, "ids-checked"));
+    assert_eq!(sorted(&checked.child_pids), sorted(&run.children));
+    assert!(checked.all_ppids_match, "{checked:?}");
+    assert!(checked.all_pids_distinct, "{checked:?}");
+    let reaped: Reaped = report(only(&run.events, "reaped"));
+    assert_eq!(reaped.reaped, count);
+    assert_eq!(reaped.exit_codes, vec![0; count]);
+    let done: Done = report(run.events.last().expect("events"));
+    assert_eq!(done.processes_started, count as u64);
+    assert_eq!(done.processes_reaped, count as u64);
 }
 
 #[test]

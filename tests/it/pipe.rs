@@ -5,8 +5,14 @@
 //! someone reads; and a byte stream keeps no message boundaries unless they
 //! are framed. Checked from the JSON events of real runs.
 
-use crate::common::{LessonRun, events_of, fact, fact_i64, only, pid, ppid, t_us};
-use serde_json::{Value, json};
+use crate::common::{LessonRun, events_of, only, pid, ppid, report, t_us};
+use procdemo::lessons::pipe::{
+    BrokenPipe, DuplexConsumer, DuplexProducer, EofArrives, EofWaits, Framed, NoBoundaries,
+    PipeFull, PipeReceive, PipeSend, ReaderDrains, SamePipe, SameSocket, TwoWrites, WriterBlocked,
+    WriterResumes,
+};
+use procdemo::model::Done;
+use serde_json::Value;
 
 /// One finished run of the lesson.
 fn pipe_run() -> LessonRun {
@@ -21,10 +27,8 @@ const PAUSE_MS: u64 = 30;
 
 /// A link in `/proc/<pid>/fd` to a kernel object of `kind`: `pipe:[N]` or
 /// `socket:[N]`, N the inode number.
-fn is_kernel_object(value: &Value, kind: &str) -> bool {
-    value
-        .as_str()
-        .and_then(|link| link.strip_prefix(kind))
+fn is_kernel_object(link: Option<&str>, kind: &str) -> bool {
+    link.and_then(|link| link.strip_prefix(kind))
         .and_then(|rest| rest.strip_prefix(":["))
         .and_then(|rest| rest.strip_suffix(']'))
         .is_some_and(|inode| !inode.is_empty() && inode.parse::<u64>().is_ok())
@@ -38,20 +42,23 @@ fn the_producer_and_the_consumer_share_one_pipe() {
     run.assert_from_a_child(sent, "producer");
     run.assert_from_a_child(received, "consumer");
     assert_ne!(pid(sent), pid(received), "two different children");
-    assert_eq!(fact(sent, "message"), "Producer Words", "{sent}");
-    assert_eq!(fact(received, "message"), "Producer Words", "{received}");
+    let send: PipeSend = report(sent);
+    let receive: PipeReceive = report(received);
+    assert_eq!(send.message, "Producer Words", "{sent}");
+    assert_eq!(receive.message, "Producer Words", "{received}");
 
-    let write_end = fact(sent, "fd_link");
-    let read_end = fact(received, "fd_link");
-    assert!(is_kernel_object(write_end, "pipe"), "{sent}");
-    assert!(is_kernel_object(read_end, "pipe"), "{received}");
+    let write_end = send.fd_link;
+    let read_end = receive.fd_link;
+    assert!(is_kernel_object(write_end.as_deref(), "pipe"), "{sent}");
+    assert!(is_kernel_object(read_end.as_deref(), "pipe"), "{received}");
     assert_eq!(write_end, read_end, "both ends name one pipe");
 
     let same = only(&run.events, "same-pipe");
     run.assert_from_procdemo(same);
-    assert_eq!(fact(same, "same_object"), &json!(true), "{same}");
-    assert_eq!(fact(same, "producer_write_end"), write_end, "{same}");
-    assert_eq!(fact(same, "consumer_read_end"), read_end, "{same}");
+    let facts: SamePipe = report(same);
+    assert!(facts.same_object, "{same}");
+    assert_eq!(facts.producer_write_end, write_end, "{same}");
+    assert_eq!(facts.consumer_read_end, read_end, "{same}");
     // procdemo compares once both children have reported.
     assert!(run.position("pipe-send") < run.position("same-pipe"));
     assert!(run.position("pipe-receive") < run.position("same-pipe"));
@@ -69,33 +76,42 @@ fn a_duplex_pipe_carries_words_both_ways_through_two_sockets() {
     assert_ne!(pid(producer), pid(only(&run.events, "pipe-send")));
     assert_ne!(pid(consumer), pid(only(&run.events, "pipe-receive")));
 
-    assert_eq!(fact(producer, "received"), "Consumer Words", "{producer}");
-    assert_eq!(fact(producer, "sent"), "Producer Words", "{producer}");
-    assert_eq!(fact(consumer, "sent"), "Consumer Words", "{consumer}");
-    assert_eq!(fact(consumer, "received"), "Producer Words", "{consumer}");
+    let producer_facts: DuplexProducer = report(producer);
+    let consumer_facts: DuplexConsumer = report(consumer);
+    assert_eq!(producer_facts.received, "Consumer Words", "{producer}");
+    assert_eq!(producer_facts.sent, "Producer Words", "{producer}");
+    assert_eq!(consumer_facts.sent, "Consumer Words", "{consumer}");
+    assert_eq!(consumer_facts.received, "Producer Words", "{consumer}");
 
-    let producer_end = fact(producer, "fd_link");
-    let consumer_end = fact(consumer, "fd_link");
-    assert!(is_kernel_object(producer_end, "socket"), "{producer}");
-    assert!(is_kernel_object(consumer_end, "socket"), "{consumer}");
+    let producer_end = producer_facts.fd_link;
+    let consumer_end = consumer_facts.fd_link;
+    assert!(
+        is_kernel_object(producer_end.as_deref(), "socket"),
+        "{producer}"
+    );
+    assert!(
+        is_kernel_object(consumer_end.as_deref(), "socket"),
+        "{consumer}"
+    );
     assert_ne!(producer_end, consumer_end, "two ends, two sockets");
 
     let same = only(&run.events, "same-socket");
     run.assert_from_procdemo(same);
-    assert_eq!(fact(same, "same_end_same_object"), &json!(true), "{same}");
-    assert_eq!(fact(same, "two_ends_two_sockets"), &json!(true), "{same}");
-    for name in [
-        "procdemo_producer_end",
-        "producer_end",
-        "procdemo_consumer_end",
-        "consumer_end",
+    let facts: SameSocket = report(same);
+    assert!(facts.same_end_same_object, "{same}");
+    assert!(facts.two_ends_two_sockets, "{same}");
+    for end in [
+        &facts.procdemo_producer_end,
+        &facts.producer_end,
+        &facts.procdemo_consumer_end,
+        &facts.consumer_end,
     ] {
-        assert!(is_kernel_object(fact(same, name), "socket"), "{same}");
+        assert!(is_kernel_object(end.as_deref(), "socket"), "{same}");
     }
-    assert_eq!(fact(same, "producer_end"), producer_end, "{same}");
-    assert_eq!(fact(same, "procdemo_producer_end"), producer_end, "{same}");
-    assert_eq!(fact(same, "consumer_end"), consumer_end, "{same}");
-    assert_eq!(fact(same, "procdemo_consumer_end"), consumer_end, "{same}");
+    assert_eq!(facts.producer_end, producer_end, "{same}");
+    assert_eq!(facts.procdemo_producer_end, producer_end, "{same}");
+    assert_eq!(facts.consumer_end, consumer_end, "{same}");
+    assert_eq!(facts.procdemo_consumer_end, consumer_end, "{same}");
 }
 
 #[test]
@@ -103,22 +119,20 @@ fn end_of_file_waits_for_the_last_write_end_to_close() {
     let run = pipe_run();
     let waits = only(&run.events, "eof-waits");
     run.assert_from_procdemo(waits);
-    assert_eq!(fact(waits, "message"), "last words", "{waits}");
-    assert_eq!(fact(waits, "end_of_file"), &json!(false), "{waits}");
+    let facts: EofWaits = report(waits);
+    assert_eq!(facts.message, "last words", "{waits}");
+    assert!(!facts.end_of_file, "{waits}");
     // The writer has ended: procdemo alone still holds a write end.
-    assert_eq!(
-        fact(waits, "write_end_held_by"),
-        &json!([run.procdemo]),
-        "{waits}"
-    );
+    assert_eq!(facts.write_end_held_by, [run.procdemo], "{waits}");
     // At pace 0 the read still waits 50 ms for an end of file that cannot come.
-    assert!(fact_i64(waits, "waited_ms") >= 45, "{waits}");
+    assert!(facts.waited_ms >= 45, "{waits}");
 
     let arrives = only(&run.events, "eof-arrives");
     run.assert_from_procdemo(arrives);
-    assert_eq!(fact(arrives, "write_end_held_by"), &json!([]), "{arrives}");
-    assert_eq!(fact_i64(arrives, "read_returned"), 0, "{arrives}");
-    assert_eq!(fact(arrives, "end_of_file"), &json!(true), "{arrives}");
+    let facts: EofArrives = report(arrives);
+    assert_eq!(facts.write_end_held_by, Vec::<i32>::new(), "{arrives}");
+    assert_eq!(facts.read_returned, 0, "{arrives}");
+    assert!(facts.end_of_file, "{arrives}");
     assert!(run.position("eof-waits") < run.position("eof-arrives"));
 }
 
@@ -127,18 +141,19 @@ fn writing_where_nobody_reads_gives_sigpipe_or_epipe() {
     let run = pipe_run();
     let broken = only(&run.events, "broken-pipe");
     run.assert_from_procdemo(broken);
-    assert_eq!(fact(broken, "child_killed_by"), "SIGPIPE", "{broken}");
-    assert_eq!(fact_i64(broken, "child_exitcode"), -13, "{broken}");
-    assert_eq!(fact(broken, "procdemo_errno"), "EPIPE", "{broken}");
-    assert!(
-        fact(broken, "procdemo_write_error")
-            .as_str()
-            .is_some_and(|error| !error.is_empty()),
+    let facts: BrokenPipe = report(broken);
+    assert_eq!(
+        facts.child_killed_by.as_deref(),
+        Some("SIGPIPE"),
         "{broken}"
     );
+    assert_eq!(facts.child_exitcode, -13, "{broken}");
+    assert_eq!(facts.procdemo_errno, "EPIPE", "{broken}");
+    assert!(!facts.procdemo_write_error.is_empty(), "{broken}");
     // The tree of the run agrees: one writer died of SIGPIPE.
     let done = only(&run.events, "done");
-    let killed: Vec<&Value> = fact(done, "tree")["children"]
+    let tree = report::<Done>(done).tree;
+    let killed: Vec<&Value> = tree["children"]
         .as_array()
         .expect("children in the done tree")
         .iter()
@@ -156,15 +171,16 @@ fn a_full_pipe_puts_its_writer_to_sleep_until_someone_reads() {
     let blocked = only(&run.events, "writer-blocked");
     run.assert_from_procdemo(blocked);
 
-    let capacity = fact_i64(blocked, "capacity");
+    let facts: WriterBlocked = report(blocked);
+    let capacity = facts.capacity;
     assert!(capacity > 0, "{blocked}");
-    assert_eq!(fact_i64(full, "bytes_written"), capacity, "{full}");
-    assert_eq!(fact_i64(blocked, "bytes_in_pipe"), capacity, "{blocked}");
-    assert_eq!(fact(blocked, "writer_state"), "S", "{blocked}");
+    assert_eq!(report::<PipeFull>(full).bytes_written, capacity, "{full}");
+    assert_eq!(facts.bytes_in_pipe, Some(capacity), "{blocked}");
+    assert_eq!(facts.writer_state, "S", "{blocked}");
 
     let drains = only(&run.events, "reader-drains");
     run.assert_from_procdemo(drains);
-    assert_eq!(fact_i64(drains, "bytes_read"), 4096, "{drains}");
+    assert_eq!(report::<ReaderDrains>(drains).bytes_read, 4096, "{drains}");
 
     let resumes = only(&run.events, "writer-resumes");
     assert_eq!(pid(resumes), pid(full), "the same writer resumes");
@@ -172,9 +188,7 @@ fn a_full_pipe_puts_its_writer_to_sleep_until_someone_reads() {
     // procdemo read, after its pause: at least the pause (1 ms less, as
     // both are cut to whole milliseconds), and no longer than from its
     // report of the full pipe to its report of resuming.
-    let blocked_ms = fact(resumes, "blocked_ms")
-        .as_u64()
-        .unwrap_or_else(|| panic!("blocked_ms is not a whole number: {resumes}"));
+    let blocked_ms = report::<WriterResumes>(resumes).blocked_ms;
     assert!(
         blocked_ms + 1 >= PAUSE_MS,
         "the writer must sleep through procdemo's {PAUSE_MS} ms pause: {resumes}"
@@ -199,26 +213,24 @@ fn a_byte_stream_glues_writes_together_unless_they_are_framed() {
     let writes = only(&run.events, "two-writes");
     run.assert_from_a_child(writes, "writer");
     assert_eq!(
-        fact(writes, "writes"),
-        &json!(["hello", "world"]),
+        report::<TwoWrites>(writes).writes,
+        ["hello", "world"],
         "{writes}"
     );
 
     let glued = only(&run.events, "no-boundaries");
     run.assert_from_procdemo(glued);
-    assert_eq!(fact_i64(glued, "writes"), 2, "{glued}");
-    assert_eq!(fact(glued, "first_read"), "helloworld", "{glued}");
-    assert_eq!(fact_i64(glued, "bytes"), 10, "{glued}");
+    let facts: NoBoundaries = report(glued);
+    assert_eq!(facts.writes, 2, "{glued}");
+    assert_eq!(facts.first_read, "helloworld", "{glued}");
+    assert_eq!(facts.bytes, 10, "{glued}");
     assert!(run.position("two-writes") < run.position("no-boundaries"));
 
     let framed = only(&run.events, "framed");
     run.assert_from_procdemo(framed);
-    assert_eq!(fact(framed, "header_of_hello"), "00 00 00 05", "{framed}");
-    assert_eq!(
-        fact(framed, "messages"),
-        &json!(["hello", "world"]),
-        "{framed}"
-    );
+    let facts: Framed = report(framed);
+    assert_eq!(facts.header_of_hello, "00 00 00 05", "{framed}");
+    assert_eq!(facts.messages, ["hello", "world"], "{framed}");
     assert!(run.position("no-boundaries") < run.position("framed"));
 }
 
@@ -226,12 +238,16 @@ fn a_byte_stream_glues_writes_together_unless_they_are_framed() {
 fn every_child_is_reaped_and_shown_in_the_tree() {
     let run = pipe_run();
     let done = only(&run.events, "done");
-    let started = fact_i64(done, "processes_started");
-    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
-    let tree = fact(done, "tree");
+    let Done {
+        processes_started: started,
+        processes_reaped,
+        tree,
+        ..
+    } = report(done);
+    assert_eq!(processes_reaped, started, "{done}");
     assert_eq!(tree["pid"], run.procdemo, "{done}");
     let children = tree["children"].as_array().expect("children");
-    assert_eq!(children.len() as i64, started, "{done}");
+    assert_eq!(children.len() as u64, started, "{done}");
     // Eight children: two for each of the one-way and two-way parts, and a
     // writer for each of end of file, broken pipe, full pipe and framing.
     assert_eq!(started, 8, "{done}");

@@ -22,12 +22,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::thread;
 
 use crate::common::{
-    LessonRun, Live, as_i32_list, as_i64_list, check_interrupted, check_kill_9, children_of,
-    events_of, fact, fact_i64, parse_events, pid, ppid, role, run_args, step, still_running,
-    timeline_lanes,
+    LessonRun, Live, check_interrupted, check_kill_9, children_of, events_of, parse_events, pid,
+    ppid, report, reports, role, run_args, step, still_running, timeline_lanes,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::lessons::pool::{
+    Close, Join, PoolStart, PoolSummary, Results, Submit, TaskEnd, TaskLost, TaskStart, Terminate,
+    WorkerReplaced,
+};
+use procdemo::model::{Done, Ended, Report};
 use serde_json::Value;
 
 const LESSON: &str = "pool";
@@ -43,72 +47,6 @@ fn pool_run(extra: &[&str]) -> LessonRun {
     LessonRun::run(LESSON, extra)
 }
 
-/// One `task-end`, where it is in the output.
-#[derive(Debug, Clone, Copy)]
-struct TaskEnd {
-    at: usize,
-    task: usize,
-    pid: i32,
-    started_us: u64,
-    ended_us: u64,
-}
-
-/// One `worker-replaced`, where it is in the output.
-#[derive(Debug, Clone)]
-struct Replacement {
-    at: usize,
-    old: i32,
-    new: i32,
-    reason: String,
-}
-
-fn as_usizes(value: &Value) -> Vec<usize> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|item| {
-            item.as_u64()
-                .unwrap_or_else(|| panic!("not a whole number: {item}")) as usize
-        })
-        .collect()
-}
-
-fn fact_u64(event: &Value, name: &str) -> u64 {
-    fact(event, name)
-        .as_u64()
-        .unwrap_or_else(|| panic!("fact `{name}` is not a whole number in {event}"))
-}
-
-fn fact_str<'a>(event: &'a Value, name: &str) -> &'a str {
-    fact(event, name)
-        .as_str()
-        .unwrap_or_else(|| panic!("fact `{name}` is not text in {event}"))
-}
-
-/// The worker that ran the task of a `task-end`: the one that reports it,
-/// or the one its `worker` fact names when procdemo reports it (as it does
-/// for many tasks, which workers leave in shared memory).
-fn worker_of(event: &Value) -> i32 {
-    match event["facts"].get("worker") {
-        Some(worker) => {
-            let worker = worker
-                .as_i64()
-                .unwrap_or_else(|| panic!("`worker` is not a pid: {event}"))
-                as i32;
-            if role(event) == "worker" {
-                assert_eq!(
-                    worker,
-                    pid(event),
-                    "a worker reports its own tasks: {event}"
-                );
-            }
-            worker
-        }
-        None => pid(event),
-    }
-}
-
 /// What only this lesson's checks ask of a run.
 trait PoolRunExt {
     /// Where the only event of `name` is.
@@ -119,18 +57,26 @@ trait PoolRunExt {
     /// The number of tasks (`pool-start`'s `tasks`).
     fn tasks(&self) -> usize;
 
-    fn mode(&self) -> &str;
+    fn mode(&self) -> String;
 
     /// The workers the pool started with.
     fn first_workers(&self) -> Vec<i32>;
 
-    fn replacements(&self) -> Vec<Replacement>;
+    /// Every `worker-replaced`, checked to come from procdemo, with where
+    /// it is in the output.
+    fn replacements(&self) -> Vec<(usize, WorkerReplaced)>;
 
     /// Every worker the pool had: the first ones and their replacements.
     fn all_workers(&self) -> BTreeSet<i32>;
 
-    /// Every `task-end`, in output order.
-    fn ends(&self) -> Vec<TaskEnd>;
+    /// Every `task-start`, in output order, with where it is and the
+    /// worker that reports it.
+    fn starts(&self) -> Vec<(usize, i32, TaskStart)>;
+
+    /// Every `task-end`, in output order, with where it is. A worker
+    /// reports its own tasks; procdemo reports for it the tasks it left in
+    /// shared memory (many tasks): either way `worker` names it.
+    fn ends(&self) -> Vec<(usize, TaskEnd)>;
 
     /// The tasks that have a `task-end` in the output.
     fn ended_tasks(&self) -> BTreeSet<usize>;
@@ -163,82 +109,87 @@ impl PoolRunExt for LessonRun {
     }
 
     fn tasks(&self) -> usize {
-        fact_u64(self.by_procdemo("pool-start"), "tasks") as usize
+        self.procdemo_report::<PoolStart>().tasks
     }
 
-    fn mode(&self) -> &str {
-        fact_str(self.by_procdemo("pool-start"), "mode")
+    fn mode(&self) -> String {
+        self.procdemo_report::<PoolStart>().mode
     }
 
     fn first_workers(&self) -> Vec<i32> {
-        as_i32_list(fact(self.by_procdemo("pool-start"), "workers"))
+        self.procdemo_report::<PoolStart>().workers
     }
 
-    fn replacements(&self) -> Vec<Replacement> {
+    fn replacements(&self) -> Vec<(usize, WorkerReplaced)> {
         self.events
             .iter()
             .enumerate()
-            .filter(|(_, event)| step(event) == "worker-replaced")
+            .filter(|(_, event)| step(event) == WorkerReplaced::STEP)
             .map(|(at, event)| {
                 self.assert_from_procdemo(event);
-                Replacement {
-                    at,
-                    old: fact_i64(event, "old") as i32,
-                    new: fact_i64(event, "new") as i32,
-                    reason: fact_str(event, "reason").to_string(),
-                }
+                (at, report(event))
             })
             .collect()
     }
 
     fn all_workers(&self) -> BTreeSet<i32> {
         let mut workers: BTreeSet<i32> = self.first_workers().into_iter().collect();
-        workers.extend(self.replacements().iter().map(|replaced| replaced.new));
+        workers.extend(self.replacements().iter().map(|(_, replaced)| replaced.new));
         workers
     }
 
-    fn ends(&self) -> Vec<TaskEnd> {
+    fn starts(&self) -> Vec<(usize, i32, TaskStart)> {
         self.events
             .iter()
             .enumerate()
-            .filter(|(_, event)| step(event) == "task-end")
-            .map(|(at, event)| TaskEnd {
-                at,
-                task: fact_u64(event, "task") as usize,
-                pid: worker_of(event),
-                started_us: fact_u64(event, "started_us"),
-                ended_us: fact_u64(event, "ended_us"),
+            .filter(|(_, event)| step(event) == TaskStart::STEP)
+            .map(|(at, event)| (at, pid(event), report(event)))
+            .collect()
+    }
+
+    fn ends(&self) -> Vec<(usize, TaskEnd)> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| step(event) == TaskEnd::STEP)
+            .map(|(at, event)| {
+                let end: TaskEnd = report(event);
+                if role(event) == "worker" {
+                    assert_eq!(
+                        end.worker,
+                        pid(event),
+                        "a worker reports its own tasks: {event}"
+                    );
+                }
+                (at, end)
             })
             .collect()
     }
 
     fn ended_tasks(&self) -> BTreeSet<usize> {
-        self.ends().iter().map(|end| end.task).collect()
+        self.ends().iter().map(|(_, end)| end.task).collect()
     }
 
     fn lost(&self) -> Vec<usize> {
-        events_of(&self.events, "task-lost")
+        events_of(&self.events, TaskLost::STEP)
             .iter()
             .flat_map(|event| {
                 self.assert_from_procdemo(event);
-                as_usizes(fact(event, "tasks"))
+                report::<TaskLost>(event).tasks
             })
             .collect()
     }
 
     fn cut_off(&self) -> Vec<usize> {
-        events_of(&self.events, "terminate")
-            .iter()
-            .flat_map(|event| as_usizes(fact(event, "cut_off")))
+        reports::<Terminate>(&self.events)
+            .into_iter()
+            .flat_map(|terminate| terminate.cut_off)
             .collect()
     }
 
     fn chunking(&self) -> (usize, usize) {
-        let submit = self.by_procdemo("submit");
-        (
-            fact_u64(submit, "chunksize") as usize,
-            fact_u64(submit, "chunks") as usize,
-        )
+        let submit: Submit = self.procdemo_report();
+        (submit.chunksize, submit.chunks)
     }
 
     fn shown(&self) -> String {
@@ -280,8 +231,9 @@ fn check_run(run: &LessonRun) {
     assert!(start < submit, "pool-start before submit:\n{shown}");
 
     // Replacements: a worker the pool had leaves, a new process comes.
+    let replacements = run.replacements();
     let mut known: BTreeSet<i32> = distinct.clone();
-    for replaced in run.replacements() {
+    for (_, replaced) in &replacements {
         assert!(
             known.contains(&replaced.old),
             "{replaced:?}: the old worker was not in the pool:\n{shown}"
@@ -315,37 +267,37 @@ fn check_run(run: &LessonRun) {
             workers.contains(&pid(event)),
             "a report from a process that is not a worker of the pool: {event}\nworkers: {workers:?}"
         );
-        assert!(matches!(step(event), "task-start" | "task-end"), "{event}");
-        let task = fact_u64(event, "task") as usize;
+        let task = match step(event) {
+            "task-start" => report::<TaskStart>(event).task,
+            "task-end" => report::<TaskEnd>(event).task,
+            _ => panic!("a worker reports only task-start and task-end: {event}"),
+        };
         assert!(task < tasks, "task {task} of {tasks}: {event}");
     }
 
     // Each task ended at most once, with its result, on a worker that was
     // there by then.
     let ends = run.ends();
-    let mut ended: BTreeMap<usize, TaskEnd> = BTreeMap::new();
-    for end in &ends {
-        let event = &run.events[end.at];
+    let mut ended: BTreeMap<usize, (usize, &TaskEnd)> = BTreeMap::new();
+    for (at, end) in &ends {
+        let event = &run.events[*at];
         let task = end.task as u64;
-        assert_eq!(
-            fact_u64(event, "result"),
-            task * task,
-            "result is task²: {event}"
-        );
+        assert_eq!(end.result, task * task, "result is task²: {event}");
         assert!(end.started_us <= end.ended_us, "{event}");
         assert!(
-            end.at > submit,
+            *at > submit,
             "a task ended before it was submitted: {event}"
         );
         assert!(
-            workers.contains(&end.pid),
+            workers.contains(&end.worker),
             "a task ended on {}, not a worker of the pool {workers:?}: {event}",
-            end.pid
+            end.worker
         );
-        if let Some(earlier) = ended.insert(end.task, *end) {
+        if let Some(earlier) = ended.insert(end.task, (*at, end)) {
             panic!(
-                "task {} ended twice: {earlier:?} and {end:?}\n{shown}",
-                end.task
+                "task {} ended twice: {earlier:?} and {:?}\n{shown}",
+                end.task,
+                (at, end)
             );
         }
     }
@@ -385,31 +337,26 @@ fn check_run(run: &LessonRun) {
     );
 
     // task-start: one per task, from the worker that ended it, before it.
-    let starts: Vec<(usize, &Value)> = run
-        .events
-        .iter()
-        .enumerate()
-        .filter(|(_, event)| step(event) == "task-start")
-        .collect();
+    let starts = run.starts();
     if tasks <= TASKS_TOLD_ONE_BY_ONE {
         let mut started: BTreeMap<usize, (usize, i32)> = BTreeMap::new();
-        for (at, event) in &starts {
-            let task = fact_u64(event, "task") as usize;
+        for (at, by, start) in &starts {
             assert!(
-                started.insert(task, (*at, pid(event))).is_none(),
-                "task {task} started twice:\n{shown}"
+                started.insert(start.task, (*at, *by)).is_none(),
+                "task {} started twice:\n{shown}",
+                start.task
             );
         }
-        for end in ended.values() {
+        for (end_at, end) in ended.values() {
             let (at, by) = started.get(&end.task).unwrap_or_else(|| {
                 panic!("task {} ended without a task-start:\n{shown}", end.task)
             });
             assert_eq!(
-                *by, end.pid,
+                *by, end.worker,
                 "task {} started and ended on different workers",
                 end.task
             );
-            assert!(*at < end.at, "task {}: task-start after task-end", end.task);
+            assert!(at < end_at, "task {}: task-start after task-end", end.task);
         }
     } else {
         assert!(
@@ -427,33 +374,32 @@ fn check_run(run: &LessonRun) {
         tasks.div_ceil(chunksize),
         "chunks for {tasks} tasks of {chunksize}"
     );
-    let submitted_at_once = fact_u64(run.by_procdemo("submit"), "submitted_at_once") as usize;
-    if run.mode() == "apply" {
+    let mode = run.mode();
+    let submitted_at_once = run.procdemo_report::<Submit>().submitted_at_once;
+    if mode == "apply" {
         assert_eq!(submitted_at_once, 1, "apply submits one task and waits");
     } else {
         assert_eq!(
-            submitted_at_once,
-            chunks,
-            "{} submits every chunk at once",
-            run.mode()
+            submitted_at_once, chunks,
+            "{mode} submits every chunk at once"
         );
     }
     let mut sequence_of: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-    for end in &ends {
-        sequence_of.entry(end.pid).or_default().push(end.task);
+    for (_, end) in &ends {
+        sequence_of.entry(end.worker).or_default().push(end.task);
     }
     for chunk in 0..chunks {
         let members: Vec<&TaskEnd> = (chunk * chunksize..((chunk + 1) * chunksize).min(tasks))
-            .filter_map(|task| ended.get(&task))
+            .filter_map(|task| ended.get(&task).map(|(_, end)| *end))
             .collect();
         let Some(head) = members.first() else {
             continue;
         };
         assert!(
-            members.iter().all(|end| end.pid == head.pid),
+            members.iter().all(|end| end.worker == head.worker),
             "chunk {chunk} ran on several workers: {members:?}"
         );
-        let sequence = &sequence_of[&head.pid];
+        let sequence = &sequence_of[&head.worker];
         let from = sequence
             .iter()
             .position(|task| *task == head.task)
@@ -463,52 +409,46 @@ fn check_run(run: &LessonRun) {
             sequence.get(from..from + in_order.len()),
             Some(&in_order[..]),
             "chunk {chunk}: its tasks one after another on worker {}",
-            head.pid
+            head.worker
         );
     }
 
     // results: arrival in output order; yield by mode.
-    let results = run.by_procdemo("results");
-    assert_eq!(fact_str(results, "mode"), run.mode());
-    let arrival = as_usizes(fact(results, "arrival_order"));
-    let output_order: Vec<usize> = ends.iter().map(|end| end.task).collect();
+    let results: Results = run.procdemo_report();
+    assert_eq!(results.mode, mode);
+    let output_order: Vec<usize> = ends.iter().map(|(_, end)| end.task).collect();
     assert_eq!(
-        arrival, output_order,
+        results.arrival_order, output_order,
         "arrival_order is the order of the task-end events"
     );
-    let yielded = as_usizes(fact(results, "yield_order"));
-    if ORDERED_MODES.contains(&run.mode()) {
+    if ORDERED_MODES.contains(&mode.as_str()) {
         let in_input_order: Vec<usize> = ended_set.iter().copied().collect();
         assert_eq!(
-            yielded,
-            in_input_order,
-            "{} yields in input order",
-            run.mode()
+            results.yield_order, in_input_order,
+            "{mode} yields in input order"
         );
-        assert_eq!(
-            fact(results, "in_input_order"),
-            &Value::Bool(true),
-            "{results}"
-        );
+        assert!(results.in_input_order, "{results:?}");
     } else {
-        assert_eq!(run.mode(), "imap-unordered");
-        assert_eq!(yielded, arrival, "imap_unordered yields as results arrive");
+        assert_eq!(mode, "imap-unordered");
+        assert_eq!(
+            results.yield_order, results.arrival_order,
+            "imap_unordered yields as results arrive"
+        );
     }
 
     // pool-summary: the same counts.
-    let summary = run.by_procdemo("pool-summary");
-    assert_eq!(fact_u64(summary, "tasks") as usize, tasks, "{summary}");
+    let summary_event = run.by_procdemo("pool-summary");
+    let summary: PoolSummary = report(summary_event);
+    assert_eq!(summary.tasks, tasks, "{summary_event}");
     assert_eq!(
-        fact_u64(summary, "completed") as usize,
+        summary.completed,
         ended_set.len(),
         "completed counts the tasks whose task-end is in the output ({:?})",
         ended_set
     );
-    assert_eq!(as_usizes(fact(summary, "lost")), lost, "{summary}");
-    let per_worker = fact(summary, "tasks_per_worker")
-        .as_object()
-        .unwrap_or_else(|| panic!("tasks_per_worker is an object: {summary}"));
-    let counted: BTreeMap<i32, usize> = per_worker
+    assert_eq!(summary.lost, lost, "{summary_event}");
+    let counted: BTreeMap<i32, usize> = summary
+        .tasks_per_worker
         .iter()
         .map(|(worker, count)| {
             (
@@ -526,9 +466,9 @@ fn check_run(run: &LessonRun) {
     // The timeline: one lane per worker. Told one by one, one span per task
     // it finished, labelled with the task, from its start to its end; with
     // many tasks it is summarised: spans cover the worker's tasks, unlabelled.
-    let lanes = timeline_lanes(summary);
+    let lanes = timeline_lanes(&summary.timeline);
     if tasks <= TASKS_TOLD_ONE_BY_ONE {
-        let raw_lanes = fact(summary, "timeline")["lanes"]
+        let raw_lanes = summary.timeline["lanes"]
             .as_array()
             .unwrap_or_else(|| panic!("timeline lanes are a list"));
         let mut spans = 0;
@@ -540,12 +480,12 @@ fn check_run(run: &LessonRun) {
                     .as_str()
                     .and_then(|label| label.parse().ok())
                     .unwrap_or_else(|| panic!("a span labelled with its task: {raw_span}"));
-                let end = ended.get(&task).unwrap_or_else(|| {
+                let (_, end) = ended.get(&task).unwrap_or_else(|| {
                     panic!("a span for task {task}, which has no task-end: {raw_span}")
                 });
                 assert_eq!(
                     (lane.pid, span.from_us, span.to_us),
-                    (end.pid, end.started_us, end.ended_us),
+                    (end.worker, end.started_us, end.ended_us),
                     "the span of task {task} in lane {}: {raw_span}",
                     lane.label
                 );
@@ -558,7 +498,11 @@ fn check_run(run: &LessonRun) {
         );
     } else {
         for lane in &lanes {
-            let worker_ends: Vec<_> = ended.values().filter(|end| end.pid == lane.pid).collect();
+            let worker_ends: Vec<&TaskEnd> = ended
+                .values()
+                .map(|(_, end)| *end)
+                .filter(|end| end.worker == lane.pid)
+                .collect();
             assert!(
                 !worker_ends.is_empty() || lane.spans.is_empty(),
                 "lane {} ran no task",
@@ -571,7 +515,7 @@ fn check_run(run: &LessonRun) {
                         .any(|span| span.from_us <= end.started_us && end.ended_us <= span.to_us),
                     "no span of lane {} covers a task of {}",
                     lane.label,
-                    end.pid
+                    end.worker
                 );
             }
         }
@@ -588,39 +532,40 @@ fn check_run(run: &LessonRun) {
             "terminate() ends the pool without close/join:\n{shown}"
         );
         assert!(
-            run.replacements().iter().all(|r| r.at < terminate_at),
+            replacements.iter().all(|(at, _)| *at < terminate_at),
             "no worker is replaced after terminate():\n{shown}"
         );
         assert!(terminate_at < results_at);
     } else {
-        let close = run.by_procdemo("close");
-        let join = run.by_procdemo("join");
+        let close: Close = run.procdemo_report();
+        let join: Join = run.procdemo_report();
         let (close_at, join_at) = (run.only_position("close"), run.only_position("join"));
         assert!(
-            ends.iter().all(|end| end.at < close_at),
+            ends.iter().all(|(at, _)| *at < close_at),
             "close() comes after every result:\n{shown}"
         );
         assert!(close_at < join_at && join_at < results_at);
-        let stop_records = fact_u64(close, "stop_records") as usize;
-        let exit_codes = as_i64_list(fact(join, "exit_codes"));
-        assert!(stop_records >= 1 && stop_records <= first.len(), "{close}");
-        assert_eq!(
-            fact_u64(join, "workers_exited") as usize,
-            stop_records,
-            "{join}"
+        let stop_records = close.stop_records;
+        assert!(
+            stop_records >= 1 && stop_records <= first.len(),
+            "{close:?}"
         );
-        assert_eq!(exit_codes, vec![0; stop_records], "{join}");
+        assert_eq!(join.workers_exited, stop_records, "{join:?}");
+        assert_eq!(join.exit_codes, vec![0; stop_records], "{join:?}");
     }
 
     // done: every process started was reaped: the first workers and one per
     // replacement.
-    let done = run.by_procdemo("done");
-    let started = fact_i64(done, "processes_started");
-    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+    let done_event = run.by_procdemo("done");
+    let done: Done = report(done_event);
     assert_eq!(
-        started as usize,
-        first.len() + run.replacements().len(),
-        "{done}"
+        done.processes_reaped, done.processes_started,
+        "{done_event}"
+    );
+    assert_eq!(
+        done.processes_started as usize,
+        first.len() + replacements.len(),
+        "{done_event}"
     );
 }
 
@@ -633,10 +578,10 @@ fn map_chunksize(tasks: usize, workers: usize) -> usize {
 fn every_task_runs_once_on_a_reused_worker_of_the_pool() {
     let run = pool_run(&["--workers", "3", "--tasks", "10", "--seed", "7"]);
     check_run(&run);
-    let start = run.by_procdemo("pool-start");
-    assert_eq!(run.first_workers().len(), 3, "{start}");
-    assert_eq!(fact_u64(start, "seed"), 7, "{start}");
-    assert_eq!(fact_str(start, "work"), "sleep", "{start}");
+    let start: PoolStart = run.procdemo_report();
+    assert_eq!(start.workers.len(), 3, "{start:?}");
+    assert_eq!(start.seed, 7, "{start:?}");
+    assert_eq!(start.work, "sleep", "{start:?}");
     assert_eq!(run.mode(), "map", "map is the default mode");
     assert!(run.replacements().is_empty() && run.lost().is_empty());
     assert_eq!(
@@ -647,9 +592,9 @@ fn every_task_runs_once_on_a_reused_worker_of_the_pool() {
     // Every task ran on one of the three workers, and some worker ran
     // several: the pool reuses its processes.
     let mut per_worker: BTreeMap<i32, usize> = BTreeMap::new();
-    for end in run.ends() {
-        assert!(run.first_workers().contains(&end.pid), "{end:?}");
-        *per_worker.entry(end.pid).or_default() += 1;
+    for (_, end) in run.ends() {
+        assert!(run.first_workers().contains(&end.worker), "{end:?}");
+        *per_worker.entry(end.worker).or_default() += 1;
     }
     assert!(
         per_worker.values().any(|count| *count >= 2),
@@ -657,11 +602,11 @@ fn every_task_runs_once_on_a_reused_worker_of_the_pool() {
     );
     assert_eq!(run.chunking(), (map_chunksize(10, 3), 10));
     assert_eq!(
-        as_usizes(fact(run.by_procdemo("results"), "yield_order")),
+        run.procdemo_report::<Results>().yield_order,
         (0..10).collect::<Vec<_>>()
     );
-    let close = run.by_procdemo("close");
-    assert_eq!(fact_u64(close, "stop_records"), 3, "{close}");
+    let close: Close = run.procdemo_report();
+    assert_eq!(close.stop_records, 3, "{close:?}");
 }
 
 #[test]
@@ -682,15 +627,17 @@ fn each_mode_hands_results_back_in_its_order() {
             let (workers, tasks): (usize, usize) =
                 (workers.parse().unwrap(), tasks.parse().unwrap());
             assert_eq!(run.mode(), mode);
-            assert_eq!(fact_str(run.by_procdemo("pool-start"), "work"), work);
+            assert_eq!(run.procdemo_report::<PoolStart>().work, work);
             assert_eq!(run.ended_tasks().len(), tasks, "{mode}: every task ended");
-            let results = run.by_procdemo("results");
-            let yielded = as_usizes(fact(results, "yield_order"));
-            let arrival = as_usizes(fact(results, "arrival_order"));
+            let results: Results = run.procdemo_report();
             if mode == "imap-unordered" {
-                assert_eq!(yielded, arrival, "{mode}");
+                assert_eq!(results.yield_order, results.arrival_order, "{mode}");
             } else {
-                assert_eq!(yielded, (0..tasks).collect::<Vec<_>>(), "{mode}");
+                assert_eq!(
+                    results.yield_order,
+                    (0..tasks).collect::<Vec<_>>(),
+                    "{mode}"
+                );
             }
             let expected_chunksize = if mode == "map" {
                 map_chunksize(tasks, workers)
@@ -716,7 +663,13 @@ fn apply_runs_one_task_at_a_time() {
         .events
         .iter()
         .filter(|event| matches!(step(event), "task-start" | "task-end"))
-        .map(|event| (step(event).to_string(), fact_u64(event, "task") as usize))
+        .map(|event| {
+            let task = match step(event) {
+                "task-start" => report::<TaskStart>(event).task,
+                _ => report::<TaskEnd>(event).task,
+            };
+            (step(event).to_string(), task)
+        })
         .collect();
     let expected: Vec<(String, usize)> = (0..8)
         .flat_map(|task| {
@@ -779,7 +732,11 @@ fn maxtasksperchild_replaces_each_worker_after_its_chunks() {
     ]);
     check_run(&run);
     let shown = run.shown();
-    let replacements = run.replacements();
+    let replacements: Vec<WorkerReplaced> = run
+        .replacements()
+        .into_iter()
+        .map(|(_, replaced)| replaced)
+        .collect();
     assert!(!replacements.is_empty(), "no worker-replaced:\n{shown}");
     for replaced in &replacements {
         assert_eq!(replaced.reason, "maxtasksperchild", "{replaced:?}");
@@ -789,8 +746,8 @@ fn maxtasksperchild_replaces_each_worker_after_its_chunks() {
     assert_eq!(olds.len(), replacements.len(), "a worker leaves only once");
     // No worker ran more than one chunk (here: one task).
     let mut per_worker: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-    for end in run.ends() {
-        per_worker.entry(end.pid).or_default().push(end.task);
+    for (_, end) in run.ends() {
+        per_worker.entry(end.worker).or_default().push(end.task);
     }
     assert!(
         per_worker.values().all(|tasks| tasks.len() == 1),
@@ -831,8 +788,8 @@ fn maxtasksperchild_2_lets_a_worker_run_two_chunks() {
     ]);
     check_run(&run);
     let mut per_worker: BTreeMap<i32, usize> = BTreeMap::new();
-    for end in run.ends() {
-        *per_worker.entry(end.pid).or_default() += 1;
+    for (_, end) in run.ends() {
+        *per_worker.entry(end.worker).or_default() += 1;
     }
     assert!(
         per_worker.values().all(|tasks| *tasks <= 4),
@@ -846,22 +803,22 @@ fn maxtasksperchild_2_lets_a_worker_run_two_chunks() {
 /// `worker-replaced` that brings them in, described.
 fn reports_before_announcement(run: &LessonRun) -> Vec<String> {
     let replacements = run.replacements();
-    run.events
-        .iter()
-        .enumerate()
-        .filter(|(_, event)| matches!(step(event), "task-start" | "task-end"))
-        .filter_map(|(at, event)| {
-            let replaced = replacements
+    // (where, step, task, worker) of every task-start and task-end.
+    let starts = (run.starts().into_iter())
+        .map(|(at, worker, start)| (at, TaskStart::STEP, start.task, worker));
+    let ends = (run.ends().into_iter()).map(|(at, end)| (at, TaskEnd::STEP, end.task, end.worker));
+    let mut told: Vec<(usize, &str, usize, i32)> = starts.chain(ends).collect();
+    told.sort_unstable();
+    told.into_iter()
+        .filter_map(|(at, step, task, worker)| {
+            let (replaced_at, replaced) = replacements
                 .iter()
-                .find(|replaced| replaced.new == worker_of(event))?;
-            (at < replaced.at).then(|| {
+                .find(|(_, replaced)| replaced.new == worker)?;
+            (at < *replaced_at).then(|| {
                 format!(
-                    "line {}: {} of task {} by {}, announced only at line {} (worker-replaced {} -> {})",
+                    "line {}: {step} of task {task} by {worker}, announced only at line {} (worker-replaced {} -> {})",
                     at + 1,
-                    step(event),
-                    fact_u64(event, "task"),
-                    replaced.new,
-                    replaced.at + 1,
+                    replaced_at + 1,
                     replaced.old,
                     replaced.new
                 )
@@ -909,31 +866,34 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
     let shown = run.shown();
     let tasks = run.tasks();
 
-    let lost_events = events_of(&run.events, "task-lost");
+    let lost_events = reports::<TaskLost>(&run.events);
     assert_eq!(lost_events.len(), 1, "one worker died:\n{shown}");
-    let lost_event = lost_events[0];
-    assert_eq!(fact_str(lost_event, "signal"), "SIGKILL", "{lost_event}");
+    let lost = &lost_events[0];
+    assert_eq!(lost.signal.as_deref(), Some("SIGKILL"), "{lost:?}");
     assert_eq!(
-        as_usizes(fact(lost_event, "tasks")),
-        expected_lost,
+        lost.tasks, expected_lost,
         "the tasks lost with the worker killed in task {crash} ({extra:?}):\n{shown}"
     );
-    let killed = fact_i64(lost_event, "worker") as i32;
-    assert!(run.all_workers().contains(&killed), "{lost_event}");
+    let killed = lost.worker;
+    assert!(run.all_workers().contains(&killed), "{lost:?}");
     if tasks <= TASKS_TOLD_ONE_BY_ONE {
-        let start = events_of(&run.events, "task-start")
+        let (_, by, _) = run
+            .starts()
             .into_iter()
-            .find(|event| fact_u64(event, "task") as usize == crash)
+            .find(|(_, _, start)| start.task == crash)
             .unwrap_or_else(|| panic!("task {crash} never started:\n{shown}"));
         assert_eq!(
-            pid(start),
-            killed,
+            by, killed,
             "the worker killed is the one running task {crash}"
         );
     }
 
     let replaced = run.replacements();
-    let by_kill: Vec<&Replacement> = replaced.iter().filter(|r| r.reason == "killed").collect();
+    let by_kill: Vec<&WorkerReplaced> = replaced
+        .iter()
+        .map(|(_, replaced)| replaced)
+        .filter(|replaced| replaced.reason == "killed")
+        .collect();
     assert_eq!(by_kill.len(), 1, "{replaced:?}");
     assert_eq!(by_kill[0].old, killed, "{replaced:?}");
 
@@ -945,17 +905,19 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
         expected_ended,
         "every task but the lost ones completed"
     );
-    let summary = run.by_procdemo("pool-summary");
-    assert_eq!(as_usizes(fact(summary, "lost")), expected_lost, "{summary}");
+    let summary_event = run.by_procdemo("pool-summary");
+    let summary: PoolSummary = report(summary_event);
+    assert_eq!(summary.lost, expected_lost, "{summary_event}");
     assert_eq!(
-        fact_u64(summary, "completed") as usize,
+        summary.completed,
         tasks - expected_lost.len(),
-        "completed == tasks - lost: {summary}"
+        "completed == tasks - lost: {summary_event}"
     );
 
     // The killed worker is in the tree, killed by SIGKILL.
     let done = run.by_procdemo("done");
-    let children = fact(done, "tree")["children"]
+    let tree = report::<Done>(done).tree;
+    let children = tree["children"]
         .as_array()
         .unwrap_or_else(|| panic!("a tree with children: {done}"));
     let node = children
@@ -1047,51 +1009,47 @@ fn terminate_cuts_off_the_unfinished_tasks() {
         ],
     );
     check_run(&run);
-    let terminate = run.by_procdemo("terminate");
-    check_terminate(&run, terminate);
-    assert_eq!(
-        fact(terminate, "after_s").as_f64(),
-        Some(0.3),
-        "{terminate}"
-    );
+    let terminate_event = run.by_procdemo("terminate");
+    let terminate: Terminate = report(terminate_event);
+    check_terminate(&run, &terminate);
+    assert_eq!(terminate.after_s, 0.3, "{terminate:?}");
     // Lower bounds only: terminate() came no sooner than asked, and each
     // sleep task took at least its shortest time at this pace.
     assert!(
-        terminate["t_us"].as_u64().unwrap_or_default() >= 300_000,
-        "terminate() came before 0.3 s: {terminate}"
+        terminate_event["t_us"].as_u64().unwrap_or_default() >= 300_000,
+        "terminate() came before 0.3 s: {terminate_event}"
     );
-    for end in run.ends() {
+    for (_, end) in run.ends() {
         assert!(end.ended_us - end.started_us >= 100_000, "{end:?}");
     }
 }
 
-fn check_terminate(run: &LessonRun, terminate: &Value) {
+fn check_terminate(run: &LessonRun, terminate: &Terminate) {
     let tasks = run.tasks();
-    let cut_off = as_usizes(fact(terminate, "cut_off"));
-    let cut = fact_u64(terminate, "tasks_cut_off") as usize;
-    assert_eq!(cut, cut_off.len(), "{terminate}");
+    let cut = terminate.tasks_cut_off;
+    assert_eq!(cut, terminate.cut_off.len(), "{terminate:?}");
     assert!(
         cut > 0,
-        "terminate() came before every task ended: {terminate}"
+        "terminate() came before every task ended: {terminate:?}"
     );
-    let stopped = as_i64_list(fact(terminate, "workers_stopped"));
-    assert_eq!(stopped.len(), run.first_workers().len(), "{terminate}");
+    let stopped = &terminate.workers_stopped;
+    assert_eq!(stopped.len(), run.first_workers().len(), "{terminate:?}");
     assert!(
         stopped.iter().all(|code| *code == -15),
-        "every worker stopped by SIGTERM: {terminate}"
+        "every worker stopped by SIGTERM: {terminate:?}"
     );
-    let summary = run.by_procdemo("pool-summary");
-    let completed = fact_u64(summary, "completed") as usize;
+    let summary_event = run.by_procdemo("pool-summary");
+    let summary: PoolSummary = report(summary_event);
     assert_eq!(
-        completed + cut,
+        summary.completed + cut,
         tasks,
-        "completed + cut off == tasks: {summary}"
+        "completed + cut off == tasks: {summary_event}"
     );
-    let done = run.by_procdemo("done");
+    let done_event = run.by_procdemo("done");
+    let done: Done = report(done_event);
     assert_eq!(
-        fact_i64(done, "processes_started"),
-        fact_i64(done, "processes_reaped"),
-        "{done}"
+        done.processes_started, done.processes_reaped,
+        "{done_event}"
     );
 }
 
@@ -1115,8 +1073,7 @@ fn terminate_of_many_tiny_tasks_agrees_with_the_output() {
         cpus,
         "one worker per CPU by default"
     );
-    let terminate = run.by_procdemo("terminate");
-    check_terminate(&run, terminate);
+    check_terminate(&run, &run.procdemo_report());
     check_run(&run);
 }
 
@@ -1137,11 +1094,11 @@ fn many_tiny_tasks_one_per_chunk_all_complete() {
         "--chunksize",
         "1",
     ]);
-    let summary = run.by_procdemo("pool-summary");
-    assert_eq!(fact_u64(summary, "completed") as usize, tasks, "{summary}");
-    assert_eq!(as_usizes(fact(summary, "lost")), Vec::<usize>::new());
-    let results = run.by_procdemo("results");
-    let mut arrival = as_usizes(fact(results, "arrival_order"));
+    let summary_event = run.by_procdemo("pool-summary");
+    let summary: PoolSummary = report(summary_event);
+    assert_eq!(summary.completed, tasks, "{summary_event}");
+    assert_eq!(summary.lost, Vec::<usize>::new());
+    let mut arrival = run.procdemo_report::<Results>().arrival_order;
     arrival.sort_unstable();
     assert_eq!(
         arrival,
@@ -1149,12 +1106,8 @@ fn many_tiny_tasks_one_per_chunk_all_complete() {
         "each task arrived once"
     );
     assert_eq!(run.chunking(), (1, tasks));
-    let join = run.by_procdemo("join");
-    assert_eq!(
-        as_i64_list(fact(join, "exit_codes")),
-        vec![0, 0, 0],
-        "{join}"
-    );
+    let join: Join = run.procdemo_report();
+    assert_eq!(join.exit_codes, vec![0, 0, 0], "{join:?}");
     assert!(
         !run.has("task-start"),
         "no task-start above {TASKS_TOLD_ONE_BY_ONE} tasks"
@@ -1177,7 +1130,7 @@ fn start_slow_pool() -> (Live, Vec<i32>) {
         "6",
     ]);
     let start = live.read_until("pool-start");
-    let workers = as_i32_list(fact(&start, "workers"));
+    let workers = report::<PoolStart>(&start).workers;
     live.read_until("task-start");
     assert!(
         workers.iter().all(|worker| still_running(*worker)),
@@ -1286,7 +1239,8 @@ fn a_crash_task_outside_the_tasks_is_refused_and_starts_nothing() {
         output.describe()
     );
     for ended in &events {
-        assert_eq!(fact_i64(ended, "processes_started"), 0, "{ended}");
-        assert_eq!(fact_i64(ended, "processes_reaped"), 0, "{ended}");
+        let facts: Ended = report(ended);
+        assert_eq!(facts.processes_started, 0, "{ended}");
+        assert_eq!(facts.processes_reaped, 0, "{ended}");
     }
 }

@@ -11,11 +11,12 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::common::{
-    self, Live, Output, check_interrupted, children_of, fact, fresh_state_home, listed_lessons,
-    procdemo_in, progress_path, read_progress, right_answers, run, run_with_input, step,
+    self, Live, Output, check_interrupted, children_of, fresh_state_home, listed_lessons,
+    procdemo_in, progress_path, read_progress, report, right_answers, run, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended};
 use serde_json::{Value, json};
 
 /// Runs `procdemo <args>` under `state` and checks that it succeeded.
@@ -136,7 +137,10 @@ fn a_finished_lesson_is_recorded_with_the_score_of_its_last_and_best_quiz() {
     for (runs, (answers, last, best)) in (2..).zip(scores) {
         let output = finish_with_quiz(&state, "fork", answers);
         let done = output.events().pop().expect("done");
-        assert_eq!(fact(&done, "quiz"), &last, "{done}");
+        let score = report::<Done>(&done)
+            .quiz
+            .unwrap_or_else(|| panic!("no quiz score: {done}"));
+        assert_eq!(json!(score), last, "{done}");
         let fork = entry(&state, "fork");
         assert_eq!(fork["finished"], runs, "{fork}");
         assert_eq!(
@@ -200,7 +204,7 @@ fn a_lesson_ended_with_q_is_not_recorded() {
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     let events = output.events();
     let ended = events.last().expect("events");
-    assert_eq!(fact(ended, "reason"), "quit", "{ended}");
+    assert_eq!(report::<Ended>(ended).reason, "quit", "{ended}");
     assert_eq!(read_progress(&state), None);
 }
 

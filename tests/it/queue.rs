@@ -10,43 +10,28 @@
 use std::collections::BTreeSet;
 
 use crate::common::{
-    LessonRun, Live, as_i64_list, assert_no_leftovers, assert_no_queue_left, events_of, fact,
-    fact_i64, msg_max, only, pid, pids_seen, ppid, queue_exists, queues_left, role, step,
+    LessonRun, Live, assert_no_leftovers, assert_no_queue_left, events_of, msg_max, only, pid,
+    pids_seen, ppid, queue_exists, queues_left, report, reports, role, step,
 };
 use nix::mqueue::{MQ_OFlag, MqAttr, mq_close, mq_open, mq_unlink};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
-use serde_json::json;
-
-/// What only this lesson's checks ask of a run.
-trait QueueRunExt {
-    /// The `item` facts of the events of `name`, in order.
-    fn items(&self, name: &str) -> Vec<String>;
-}
-
-impl QueueRunExt for LessonRun {
-    fn items(&self, name: &str) -> Vec<String> {
-        events_of(&self.events, name)
-            .iter()
-            .map(|event| {
-                fact(event, "item")
-                    .as_str()
-                    .unwrap_or_else(|| panic!("item is not text: {event}"))
-                    .to_string()
-            })
-            .collect()
-    }
-}
+use procdemo::lessons::queue::{
+    ConsumerDone, Delivered, Full, GetEmpty, GetNowait, ProducerDone, Put, PutNowait, PutTimeout,
+    QueueCreated, ReaderGets, ReaderTerminated, WriterPuts,
+};
+use procdemo::model::{Done, Ended};
 
 /// The notes' `Queue(size)` walk-through, checked for one run.
-fn check_walk_through(run: &LessonRun, size: i64) {
+fn check_walk_through(run: &LessonRun, size: usize) {
     let created = run.by_procdemo("queue-created");
-    assert_eq!(fact_i64(created, "capacity"), size, "{created}");
-    assert!(fact_i64(created, "message_size") > 0, "{created}");
-    assert_eq!(fact(created, "name_removed"), &json!(true), "{created}");
-    assert_eq!(fact_i64(created, "kernel_limit"), msg_max(), "{created}");
-    let name = fact(created, "name").as_str().expect("name is text");
+    let facts: QueueCreated = report(created);
+    assert_eq!(facts.capacity, size, "{created}");
+    assert!(facts.message_size > 0, "{created}");
+    assert!(facts.name_removed, "{created}");
+    assert_eq!(facts.kernel_limit, Some(msg_max() as usize), "{created}");
+    let name = facts.name.as_str();
     assert!(
         name.starts_with(&format!("/procdemo-{}-", run.procdemo)),
         "the name carries procdemo's pid: {created}"
@@ -55,45 +40,43 @@ fn check_walk_through(run: &LessonRun, size: i64) {
     assert!(!queue_exists(name), "{name} still exists");
 
     let puts = events_of(&run.events, "put");
-    assert_eq!(puts.len() as i64, size, "one put per place");
+    assert_eq!(puts.len(), size, "one put per place");
     for (number, put) in (1..).zip(&puts) {
         assert_eq!(role(put), "parent", "{put}");
-        assert_eq!(
-            fact(put, "item"),
-            &json!(format!("message {number}")),
-            "{put}"
-        );
-        assert_eq!(fact_i64(put, "qsize"), number, "{put}");
+        let facts: Put = report(put);
+        assert_eq!(facts.item, format!("message {number}"), "{put}");
+        assert_eq!(facts.qsize, number, "{put}");
     }
 
-    let full = run.by_procdemo("full");
-    assert_eq!(fact_i64(full, "qsize"), size, "{full}");
-    assert_eq!(fact(full, "full"), &json!(true), "{full}");
-    assert_eq!(fact(full, "empty"), &json!(false), "{full}");
+    let full: Full = run.procdemo_report();
+    assert_eq!(full.qsize, size, "{full:?}");
+    assert!(full.full, "{full:?}");
+    assert!(!full.empty, "{full:?}");
 
-    let timeout = run.by_procdemo("put-timeout");
-    assert_eq!(fact(timeout, "raised"), "queue.Full", "{timeout}");
-    assert_eq!(fact(timeout, "errno"), "ETIMEDOUT", "{timeout}");
-    let nowait = run.by_procdemo("put-nowait");
-    assert_eq!(fact(nowait, "raised"), "queue.Full", "{nowait}");
-    assert_eq!(fact(nowait, "errno"), "EAGAIN", "{nowait}");
+    let timeout: PutTimeout = run.procdemo_report();
+    assert_eq!(timeout.raised, "queue.Full", "{timeout:?}");
+    assert_eq!(timeout.errno, "ETIMEDOUT", "{timeout:?}");
+    let nowait: PutNowait = run.procdemo_report();
+    assert_eq!(nowait.raised, "queue.Full", "{nowait:?}");
+    assert_eq!(nowait.errno, "EAGAIN", "{nowait:?}");
 
     let gets = events_of(&run.events, "get-nowait");
-    assert_eq!(gets.len() as i64, size, "one get per message");
+    assert_eq!(gets.len(), size, "one get per message");
     for (number, get) in (1..).zip(&gets) {
         assert_eq!(role(get), "parent", "{get}");
+        let facts: GetNowait = report(get);
         assert_eq!(
-            fact(get, "item"),
-            &json!(format!("message {number}")),
+            facts.item,
+            format!("message {number}"),
             "first in, first out: {get}"
         );
-        assert_eq!(fact_i64(get, "qsize"), size - number, "{get}");
+        assert_eq!(facts.qsize, size - number, "{get}");
     }
 
-    let empty = run.by_procdemo("get-empty");
-    assert_eq!(fact(empty, "raised"), "queue.Empty", "{empty}");
-    assert_eq!(fact(empty, "errno"), "EAGAIN", "{empty}");
-    assert_eq!(fact(empty, "empty"), &json!(true), "{empty}");
+    let empty: GetEmpty = run.procdemo_report();
+    assert_eq!(empty.raised, "queue.Empty", "{empty:?}");
+    assert_eq!(empty.errno, "EAGAIN", "{empty:?}");
+    assert!(empty.empty, "{empty:?}");
 
     let order = [
         ("queue-created", "put"),
@@ -128,8 +111,14 @@ fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
     let run = LessonRun::run("queue", &[]);
     let puts = events_of(&run.events, "writer-puts");
     let gets = events_of(&run.events, "reader-gets");
-    assert_eq!(run.items("writer-puts"), ["A", "B", "C"]);
-    assert_eq!(run.items("reader-gets"), ["A", "B", "C"]);
+    let put_facts = reports::<WriterPuts>(&run.events);
+    let put_items: Vec<&str> = put_facts.iter().map(|put| put.item.as_str()).collect();
+    let got: Vec<String> = reports::<ReaderGets>(&run.events)
+        .into_iter()
+        .map(|get| get.item)
+        .collect();
+    assert_eq!(put_items, ["A", "B", "C"]);
+    assert_eq!(got, ["A", "B", "C"]);
     let writer = pid(puts[0]);
     let reader = pid(gets[0]);
     assert_ne!(writer, reader);
@@ -145,17 +134,13 @@ fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
     assert!(puts.iter().all(|event| role(event) == "writer"));
     assert!(gets.iter().all(|event| role(event) == "reader"));
     // At pace 0 the writer does not pause.
-    for put in &puts {
-        assert_eq!(fact_i64(put, "pause_ms"), 0, "{put}");
+    for put in &put_facts {
+        assert_eq!(put.pause_ms, 0, "{put:?}");
     }
 
-    let terminated = run.by_procdemo("reader-terminated");
-    assert_eq!(
-        fact(terminated, "items_in_order"),
-        &json!(["A", "B", "C"]),
-        "{terminated}"
-    );
-    assert_eq!(fact_i64(terminated, "exitcode"), -15, "{terminated}");
+    let terminated: ReaderTerminated = run.procdemo_report();
+    assert_eq!(terminated.items_in_order, ["A", "B", "C"], "{terminated:?}");
+    assert_eq!(terminated.exitcode, -15, "{terminated:?}");
     assert!(run.last_position("reader-gets") < run.position("reader-terminated"));
     assert!(run.last_position("writer-puts") < run.position("reader-terminated"));
 
@@ -178,10 +163,10 @@ fn a_writer_puts_a_b_c_and_the_endless_reader_gets_them_in_order() {
 /// pace above 0 (at 0 they are all 0).
 #[test]
 fn the_same_seed_gives_the_writer_the_same_pauses() {
-    let pauses = |run: &LessonRun| -> Vec<i64> {
-        events_of(&run.events, "writer-puts")
+    let pauses = |run: &LessonRun| -> Vec<u64> {
+        reports::<WriterPuts>(&run.events)
             .iter()
-            .map(|event| fact_i64(event, "pause_ms"))
+            .map(|put| put.pause_ms)
             .collect()
     };
     let first = LessonRun::run_at_pace("queue", "0.01", &["--seed", "7"]);
@@ -192,36 +177,36 @@ fn the_same_seed_gives_the_writer_the_same_pauses() {
     // A pause is below one second at pace 1: at most 10 ms at pace 0.01.
     assert!(one.iter().all(|pause| (0..=10).contains(pause)), "{one:?}");
     for run in [&first, &second] {
-        let terminated = run.by_procdemo("reader-terminated");
-        assert_eq!(fact_i64(terminated, "seed"), 7, "{terminated}");
+        let terminated: ReaderTerminated = run.procdemo_report();
+        assert_eq!(terminated.seed, 7, "{terminated:?}");
     }
 }
 
 /// Checks the many-to-many part of one run made with these counts.
-fn check_delivered(run: &LessonRun, messages: i64, producers: usize, consumers: usize) {
-    let delivered = run.by_procdemo("delivered");
-    assert_eq!(fact_i64(delivered, "messages"), messages, "{delivered}");
-    assert_eq!(fact_i64(delivered, "producers"), producers as i64);
-    assert_eq!(fact_i64(delivered, "consumers"), consumers as i64);
+fn check_delivered(run: &LessonRun, messages: usize, producers: usize, consumers: usize) {
+    let delivered: Delivered = run.procdemo_report();
+    assert_eq!(delivered.messages, messages, "{delivered:?}");
+    assert_eq!(delivered.producers, producers);
+    assert_eq!(delivered.consumers, consumers);
+    assert!(delivered.delivered_exactly_once, "{delivered:?}");
+    assert_eq!(delivered.missing, 0, "{delivered:?}");
+    assert_eq!(delivered.duplicated, 0, "{delivered:?}");
+    let per_consumer = &delivered.received_per_consumer;
+    assert_eq!(per_consumer.len(), consumers, "{delivered:?}");
     assert_eq!(
-        fact(delivered, "delivered_exactly_once"),
-        &json!(true),
-        "{delivered}"
+        per_consumer.iter().sum::<usize>(),
+        messages,
+        "{delivered:?}"
     );
-    assert_eq!(fact_i64(delivered, "missing"), 0, "{delivered}");
-    assert_eq!(fact_i64(delivered, "duplicated"), 0, "{delivered}");
-    let per_consumer = as_i64_list(fact(delivered, "received_per_consumer"));
-    assert_eq!(per_consumer.len(), consumers, "{delivered}");
-    assert_eq!(per_consumer.iter().sum::<i64>(), messages, "{delivered}");
 
     // The producers' and consumers' own reports agree.
     let producer_done = events_of(&run.events, "producer-done");
     assert_eq!(producer_done.len(), producers);
     let producer_pids: BTreeSet<i32> = producer_done.iter().map(|event| pid(event)).collect();
     assert_eq!(producer_pids.len(), producers, "one report per producer");
-    let sent: i64 = producer_done
+    let sent: usize = producer_done
         .iter()
-        .map(|event| fact_i64(event, "sent"))
+        .map(|event| report::<ProducerDone>(event).sent)
         .sum();
     assert_eq!(sent, messages);
     let consumer_done = events_of(&run.events, "consumer-done");
@@ -229,14 +214,14 @@ fn check_delivered(run: &LessonRun, messages: i64, producers: usize, consumers: 
     let consumer_pids: BTreeSet<i32> = consumer_done.iter().map(|event| pid(event)).collect();
     assert_eq!(consumer_pids.len(), consumers, "one report per consumer");
     assert!(producer_pids.is_disjoint(&consumer_pids));
-    let mut reported: Vec<i64> = consumer_done
+    let mut reported: Vec<usize> = consumer_done
         .iter()
-        .map(|event| fact_i64(event, "received"))
+        .map(|event| report::<ConsumerDone>(event).received)
         .collect();
     let mut counted = per_consumer.clone();
     reported.sort_unstable();
     counted.sort_unstable();
-    assert_eq!(reported, counted, "{delivered}");
+    assert_eq!(reported, counted, "{delivered:?}");
     for event in producer_done.iter().chain(&consumer_done) {
         assert_eq!(ppid(event), run.procdemo, "{event}");
     }
@@ -245,9 +230,10 @@ fn check_delivered(run: &LessonRun, messages: i64, producers: usize, consumers: 
 
     // The writer and the reader, then every producer and consumer.
     let done = only(&run.events, "done");
-    let started = fact_i64(done, "processes_started");
-    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
-    assert_eq!(started, 2 + (producers + consumers) as i64, "{done}");
+    let facts: Done = report(done);
+    let started = facts.processes_started;
+    assert_eq!(facts.processes_reaped, started, "{done}");
+    assert_eq!(started, 2 + (producers + consumers) as u64, "{done}");
 }
 
 #[test]
@@ -274,7 +260,7 @@ fn eight_producers_and_eight_consumers_deliver_ten_thousand_messages_exactly_onc
             &size_arg,
         ],
     );
-    check_walk_through(&run, size);
+    check_walk_through(&run, size as usize);
     check_delivered(&run, 10000, 8, 8);
 }
 
@@ -311,10 +297,7 @@ fn the_queue_lives_on_without_a_name_while_procdemo_holds_it() {
     let mut live = Live::spawn(&["queue", "--json", "--pace", "1", "--lang", "en"]);
     let procdemo_pid = live.pid();
     let created = live.read_until("queue-created");
-    let name = fact(&created, "name")
-        .as_str()
-        .expect("name is text")
-        .to_string();
+    let name = report::<QueueCreated>(&created).name;
     live.read_until("full");
     let links: Vec<String> = std::fs::read_dir(format!("/proc/{procdemo_pid}/fd"))
         .expect("procdemo's /proc/<pid>/fd")
@@ -334,7 +317,7 @@ fn the_queue_lives_on_without_a_name_while_procdemo_holds_it() {
     assert_eq!(status.code(), Some(130), "{stderr}");
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{events:?}");
-    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
+    assert_eq!(report::<Ended>(ended).reason, "SIGINT", "{ended}");
     assert_no_leftovers(&pids_seen(&events));
     assert_no_queue_left(procdemo_pid);
 }

@@ -14,12 +14,13 @@ use std::thread;
 
 use crate::common::{
     self, Live, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, children_of,
-    events_of, fact, fact_i64, fresh_state_home, interrupted_line, listed_lessons, only, pid,
-    pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, right_answers, role, run,
-    run_with_input, step,
+    events_of, fact, fresh_state_home, interrupted_line, listed_lessons, only, only_report, pid,
+    pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, report, right_answers, role,
+    run, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::model::{Done, Ended, Score};
 use serde_json::{Value, json};
 
 /// The steps a quiz event can have.
@@ -322,8 +323,11 @@ fn check_quiz_run(
 
     let done = only(&events, "done");
     assert_eq!(
-        fact(done, "quiz"),
-        &json!({ "asked": given.len(), "right": right }),
+        report::<Done>(done).quiz,
+        Some(Score {
+            asked: given.len(),
+            right
+        }),
         "{lesson}: {done}"
     );
     assert_no_leftovers(&pids_seen(&events));
@@ -399,8 +403,8 @@ fn wrong_answers_score_nothing_and_keep_what_was_given() {
     let output = quiz_run(&state, "fork", "en", &lines_of(&wrong));
     let events = check_quiz_run(&output, "fork", &fork, &given);
     assert_eq!(
-        fact(only(&events, "done"), "quiz"),
-        &json!({"asked": 3, "right": 0})
+        only_report::<Done>(&events).quiz,
+        Some(Score { asked: 3, right: 0 })
     );
 }
 
@@ -416,8 +420,8 @@ fn an_answer_that_is_not_a_choice_counts_as_given_and_a_closed_stdin_as_none() {
     let output = quiz_run(&state, "fork", "en", "x\n 9 \n");
     let events = check_quiz_run(&output, "fork", &fork, &[Some("x"), Some("9"), None]);
     assert_eq!(
-        fact(only(&events, "done"), "quiz"),
-        &json!({"asked": 3, "right": 0})
+        only_report::<Done>(&events).quiz,
+        Some(Score { asked: 3, right: 0 })
     );
 
     // stdin closed from the start: every question is asked, none answered.
@@ -476,6 +480,7 @@ fn without_quiz_nothing_is_asked() {
     for kind in QUIZ_STEPS {
         assert!(events_of(&events, kind).is_empty(), "{kind}");
     }
+    // No `quiz` key at all: `Done` reads an absent and a null `quiz` alike.
     let done = only(&events, "done");
     assert!(done["facts"].get("quiz").is_none(), "{done}");
 }
@@ -505,12 +510,9 @@ fn q_as_an_answer_ends_the_lesson_and_records_nothing() {
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{shown}");
     assert_eq!(pid(ended), output.pid);
-    assert_eq!(fact(ended, "reason"), "quit", "{ended}");
-    assert_eq!(
-        fact_i64(ended, "processes_reaped"),
-        fact_i64(ended, "processes_started"),
-        "{ended}"
-    );
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, "quit", "{ended}");
+    assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
     assert!(events_of(&events, "done").is_empty(), "{shown}");
     assert!(
         output
@@ -550,12 +552,9 @@ fn sigint_while_waiting_for_an_answer_ends_the_lesson_cleanly() {
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{shown}");
     assert_eq!(pid(ended), procdemo_pid);
-    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
-    assert_eq!(
-        fact_i64(ended, "processes_reaped"),
-        fact_i64(ended, "processes_started"),
-        "{ended}"
-    );
+    let facts: Ended = report(ended);
+    assert_eq!(facts.reason, "SIGINT", "{ended}");
+    assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
     assert!(events_of(&events, "done").is_empty(), "{shown}");
     assert!(events_of(&events, "quiz-answer").is_empty(), "{shown}");
     interrupted_line(&stderr, "SIGINT");

@@ -20,9 +20,13 @@
 use std::collections::BTreeSet;
 
 use crate::common::{
-    self, LessonRun, events_of, fact, fact_i64, most_at_once, pid, timeline_counter, timeline_lanes,
+    self, LessonRun, events_of, most_at_once, pid, report, reports, timeline_counter,
+    timeline_lanes,
 };
-use serde_json::{Value, json};
+use procdemo::lessons::semaphore::{
+    AtMostPermits, BufferSummary, Consumed, Produced, WorkerEnters, WorkerLeaves,
+};
+use procdemo::model::Done;
 
 /// The notes' buffer: two places, six items.
 const SLOTS: i64 = 2;
@@ -64,10 +68,11 @@ fn check_workers(run: &LessonRun, workers: i64, permits: i64) {
     let mut most_seen = 0;
     for enter in &enters {
         run.assert_from_a_child(enter, "worker");
-        let inside = fact_i64(enter, "inside_now");
+        let facts: WorkerEnters = report(enter);
+        let inside = i64::from(facts.inside_now);
         assert!((1..=permits).contains(&inside), "{enter}");
         most_seen = most_seen.max(inside);
-        let value = fact_i64(enter, "semaphore_value");
+        let value = i64::from(facts.semaphore_value);
         assert!(
             (0..permits).contains(&value),
             "a worker inside holds a permit, so at most {} are left: {enter}",
@@ -76,28 +81,25 @@ fn check_workers(run: &LessonRun, workers: i64, permits: i64) {
     }
     for leave in &leaves {
         run.assert_from_a_child(leave, "worker");
-        let value = fact_i64(leave, "semaphore_value");
+        let value = i64::from(report::<WorkerLeaves>(leave).semaphore_value);
         assert!((0..=permits).contains(&value), "{leave}");
     }
 
     let summary = run.by_procdemo("at-most-permits");
     assert!(run.last_position("worker-leaves") < run.position("at-most-permits"));
-    assert_eq!(fact_i64(summary, "workers"), workers, "{summary}");
-    assert_eq!(fact_i64(summary, "permits"), permits, "{summary}");
-    let most = fact_i64(summary, "most_inside_at_once");
+    let facts: AtMostPermits = report(summary);
+    assert_eq!(facts.workers as i64, workers, "{summary}");
+    assert_eq!(facts.permits as i64, permits, "{summary}");
+    let most = i64::from(facts.most_inside_at_once);
     assert!((most_seen..=permits).contains(&most), "{summary}");
+    assert!(facts.never_more_than_permits, "{summary}");
     assert_eq!(
-        fact(summary, "never_more_than_permits"),
-        &json!(true),
-        "{summary}"
-    );
-    assert_eq!(
-        fact_i64(summary, "semaphore_value_at_end"),
+        i64::from(facts.semaphore_value_at_end),
         permits,
         "every permit is back: {summary}"
     );
 
-    let lanes = timeline_lanes(summary);
+    let lanes = timeline_lanes(&facts.timeline);
     let lane_pids: BTreeSet<i32> = lanes.iter().map(|lane| lane.pid).collect();
     assert_eq!(lanes.len() as i64, workers, "{summary}");
     assert_eq!(lane_pids, entered, "one lane per worker: {summary}");
@@ -111,7 +113,7 @@ fn check_workers(run: &LessonRun, workers: i64, permits: i64) {
         assert!(lane.label.contains(&lane.pid.to_string()), "{summary}");
     }
     // An entry and an exit of each worker.
-    let samples = timeline_counter(summary, "semaphore value");
+    let samples = timeline_counter(&facts.timeline, "semaphore value");
     assert_eq!(samples.len() as i64, 2 * workers, "{summary}");
     for (_, value) in &samples {
         assert!((0..=permits).contains(value), "{summary}");
@@ -121,9 +123,10 @@ fn check_workers(run: &LessonRun, workers: i64, permits: i64) {
 /// The workers and the producer and consumer: every process is reaped.
 fn check_done(run: &LessonRun, workers: i64) {
     let done = run.by_procdemo("done");
-    let started = fact_i64(done, "processes_started");
-    assert_eq!(started, workers + 2, "{done}");
-    assert_eq!(fact_i64(done, "processes_reaped"), started, "{done}");
+    let facts: Done = report(done);
+    let started = facts.processes_started;
+    assert_eq!(started as i64, workers + 2, "{done}");
+    assert_eq!(facts.processes_reaped, started, "{done}");
 }
 
 #[test]
@@ -174,7 +177,7 @@ fn the_timeline_never_shows_more_workers_inside_than_permits() {
     ));
     for (run, permits, pace) in &runs {
         let summary = run.by_procdemo("at-most-permits");
-        let inside: Vec<common::Span> = timeline_lanes(summary)
+        let inside: Vec<common::Span> = timeline_lanes(&report::<AtMostPermits>(summary).timeline)
             .into_iter()
             .flat_map(|lane| lane.spans)
             .filter(|span| span.state == "inside")
@@ -232,85 +235,82 @@ fn fill_levels_follow_the_steps(steps: &[BufferStep]) -> bool {
 fn check_buffer(run: &LessonRun) {
     let produced = events_of(&run.events, "produced");
     let consumed = events_of(&run.events, "consumed");
-    let items = |events: &[&Value]| -> Vec<i64> {
-        events.iter().map(|event| fact_i64(event, "item")).collect()
-    };
+    let produced_facts: Vec<Produced> = produced.iter().copied().map(report).collect();
+    let consumed_facts: Vec<Consumed> = consumed.iter().copied().map(report).collect();
     let in_order: Vec<i64> = (0..ITEMS).collect();
-    assert_eq!(items(&produced), in_order, "{produced:?}");
+    let produced_items: Vec<i64> = produced_facts
+        .iter()
+        .map(|put| i64::from(put.item))
+        .collect();
+    let consumed_items: Vec<i64> = consumed_facts
+        .iter()
+        .map(|take| i64::from(take.item))
+        .collect();
+    assert_eq!(produced_items, in_order, "{produced:?}");
     assert_eq!(
-        items(&consumed),
-        in_order,
+        consumed_items, in_order,
         "first in, first out: {consumed:?}"
     );
     let producer = pid(produced[0]);
     let consumer = pid(consumed[0]);
     assert_ne!(producer, consumer);
+    // (fill, at_us, waited) of each put, then of each take.
+    let puts: Vec<(i64, u64, bool)> = produced_facts
+        .iter()
+        .map(|put| (i64::from(put.fill), put.at_us, put.blocked_on_empty))
+        .collect();
+    let takes: Vec<(i64, u64, bool)> = consumed_facts
+        .iter()
+        .map(|take| (i64::from(take.fill), take.at_us, take.blocked_on_full))
+        .collect();
     let mut steps = Vec::new();
-    for (events, expected_role, who, put) in [
-        (&produced, "producer", producer, true),
-        (&consumed, "consumer", consumer, false),
+    for (events, facts, expected_role, who, put) in [
+        (&produced, &puts, "producer", producer, true),
+        (&consumed, &takes, "consumer", consumer, false),
     ] {
-        for event in events.iter() {
+        for (event, (fill, at_us, _)) in events.iter().zip(facts) {
             run.assert_from_a_child(event, expected_role);
             assert_eq!(pid(event), who, "one {expected_role}: {event}");
-            let fill = fact_i64(event, "fill");
             // After a put there is at least that item; after a take at least its place is free.
             let possible = if put { 1..=SLOTS } else { 0..=SLOTS - 1 };
-            assert!(possible.contains(&fill), "{event}");
-            let at_us = fact(event, "at_us")
-                .as_u64()
-                .unwrap_or_else(|| panic!("at_us is not a whole number: {event}"));
+            assert!(possible.contains(fill), "{event}");
             assert!(
-                at_us <= event["t_us"].as_u64().unwrap_or_default(),
+                *at_us <= event["t_us"].as_u64().unwrap_or_default(),
                 "measured before it was reported: {event}"
             );
-            steps.push(BufferStep { put, at_us, fill });
+            steps.push(BufferStep {
+                put,
+                at_us: *at_us,
+                fill: *fill,
+            });
         }
     }
     assert!(
         fill_levels_follow_the_steps(&steps),
         "the fill levels do not follow the puts and takes in the order they happened: {steps:?}"
     );
-    let waits = |events: &[&Value], name: &str| {
-        events
-            .iter()
-            .filter(|event| {
-                let waited = fact(event, name);
-                assert!(waited.is_boolean(), "{event}");
-                waited == &json!(true)
-            })
-            .count() as i64
+    let waits = |steps: &[(i64, u64, bool)]| -> i64 {
+        steps.iter().filter(|(_, _, waited)| *waited).count() as i64
     };
 
     let summary = run.by_procdemo("buffer-summary");
     assert!(run.last_position("produced") < run.position("buffer-summary"));
     assert!(run.last_position("consumed") < run.position("buffer-summary"));
-    assert_eq!(fact_i64(summary, "items"), ITEMS, "{summary}");
-    assert_eq!(fact_i64(summary, "slots"), SLOTS, "{summary}");
-    assert_eq!(
-        fact(summary, "consumed_exactly_once"),
-        &json!(true),
-        "{summary}"
-    );
-    let max_fill = fact_i64(summary, "max_fill");
+    let facts: BufferSummary = report(summary);
+    assert_eq!(facts.items as i64, ITEMS, "{summary}");
+    assert_eq!(facts.slots as i64, SLOTS, "{summary}");
+    assert!(facts.consumed_exactly_once, "{summary}");
+    let max_fill = i64::from(facts.max_fill);
     assert_eq!(
         max_fill,
         steps.iter().map(|step| step.fill).max().unwrap_or_default(),
         "{summary}"
     );
     assert!((1..=SLOTS).contains(&max_fill), "{summary}");
-    assert_eq!(
-        fact_i64(summary, "producer_blocked"),
-        waits(&produced, "blocked_on_empty"),
-        "{summary}"
-    );
-    assert_eq!(
-        fact_i64(summary, "consumer_blocked"),
-        waits(&consumed, "blocked_on_full"),
-        "{summary}"
-    );
+    assert_eq!(facts.producer_blocked as i64, waits(&puts), "{summary}");
+    assert_eq!(facts.consumer_blocked as i64, waits(&takes), "{summary}");
 
-    let samples = timeline_counter(summary, "buffer fill");
+    let samples = timeline_counter(&facts.timeline, "buffer fill");
     assert_eq!(samples.len() as i64, 2 * ITEMS, "{summary}");
     assert!(
         samples.windows(2).all(|pair| pair[0].0 <= pair[1].0),
@@ -322,7 +322,7 @@ fn check_buffer(run: &LessonRun) {
     got.sort_unstable();
     assert_eq!(got, expected, "one sample per put and take: {summary}");
     assert!(
-        timeline_lanes(summary).is_empty(),
+        timeline_lanes(&facts.timeline).is_empty(),
         "the buffer has no lanes: {summary}"
     );
 }
@@ -342,19 +342,22 @@ fn the_bounded_buffer_delivers_six_items_in_order_each_once() {
 fn at_a_slow_pace_the_producer_waits_first_and_then_the_consumer() {
     let run = LessonRun::run_at_pace("semaphore", "0.2", &["--workers", "1", "--permits", "1"]);
     check_buffer(&run);
-    let summary = run.by_procdemo("buffer-summary");
-    assert!(fact_i64(summary, "producer_blocked") >= 1, "{summary}");
-    assert!(fact_i64(summary, "consumer_blocked") >= 1, "{summary}");
-    let first_wait = |name: &str, waited: &str| {
-        events_of(&run.events, name)
-            .into_iter()
-            .find(|event| fact(event, waited) == &json!(true))
-            .and_then(|event| fact(event, "at_us").as_u64())
-            .unwrap_or_else(|| panic!("no `{name}` that waited"))
-    };
+    let summary: BufferSummary = run.procdemo_report();
+    assert!(summary.producer_blocked >= 1, "{summary:?}");
+    assert!(summary.consumer_blocked >= 1, "{summary:?}");
+    let producer_waited = reports::<Produced>(&run.events)
+        .into_iter()
+        .find(|put| put.blocked_on_empty)
+        .map(|put| put.at_us)
+        .unwrap_or_else(|| panic!("no `produced` that waited"));
+    let consumer_waited = reports::<Consumed>(&run.events)
+        .into_iter()
+        .find(|take| take.blocked_on_full)
+        .map(|take| take.at_us)
+        .unwrap_or_else(|| panic!("no `consumed` that waited"));
     assert!(
-        first_wait("produced", "blocked_on_empty") < first_wait("consumed", "blocked_on_full"),
-        "the producer waits first, then the consumer: {summary}"
+        producer_waited < consumer_waited,
+        "the producer waits first, then the consumer: {summary:?}"
     );
     check_done(&run, 1);
 }

@@ -10,11 +10,13 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::common::{
-    self, Live, assert_no_leftovers, assert_well_formed, events_of, fact, parse_spans, pid,
-    pids_seen, run_args, run_lesson, step, timeline_counter,
+    self, Live, assert_no_leftovers, assert_well_formed, events_of, only_report, parse_spans, pid,
+    pids_seen, report, run_args, run_lesson, step, timeline_counter,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::lessons::semaphore::{AtMostPermits, BufferSummary};
+use procdemo::model::Ended;
 use serde_json::{Map, Value};
 
 /// A trace file for one test, in Cargo's scratch directory for tests, not
@@ -253,14 +255,21 @@ fn a_semaphore_trace_has_the_semaphore_value_and_buffer_fill_counters() {
 
     // Five workers by default, each entering and leaving; six items, each
     // put and taken.
-    for (name, summary, count) in [
-        ("semaphore value", "at-most-permits", 10),
-        ("buffer fill", "buffer-summary", 12),
+    for (name, timeline, count) in [
+        (
+            "semaphore value",
+            only_report::<AtMostPermits>(&events).timeline,
+            10,
+        ),
+        (
+            "buffer fill",
+            only_report::<BufferSummary>(&events).timeline,
+            12,
+        ),
     ] {
-        let summary = common::only(&events, summary);
         let samples = counter_samples(&trace, name);
         assert_eq!(samples.len(), count, "{name}: {samples:?}");
-        assert_eq!(samples, timeline_counter(summary, name), "{name}");
+        assert_eq!(samples, timeline_counter(&timeline, name), "{name}");
     }
     let _ = std::fs::remove_file(&path);
 }
@@ -344,7 +353,7 @@ fn an_interrupted_run_still_writes_its_trace_ending_with_ended() {
     assert_well_formed(&events, "lock", procdemo);
     let ended = events.last().expect("events");
     assert_eq!(step(ended), "ended", "{events:?}");
-    assert_eq!(fact(ended, "reason"), "SIGINT", "{ended}");
+    assert_eq!(report::<Ended>(ended).reason, "SIGINT", "{ended}");
     assert!(
         !events.iter().any(|event| step(event) == "adders-in-turn"),
         "the signal came after the locked adders were through: {events:?}"

@@ -5,8 +5,10 @@
 
 use std::process::{Command, Stdio};
 
-use crate::common::{fact, fact_i64, only, pid, ppid, role, run_lesson, step};
-use serde_json::{Value, json};
+use crate::common::{only, pid, ppid, report, role, run_lesson, step};
+use procdemo::lessons::zombie::{AtScale, ChildExits, KillZombie, ProcessLimit, Reap, ZombieState};
+use procdemo::model::Done;
+use serde_json::Value;
 
 struct ZombieRun {
     procdemo: i32,
@@ -42,7 +44,7 @@ fn the_child_exits_with_code_seven() {
     assert_eq!(role(exits), "child");
     assert_ne!(run.child, run.procdemo);
     assert_eq!(ppid(exits), run.procdemo);
-    assert_eq!(fact_i64(exits, "exit_code"), 7);
+    assert_eq!(report::<ChildExits>(exits).exit_code, 7);
     assert_eq!(step(&run.events[0]), "child-exits");
 }
 
@@ -52,33 +54,24 @@ fn the_ended_child_is_a_zombie_holding_its_exit_code() {
     let zombie = only(&run.events, "zombie-state");
     assert_eq!(pid(zombie), run.procdemo);
     assert_eq!(role(zombie), "parent");
-    assert_eq!(fact_i64(zombie, "child_pid"), i64::from(run.child));
-    assert_eq!(fact(zombie, "state"), "Z", "{zombie}");
-    assert_eq!(fact_i64(zombie, "held_exit_code"), 7, "{zombie}");
-    assert_eq!(
-        fact(zombie, "memory_kb"),
-        &Value::Null,
-        "no memory: {zombie}"
-    );
-    assert_eq!(
-        fact_i64(zombie, "ppid"),
-        i64::from(run.procdemo),
-        "its parent is procdemo: {zombie}"
-    );
+    let facts: ZombieState = report(zombie);
+    assert_eq!(facts.child_pid, run.child);
+    assert_eq!(facts.state, "Z", "{zombie}");
+    assert_eq!(facts.held_exit_code, Some(7), "{zombie}");
+    assert_eq!(facts.memory_kb, None, "no memory: {zombie}");
+    assert_eq!(facts.ppid, run.procdemo, "its parent is procdemo: {zombie}");
 }
 
 #[test]
 fn ps_shows_the_zombie_as_defunct() {
     let run = zombie_run();
     let zombie = only(&run.events, "zombie-state");
-    let shown = fact(zombie, "ps_shows");
+    let shown = report::<ZombieState>(zombie).ps_shows;
     if !ps_is_installed() {
-        assert_eq!(shown, &Value::Null, "no ps here: {zombie}");
+        assert_eq!(shown, None, "no ps here: {zombie}");
         return;
     }
-    let line = shown
-        .as_str()
-        .unwrap_or_else(|| panic!("ps is installed, yet no line: {zombie}"));
+    let line = shown.unwrap_or_else(|| panic!("ps is installed, yet no line: {zombie}"));
     assert!(line.contains("<defunct>"), "{line:?}");
     let mut columns = line.split_whitespace();
     assert_eq!(
@@ -102,9 +95,10 @@ fn kill_9_does_not_remove_a_zombie() {
     let run = zombie_run();
     let kill = only(&run.events, "kill-zombie");
     assert_eq!(pid(kill), run.procdemo);
-    assert_eq!(fact(kill, "signal"), "SIGKILL");
-    assert_eq!(fact(kill, "kill_succeeded"), &Value::Bool(true));
-    assert_eq!(fact(kill, "state_after"), "Z", "{kill}");
+    let facts: KillZombie = report(kill);
+    assert_eq!(facts.signal, "SIGKILL");
+    assert!(facts.kill_succeeded, "{kill}");
+    assert_eq!(facts.state_after, "Z", "{kill}");
 }
 
 #[test]
@@ -112,14 +106,11 @@ fn waitpid_reaps_it_and_collects_code_seven() {
     let run = zombie_run();
     let reap = only(&run.events, "reap");
     assert_eq!(pid(reap), run.procdemo);
-    assert_eq!(fact_i64(reap, "wait_status"), 1792, "7 << 8: {reap}");
-    assert_eq!(fact_i64(reap, "exit_code"), 7, "{reap}");
-    assert_eq!(fact_i64(reap, "python_exitcode"), 7, "{reap}");
-    assert_eq!(
-        fact(reap, "proc_entry_exists"),
-        &Value::Bool(false),
-        "{reap}"
-    );
+    let facts: Reap = report(reap);
+    assert_eq!(facts.wait_status, 1792, "7 << 8: {reap}");
+    assert_eq!(facts.exit_code, Some(7), "{reap}");
+    assert_eq!(facts.python_exitcode, 7, "{reap}");
+    assert!(!facts.proc_entry_exists, "{reap}");
 }
 
 #[test]
@@ -127,16 +118,16 @@ fn at_scale_reads_the_machine_s_figures() {
     let run = zombie_run();
     let scale = only(&run.events, "at-scale");
     assert_eq!(pid(scale), run.procdemo);
-    assert!(fact_i64(scale, "pid_max") > 0, "{scale}");
-    assert!(fact_i64(scale, "processes_now") > 0, "{scale}");
-    assert!(fact(scale, "zombies_now").is_u64(), "{scale}");
+    let facts: AtScale = report(scale);
+    assert!(facts.pid_max.is_some_and(|most| most > 0), "{scale}");
+    assert!(facts.processes_now > 0, "{scale}");
+    assert!(facts.zombies_now <= facts.processes_now, "{scale}");
     assert!(
-        fact_i64(scale, "zombies_now") <= fact_i64(scale, "processes_now"),
-        "{scale}"
-    );
-    let limit = fact(scale, "user_process_limit");
-    assert!(
-        limit.as_u64().is_some_and(|limit| limit > 0) || limit == &json!("unlimited"),
+        match facts.user_process_limit {
+            Some(ProcessLimit::Processes(limit)) => limit > 0,
+            Some(ProcessLimit::Unlimited(_)) => true,
+            None => false,
+        },
         "{scale}"
     );
 }
@@ -146,9 +137,14 @@ fn done_counts_one_child_that_exited_with_seven() {
     let run = zombie_run();
     let done = run.events.last().expect("events");
     assert_eq!(step(done), "done");
-    assert_eq!(fact_i64(done, "processes_started"), 1, "{done}");
-    assert_eq!(fact_i64(done, "processes_reaped"), 1, "{done}");
-    let tree = fact(done, "tree");
+    let Done {
+        processes_started,
+        processes_reaped,
+        tree,
+        ..
+    } = report(done);
+    assert_eq!(processes_started, 1, "{done}");
+    assert_eq!(processes_reaped, 1, "{done}");
     assert_eq!(tree["pid"], run.procdemo);
     let children = tree["children"].as_array().expect("children");
     assert_eq!(children.len(), 1, "{tree}");
