@@ -3,14 +3,14 @@
 //! (nix has no wrapper). Python's `multiprocessing.Lock` and `Semaphore`
 //! are semaphores of this kind.
 
-use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 
 use nix::errno::Errno;
-use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+use nix::sys::mman::munmap;
 use nix::unistd::{Pid, getpid};
 
 use super::retry;
+use super::shm::map_shared;
 
 pub struct SharedSemaphore {
     raw: NonNull<libc::sem_t>,
@@ -22,17 +22,8 @@ const SIZE: usize = size_of::<libc::sem_t>();
 
 impl SharedSemaphore {
     pub fn new(value: u32) -> Result<Self, Errno> {
-        let bytes = NonZeroUsize::new(SIZE).ok_or(Errno::EINVAL)?;
-        // SAFETY: a fresh anonymous shared mapping at an address the kernel
-        // picks; page-aligned, so aligned for sem_t, and large enough.
-        let page = unsafe {
-            mmap_anonymous(
-                None,
-                bytes,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-            )?
-        };
+        // Page-aligned, so aligned for sem_t, and large enough.
+        let page = map_shared(SIZE)?;
         let raw = page.cast::<libc::sem_t>();
         // SAFETY: `raw` points to writable memory of sem_t's size that no one
         // else uses yet; pshared = 1 because children will share it.

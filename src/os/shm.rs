@@ -15,22 +15,27 @@ pub struct SharedCounters {
     count: usize,
 }
 
+/// A fresh anonymous `MAP_SHARED` mapping of `bytes` (at least one):
+/// zero-filled, page-aligned, and shared with every child forked after it.
+pub fn map_shared(bytes: usize) -> Result<NonNull<libc::c_void>, Errno> {
+    let bytes = NonZeroUsize::new(bytes).ok_or(Errno::EINVAL)?;
+    // SAFETY: a new mapping at an address the kernel picks overlaps nothing
+    // of ours, and no reference into it exists yet.
+    unsafe {
+        mmap_anonymous(
+            None,
+            bytes,
+            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            MapFlags::MAP_SHARED,
+        )
+    }
+}
+
 impl SharedCounters {
     /// `count` counters, all zero, in a new shared mapping.
     pub fn new(count: usize) -> Result<Self, Errno> {
-        let bytes =
-            NonZeroUsize::new(count.max(1) * size_of::<AtomicU32>()).ok_or(Errno::EINVAL)?;
-        // SAFETY: a fresh anonymous mapping at an address the kernel picks
-        // overlaps nothing; it is zero-filled, page-aligned (so aligned for
-        // AtomicU32) and `bytes` long.
-        let start = unsafe {
-            mmap_anonymous(
-                None,
-                bytes,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-            )?
-        };
+        // Zero-filled and page-aligned, so aligned for AtomicU32.
+        let start = map_shared(count.max(1) * size_of::<AtomicU32>())?;
         Ok(Self { start, count })
     }
 

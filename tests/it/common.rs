@@ -953,6 +953,13 @@ pub struct Lane {
     pub spans: Vec<Span>,
 }
 
+/// `value[key]` as a whole number; a failure naming the key otherwise.
+pub fn whole_number(value: &Value, key: &str) -> u64 {
+    value[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("`{key}` is not a whole number in {value}"))
+}
+
 /// A `spans` list (`[{"state": …, "from_us": …, "to_us": …}, …]`), parsed
 /// strictly; every span must end no earlier than it starts.
 pub fn parse_spans(spans: &Value) -> Vec<Span> {
@@ -961,18 +968,13 @@ pub fn parse_spans(spans: &Value) -> Vec<Span> {
         .unwrap_or_else(|| panic!("spans must be a list: {spans}"))
         .iter()
         .map(|span| {
-            let number = |key: &str| {
-                span[key]
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("`{key}` is not a whole number in {span}"))
-            };
             let parsed = Span {
                 state: span["state"]
                     .as_str()
                     .unwrap_or_else(|| panic!("`state` is not text in {span}"))
                     .to_string(),
-                from_us: number("from_us"),
-                to_us: number("to_us"),
+                from_us: whole_number(span, "from_us"),
+                to_us: whole_number(span, "to_us"),
             };
             assert!(
                 parsed.from_us <= parsed.to_us,

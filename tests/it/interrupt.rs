@@ -83,6 +83,18 @@ struct Lesson {
     middle: Middle,
 }
 
+/// A lesson interrupted once event `name` has arrived.
+const fn at_step(
+    args: &'static [&'static str],
+    name: &'static str,
+    running: fn(&[Value], i32) -> Vec<i32>,
+) -> Lesson {
+    Lesson {
+        args,
+        middle: Middle::Step { name, running },
+    }
+}
+
 enum Middle {
     /// When this event arrives; `running` picks the processes that run then
     /// from the events read so far and procdemo's pid.
@@ -97,15 +109,13 @@ enum Middle {
     Children(usize),
 }
 
-const FORK: Lesson = Lesson {
-    args: &["fork", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "child-changes-w",
-        running: children_seen,
-    },
-};
-const PIDS: Lesson = Lesson {
-    args: &[
+const FORK: Lesson = at_step(
+    &["fork", "--json", "--pace", "20", "--lang", "en"],
+    "child-changes-w",
+    children_seen,
+);
+const PIDS: Lesson = at_step(
+    &[
         "pids",
         "--json",
         "--pace",
@@ -115,39 +125,31 @@ const PIDS: Lesson = Lesson {
         "--children",
         "4",
     ],
-    middle: Middle::Step {
-        name: "ancestry",
-        running: children_seen,
-    },
-};
+    "ancestry",
+    children_seen,
+);
 /// The child works 20 s, and procdemo waits for it in join().
-const JOIN: Lesson = Lesson {
-    args: &["join", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "child-works",
-        running: children_seen,
-    },
-};
+const JOIN: Lesson = at_step(
+    &["join", "--json", "--pace", "20", "--lang", "en"],
+    "child-works",
+    children_seen,
+);
 /// procdemo has drawn three generations and at once lets the child end: the
 /// signal comes about when the grandchild is orphaned, adopted and ties
 /// itself to procdemo, in whichever order. Only the grandchild is sure to
 /// run then.
-const ORPHAN_EARLY: Lesson = Lesson {
-    args: &["orphan", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "tree-before",
-        running: the_grandchild,
-    },
-};
+const ORPHAN_EARLY: Lesson = at_step(
+    &["orphan", "--json", "--pace", "20", "--lang", "en"],
+    "tree-before",
+    the_grandchild,
+);
 /// The child is gone; the orphan, adopted by procdemo, waits at a gate while
 /// procdemo pauses 30 s.
-const ORPHAN_ADOPTED: Lesson = Lesson {
-    args: &["orphan", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "tree-after",
-        running: the_orphan,
-    },
-};
+const ORPHAN_ADOPTED: Lesson = at_step(
+    &["orphan", "--json", "--pace", "20", "--lang", "en"],
+    "tree-after",
+    the_orphan,
+);
 /// Three daemonic children in the race, on 20 s ticks.
 const DAEMON_RACE: Lesson = Lesson {
     args: &["daemon", "--json", "--pace", "20", "--lang", "en"],
@@ -155,42 +157,34 @@ const DAEMON_RACE: Lesson = Lesson {
 };
 /// The Unix daemon, in a session of its own and adopted by procdemo, runs
 /// while procdemo pauses 1 s (see the top of this file for the pace).
-const DAEMON_PROVED: Lesson = Lesson {
-    args: &["daemon", "--json", "--pace", "0.5", "--lang", "en"],
-    middle: Middle::Step {
-        name: "daemon-proved",
-        running: the_daemon,
-    },
-};
+const DAEMON_PROVED: Lesson = at_step(
+    &["daemon", "--json", "--pace", "0.5", "--lang", "en"],
+    "daemon-proved",
+    the_daemon,
+);
 /// The child has ended and is not reaped: a zombie, while procdemo pauses 40 s.
-const ZOMBIE: Lesson = Lesson {
-    args: &["zombie", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "zombie-state",
-        running: nobody,
-    },
-};
+const ZOMBIE: Lesson = at_step(
+    &["zombie", "--json", "--pace", "20", "--lang", "en"],
+    "zombie-state",
+    nobody,
+);
 
 /// A writer sleeps in `write()` on the full pipe while procdemo pauses
 /// 1.5 s before it reads (see the top of this file for the pace).
-const PIPE_FULL: Lesson = Lesson {
-    args: &["pipe", "--json", "--pace", "1", "--lang", "en"],
-    middle: Middle::Step {
-        name: "writer-blocked",
-        running: the_blocked_writer,
-    },
-};
+const PIPE_FULL: Lesson = at_step(
+    &["pipe", "--json", "--pace", "1", "--lang", "en"],
+    "writer-blocked",
+    the_blocked_writer,
+);
 /// The reader has got `A`; the writer pauses before `B` and `C` (see the
 /// top of this file for the pace and the seed).
-const QUEUE_WRITER_READER: Lesson = Lesson {
-    args: &[
+const QUEUE_WRITER_READER: Lesson = at_step(
+    &[
         "queue", "--json", "--pace", "0.5", "--lang", "en", "--seed", "117",
     ],
-    middle: Middle::Step {
-        name: "reader-gets",
-        running: children_now,
-    },
-};
+    "reader-gets",
+    children_now,
+);
 
 /// The last event of `name` read so far.
 fn last_of<'a>(events: &'a [Value], name: &str) -> &'a Value {
@@ -719,8 +713,8 @@ fn sigint_ends_memory_cleanly_while_the_child_holds_its_copied_pages() {
 
 /// The first adder with the lock has printed and holds it; the other sleeps
 /// in `sem_wait` (see the top of this file for the pace).
-const LOCK_HELD: Lesson = Lesson {
-    args: &[
+const LOCK_HELD: Lesson = at_step(
+    &[
         "lock",
         "--json",
         "--pace",
@@ -730,19 +724,15 @@ const LOCK_HELD: Lesson = Lesson {
         "--increments",
         "1000",
     ],
-    middle: Middle::Step {
-        name: "locked-adder",
-        running: children_now,
-    },
-};
+    "locked-adder",
+    children_now,
+);
 /// Two workers hold a permit each for 12 s; three wait for one.
-const SEMAPHORE: Lesson = Lesson {
-    args: &["semaphore", "--json", "--pace", "20", "--lang", "en"],
-    middle: Middle::Step {
-        name: "worker-enters",
-        running: children_now,
-    },
-};
+const SEMAPHORE: Lesson = at_step(
+    &["semaphore", "--json", "--pace", "20", "--lang", "en"],
+    "worker-enters",
+    children_now,
+);
 
 /// The kernel function `pid` sleeps in, where the kernel says.
 fn wchan(pid: i32) -> Option<String> {

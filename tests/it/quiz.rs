@@ -16,7 +16,7 @@ use crate::common::{
     self, Live, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, children_of,
     events_of, fact, fresh_state_home, interrupted_line, listed_lessons, only, only_report, pid,
     pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, report, right_answers, role,
-    run, run_with_input, step,
+    run, run_with_input, step, whole_number,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -42,11 +42,7 @@ fn quiz_shapes(lesson: &Value) -> Vec<QuizShape> {
                     .unwrap_or_else(|| panic!("`{key}` must be text: {quiz}"))
                     .to_string()
             };
-            let number = |key: &str| {
-                quiz[key]
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("`{key}` must be a whole number: {quiz}"))
-            };
+            let number = |key: &str| whole_number(quiz, key);
             assert!(
                 !text("question").trim().is_empty(),
                 "a quiz without a question: {quiz}"

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use crate::common::{
     self, Live, assert_no_leftovers, assert_well_formed, events_of, only_report, parse_spans, pid,
-    pids_seen, report, run_args, run_lesson, step, timeline_counter,
+    pids_seen, report, run_args, run_lesson, step, timeline_counter, whole_number,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -181,16 +181,11 @@ fn slices(trace: &[Value]) -> Vec<(String, i32, u64, u64)> {
     let mut slices: Vec<(String, i32, u64, u64)> = of_phase(trace, "X")
         .iter()
         .map(|entry| {
-            let number = |key: &str| {
-                entry[key]
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("{key} is not a whole number: {entry}"))
-            };
             (
                 entry["name"].as_str().unwrap_or_default().to_string(),
                 tid(entry),
-                number("ts"),
-                number("dur"),
+                whole_number(entry, "ts"),
+                whole_number(entry, "dur"),
             )
         })
         .collect();

@@ -158,37 +158,25 @@ mod tests {
             right: 1,
             reveal: vec![Reveal::Paragraph(vec![reveal.to_string()])],
         };
+        let explain = |quiz: &Quiz, missing| {
+            explanation(
+                quiz,
+                &evidence,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                missing,
+            )
+        };
         let text =
             quiz("child {child:pid} got {child:fork_returned}, all: {fork_returned}; {not code}");
         assert_eq!(
-            explanation(
-                &text,
-                &evidence,
-                Words::procdemo(Lang::En),
-                Style::Plain,
-                None
-            ),
+            explain(&text, None),
             Some(vec!["child 11 got 0, all: 11; 0; {not code}".to_string()])
         );
         let gap = quiz("{missing} and {pid}");
+        assert_eq!(explain(&gap, None), None);
         assert_eq!(
-            explanation(
-                &gap,
-                &evidence,
-                Words::procdemo(Lang::En),
-                Style::Plain,
-                None
-            ),
-            None
-        );
-        assert_eq!(
-            explanation(
-                &gap,
-                &evidence,
-                Words::procdemo(Lang::En),
-                Style::Plain,
-                Some("?")
-            ),
+            explain(&gap, Some("?")),
             Some(vec!["? and 10; 11".to_string()])
         );
         assert_eq!(placeholders(&gap), ["missing", "pid"]);
@@ -197,13 +185,7 @@ mod tests {
             ..quiz("")
         };
         assert_eq!(
-            explanation(
-                &each,
-                &evidence,
-                Words::procdemo(Lang::En),
-                Style::Plain,
-                None
-            ),
+            explain(&each, None),
             Some(vec![
                 "• parent got 11".to_string(),
                 "• child got 0".to_string()
