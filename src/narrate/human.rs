@@ -105,8 +105,8 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
         }
         let label = text.fact_label(name).unwrap_or(name);
         out.push_str(&format!(
-            "      {} {}\n",
-            format!("{label}:").dimmed(),
+            "      {}{}\n",
+            format!("{label}{}", ui::label_colon(lang)).dimmed(),
             show_value(value, words).bold()
         ));
     }
@@ -131,21 +131,18 @@ pub fn show_value(value: &Value, words: Words) -> String {
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
         Value::Array(items) if items.is_empty() => ui::none(lang).to_string(),
         // Long lists (a pool's thousands of tasks) show their start and their size.
-        Value::Array(items) if items.len() > LIST_SHOWN => format!(
-            "{}, … ({} {})",
-            items[..LIST_SHOWN]
+        Value::Array(items) if items.len() > LIST_SHOWN => {
+            let shown: Vec<String> = items[..LIST_SHOWN]
                 .iter()
                 .map(|item| show_value(item, words))
-                .collect::<Vec<_>>()
-                .join(", "),
-            items.len(),
-            ui::in_all(lang)
-        ),
+                .collect();
+            shown.join(ui::list_separator(lang)) + &ui::more_of(lang, items.len())
+        }
         Value::Array(items) => items
             .iter()
             .map(|item| show_value(item, words))
             .collect::<Vec<_>>()
-            .join(", "),
+            .join(ui::list_separator(lang)),
         Value::Null => "—".to_string(),
         Value::Object(fields) if fields.is_empty() => ui::none(lang).to_string(),
         Value::Object(fields) => fields

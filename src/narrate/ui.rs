@@ -149,15 +149,39 @@ pub fn pid_word(lang: Lang) -> &'static str {
 pub fn ppid_word(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "ppid",
-        Lang::Zh => "它的父进程",
+        Lang::Zh => "PPID",
     }
 }
 
-/// After the size of a list shown in part.
-pub fn in_all(lang: Lang) -> &'static str {
+/// After the first items of a list too long to show whole: how many it has.
+pub fn more_of(lang: Lang, count: usize) -> String {
     match lang {
-        Lang::En => "in all",
-        Lang::Zh => "个，只列出前面的",
+        Lang::En => format!(", … ({count} in all)"),
+        Lang::Zh => format!("……（共 {count} 个，只列出前面的）"),
+    }
+}
+
+/// After a fact's label, before its value.
+pub fn label_colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ": ",
+        Lang::Zh => "：",
+    }
+}
+
+/// Between the items of a list of values.
+pub fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ", ",
+        Lang::Zh => "、",
+    }
+}
+
+/// Between the values of one fact reported by several events.
+pub fn values_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "; ",
+        Lang::Zh => "；",
     }
 }
 
@@ -295,7 +319,7 @@ pub fn finished_count(lang: Lang, finished: usize, total: usize) -> String {
 pub fn next_word(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Next: ",
-        Lang::Zh => "下一步：",
+        Lang::Zh => "下一课：",
     }
 }
 
@@ -358,21 +382,21 @@ pub fn progress_not_saved(lang: Lang, error: &str) -> String {
 pub fn tour_lesson(lang: Lang, position: usize, total: usize) -> String {
     match lang {
         Lang::En => format!("Tour · lesson {position} of {total}"),
-        Lang::Zh => format!("课程巡礼 · 第 {position} 课 / 共 {total} 课"),
+        Lang::Zh => format!("课程导览 · 第 {position} 课 / 共 {total} 课"),
     }
 }
 
 pub fn tour_prompt(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Enter: start this lesson · q then Enter: end the tour",
-        Lang::Zh => "回车：开始这一课 · 输入 q 再回车：结束巡礼",
+        Lang::Zh => "回车：开始这一课 · 输入 q 再回车：结束导览",
     }
 }
 
 pub fn tour_covered(lang: Lang, finished: usize, total: usize) -> String {
     match lang {
         Lang::En => format!("Tour over: {finished} of {total} lessons finished. What you saw:"),
-        Lang::Zh => format!("巡礼结束：{total} 课中学完了 {finished} 课。你看到了："),
+        Lang::Zh => format!("导览结束：{total} 课中学完了 {finished} 课。你看到了："),
     }
 }
 

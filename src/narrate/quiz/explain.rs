@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::model::Event;
 use crate::narrate::human::{join_lines, show_value};
-use crate::narrate::ui::Words;
+use crate::narrate::ui::{self, Words};
 use crate::text::{Quiz, Reveal};
 
 /// The reveal's paragraphs with this run's facts in place of the
@@ -92,7 +92,8 @@ pub fn is_placeholder(name: &str) -> bool {
         && name.matches(':').count() <= 1
 }
 
-/// Every value `name` has in the evidence, one per event, joined with `; `.
+/// Every value `name` has in the evidence, one per event, joined with `; `
+/// (`；` in Chinese).
 /// `pid`, `ppid` and `role` are the event's own, unless the facts have one.
 fn lookup(name: &str, evidence: &[Event], words: Words) -> Option<String> {
     let (role, fact) = name.split_once(':').unwrap_or(("", name));
@@ -108,7 +109,7 @@ fn lookup(name: &str, evidence: &[Event], words: Words) -> Option<String> {
         })
         .map(|value| show_value(&value, words))
         .collect();
-    (!values.is_empty()).then(|| values.join("; "))
+    (!values.is_empty()).then(|| values.join(ui::values_separator(words.lang)))
 }
 
 /// Every placeholder a quiz's reveal uses, for checking lesson texts.
