@@ -29,12 +29,14 @@
 mod condition;
 mod python;
 mod quiz;
+mod section;
 
 use anyhow::{Context, Result, bail};
 
 use crate::model::Event;
 pub use condition::Condition;
 use quiz::QuizDraft;
+use section::Section;
 
 #[derive(Debug)]
 pub struct LessonText {
@@ -128,101 +130,6 @@ impl Code {
 
 const FACTS_SECTION: &str = "facts";
 const WORDS_SECTION: &str = "words";
-/// One `## …` section while its lines are read.
-struct Section {
-    id: String,
-    condition: Option<Condition>,
-    title: String,
-    blocks: Vec<Block>,
-    quiz: Option<QuizDraft>,
-}
-
-impl Section {
-    /// `step-id: Title` or `step-id [condition]: Title`.
-    fn heading(heading: &str) -> Result<Self> {
-        let (head, title) = heading.split_once(':').unwrap_or((heading, ""));
-        let (id, condition) = match head.split_once('[') {
-            Some((id, rest)) => {
-                let condition = rest
-                    .trim_end()
-                    .strip_suffix(']')
-                    .with_context(|| format!("step heading `## {heading}`: `[` without `]`"))?;
-                (id.trim(), Some(Condition::parse(condition)?))
-            }
-            None => (head.trim(), None),
-        };
-        if id.is_empty() || id.contains(char::is_whitespace) {
-            bail!("step heading `## {heading}`: the id must be one word before `:`");
-        }
-        Ok(Self {
-            id: id.to_string(),
-            condition,
-            title: title.trim().to_string(),
-            blocks: Vec::new(),
-            quiz: None,
-        })
-    }
-
-    /// A first section becomes a step; a variant joins the step just before,
-    /// which must have the same id.
-    fn finish_into(self, steps: &mut Vec<StepText>) -> Result<()> {
-        let quiz = self.quiz.map(|draft| draft.finish(&self.id)).transpose()?;
-        let Some(condition) = self.condition else {
-            if steps.iter().any(|step| step.id == self.id) {
-                bail!("step `{}` has two sections without a condition", self.id);
-            }
-            steps.push(StepText {
-                id: self.id,
-                title: self.title,
-                blocks: self.blocks,
-                quiz,
-                variants: Vec::new(),
-            });
-            return Ok(());
-        };
-        if quiz.is_some() {
-            bail!(
-                "step `{}`: a quiz belongs to the step's first section, not a variant",
-                self.id
-            );
-        }
-        match steps.last_mut() {
-            Some(step) if step.id == self.id => {
-                step.variants.push(Variant {
-                    condition,
-                    title: self.title,
-                    blocks: self.blocks,
-                });
-                Ok(())
-            }
-            _ => bail!(
-                "the variant `[{}]` of step `{}` must follow that step's first section",
-                condition.source(),
-                self.id
-            ),
-        }
-    }
-}
-
-impl Code {
-    /// A block opened by ```` ```info ````: its kind, and `fragment` after it.
-    fn opened(info: &str) -> Result<Self> {
-        let mut words = info.split_whitespace();
-        let kind = words.next().unwrap_or_default().to_string();
-        let fragment = match words.next() {
-            None => false,
-            Some("fragment") => true,
-            Some(other) => bail!("```{info}: unknown mark `{other}` (only `fragment`)"),
-        };
-        Ok(Self {
-            kind,
-            lines: Vec::new(),
-            fragment,
-            prints: Vec::new(),
-        })
-    }
-}
-
 const QUIZ_HEADING: &str = "### quiz:";
 const PRINTS: &str = "<!-- prints:";
 

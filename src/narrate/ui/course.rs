@@ -1,0 +1,166 @@
+//! The words procdemo says around the lessons, in each language: the
+//! welcome, the course's progress, the tour, `reset`, the progress file.
+
+use crate::model::Lang;
+
+pub fn best_quiz(lang: Lang, right: usize, asked: usize) -> String {
+    match lang {
+        Lang::En => format!("best quiz {right}/{asked}"),
+        Lang::Zh => format!("小测验最好成绩 {right}/{asked}"),
+    }
+}
+
+pub fn welcome_title(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "watch real processes being born, running and ending",
+        Lang::Zh => "亲眼看真实的进程出生、运行和结束",
+    }
+}
+
+pub fn welcome_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Each lesson runs real processes on this machine and explains every step: the idea, the Python you know, and what the kernel reported in this very run."
+        }
+        Lang::Zh => {
+            "每一课都在这台机器上运行真实的进程，并讲解每一步：道理是什么，你熟悉的 Python 怎么写，以及这一次运行里内核实际报告了什么。"
+        }
+    }
+}
+
+pub fn course_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The lessons, in course order (✓ finished):",
+        Lang::Zh => "课程按顺序排列（✓ 表示已学完）：",
+    }
+}
+
+pub fn finished_count(lang: Lang, finished: usize, total: usize) -> String {
+    match lang {
+        Lang::En => format!("{finished} of {total} lessons finished."),
+        Lang::Zh => format!("{total} 课中已学完 {finished} 课。"),
+    }
+}
+
+pub fn next_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Next: ",
+        Lang::Zh => "下一课：",
+    }
+}
+
+pub fn all_done(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Every lesson finished and every quiz answered in full. Well done!",
+        Lang::Zh => "所有课程都已学完，每个小测验也都全部答对。太棒了！",
+    }
+}
+
+pub fn more_commands(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Also: `procdemo tour` runs them all · `--quiz` asks you to predict · `--step` waits for Enter · `--lang zh` · `procdemo --help`"
+        }
+        Lang::Zh => {
+            "另外：`procdemo tour` 依次运行全部课程 · `--quiz` 先让你预测 · `--step` 每步等你按回车 · `--lang en` · `procdemo --help`"
+        }
+    }
+}
+
+pub fn progress_set_aside(lang: Lang, path: &str, reason: &str, moved_to: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} is damaged: {reason}. It was moved to {moved_to}, and progress starts afresh."
+        ),
+        Lang::Zh => {
+            format!("进度文件 {path} 已损坏：{reason}。已把它移到 {moved_to}，进度从头记起。")
+        }
+    }
+}
+
+pub fn progress_unusable(lang: Lang, path: &str, reason: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} cannot be used: {reason}. Progress is neither shown nor saved until it is fixed or removed."
+        ),
+        Lang::Zh => format!(
+            "进度文件 {path} 无法使用：{reason}。在修好或删除它之前，进度既不显示也不保存。"
+        ),
+    }
+}
+
+pub fn progress_no_place(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "neither XDG_STATE_HOME nor HOME is set, so your progress cannot be saved (the lesson itself ran normally)."
+        }
+        Lang::Zh => "XDG_STATE_HOME 和 HOME 都没有设置，所以无法保存进度（课程本身正常运行了）。",
+    }
+}
+
+pub fn progress_not_saved(lang: Lang, error: &str) -> String {
+    match lang {
+        Lang::En => format!("your progress was not saved: {error}"),
+        Lang::Zh => format!("进度没有保存：{error}"),
+    }
+}
+
+pub fn tour_lesson(lang: Lang, position: usize, total: usize) -> String {
+    match lang {
+        Lang::En => format!("Tour · lesson {position} of {total}"),
+        Lang::Zh => format!("课程导览 · 第 {position} 课 / 共 {total} 课"),
+    }
+}
+
+pub fn tour_prompt(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Enter: start this lesson · q then Enter: end the tour",
+        Lang::Zh => "回车：开始这一课 · 输入 q 再回车：结束导览",
+    }
+}
+
+pub fn tour_covered(lang: Lang, finished: usize, total: usize) -> String {
+    match lang {
+        Lang::En => format!("Tour over: {finished} of {total} lessons finished. What you saw:"),
+        Lang::Zh => format!("导览结束：{total} 课中学完了 {finished} 课。你看到了："),
+    }
+}
+
+pub fn tour_failed(lang: Lang, lessons: &str) -> String {
+    match lang {
+        Lang::En => format!("Failed (see the messages above): {lessons}"),
+        Lang::Zh => format!("出错的课程（见上面的提示）：{lessons}"),
+    }
+}
+
+pub fn reset_question(lang: Lang, lessons: usize, path: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Forget your progress ({lessons} lesson(s) finished, with their quiz scores) in {path}? [y/N]"
+        ),
+        Lang::Zh => {
+            format!("要清除 {path} 里的学习进度吗（已学完 {lessons} 课及其小测验成绩）？[y/N]")
+        }
+    }
+}
+
+pub fn reset_nothing(lang: Lang, path: &str) -> String {
+    match lang {
+        Lang::En => format!("Nothing to reset: no progress is recorded ({path} does not exist)."),
+        Lang::Zh => format!("没有需要清除的进度（{path} 不存在）。"),
+    }
+}
+
+pub fn reset_kept(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Progress kept.",
+        Lang::Zh => "进度保留，没有清除。",
+    }
+}
+
+pub fn reset_done(lang: Lang, path: &str) -> String {
+    match lang {
+        Lang::En => format!("Progress forgotten: {path} removed."),
+        Lang::Zh => format!("进度已清除：已删除 {path}。"),
+    }
+}
