@@ -1,9 +1,10 @@
 //! `procdemo memory`: after `fork()` memory is copied, not shared. Two
-//! children change their own copies of the notes' list; copy-on-write is
-//! measured in `/proc/<pid>/smaps_rollup` on a 16 MiB buffer; a
-//! `MAP_SHARED` mapping is really shared; and a child started by "spawn"
-//! (procdemo running itself again) sees none of the parent's globals, where
-//! a forked child sees them all. Checked from the JSON events of real runs.
+//! children change their own copies of the common example's list;
+//! copy-on-write is measured in `/proc/<pid>/smaps_rollup` on a 16 MiB
+//! buffer; a `MAP_SHARED` mapping is really shared; and a child started
+//! by "spawn" (procdemo running itself again) sees none of the parent's
+//! globals, where a forked child sees them all. Checked from the JSON
+//! events of real runs.
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 //! `procdemo pipe`: a one-way pipe and a two-way socket pair carry the
-//! notes' producer/consumer exchange, each end one kernel object seen from
+//! common producer/consumer exchange, each end one kernel object seen from
 //! two processes; end of file needs every write end closed; writing with no
 //! reader gives SIGPIPE or EPIPE; a full pipe puts its writer to sleep until
 //! someone reads; and a byte stream keeps no message boundaries unless they

@@ -21,9 +21,10 @@ use procdemo::lessons::queue::{
     ConsumerDone, Delivered, Full, GetEmpty, GetNowait, ProducerDone, Put, PutNowait, PutTimeout,
     QueueCreated, ReaderGets, ReaderTerminated, WriterPuts,
 };
-use procdemo::model::{Done, Ended};
+use procdemo::model::{Done, Ended, Event, Lang};
+use procdemo::text::Block;
 
-/// The notes' `Queue(size)` walk-through, checked for one run.
+/// The `Queue(size)` walk-through, checked for one run.
 fn check_walk_through(run: &LessonRun, size: usize) {
     let created = run.by_procdemo("queue-created");
     let facts: QueueCreated = report(created);
@@ -104,6 +105,44 @@ fn queue_3_by_default_fills_refuses_and_empties_in_order() {
 fn queue_5_fills_refuses_and_empties_in_order() {
     let run = LessonRun::run("queue", &["--size", "5"]);
     check_walk_through(&run, 5);
+}
+
+/// The titles and paragraphs told for the walk-through's steps in this
+/// run (the telling chosen by the event that opens each step).
+fn told_walk_through(run: &LessonRun, lang: Lang) -> Vec<String> {
+    let lesson = procdemo::lessons::find("queue").expect("the queue lesson");
+    let text = lesson.text(lang).expect("the lesson text parses");
+    let mut told = Vec::new();
+    for name in ["put", "full", "get-nowait"] {
+        let opening = events_of(&run.events, name)[0];
+        let event: Event = serde_json::from_value(opening.clone()).expect("an event");
+        let (_, step) = text.step(name).expect("the step has text");
+        let (title, blocks) = step.told_for(&event);
+        told.push(title.to_string());
+        for block in blocks {
+            if let Block::Paragraph(lines) = block {
+                told.extend(lines.iter().cloned());
+            }
+        }
+    }
+    told
+}
+
+/// With `--size 5` the puts, the full queue and the gets are five: the
+/// text told for them counts nothing ("three" was once in the titles), in
+/// either language.
+#[test]
+fn the_walk_through_text_follows_the_size() {
+    let run = LessonRun::run("queue", &["--size", "5"]);
+    check_walk_through(&run, 5);
+    let counts: [(Lang, &[&str]); 2] = [(Lang::En, &["three", "Three"]), (Lang::Zh, &["三"])];
+    for (lang, counts) in counts {
+        for line in told_walk_through(&run, lang) {
+            for count in counts {
+                assert!(!line.contains(count), "{lang:?}: `{line}` says {count}");
+            }
+        }
+    }
 }
 
 #[test]

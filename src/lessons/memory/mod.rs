@@ -1,8 +1,9 @@
 //! `memory`: after `fork()` data is copied, not shared. Two children change
-//! their own copies of the notes' list; copy-on-write is measured page by
-//! page in `/proc/<pid>/smaps_rollup`; a `MAP_SHARED` mapping is really
-//! shared; and a child started by "spawn" (procdemo re-executing itself)
-//! sees none of the parent's globals, where a forked child sees them all.
+//! their own copies of the common example's list; copy-on-write is
+//! measured page by page in `/proc/<pid>/smaps_rollup`; a `MAP_SHARED`
+//! mapping is really shared; and a child started by "spawn" (procdemo
+//! re-executing itself) sees none of the parent's globals, where a forked
+//! child sees them all.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -46,7 +47,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 fn copied_not_shared(lab: &mut Lab) -> Result<()> {
     let mut nums = vec![Item::Number(11), Item::Number(22)];
     let mut children = Vec::new();
-    // The notes' two workers append the letters of a word each.
+    // The common example's two workers append the letters of a word each.
     for word in ["baidu", "neuedu"] {
         let list = &mut nums;
         let child = lab.fork(CHILD, |side| {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::report;
 
 report! {
-    /// A child's copy of the notes' list, after it appended its word's letters.
+    /// A child's copy of the common example's list, after it appended its word's letters.
     "child-appends" => pub struct ChildAppends { pub word: String, pub nums: Vec<Item> }
 
     /// procdemo's list after both children ended: unchanged.
@@ -63,7 +63,7 @@ report! {
     }
 }
 
-/// An item of the notes' list: one of the numbers it starts with, or a
+/// An item of the common example's list: one of the numbers it starts with, or a
 /// letter a child appended.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(untagged)]

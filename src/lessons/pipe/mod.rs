@@ -1,5 +1,5 @@
 //! `pipe`: how two processes that share no memory pass bytes. A one-way
-//! kernel pipe and a two-way socket pair carry the notes' producer/consumer
+//! kernel pipe and a two-way socket pair carry a common producer/consumer
 //! exchange, and `/proc/<pid>/fd` shows each end is one kernel object seen
 //! from two processes. Then: end of file needs every write end closed,
 //! writing with no reader gives SIGPIPE/EPIPE, a full pipe blocks its writer,

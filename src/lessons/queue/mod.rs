@@ -1,6 +1,6 @@
 //! `queue`: a real kernel message queue (POSIX `mq_*`) used with the
-//! semantics of Python's `multiprocessing.Queue`: the notes' `Queue(3)`
-//! walk-through (full, a put that times out, `put_nowait`, FIFO gets,
+//! semantics of Python's `multiprocessing.Queue`: a `Queue(N)` walk-through
+//! (`--size N`: full, a put that times out, `put_nowait`, FIFO gets,
 //! `Empty`), a writer and an endless reader that is terminated, and many
 //! producers and consumers with every message delivered exactly once.
 
@@ -122,7 +122,7 @@ fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
 fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
     let queue = open(size)?;
     let mut random = fastrand::Rng::with_seed(seed);
-    // The notes' writer sleeps a random while between puts.
+    // The common example's writer sleeps a random while between puts.
     let pauses: Vec<f64> = (0..3).map(|_| 0.2 + random.f64() * 0.8).collect();
     let writer = lab.fork(WRITER, |side| {
         for (item, pause) in ["A", "B", "C"].into_iter().zip(&pauses) {
@@ -136,7 +136,8 @@ fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
         Ok(0)
     })?;
     let reader = lab.fork(READER, |side| {
-        // As in the notes: `while True: value = q.get(True)`. It never ends by itself.
+        // As in the common example: `while True: value = q.get(True)`.
+        // It never ends by itself.
         loop {
             let item = queue.get()?;
             side.tell(&ReaderGets { item: text(&item) })?;
