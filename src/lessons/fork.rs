@@ -16,7 +16,7 @@ use crate::report;
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
-/// The notes' variable and the value the child gives its copy.
+/// The lesson's variable `w`, and the value the child gives its copy.
 const W_START: i64 = 100;
 const W_IN_CHILD: i64 = 200;
 

@@ -2,11 +2,16 @@
 //! who ran first, and the wait that reaps the child, checked from the JSON
 //! events of real runs.
 
-use crate::common::{events_of, only, only_report, pid, ppid, report, role, run_lesson, step};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::{
+    Output, assert_no_leftovers, bin, events_of, only, only_report, pid, pids_seen, ppid, report,
+    role, run, run_lesson, shared_state_home, step,
+};
 use procdemo::lessons::fork::{
     AfterFork, BeforeFork, ChildChangesW, ParentKeepsW, Wait, WhoRanFirst,
 };
-use procdemo::model::Done;
+use procdemo::model::{Done, Event, Lang};
 use serde_json::Value;
 
 /// One finished run of the lesson, with the two processes it involves.
@@ -146,7 +151,7 @@ fn who_ran_first_agrees_with_the_times() {
     let expected = match parent_us.cmp(&child_us) {
         std::cmp::Ordering::Less => "parent",
         std::cmp::Ordering::Greater => "child",
-        std::cmp::Ordering::Equal => "same microsecond",
+        std::cmp::Ordering::Equal => "tie",
     };
     assert_eq!(first.first, expected, "{event}");
     assert_eq!(first.gap_us, parent_us.abs_diff(child_us), "{event}");
@@ -214,4 +219,159 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
     assert!(position("child-changes-w", child) < position("parent-keeps-w", parent));
     assert!(position("parent-keeps-w", parent) < position("wait", parent));
     assert!(position("wait", parent) < position("done", parent));
+}
+
+/// The `who-ran-first` event of a finished `--json --pace 0` run.
+fn who_ran_first_of(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", output.describe());
+    let events = output.events();
+    assert_no_leftovers(&pids_seen(&events));
+    only(&events, "who-ran-first").clone()
+}
+
+/// A run of `procdemo fork --json --pace 0`, pinned to CPU 0 with
+/// `taskset -c 0` when `pinned`.
+fn fork_json(pinned: bool) -> Output {
+    let args = [bin(), "fork", "--json", "--pace", "0"];
+    let mut command = if pinned {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0"]).args(args);
+        command
+    } else {
+        let mut command = Command::new(args[0]);
+        command.args(&args[1..]);
+        command
+    };
+    command
+        .stdin(Stdio::null())
+        .env("XDG_STATE_HOME", shared_state_home());
+    run(command)
+}
+
+fn taskset_works() -> bool {
+    Command::new("taskset")
+        .args(["-c", "0", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Processes that keep every CPU busy until dropped.
+struct Load(Vec<Child>);
+
+impl Load {
+    fn every_cpu() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        Self(
+            (0..cpus)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .stdin(Stdio::null())
+                        .spawn()
+                        .expect("a busy loop")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The title the lesson tells for `event` in `lang`, and the condition of
+/// the variant it came from (None: the step's first section).
+fn told_who_ran_first(event: &Value, lang: Lang) -> (String, Option<String>) {
+    let text = procdemo::lessons::find("fork")
+        .expect("the fork lesson")
+        .text(lang)
+        .expect("the text parses");
+    let (_, who) = text.step("who-ran-first").expect("the step's text");
+    let parsed: Event = serde_json::from_value(event.clone()).expect("an event");
+    let (title, _) = who.told_for(&parsed);
+    let condition = who
+        .variants
+        .iter()
+        .find(|variant| variant.title == title)
+        .map(|variant| variant.condition.source().to_string());
+    (title.to_string(), condition)
+}
+
+/// The telling of `who-ran-first` follows the fact `first`: the first
+/// section says the parent came back first, the variants the child and the
+/// tie, in both languages.
+fn assert_told_as_it_fell(event: &Value, setting: &str) {
+    let first = report::<WhoRanFirst>(event).first;
+    let expected = match first.as_str() {
+        "parent" => None,
+        "child" => Some("first == child".to_string()),
+        "tie" => Some("first == tie".to_string()),
+        other => panic!("{setting}: unexpected first `{other}`: {event}"),
+    };
+    for lang in [Lang::En, Lang::Zh] {
+        let (title, condition) = told_who_ran_first(event, lang);
+        assert_eq!(
+            condition, expected,
+            "{setting}, {lang:?}: told `{title}` for {event}"
+        );
+    }
+    let (title, _) = told_who_ran_first(event, Lang::En);
+    let says = match first.as_str() {
+        "parent" => "The parent came back",
+        "child" => "The child came back",
+        _ => "same microsecond",
+    };
+    assert!(title.contains(says), "{setting}: `{title}` for {event}");
+}
+
+#[test]
+fn every_value_of_first_has_its_telling() {
+    for first in ["parent", "child", "tie"] {
+        let event = serde_json::json!({
+            "t_us": 0, "lesson": "fork", "pid": 2, "ppid": 1, "role": "parent",
+            "step": "who-ran-first",
+            "facts": {
+                "first": first, "parent_resumed_us": 5, "child_resumed_us": 5,
+                "gap_us": 0, "parent_cpu": 0, "child_cpu": 0, "cpus_online": 1,
+            },
+        });
+        assert_told_as_it_fell(&event, first);
+    }
+}
+
+#[test]
+fn who_ran_first_is_told_as_it_fell_unpinned() {
+    for _ in 0..3 {
+        assert_told_as_it_fell(&who_ran_first_of(&fork_json(false)), "unpinned");
+    }
+}
+
+#[test]
+fn who_ran_first_is_told_as_it_fell_pinned_to_one_cpu() {
+    if !taskset_works() {
+        eprintln!("skipped: taskset -c 0 does not run here");
+        return;
+    }
+    for _ in 0..3 {
+        assert_told_as_it_fell(&who_ran_first_of(&fork_json(true)), "pinned");
+    }
+}
+
+#[test]
+fn who_ran_first_is_told_as_it_fell_with_every_cpu_busy() {
+    let _load = Load::every_cpu();
+    for pinned in [false, true] {
+        if pinned && !taskset_works() {
+            continue;
+        }
+        let setting = if pinned { "busy, pinned" } else { "busy" };
+        assert_told_as_it_fell(&who_ran_first_of(&fork_json(pinned)), setting);
+    }
 }

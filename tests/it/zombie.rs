@@ -168,3 +168,27 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         ]
     );
 }
+
+/// The text says `pid_max` is one more than the largest pid: the fact is the
+/// kernel's file, and no process of the run or of the machine has a pid as
+/// large.
+#[test]
+fn pid_max_is_one_more_than_the_largest_pid() {
+    let run = zombie_run();
+    let facts: AtScale = report(only(&run.events, "at-scale"));
+    let Some(pid_max) = facts.pid_max else {
+        eprintln!("skipped: /proc/sys/kernel/pid_max cannot be read here");
+        return;
+    };
+    let file = std::fs::read_to_string("/proc/sys/kernel/pid_max").expect("pid_max");
+    assert_eq!(file.trim().parse::<u64>().ok(), Some(pid_max));
+    for pid in [run.procdemo, run.child] {
+        assert!(u64::try_from(pid).is_ok_and(|pid| pid < pid_max), "{pid}");
+    }
+    let pids = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u64>().ok());
+    for pid in pids {
+        assert!(pid < pid_max, "pid {pid} with pid_max {pid_max}");
+    }
+}
