@@ -26,6 +26,10 @@ pub struct Run {
     settled_count: usize,
     /// The tasks that ended, in the order procdemo learned of them.
     pub arrival: Vec<usize>,
+    /// Every worker the pool had (pids): the first ones, then replacements.
+    pub workers: Vec<i32>,
+    /// The workers that died with tasks of theirs unfinished.
+    pub died_at_work: Vec<i32>,
 }
 
 impl Run {
@@ -37,6 +41,8 @@ impl Run {
             is_lost: vec![false; tasks],
             settled_count: 0,
             arrival: Vec::new(),
+            workers: Vec::new(),
+            died_at_work: Vec::new(),
         }
     }
 
@@ -123,6 +129,16 @@ impl Run {
             .into_iter()
             .map(|(pid, count)| (pid.to_string(), json!(count)))
             .collect()
+    }
+
+    /// How many of the pool's workers ran no task: they finished none,
+    /// and did not die in the middle of one.
+    pub fn idle_workers(&self) -> usize {
+        self.workers
+            .iter()
+            .filter(|pid| !self.ended.iter().flatten().any(|end| end.pid == **pid))
+            .filter(|pid| !self.died_at_work.contains(pid))
+            .count()
     }
 
     /// One lane per worker, each task a labelled span. With many tasks the
