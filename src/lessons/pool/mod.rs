@@ -124,6 +124,11 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         {
             let cut_off: Vec<usize> = (0..args.tasks).filter(|task| !run.settled(*task)).collect();
             let stopped = pool.terminate(lab)?;
+            for departure in &stopped {
+                if run.any_unsettled(&pool.chunks_of(departure.pid)) {
+                    run.died_at_work.push(departure.pid.as_raw());
+                }
+            }
             lab.tell(
                 PARENT,
                 &Terminate {

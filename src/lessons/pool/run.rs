@@ -28,7 +28,8 @@ pub struct Run {
     pub arrival: Vec<usize>,
     /// Every worker the pool had (pids): the first ones, then replacements.
     pub workers: Vec<i32>,
-    /// The workers that died with tasks of theirs unfinished.
+    /// The workers that died, or were stopped by `terminate()`, with tasks
+    /// of theirs unfinished.
     pub died_at_work: Vec<i32>,
 }
 
@@ -70,6 +71,14 @@ impl Run {
     pub fn chunk_done(&self, chunk: usize) -> bool {
         let first = chunk * self.chunksize;
         (first..(first + self.chunksize).min(self.ended.len())).all(|task| self.settled(task))
+    }
+
+    /// Whether a task of `chunks` has neither ended nor been lost.
+    pub fn any_unsettled(&self, chunks: &[usize]) -> bool {
+        chunks.iter().any(|chunk| {
+            let first = chunk * self.chunksize;
+            (first..(first + self.chunksize).min(self.ended.len())).any(|task| !self.settled(task))
+        })
     }
 
     /// The unfinished tasks of `chunks`, taken by a worker that died.
