@@ -31,7 +31,7 @@ use procdemo::lessons::pool::{
     Close, Join, PoolStart, PoolSummary, Results, Submit, TaskEnd, TaskLost, TaskStart, Terminate,
     WorkerReplaced,
 };
-use procdemo::model::{Done, Ended, Report};
+use procdemo::model::{Done, Ended, Event, Lang, Report};
 use serde_json::Value;
 
 const LESSON: &str = "pool";
@@ -463,6 +463,50 @@ fn check_run(run: &LessonRun) {
         .collect();
     assert_eq!(counted, expected, "tasks_per_worker");
     assert_eq!(counted.values().sum::<usize>(), ended_set.len());
+    // Idle workers: of every worker the pool had, those that finished no
+    // task and were not killed, or stopped by terminate(), in the middle
+    // of one (a worker at a cut-off task is seen by its task-start, so
+    // only when the run is told one by one).
+    let mut at_work: BTreeSet<i32> = reports::<TaskLost>(&run.events)
+        .into_iter()
+        .filter(|lost| !lost.tasks.is_empty())
+        .map(|lost| lost.worker)
+        .collect();
+    let cut_off = run.cut_off();
+    at_work.extend(
+        run.starts()
+            .into_iter()
+            .filter(|(_, _, start)| cut_off.contains(&start.task))
+            .map(|(_, worker, _)| worker),
+    );
+    let idle = run
+        .all_workers()
+        .into_iter()
+        .filter(|worker| !counted.contains_key(worker) && !at_work.contains(worker))
+        .count();
+    if cut_off.is_empty() {
+        assert_eq!(summary.idle_workers, idle, "idle_workers: {summary_event}");
+    } else {
+        // A worker may have taken its chunk and not yet told a task-start
+        // when terminate() came: procdemo knows, the output may not.
+        assert!(
+            summary.idle_workers <= idle,
+            "idle_workers: {summary_event}"
+        );
+    }
+    // The text says what happened: whether any task finished, which
+    // workers ran tasks, and whether the pool was faster than the tasks
+    // one after another.
+    let idle = summary.idle_workers;
+    let slow = summary.speedup <= 1.0;
+    let told = match (summary.completed == 0, idle > 0, slow) {
+        (true, _, _) => Some("completed == 0"),
+        (false, true, true) => Some("idle_workers > 0 and speedup <= 1"),
+        (false, true, false) => Some("idle_workers > 0"),
+        (false, false, true) => Some("speedup <= 1"),
+        (false, false, false) => None,
+    };
+    assert_told(summary_event, told);
     // The timeline: one lane per worker. Told one by one, one span per task
     // it finished, labelled with the task, from its start to its end; with
     // many tasks it is summarised: spans cover the worker's tasks, unlabelled.
@@ -551,6 +595,10 @@ fn check_run(run: &LessonRun) {
             "{close:?}"
         );
         assert_eq!(join.workers_exited, stop_records, "{join:?}");
+        // close() tells of the lost tasks when there are some.
+        assert_eq!(close.tasks_lost, lost.len(), "{close:?}");
+        let close_event = run.by_procdemo("close");
+        assert_told(close_event, (!lost.is_empty()).then_some("tasks_lost > 0"));
         assert_eq!(join.exit_codes, vec![0; stop_records], "{join:?}");
     }
 
@@ -567,6 +615,51 @@ fn check_run(run: &LessonRun) {
         first.len() + replacements.len(),
         "{done_event}"
     );
+}
+
+/// The title the lesson text tells in `lang` for the step that `event`
+/// opens: the first variant whose condition its facts satisfy, else the
+/// first section's.
+fn told_title(event: &Value, lang: Lang) -> String {
+    let text = procdemo::lessons::find(LESSON)
+        .expect("the pool lesson")
+        .text(lang)
+        .expect("the pool lesson's text");
+    let (_, step_text) = text.step(step(event)).expect("the step's text");
+    let event: Event = serde_json::from_value(event.clone()).expect("an event");
+    step_text.told_for(&event).0.to_string()
+}
+
+/// The title of the variant of `step_id` whose condition is written
+/// `condition` in `lang` (`None`: the first section's), as the facts
+/// themselves say it should be told.
+fn title_of(step_id: &str, condition: Option<&str>, lang: Lang) -> String {
+    let text = procdemo::lessons::find(LESSON)
+        .expect("the pool lesson")
+        .text(lang)
+        .expect("the pool lesson's text");
+    let (_, step_text) = text.step(step_id).expect("the step's text");
+    match condition {
+        None => step_text.title.clone(),
+        Some(condition) => step_text
+            .variants
+            .iter()
+            .find(|variant| variant.condition.source() == condition)
+            .unwrap_or_else(|| panic!("no variant [{condition}] of {step_id}"))
+            .title
+            .clone(),
+    }
+}
+
+/// Both languages tell `event`'s step with the variant written `condition`.
+fn assert_told(event: &Value, condition: Option<&str>) {
+    for lang in [Lang::En, Lang::Zh] {
+        assert_eq!(
+            told_title(event, lang),
+            title_of(step(event), condition, lang),
+            "{lang:?}: the variant told must be the one the facts select ({condition:?}): {event}"
+        );
+    }
 }
 
 /// The default chunk size of `map`: about four chunks per worker.
@@ -928,6 +1021,59 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
 }
 
 #[test]
+fn after_a_lost_task_close_does_not_say_every_task_has_a_result() {
+    // The run: `check_run` checks the close variant told.
+    check_crash(
+        &["--workers", "2", "--tasks", "4", "--crash-task", "1"],
+        1,
+        &[1],
+    );
+    let run = pool_run(&["--workers", "2", "--tasks", "4", "--crash-task", "1"]);
+    let close: Close = run.procdemo_report();
+    assert_eq!(close.tasks_lost, 1, "{close:?}");
+}
+
+#[test]
+fn at_pace_0_the_summary_tells_which_workers_ran_and_how_fast() {
+    // One worker may take nearly every task at --pace 0; whatever fell,
+    // `check_run` checks that the summary's variant matches the facts.
+    for _ in 0..3 {
+        check_run(&pool_run(&["--workers", "3"]));
+    }
+}
+
+#[test]
+fn a_single_worker_is_told_as_no_faster() {
+    let run = pool_run(&["--workers", "1", "--tasks", "5"]);
+    check_run(&run);
+    let summary: PoolSummary = run.procdemo_report();
+    assert!(summary.speedup <= 1.0, "{summary:?}");
+    assert_eq!(summary.idle_workers, 0, "{summary:?}");
+    assert_told(run.by_procdemo("pool-summary"), Some("speedup <= 1"));
+}
+
+#[test]
+fn more_workers_than_chunks_leave_a_worker_idle_and_the_text_says_so() {
+    let run = pool_run(&["--workers", "3", "--tasks", "2"]);
+    check_run(&run);
+    let summary: PoolSummary = run.procdemo_report();
+    assert!(summary.idle_workers >= 1, "{summary:?}");
+    let told = told_title(run.by_procdemo("pool-summary"), Lang::En);
+    assert!(
+        [
+            title_of("pool-summary", Some("idle_workers > 0"), Lang::En),
+            title_of(
+                "pool-summary",
+                Some("idle_workers > 0 and speedup <= 1"),
+                Lang::En
+            ),
+        ]
+        .contains(&told),
+        "{told}"
+    );
+}
+
+#[test]
 fn a_worker_killed_mid_task_loses_that_task_only() {
     for _ in 0..3 {
         check_crash(
@@ -1022,6 +1168,28 @@ fn terminate_cuts_off_the_unfinished_tasks() {
     for (_, end) in run.ends() {
         assert!(end.ended_us - end.started_us >= 100_000, "{end:?}");
     }
+}
+
+#[test]
+fn terminate_before_any_task_ends_is_told_as_nothing_finished() {
+    // Each task sleeps at least 0.1 s at this pace; terminate() comes
+    // after 0.01 s.
+    let run = LessonRun::run_at_pace(
+        LESSON,
+        "0.5",
+        &[
+            "--workers",
+            "2",
+            "--tasks",
+            "4",
+            "--terminate-after",
+            "0.01",
+        ],
+    );
+    check_run(&run);
+    let summary: PoolSummary = run.procdemo_report();
+    assert_eq!(summary.completed, 0, "{summary:?}");
+    assert_told(run.by_procdemo("pool-summary"), Some("completed == 0"));
 }
 
 fn check_terminate(run: &LessonRun, terminate: &Terminate) {

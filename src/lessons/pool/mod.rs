@@ -88,6 +88,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     )?;
 
     let mut run = Run::new(args.tasks, chunksize);
+    run.workers = raw_pids(&pool.workers);
     // terminate() after a given time is a race with the tasks: procdemo's
     // pauses for the reader must not stretch it, so it is shown afterwards.
     if args.terminate_after.is_some() {
@@ -123,6 +124,11 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         {
             let cut_off: Vec<usize> = (0..args.tasks).filter(|task| !run.settled(*task)).collect();
             let stopped = pool.terminate(lab)?;
+            for departure in &stopped {
+                if run.any_unsettled(&pool.chunks_of(departure.pid)) {
+                    run.died_at_work.push(departure.pid.as_raw());
+                }
+            }
             lab.tell(
                 PARENT,
                 &Terminate {
@@ -143,6 +149,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             PARENT,
             &Close {
                 stop_records: pool.workers.len(),
+                tasks_lost: run.lost.len(),
             },
         )?;
         let left = pool.join(lab)?;
@@ -183,6 +190,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             task_ms_sum: busy_us / 1000,
             speedup: (busy_us as f64 / wall_us as f64 * 100.0).round() / 100.0,
             tasks_per_worker: run.per_worker(),
+            idle_workers: run.idle_workers(),
             timeline: run.timeline(told_one_by_one),
         },
     )
@@ -205,6 +213,9 @@ fn handle_departure(
     let killed = departure.status.signal();
     if killed.is_some() {
         let lost = run.lose_chunks(&pool.chunks_of(departure.pid));
+        if !lost.is_empty() {
+            run.died_at_work.push(departure.pid.as_raw());
+        }
         lab.tell(
             PARENT,
             &TaskLost {
@@ -221,6 +232,7 @@ fn handle_departure(
     }
     let announced = lab.gate()?;
     let replacement = pool.add_worker(lab, Some(&announced))?;
+    run.workers.push(replacement.as_raw());
     let reason = if killed.is_some() {
         "killed"
     } else {

@@ -40,8 +40,9 @@ report! {
         pub workers_stopped: Vec<i32>,
     }
 
-    /// `close()`: one stop record per worker.
-    "close" => pub struct Close { pub stop_records: usize }
+    /// `close()`: one stop record per worker, once every task has ended or
+    /// was lost with a worker that died (`tasks_lost` of them).
+    "close" => pub struct Close { pub stop_records: usize, pub tasks_lost: usize }
 
     /// `join()`: the workers that left, and their exit codes.
     "join" => pub struct Join { pub workers_exited: usize, pub exit_codes: Vec<i32> }
@@ -56,8 +57,9 @@ report! {
 
     /// The run counted: tasks completed and lost, the wall time from the
     /// first task's start to the last one's end against the tasks' time
-    /// added up, the tasks each worker ran (pid → count), and a timeline
-    /// with one lane per worker.
+    /// added up, the tasks each worker ran (pid → count), how many of the
+    /// pool's workers (the first ones and their replacements) ran none, and
+    /// a timeline with one lane per worker.
     "pool-summary" => pub struct PoolSummary {
         pub tasks: usize,
         pub completed: usize,
@@ -66,6 +68,7 @@ report! {
         pub task_ms_sum: u64,
         pub speedup: f64,
         pub tasks_per_worker: Map<String, Value>,
+        pub idle_workers: usize,
         pub timeline: Value,
     }
 }

@@ -26,6 +26,11 @@ pub struct Run {
     settled_count: usize,
     /// The tasks that ended, in the order procdemo learned of them.
     pub arrival: Vec<usize>,
+    /// Every worker the pool had (pids): the first ones, then replacements.
+    pub workers: Vec<i32>,
+    /// The workers that died, or were stopped by `terminate()`, with tasks
+    /// of theirs unfinished.
+    pub died_at_work: Vec<i32>,
 }
 
 impl Run {
@@ -37,6 +42,8 @@ impl Run {
             is_lost: vec![false; tasks],
             settled_count: 0,
             arrival: Vec::new(),
+            workers: Vec::new(),
+            died_at_work: Vec::new(),
         }
     }
 
@@ -64,6 +71,14 @@ impl Run {
     pub fn chunk_done(&self, chunk: usize) -> bool {
         let first = chunk * self.chunksize;
         (first..(first + self.chunksize).min(self.ended.len())).all(|task| self.settled(task))
+    }
+
+    /// Whether a task of `chunks` has neither ended nor been lost.
+    pub fn any_unsettled(&self, chunks: &[usize]) -> bool {
+        chunks.iter().any(|chunk| {
+            let first = chunk * self.chunksize;
+            (first..(first + self.chunksize).min(self.ended.len())).any(|task| !self.settled(task))
+        })
     }
 
     /// The unfinished tasks of `chunks`, taken by a worker that died.
@@ -123,6 +138,16 @@ impl Run {
             .into_iter()
             .map(|(pid, count)| (pid.to_string(), json!(count)))
             .collect()
+    }
+
+    /// How many of the pool's workers ran no task: they finished none,
+    /// and did not die in the middle of one.
+    pub fn idle_workers(&self) -> usize {
+        self.workers
+            .iter()
+            .filter(|pid| !self.ended.iter().flatten().any(|end| end.pid == **pid))
+            .filter(|pid| !self.died_at_work.contains(pid))
+            .count()
     }
 
     /// One lane per worker, each task a labelled span. With many tasks the
