@@ -6,9 +6,11 @@
 //! The first part is a race by design: loops of one tick (200 ms at
 //! `--pace 0`) against joins of one tick. Only what holds with a whole tick
 //! of margin is asserted: the 2-loop child ends a tick before the main code
-//! does, the 4-loop child would need a tick more; the 3-loop child ends just
-//! as the main code does, so either outcome is right for it. The lesson
-//! takes about a second even at pace 0, so every test here shares one run.
+//! does, the 4-loop child would need a tick more; the 3-loop child's last
+//! report and the 4-loop child's third fall just as the main code ends, so
+//! either outcome is right, and the text must tell the one that happened
+//! (checked unpinned, pinned to one CPU and with both cores busy). The
+//! lesson takes about a second even at pace 0, so most tests share one run.
 
 use std::sync::OnceLock;
 
@@ -343,4 +345,107 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         "daemon-stopped",
         "done",
     ]);
+}
+
+/// Runs the lesson as `prefix` says (e.g. pinned with `taskset -c 0`), and
+/// returns its events, checked like every test run.
+fn daemon_events(prefix: &[&str]) -> Vec<Value> {
+    let mut command = std::process::Command::new(prefix[0]);
+    command.args(&prefix[1..]);
+    command.args([crate::common::bin(), "daemon", "--json", "--pace", "0"]);
+    let output = crate::common::run(command);
+    assert!(output.status.success(), "{}", output.describe());
+    let events = output.events();
+    crate::common::assert_no_leftovers(&crate::common::pids_seen(&events));
+    events
+}
+
+/// Which section of `main-ends` the facts call for, derived from the facts
+/// of each child (not from the summary): None for the first section, else
+/// the variant's place.
+fn expected_main_ends_variant(three: &MainEnds, four: &MainEnds) -> Option<usize> {
+    let three_cut_before_last = three.iterations_done < 3;
+    let four_cut_before_third = four.iterations_done < 3;
+    let three_terminated_after_last = three.iterations_done == 3 && three.exitcode != 0;
+    match (
+        three_cut_before_last,
+        three_terminated_after_last,
+        four_cut_before_third,
+    ) {
+        (true, _, true) => Some(0),
+        (true, _, false) => Some(1),
+        (false, true, true) => Some(2),
+        (false, true, false) => Some(3),
+        (false, false, true) => Some(4),
+        (false, false, false) => None,
+    }
+}
+
+/// The race at the third tick is told as it fell: every `main-ends` event
+/// carries the same summary, which agrees with the children's own events,
+/// and the section told (in both languages) is the one those facts call for.
+fn assert_main_ends_told_as_it_fell(events: &[Value]) {
+    let ends = events_of(events, "main-ends");
+    let facts: Vec<MainEnds> = ends.iter().copied().map(report).collect();
+    let (three, four) = (&facts[1], &facts[2]);
+    assert_eq!((three.loops, four.loops), (3, 4));
+    for end in &facts {
+        assert_eq!(end.three_loop_done, three.iterations_done, "{end:?}");
+        assert_eq!(end.three_loop_exitcode, three.exitcode, "{end:?}");
+        assert_eq!(end.four_loop_done, four.iterations_done, "{end:?}");
+    }
+    // The 4-loop child never finishes: its fourth round is a tick away.
+    assert!(four.iterations_done < 4 && four.exitcode == -15, "{four:?}");
+    assert!(three.iterations_done <= 3, "{three:?}");
+    let expected = expected_main_ends_variant(three, four);
+    let opening: procdemo::model::Event =
+        serde_json::from_value(ends[0].clone()).expect("an event");
+    let lesson = procdemo::lessons::find("daemon").expect("the daemon lesson");
+    for lang in [procdemo::model::Lang::En, procdemo::model::Lang::Zh] {
+        let text = lesson.text(lang).expect("the text parses");
+        let (_, step) = text.step("main-ends").expect("main-ends");
+        let want = match expected {
+            None => step.title.as_str(),
+            Some(at) => step.variants[at].title.as_str(),
+        };
+        let (told, _) = step.told_for(&opening);
+        assert_eq!(told, want, "{lang:?}: {three:?} {four:?}");
+    }
+}
+
+#[test]
+fn the_race_at_the_third_tick_is_told_as_it_fell() {
+    assert_main_ends_told_as_it_fell(&daemon_run().events);
+}
+
+#[test]
+fn the_race_is_told_as_it_fell_pinned_to_one_cpu() {
+    assert_main_ends_told_as_it_fell(&daemon_events(&["taskset", "-c", "0"]));
+}
+
+#[test]
+fn the_race_is_told_as_it_fell_with_both_cores_busy() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        // Stops the spinners even when the run fails.
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let events = {
+            let _stop = Stop(&stop);
+            daemon_events(&["env"])
+        };
+        assert_main_ends_told_as_it_fell(&events);
+    });
 }

@@ -330,3 +330,85 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         "done",
     ]);
 }
+
+/// Runs the lesson behind `prefix` (e.g. `taskset -c 0`) at `--pace 0` with
+/// the shortest timeout, checked for leftovers; returns its events.
+fn join_events(prefix: &[&str]) -> Vec<Value> {
+    let mut command = std::process::Command::new(prefix[0]);
+    command.args(&prefix[1..]);
+    command.args([
+        crate::common::bin(),
+        "join",
+        "--json",
+        "--pace",
+        "0",
+        "--timeout",
+        "0.1",
+    ]);
+    let output = crate::common::run(command);
+    assert!(output.status.success(), "{}", output.describe());
+    let events = output.events();
+    crate::common::assert_no_leftovers(&crate::common::pids_seen(&events));
+    events
+}
+
+/// The `join-timeout` step is told as the join fell, in both languages:
+/// the first section when it timed out with the child alive, the variant
+/// when the child had ended.
+fn assert_join_timeout_told_as_it_fell(events: &[Value]) {
+    let event = only(events, "join-timeout");
+    let facts: JoinTimeout = report(event);
+    let opening: procdemo::model::Event = serde_json::from_value(event.clone()).expect("an event");
+    let lesson = procdemo::lessons::find("join").expect("the join lesson");
+    for lang in [procdemo::model::Lang::En, procdemo::model::Lang::Zh] {
+        let text = lesson.text(lang).expect("the text parses");
+        let (_, step) = text.step("join-timeout").expect("join-timeout");
+        assert_eq!(step.variants.len(), 1, "{lang:?}");
+        let want = if facts.is_alive {
+            step.title.as_str()
+        } else {
+            step.variants[0].title.as_str()
+        };
+        assert_eq!(step.told_for(&opening).0, want, "{lang:?}: {event}");
+    }
+    // The child waits for procdemo, so this join always times out.
+    assert!(facts.is_alive, "{event}");
+    assert_eq!(facts.exitcode, None, "{event}");
+}
+
+#[test]
+fn the_timed_out_join_is_told_as_it_fell() {
+    assert_join_timeout_told_as_it_fell(&join_run().events);
+}
+
+#[test]
+fn the_timed_out_join_is_told_as_it_fell_pinned_to_one_cpu() {
+    assert_join_timeout_told_as_it_fell(&join_events(&["taskset", "-c", "0"]));
+}
+
+#[test]
+fn the_timed_out_join_is_told_as_it_fell_with_both_cores_busy() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Stops the spinners even when the run fails.
+    struct Stop<'a>(&'a AtomicBool);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        let events = {
+            let _stop = Stop(&stop);
+            join_events(&["env"])
+        };
+        assert_join_timeout_told_as_it_fell(&events);
+    });
+}

@@ -27,14 +27,14 @@ const NON_DAEMONIC: &str = "non-daemonic";
 const GRANDCHILD: &str = "grandchild";
 const DAEMON: &str = "daemon";
 
-/// The notes' three children: `MyProcess(2)`, `MyProcess(3)`, `MyProcess(4)`.
+/// The common three-children example: `MyProcess(2)`, `MyProcess(3)`, `MyProcess(4)`.
 const LOOPS: [u32; 3] = [2, 3, 4];
 /// The umask the daemon sets: its files are not writable by its group, nor readable by others.
 const DAEMON_UMASK: u32 = 0o027;
 
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
-    // The notes' loops sleep one second and the parent joins each child for
-    // one second: this part is about that race, so its tick keeps a floor
+    // In the common example the loops sleep one second and the parent joins
+    // each child for one second: this part is about that race, so its tick keeps a floor
     // even at --pace 0, where the loops would otherwise all finish at once.
     let tick = Duration::from_secs_f64(lab.pace().max(0.2));
     daemonic_children(lab, tick)?;
@@ -42,7 +42,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     unix_daemon(lab)
 }
 
-/// One child of the notes: `loops` rounds of sleep-then-report.
+/// One child of the common example: `loops` rounds of sleep-then-report.
 fn count_loops(side: &ChildSide, loops: u32, tick: Duration) -> Result<i32> {
     for count in 0..loops {
         std::thread::sleep(tick);
@@ -95,7 +95,11 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
     }
 
     // The main code ends: Python's exit handler terminates every daemonic
-    // child still running (SIGTERM), then joins it.
+    // child still running (SIGTERM), then joins it. The 3-loop child's last
+    // report and the 4-loop child's third fall at the third tick, when the
+    // main code ends: every event of the step says how that race fell, so
+    // that the step's text can follow it.
+    let mut ends = Vec::new();
     for (pid, loops) in &children {
         let running = !lab.has_ended(*pid);
         if running {
@@ -103,14 +107,28 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
         }
         let status = lab.wait(*pid)?;
         let done = lab.reports_of::<LoopCount>(*pid)?.len();
+        ends.push((*pid, *loops, done, running, status.python_exitcode()));
+    }
+    let race = |loops: u32| {
+        ends.iter()
+            .find(|end| end.1 == loops)
+            .map(|end| (end.2, end.4))
+            .expect("a child of each number of loops")
+    };
+    let (three_loop_done, three_loop_exitcode) = race(3);
+    let (four_loop_done, _) = race(4);
+    for (pid, loops, done, running, exitcode) in ends {
         lab.tell(
             PARENT,
             &MainEnds {
                 pid: pid.as_raw(),
-                loops: *loops,
+                loops,
                 iterations_done: done,
                 terminated: running,
-                exitcode: status.python_exitcode(),
+                exitcode,
+                three_loop_done,
+                three_loop_exitcode,
+                four_loop_done,
             },
         )?;
     }

@@ -18,13 +18,19 @@ report! {
     /// One round of a child's loop (counting from 0), of `loops`.
     "loop-count" => pub struct LoopCount { pub count: u32, pub loops: u32 }
 
-    /// The main code ended: one daemonic child, terminated if it still ran.
+    /// The main code ended: one daemonic child, terminated if it still ran;
+    /// and, the same in every event of the step, how the race at the third
+    /// tick fell: the rounds the 3-loop and 4-loop children reported, and the
+    /// 3-loop child's exitcode.
     "main-ends" => pub struct MainEnds {
         pub pid: i32,
         pub loops: u32,
         pub iterations_done: usize,
         pub terminated: bool,
         pub exitcode: i32,
+        pub three_loop_done: usize,
+        pub three_loop_exitcode: i32,
+        pub four_loop_done: usize,
     }
 
     /// The main code ended, and waited for the non-daemonic child to finish.

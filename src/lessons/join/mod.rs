@@ -212,7 +212,7 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
 }
 
 fn join_before_start(lab: &mut Lab) -> Result<()> {
-    // The notes' list. The first child appends to it through a reference into
+    // The common example's list. The first child appends to it through a reference into
     // procdemo's memory: in a thread that would change procdemo's list; in a
     // process it changes the child's own copy.
     let mut nums: Vec<i64> = vec![11, 22];
