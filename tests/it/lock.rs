@@ -53,15 +53,25 @@ impl LockRunExt for LessonRun {
 }
 
 /// The title the English text tells for the step that `event` opens, as
-/// the narrator chooses it (`StepText::told_for`).
+/// the narrator chooses it (`StepText::told_for`), after checking that the
+/// Chinese text tells the same section (the first, or the same variant).
 fn told(event: &Value) -> String {
-    let text = procdemo::lessons::find("lock")
-        .expect("the lock lesson")
-        .text(Lang::En)
-        .expect("the lock text parses");
-    let (_, step_text) = text.step(step(event)).expect("a step of the text");
     let event: Event = serde_json::from_value(event.clone()).expect("an event");
-    step_text.told_for(&event).0.to_string()
+    let [(en, en_title), (zh, zh_title)] = [Lang::En, Lang::Zh].map(|lang| {
+        let text = procdemo::lessons::find("lock")
+            .expect("the lock lesson")
+            .text(lang)
+            .expect("the lock text parses");
+        let (_, step_text) = text.step(&event.step).expect("a step of the text");
+        let title = step_text.told_for(&event).0;
+        let section = step_text
+            .variants
+            .iter()
+            .position(|variant| variant.title == title);
+        (section, title.to_string())
+    });
+    assert_eq!(en, zh, "`{en_title}` and `{zh_title}` for {event:?}");
+    en_title
 }
 
 /// The text of `updates-lost` and `adders-interleave` tells what the facts
