@@ -1,8 +1,10 @@
 //! `procdemo lock`: the common two adders interleave without a lock and take
 //! turns with one (each counting on its own copy of `num`); a forced
 //! interleaving loses an update every time, and the lock makes the second
-//! worker sleep until the first has written; at scale, updates may be lost
-//! without the lock and never with it; a lock at 1 refuses a release.
+//! worker sleep until the first has written; at scale, updates are lost
+//! without the lock (every run at the defaults, pinned to one CPU or not)
+//! and never with it, and the text tells what the facts say; a lock at 1
+//! refuses a release.
 //! Checked from the JSON events of real runs; after each run no process is
 //! left (`run_lesson` checks that).
 //!
