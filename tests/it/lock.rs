@@ -1,25 +1,33 @@
-//! `procdemo lock`: the notes' two adders interleave without a lock and take
+//! `procdemo lock`: the common two adders interleave without a lock and take
 //! turns with one (each counting on its own copy of `num`); a forced
 //! interleaving loses an update every time, and the lock makes the second
-//! worker sleep until the first has written; at scale, updates may be lost
-//! without the lock and never with it; a lock at 1 refuses a release.
+//! worker sleep until the first has written; at scale, updates are lost
+//! without the lock (every run at the defaults, pinned to one CPU or not)
+//! and never with it, and the text tells what the facts say; a lock at 1
+//! refuses a release.
 //! Checked from the JSON events of real runs; after each run no process is
 //! left (`run_lesson` checks that).
 //!
 //! The scale part runs `--increments 20000` (or fewer where it is not the
-//! point), so that every run takes a fraction of a second. Whether updates
-//! are really lost at scale, and whether the unlocked adders' lines really
-//! mix at `--pace 0`, is up to the scheduler: neither is required.
+//! point), so that every run takes a fraction of a second; only the test
+//! of lost updates runs the defaults (200000 increments, about a second a
+//! run), pinned to one CPU and not. Whether the unlocked adders' lines
+//! really mix at `--pace 0` is up to the scheduler: the text tells either
+//! way, and the tests check that it tells what the facts say.
 
 use std::collections::BTreeSet;
+use std::process::Command;
 
-use crate::common::{LessonRun, events_of, pid, report, reports, step, t_us, timeline_lanes};
+use crate::common::{
+    LessonRun, assert_no_leftovers, assert_well_formed, bin, events_of, pid, pids_seen, report,
+    reports, run, step, t_us, timeline_lanes,
+};
 use procdemo::lessons::lock::{
     AddersInTurn, AddersInterleave, CounterExact, GuardedBlocked, GuardedRead, GuardedResult,
     GuardedWrite, LockedAdder, LockedWorker, RaceRead, RaceResult, RaceWrite, ReleaseUnheld,
     UnlockedAdder, UnlockedWorker, UpdatesLost,
 };
-use procdemo::model::{Done, Report};
+use procdemo::model::{Done, Event, Lang, Report};
 use serde_json::Value;
 
 /// Few increments: for the tests that are not about the scale part.
@@ -46,7 +54,83 @@ impl LockRunExt for LessonRun {
     }
 }
 
-/// The lines the notes' `add` prints, as procdemo writes them.
+/// The title the English text tells for the step that `event` opens, as
+/// the narrator chooses it (`StepText::told_for`), after checking that the
+/// Chinese text tells the same section (the first, or the same variant).
+fn told(event: &Value) -> String {
+    let event: Event = serde_json::from_value(event.clone()).expect("an event");
+    let [(en, en_title), (zh, zh_title)] = [Lang::En, Lang::Zh].map(|lang| {
+        let text = procdemo::lessons::find("lock")
+            .expect("the lock lesson")
+            .text(lang)
+            .expect("the lock text parses");
+        let (_, step_text) = text.step(&event.step).expect("a step of the text");
+        let title = step_text.told_for(&event).0;
+        let section = step_text
+            .variants
+            .iter()
+            .position(|variant| variant.title == title);
+        (section, title.to_string())
+    });
+    assert_eq!(en, zh, "`{en_title}` and `{zh_title}` for {event:?}");
+    en_title
+}
+
+/// The text of `updates-lost` and `adders-interleave` tells what the facts
+/// say: lost updates, or one worker, or none lost; lines that mixed, or not.
+fn assert_told_as_the_facts_say(run: &LessonRun) {
+    let event = run.by_procdemo("updates-lost");
+    let facts: UpdatesLost = report(event);
+    let expected = if facts.workers == 1 {
+        "One worker loses nothing"
+    } else if facts.lost == 0 {
+        "No update was lost this time"
+    } else {
+        "Updates lost"
+    };
+    assert_eq!(told(event), expected, "{event}");
+    let event = run.by_procdemo("adders-interleave");
+    let facts: AddersInterleave = report(event);
+    let expected = if facts.interleaved {
+        "Their lines interleave"
+    } else {
+        "This time one adder finished first"
+    };
+    assert_eq!(told(event), expected, "{event}");
+}
+
+/// Runs the lesson at its defaults and `--pace 0`, pinned to CPU 0 with
+/// `taskset` when `pinned` (and taskset is here), and checks the run.
+fn run_at_the_defaults(pinned: bool) -> Option<LessonRun> {
+    let mut command = if pinned {
+        let taskset_works = Command::new("taskset")
+            .args(["-c", "0", "true"])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !taskset_works {
+            eprintln!("no taskset here: the pinned run is skipped");
+            return None;
+        }
+        let mut taskset = Command::new("taskset");
+        taskset.args(["-c", "0", bin()]);
+        taskset
+    } else {
+        Command::new(bin())
+    };
+    command.args(["lock", "--json", "--pace", "0", "--lang", "en"]);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    let events = output.events();
+    // taskset execs procdemo: the pid is procdemo's.
+    assert_well_formed(&events, "lock", output.pid);
+    assert_no_leftovers(&pids_seen(&events));
+    Some(LessonRun {
+        procdemo: output.pid,
+        events,
+    })
+}
+
+/// The lines `add` of the common two-adder example prints, as procdemo writes them.
 fn lines_of(adder: &str) -> Vec<String> {
     let step = if adder == "add1" { 1 } else { 2 };
     (0..3)
@@ -433,6 +517,42 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
     assert!(run.last_position("unlocked-worker") < run.position("updates-lost"));
     assert!(run.position("updates-lost") < run.position("locked-worker"));
     assert!(run.last_position("locked-worker") < run.position("counter-exact"));
+}
+
+/// The window between read and write is wide, so at the defaults every
+/// run loses updates, on one CPU as on many; the text says so, and with
+/// the lock the count stays exact.
+#[test]
+fn at_the_defaults_every_run_loses_updates_pinned_to_one_cpu_or_not() {
+    for pinned in [true, false, true] {
+        let Some(run) = run_at_the_defaults(pinned) else {
+            continue;
+        };
+        let lost: UpdatesLost = run.procdemo_report();
+        assert_eq!((lost.workers, lost.expected), (2, 400_000), "{lost:?}");
+        assert!(
+            lost.lost > 0,
+            "no update lost (pinned to one CPU: {pinned}): {lost:?}"
+        );
+        assert_eq!(lost.lost, lost.expected - lost.r#final, "{lost:?}");
+        let exact: CounterExact = run.procdemo_report();
+        assert_eq!(exact.r#final, exact.expected, "{exact:?}");
+        assert_told_as_the_facts_say(&run);
+    }
+}
+
+/// With one worker nothing is lost, and the text says why; with one
+/// increment each, the text follows whatever happened.
+#[test]
+fn the_text_of_lost_updates_follows_the_facts() {
+    for args in [["--workers", "1"], ["--increments", "1"]] {
+        let run = LessonRun::run("lock", &args);
+        assert_told_as_the_facts_say(&run);
+        let lost: UpdatesLost = run.procdemo_report();
+        if lost.workers == 1 {
+            assert_eq!(lost.lost, 0, "{lost:?}");
+        }
+    }
 }
 
 #[test]

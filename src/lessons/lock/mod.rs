@@ -1,10 +1,11 @@
-//! `lock`: processes that share data need a lock. The notes' two adders
+//! `lock`: processes that share data need a lock. The common two adders
 //! interleave without one and take turns with one; a counter in shared
 //! memory loses updates without a lock (once by a forced interleaving,
 //! then for real at scale) and stays exact with it; the lock is a
 //! process-shared semaphore of value 1, and releasing it unheld is refused.
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -33,7 +34,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     release_unheld(lab)
 }
 
-/// The notes' `add(num, value)`: print num, then add `value` twice, pausing.
+/// The common two-adder example's `add(num, value)`: print num, then add
+/// `value` twice, pausing.
 fn add(
     side: &ChildSide,
     locking: Locking,
@@ -46,7 +48,8 @@ fn add(
     }
     let got = side.now_us();
     let adder = format!("add{value}");
-    // `num` is the child's own copy, as in the notes: the lock guards the prints, not shared data.
+    // `num` is the child's own copy, as in the common example: the lock
+    // guards the prints, not shared data.
     let mut num = 0;
     locking.tell_from(side, UnlockedAdder::print(&adder, num))?;
     for _ in 0..2 {
@@ -179,6 +182,21 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     )
 }
 
+/// How long a worker keeps the CPU busy between reading the counter and
+/// writing it back: the window in which another process can come between.
+/// CPython's `counter.value += 1` has its interpreter's work there (a
+/// fraction of this); procdemo widens it so that the race shows on one CPU
+/// too, where only a switch of processes inside the window loses an update.
+const WINDOW: Duration = Duration::from_micros(1);
+
+/// Keeps the CPU busy for `WINDOW`, reading the clock.
+fn work_between_read_and_write() {
+    let began = Instant::now();
+    while began.elapsed() < WINDOW {
+        std::hint::spin_loop();
+    }
+}
+
 fn many_increments(lab: &mut Lab, args: &Args, locking: Locking) -> Result<()> {
     let counter = SharedCounters::new(1).context("mmap() for the counter")?;
     let lock = SharedSemaphore::new(1).context("sem_init() for the lock")?;
@@ -196,8 +214,10 @@ fn many_increments(lab: &mut Lab, args: &Args, locking: Locking) -> Result<()> {
                     lock.acquire()?;
                 }
                 waited_us += side.now_us() - asked;
-                // Read, add, write: three steps another process can come between.
+                // Read, add, write: another process can come between the
+                // read and the write, and the work between makes that likely.
                 let value = counter.counters()[COUNTER].load(Ordering::Relaxed);
+                work_between_read_and_write();
                 counter.counters()[COUNTER].store(value + 1, Ordering::Relaxed);
                 if locked {
                     lock.release()?;

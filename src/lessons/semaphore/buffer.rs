@@ -1,4 +1,4 @@
-//! The notes' bounded buffer, in memory shared by the producer and the
+//! The common example's bounded buffer, in memory shared by the producer and the
 //! consumer: the items' places, where the next put and take go, how full
 //! it is, and how often each item was consumed. The semaphores that guard
 //! it are the lesson's; this is only the bookkeeping.

@@ -1,5 +1,5 @@
 //! `semaphore`: a semaphore counts permits. Workers compete for
-//! `Semaphore(N)` and never more than N are inside at once; then the notes'
+//! `Semaphore(N)` and never more than N are inside at once; then the common
 //! producer and consumer share a bounded buffer in shared memory, guarded by
 //! `empty`, `full` and a lock, each blocking when it must, every item
 //! consumed exactly once, and the lesson ends by itself.
@@ -26,9 +26,9 @@ const WORKER: &str = "worker";
 const PRODUCER: &str = "producer";
 const CONSUMER: &str = "consumer";
 
-/// The notes' buffer: two places (`empty = Semaphore(2)`).
+/// The common example's buffer: two places (`empty = Semaphore(2)`).
 const SLOTS: usize = 2;
-/// Items the producer makes; the notes' loops never end, this one does.
+/// Items the producer makes; the common example's loops never end, this one does.
 const ITEMS: usize = 6;
 
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
@@ -52,11 +52,18 @@ fn limit_concurrency(lab: &mut Lab, args: &Args) -> Result<()> {
             let asked = side.now_us();
             permits.acquire()?;
             let entered = side.now_us();
-            let inside = shared.counters()[INSIDE].fetch_add(1, Ordering::SeqCst) + 1;
-            shared.counters()[MOST_INSIDE].fetch_max(inside, Ordering::SeqCst);
+            // The count of its own, for the most inside at once.
+            let counted = shared.counters()[INSIDE].fetch_add(1, Ordering::SeqCst) + 1;
+            shared.counters()[MOST_INSIDE].fetch_max(counted, Ordering::SeqCst);
+            // What it tells is one reading of the semaphore: the permits
+            // left, and the workers holding one (itself included) at the
+            // same instant. Two readings could disagree: another worker can
+            // take or give back a permit between them.
+            let value = permits.value()?;
             side.tell(&WorkerEnters {
-                inside_now: inside,
-                semaphore_value: permits.value()?,
+                inside_now: u32::try_from(args.permits as i32 - value)
+                    .context("the semaphore's value above its permits")?,
+                semaphore_value: value,
             })?;
             // The work done with a permit.
             side.sleep(0.6);

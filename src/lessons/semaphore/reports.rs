@@ -6,8 +6,9 @@ use serde_json::Value;
 use crate::report;
 
 report! {
-    /// A worker got a permit: how many are inside now (itself included),
-    /// and the permits left.
+    /// A worker got a permit: the permits left (`semaphore_value`) and the
+    /// workers holding one now, itself included (`inside_now`: the permits
+    /// minus that value, from the same reading).
     "worker-enters" => pub struct WorkerEnters { pub inside_now: u32, pub semaphore_value: i32 }
 
     /// A worker gave its permit back; its `spans` are `wait`, then `inside`.
