@@ -5,17 +5,21 @@ use super::{Block, Code, LessonText};
 
 impl LessonText {
     /// Every complete Python program of the lesson, with the step it
-    /// belongs to, in text order (a variant's too).
+    /// belongs to, in text order (a variant's too); a program that a
+    /// variant repeats word for word, once.
     pub fn python_programs(&self) -> Vec<(&str, &Code)> {
-        self.steps
-            .iter()
-            .flat_map(|step| {
-                step.all_blocks().filter_map(move |block| match block {
-                    Block::Code(code) if code.is_python_program() => Some((step.id.as_str(), code)),
-                    _ => None,
-                })
-            })
-            .collect()
+        let mut programs: Vec<(&str, &Code)> = Vec::new();
+        for step in &self.steps {
+            for block in step.all_blocks() {
+                if let Block::Code(code) = block
+                    && code.is_python_program()
+                    && !programs.iter().any(|(_, seen)| seen.lines == code.lines)
+                {
+                    programs.push((step.id.as_str(), code));
+                }
+            }
+        }
+        programs
     }
 
     /// A Python file that writes each program of the lesson to a file of
