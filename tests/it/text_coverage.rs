@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use procdemo::model::Lang;
+use procdemo::text::Block;
+
 use crate::common::{LessonFile, listed_lessons, read_lesson_file, run_lesson, step};
 
 const LANGS: &[&str] = &["en", "zh"];
@@ -83,6 +86,33 @@ fn check_reports(lesson: &str, events: &[serde_json::Value]) {
     }
 }
 
+/// Per step: the conditions of its variants, and how many complete Python
+/// programs it has with how many printed lines each must show.
+fn tellings(lesson: &str, lang: Lang) -> Vec<(String, Vec<String>, Vec<usize>)> {
+    let text = procdemo::lessons::find(lesson)
+        .expect("a lesson of the course")
+        .text(lang)
+        .expect("the text parses");
+    text.steps
+        .iter()
+        .map(|step| {
+            let conditions = step
+                .variants
+                .iter()
+                .map(|variant| variant.condition.source().to_string())
+                .collect();
+            let programs = step
+                .all_blocks()
+                .filter_map(|block| match block {
+                    Block::Code(code) if code.is_python_program() => Some(code.prints.len()),
+                    _ => None,
+                })
+                .collect();
+            (step.id.clone(), conditions, programs)
+        })
+        .collect()
+}
+
 fn fact_names(file: &LessonFile) -> BTreeSet<String> {
     file.facts.iter().map(|(name, _)| name.clone()).collect()
 }
@@ -120,6 +150,13 @@ fn every_emitted_step_and_fact_has_text_and_every_step_is_emitted() {
 fn english_and_chinese_files_have_the_same_steps_and_facts() {
     let mut problems = Vec::new();
     for lesson in lesson_ids() {
+        let (english_told, chinese_told) =
+            (tellings(&lesson, Lang::En), tellings(&lesson, Lang::Zh));
+        if english_told != chinese_told {
+            problems.push(format!(
+                "{lesson}: variants or Python programs differ\n  en: {english_told:?}\n  zh: {chinese_told:?}"
+            ));
+        }
         let english = read_lesson_file("en", &lesson);
         let chinese = read_lesson_file("zh", &lesson);
         if english.steps != chinese.steps {
