@@ -413,14 +413,29 @@ fn assert_main_ends_told_as_it_fell(events: &[Value]) {
     }
 }
 
+/// The first daemonic child reports its own child only after procdemo has
+/// told `daemonic-start` (a gate): step 2 never comes before step 1.
+fn assert_daemonic_start_told_first(events: &[Value]) {
+    let at = |name: &str| {
+        events
+            .iter()
+            .position(|event| crate::common::step(event) == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert!(at("daemonic-start") < at("os-allows-children"));
+}
+
 #[test]
 fn the_race_at_the_third_tick_is_told_as_it_fell() {
+    assert_daemonic_start_told_first(&daemon_run().events);
     assert_main_ends_told_as_it_fell(&daemon_run().events);
 }
 
 #[test]
 fn the_race_is_told_as_it_fell_pinned_to_one_cpu() {
-    assert_main_ends_told_as_it_fell(&daemon_events(&["taskset", "-c", "0"]));
+    let events = daemon_events(&["taskset", "-c", "0"]);
+    assert_daemonic_start_told_first(&events);
+    assert_main_ends_told_as_it_fell(&events);
 }
 
 #[test]
@@ -446,6 +461,7 @@ fn the_race_is_told_as_it_fell_with_both_cores_busy() {
             let _stop = Stop(&stop);
             daemon_events(&["env"])
         };
+        assert_daemonic_start_told_first(&events);
         assert_main_ends_told_as_it_fell(&events);
     });
 }

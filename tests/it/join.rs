@@ -216,7 +216,10 @@ fn waiting_for_any_child_reaps_each_of_them_once() {
         start_order: started,
         end_order: ended,
         reap_order: reaped,
+        reaped_in_end_order,
+        ..
     } = report(any);
+    assert_eq!(reaped_in_end_order, reaped == ended, "{any}");
     assert_eq!(started.len(), 3, "{any}");
     assert_eq!(sorted(&reaped), sorted(&started), "{any}");
     assert_eq!(sorted(&ended), sorted(&started), "{any}");
@@ -252,6 +255,129 @@ fn at_a_slower_pace_whoever_ends_first_is_reaped_first() {
         .map(|ends| ends.worked_ms)
         .collect();
     assert_eq!(sorted(&worked), [150, 150, 300, 300, 450, 450]);
+    // So each step is told by its first section, in both languages.
+    assert!(
+        report::<JoinInOrder>(in_order).first_ended_last,
+        "{in_order}"
+    );
+    assert!(facts.reaped_in_end_order, "{any}");
+    assert!(!facts.all_ended_before_first_call, "{any}");
+    for name in ["child-ends", "join-in-order", "wait-any"] {
+        let opening = &run.events[run.position(name)];
+        for lang in [procdemo::model::Lang::En, procdemo::model::Lang::Zh] {
+            let (told, first, _) = titles(name, lang, opening);
+            assert_eq!(told, first, "{lang:?}: {opening}");
+        }
+    }
+}
+
+/// For a step in one language, as the crate parses it: the title told for
+/// the event that opens it, its first section's title and its variants'.
+fn titles(
+    name: &str,
+    lang: procdemo::model::Lang,
+    opening: &Value,
+) -> (String, String, Vec<String>) {
+    let lesson = procdemo::lessons::find("join").expect("the join lesson");
+    let text = lesson.text(lang).expect("the text parses");
+    let (_, step) = text.step(name).expect(name);
+    let event: procdemo::model::Event = serde_json::from_value(opening.clone()).expect("an event");
+    (
+        step.told_for(&event).0.to_string(),
+        step.title.clone(),
+        step.variants
+            .iter()
+            .map(|variant| variant.title.clone())
+            .collect(),
+    )
+}
+
+/// The steps whose outcome the order of endings decides are told as it
+/// fell, in both languages: `child-ends` by the work done (none at pace 0),
+/// `join-in-order` by whether the first started ended last, `wait-any` by
+/// whether all had ended before the first `waitpid(-1)`, else by whether
+/// they were reaped in the order they ended. The facts agree with the
+/// events they summarize.
+fn assert_endings_told_as_they_fell(events: &[Value]) {
+    let ends = events_of(events, "child-ends");
+    assert_eq!(ends.len(), 6);
+    let ended = |pids: &[i32]| {
+        let mut pids = pids.to_vec();
+        pids.sort_by_key(|child| {
+            ends.iter()
+                .find(|event| pid(event) == *child)
+                .map(|event| t_us(event))
+        });
+        pids
+    };
+    let in_order = only(events, "join-in-order");
+    let in_order_facts: JoinInOrder = report(in_order);
+    let end_order = ended(&in_order_facts.start_order);
+    assert_eq!(
+        in_order_facts.first_ended_last,
+        end_order.last() == in_order_facts.start_order.first(),
+        "{in_order}"
+    );
+    let any = only(events, "wait-any");
+    let any_facts: WaitAny = report(any);
+    assert_eq!(any_facts.end_order, ended(&any_facts.start_order), "{any}");
+    assert_eq!(
+        any_facts.reaped_in_end_order,
+        any_facts.reap_order == any_facts.end_order,
+        "{any}"
+    );
+    if any_facts.all_ended_before_first_call {
+        // Linux returns the children that have ended in creation order.
+        assert_eq!(any_facts.reap_order, any_facts.start_order, "{any}");
+    }
+    let first_ends: &Value = ends[0];
+    for lang in [procdemo::model::Lang::En, procdemo::model::Lang::Zh] {
+        let (told, first, variants) = titles("child-ends", lang, first_ends);
+        assert_eq!(variants.len(), 1, "{lang:?}");
+        let want = if report::<ChildEnds>(first_ends).worked_ms == 0 {
+            &variants[0]
+        } else {
+            &first
+        };
+        assert_eq!(&told, want, "{lang:?}: {first_ends}");
+
+        let (told, first, variants) = titles("join-in-order", lang, in_order);
+        assert_eq!(variants.len(), 1, "{lang:?}");
+        let want = if in_order_facts.first_ended_last {
+            &first
+        } else {
+            &variants[0]
+        };
+        assert_eq!(&told, want, "{lang:?}: {in_order}");
+
+        let (told, first, variants) = titles("wait-any", lang, any);
+        assert_eq!(variants.len(), 2, "{lang:?}");
+        let want = if any_facts.all_ended_before_first_call {
+            &variants[0]
+        } else if !any_facts.reaped_in_end_order {
+            &variants[1]
+        } else {
+            &first
+        };
+        assert_eq!(&told, want, "{lang:?}: {any}");
+    }
+}
+
+#[test]
+fn the_order_of_endings_is_told_as_it_fell() {
+    let events = join_run().events;
+    // At pace 0 no child has work.
+    assert!(
+        reports::<ChildEnds>(&events)
+            .iter()
+            .all(|ends| ends.worked_ms == 0)
+    );
+    assert_endings_told_as_they_fell(&events);
+}
+
+#[test]
+fn the_order_of_endings_is_told_as_it_fell_pinned_to_one_cpu() {
+    assert_endings_told_as_they_fell(&join_events(&["taskset", "-c", "0"]));
 }
 
 #[test]

@@ -55,10 +55,14 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
     // Python's main code runs its joins back to back; procdemo's pauses for
     // the reader must not slow it down, so the race is shown once it is over.
     lab.hold();
+    // The first child reports its own child only after procdemo has told
+    // `daemonic-start`, so that the telling keeps the text's order.
+    let started = lab.gate()?;
     let mut children = Vec::new();
     for (at, loops) in LOOPS.into_iter().enumerate() {
         let child = lab.fork(DAEMONIC, |side| {
             if at == 0 {
+                side.wait_for(&started)?;
                 // Python forbids a daemonic process to start children; the
                 // kernel does not: this one forks and reaps a child of its own.
                 let grandchild = side.fork(GRANDCHILD, Tie::ToParent, |_| Ok(0))?;
@@ -80,6 +84,7 @@ fn daemonic_children(lab: &mut Lab, tick: Duration) -> Result<()> {
             tick_ms: tick.as_millis() as u64,
         },
     )?;
+    lab.open(&started);
 
     for (pid, _) in &children {
         let since = Instant::now();

@@ -180,6 +180,7 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
         ended_before_join.push(lab.has_ended(*pid));
         lab.wait(*pid)?;
     }
+    let ended = end_order(lab, &started);
     lab.tell(
         PARENT,
         &JoinInOrder {
@@ -187,28 +188,40 @@ fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
             reap_order: raw_pids(&started),
             already_ended_when_joined: ended_before_join,
             waited_ms: since.elapsed().as_millis() as u64,
+            first_ended_last: ended.last() == started.first(),
         },
     )?;
 
     let started = start_three(lab)?;
+    // Once ended, a child stays ended until it is reaped: if all three have
+    // ended here, they had all ended before the first waitpid(-1).
+    let all_ended_before_first_call = started.iter().all(|pid| lab.has_ended(*pid));
     let mut reaped = Vec::new();
     for _ in &started {
         reaped.push(lab.wait_any()?.0);
     }
-    let mut ended = started.clone();
-    ended.sort_by_key(|pid| {
-        lab.reports(*pid, ChildEnds::STEP)
-            .first()
-            .map_or(u64::MAX, |event| event.t_us)
-    });
+    let ended = end_order(lab, &started);
     lab.tell(
         PARENT,
         &WaitAny {
             start_order: raw_pids(&started),
             end_order: raw_pids(&ended),
             reap_order: raw_pids(&reaped),
+            all_ended_before_first_call,
+            reaped_in_end_order: reaped == ended,
         },
     )
+}
+
+/// The children in the order they reported their end (`child-ends`).
+fn end_order(lab: &Lab, started: &[Pid]) -> Vec<Pid> {
+    let mut ended = started.to_vec();
+    ended.sort_by_key(|pid| {
+        lab.reports(*pid, ChildEnds::STEP)
+            .first()
+            .map_or(u64::MAX, |event| event.t_us)
+    });
+    ended
 }
 
 fn join_before_start(lab: &mut Lab) -> Result<()> {

@@ -42,16 +42,26 @@ report! {
     /// How long this child worked before it ended.
     "child-ends" => pub struct ChildEnds { pub worked_ms: u64 }
 
-    /// Joining the three children in start order.
+    /// Joining the three children in start order (`first_ended_last`: the
+    /// first started was the last to report its end, as planned).
     "join-in-order" => pub struct JoinInOrder {
         pub start_order: Vec<i32>,
         pub reap_order: Vec<i32>,
         pub already_ended_when_joined: Vec<bool>,
         pub waited_ms: u64,
+        pub first_ended_last: bool,
     }
 
-    /// Waiting for whichever child ends first, three times.
-    "wait-any" => pub struct WaitAny { pub start_order: Vec<i32>, pub end_order: Vec<i32>, pub reap_order: Vec<i32> }
+    /// Waiting for whichever child ends first, three times
+    /// (`all_ended_before_first_call`: all three had ended before the first
+    /// `waitpid(-1)`; `reaped_in_end_order`: `reap_order` equals `end_order`).
+    "wait-any" => pub struct WaitAny {
+        pub start_order: Vec<i32>,
+        pub end_order: Vec<i32>,
+        pub reap_order: Vec<i32>,
+        pub all_ended_before_first_call: bool,
+        pub reaped_in_end_order: bool,
+    }
 
     /// The first child's copy of the list after one more append.
     "first-appends" => pub struct FirstAppends { pub nums: Vec<i64> }
