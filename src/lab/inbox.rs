@@ -51,6 +51,17 @@ impl Lab {
             .collect()
     }
 
+    /// Every event any of `pids` reported so far at `step`, in the order
+    /// they arrived (the order the narration shows them).
+    pub fn reports_from(&self, pids: &[Pid], step: &str) -> Vec<Event> {
+        self.received
+            .iter()
+            .filter(|event| event.step == step)
+            .filter(|event| pids.iter().any(|pid| pid.as_raw() == event.pid))
+            .cloned()
+            .collect()
+    }
+
     pub(super) fn find(&self, pid: Pid, step: &str) -> Option<Event> {
         self.received
             .iter()

@@ -88,16 +88,15 @@ fn adders(lab: &mut Lab, locking: Locking) -> Result<()> {
     for (pid, _) in &lanes {
         lab.wait(*pid)?;
     }
-    let mut prints: Vec<(u64, String)> = Vec::new();
-    for (pid, _) in &lanes {
-        for (t_us, print) in locking.reports::<UnlockedAdder>(lab, *pid)? {
-            if let Some(num) = print.num {
-                prints.push((t_us, format!("{}:num={num}", print.adder)));
-            }
-        }
-    }
-    prints.sort();
-    let order: Vec<String> = prints.into_iter().map(|(_, line)| line).collect();
+    // The lines in the order the parent received them, which is the order
+    // the narration shows them (not each adder's own clock: an adder can
+    // read the clock first and still be second into the pipe).
+    let pids: Vec<_> = lanes.iter().map(|(pid, _)| *pid).collect();
+    let order: Vec<String> = locking
+        .reports::<UnlockedAdder>(lab, &pids)?
+        .into_iter()
+        .filter_map(|print| Some(format!("{}:num={}", print.adder, print.num?)))
+        .collect();
     // Interleaved when the lines of one adder are not all together.
     let switches = order
         .windows(2)

@@ -77,21 +77,18 @@ impl Locking {
         }
     }
 
-    /// Every report `pid` made so far of the step of `R`, or of its twin,
-    /// with the time of each (`t_us`).
-    pub fn reports<R: Twin>(self, lab: &Lab, pid: Pid) -> Result<Vec<(u64, R)>> {
+    /// Every report any of `pids` made so far of the step of `R`, or of
+    /// its twin, in the order they arrived: the order the narration shows.
+    pub fn reports<R: Twin>(self, lab: &Lab, pids: &[Pid]) -> Result<Vec<R>> {
         let step = match self {
             Locking::Without => R::STEP,
             Locking::With => R::Locked::STEP,
         };
-        lab.reports(pid, step)
+        lab.reports_from(pids, step)
             .iter()
-            .map(|event| {
-                let report = match self {
-                    Locking::Without => event.read::<R>()?,
-                    Locking::With => event.read::<R::Locked>()?.into(),
-                };
-                Ok((event.t_us, report))
+            .map(|event| match self {
+                Locking::Without => event.read::<R>(),
+                Locking::With => Ok(event.read::<R::Locked>()?.into()),
             })
             .collect()
     }

@@ -36,14 +36,14 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     bounded_buffer(lab)
 }
 
-/// Slots of the shared page: how many are inside now, and the most ever.
-const INSIDE: usize = 0;
-const MOST_INSIDE: usize = 1;
+/// The slot of the shared page: the most workers inside at once, as the
+/// workers read it from the semaphore.
+const MOST_INSIDE: usize = 0;
 
 fn limit_concurrency(lab: &mut Lab, args: &Args) -> Result<()> {
     let permits =
         SharedSemaphore::new(args.permits as u32).context("sem_init() for the permits")?;
-    let shared = SharedCounters::new(2).context("mmap() for the counts")?;
+    let shared = SharedCounters::new(1).context("mmap() for the most inside")?;
     let start = lab.gate()?;
     let mut lanes = Vec::new();
     for _ in 0..args.workers {
@@ -52,17 +52,18 @@ fn limit_concurrency(lab: &mut Lab, args: &Args) -> Result<()> {
             let asked = side.now_us();
             permits.acquire()?;
             let entered = side.now_us();
-            // The count of its own, for the most inside at once.
-            let counted = shared.counters()[INSIDE].fetch_add(1, Ordering::SeqCst) + 1;
-            shared.counters()[MOST_INSIDE].fetch_max(counted, Ordering::SeqCst);
             // What it tells is one reading of the semaphore: the permits
             // left, and the workers holding one (itself included) at the
             // same instant. Two readings could disagree: another worker can
-            // take or give back a permit between them.
+            // take or give back a permit between them. The most inside at
+            // once is kept from the same reading, so it is never below an
+            // `inside_now` a worker told.
             let value = permits.value()?;
+            let inside_now = u32::try_from(args.permits as i32 - value)
+                .context("the semaphore's value above its permits")?;
+            shared.counters()[MOST_INSIDE].fetch_max(inside_now, Ordering::SeqCst);
             side.tell(&WorkerEnters {
-                inside_now: u32::try_from(args.permits as i32 - value)
-                    .context("the semaphore's value above its permits")?,
+                inside_now,
                 semaphore_value: value,
             })?;
             // The work done with a permit.
@@ -70,7 +71,6 @@ fn limit_concurrency(lab: &mut Lab, args: &Args) -> Result<()> {
             // The time is taken before the permit goes back, or the next
             // worker's entry could be drawn before this one's exit.
             let left = side.now_us();
-            shared.counters()[INSIDE].fetch_sub(1, Ordering::SeqCst);
             permits.release()?;
             side.tell(&WorkerLeaves {
                 semaphore_value: permits.value()?,

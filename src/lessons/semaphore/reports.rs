@@ -14,8 +14,10 @@ report! {
     /// A worker gave its permit back; its `spans` are `wait`, then `inside`.
     "worker-leaves" => pub struct WorkerLeaves { pub semaphore_value: i32, pub spans: Vec<Value> }
 
-    /// The most workers ever inside at once, counted in shared memory,
-    /// against the permits; `timeline` has the counter `semaphore value`.
+    /// The most workers inside at once, as the workers read it (permits
+    /// minus the semaphore's value, each right after its `sem_wait`: the
+    /// largest `inside_now`), against the permits; `timeline` has the
+    /// counter `semaphore value`.
     "at-most-permits" => pub struct AtMostPermits {
         pub workers: usize,
         pub permits: usize,
