@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 pub use fork::spawned_side;
+pub use waiting::Asleep;
 
 use crate::config::Config;
 use crate::model::{Done, Ended, Event, Outcome, Report, Stop, micros_since};

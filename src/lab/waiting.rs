@@ -19,6 +19,16 @@ use crate::os::wait::{self, ExitStatus};
 /// A pause between steps, so a person can read one before the next appears.
 const BEAT: Duration = Duration::from_millis(350);
 
+/// A process the kernel has put to sleep, as `wait_until_asleep` found it.
+#[derive(Clone, Debug)]
+pub struct Asleep {
+    /// Its state letter in /proc/<pid>/stat: `S`.
+    pub state: String,
+    /// The kernel function it sleeps in (/proc/<pid>/wchan), e.g.
+    /// `pipe_write`; `None` only if /proc never named one.
+    pub wchan: Option<String>,
+}
+
 /// What ends a sleep of `poll_until` early, besides a signal (SIGCHLD too).
 #[derive(Clone, Copy)]
 pub(super) enum Wake<'fd> {
@@ -140,24 +150,40 @@ impl Lab {
     }
 
     /// Waits until the kernel has put `pid` to sleep (state `S`, e.g. in a
-    /// full pipe's write() or a taken lock's sem_wait), and returns that
-    /// state. It is on its way there: this gives it a few seconds at most.
-    pub fn wait_until_asleep(&mut self, pid: Pid) -> Result<String> {
+    /// full pipe's write() or a taken lock's sem_wait) and /proc names the
+    /// kernel function it sleeps in, and returns both. It is on its way
+    /// there: this gives it 2 s at most. Read just as the process falls
+    /// asleep, `wchan` may not name a function yet: it is read again until
+    /// it does, and is `None` only if /proc never named one in that time.
+    pub fn wait_until_asleep(&mut self, pid: Pid) -> Result<Asleep> {
         let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen_asleep: Option<String> = None;
         // Falling asleep sends no signal: /proc is read every millisecond.
-        let asleep = self.poll_until(
+        let named = self.poll_until(
             Some(deadline),
             Wake::EventOrAfter(Duration::from_millis(1)),
             |_| {
                 let state = procfs::stat(pid)
                     .with_context(|| format!("reading /proc/{pid}/stat"))?
                     .state;
-                Ok((state == 'S').then(|| state.to_string()))
+                if state != 'S' {
+                    return Ok(None);
+                }
+                let state = state.to_string();
+                seen_asleep = Some(state.clone());
+                Ok(procfs::wchan(pid).map(|wchan| Asleep {
+                    state,
+                    wchan: Some(wchan),
+                }))
             },
         )?;
-        asleep.with_context(|| {
+        if let Some(asleep) = named {
+            return Ok(asleep);
+        }
+        let state = seen_asleep.with_context(|| {
             format!("process {pid} never went to sleep where the lesson expected it to wait")
-        })
+        })?;
+        Ok(Asleep { state, wchan: None })
     }
 
     /// Waits until process `pid` reports `step`, and returns that event.

@@ -433,12 +433,13 @@ fn with_the_lock_the_second_worker_sleeps_until_the_first_has_written() {
     assert_eq!(facts.worker, second, "{blocked}");
     assert_eq!(facts.state, "S", "{blocked}");
     assert_eq!(facts.lock_value, 0, "{blocked}");
-    // Where the kernel says, the worker sleeps in a futex wait.
+    // The text names where the worker sleeps: procdemo waits until /proc
+    // names it, a futex wait.
     assert!(
         facts
             .wchan
             .as_deref()
-            .is_none_or(|name| name.contains("futex")),
+            .is_some_and(|name| name.contains("futex")),
         "{blocked}"
     );
 

@@ -177,6 +177,15 @@ fn a_full_pipe_puts_its_writer_to_sleep_until_someone_reads() {
     assert_eq!(report::<PipeFull>(full).bytes_written, capacity, "{full}");
     assert_eq!(facts.bytes_in_pipe, Some(capacity), "{blocked}");
     assert_eq!(facts.writer_state, "S", "{blocked}");
+    // The text names the kernel function the writer sleeps in: procdemo
+    // waits until /proc names it, so it is never missing.
+    assert!(
+        facts
+            .writer_wchan
+            .as_deref()
+            .is_some_and(|name| name.contains("pipe")),
+        "the writer sleeps in the kernel's pipe-writing function: {blocked}"
+    );
 
     let drains = only(&run.events, "reader-drains");
     run.assert_from_procdemo(drains);

@@ -1006,6 +1006,23 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
         tasks - expected_lost.len(),
         "completed == tasks - lost: {summary_event}"
     );
+    // The counts hold finished tasks only: the killed worker is in them
+    // with the tasks it finished before, and missing if it finished none,
+    // as the summary's text says.
+    let finished_by_killed = run
+        .ends()
+        .iter()
+        .filter(|(_, end)| end.worker == killed)
+        .count();
+    let counted = summary
+        .tasks_per_worker
+        .get(&killed.to_string())
+        .map(|count| count.as_u64().expect("a count") as usize);
+    assert_eq!(
+        counted,
+        (finished_by_killed > 0).then_some(finished_by_killed),
+        "the killed worker's count: {summary_event}"
+    );
 
     // The killed worker is in the tree, killed by SIGKILL.
     let done = run.by_procdemo("done");

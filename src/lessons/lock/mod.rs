@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::lab::{ChildSide, Gate, Lab, PARENT, span};
-use crate::os::procfs;
 use crate::os::semaphore::SharedSemaphore;
 use crate::os::shm::SharedCounters;
 
@@ -152,13 +151,13 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     lab.open(&second_may_read);
     if locked {
         // The second worker cannot read: it sleeps in sem_wait until the first releases.
-        let state = lab.wait_until_asleep(second.pid)?;
+        let asleep = lab.wait_until_asleep(second.pid)?;
         lab.tell(
             PARENT,
             &GuardedBlocked {
                 worker: second.pid.as_raw(),
-                state,
-                wchan: procfs::wchan(second.pid),
+                state: asleep.state,
+                wchan: asleep.wchan,
                 lock_value: lock.value()?,
             },
         )?;

@@ -15,7 +15,6 @@ use nix::unistd::Pid;
 use crate::lab::{ChildSide, Gate, Lab, PARENT, signal_name};
 use crate::model::Report;
 use crate::os::pipe::{self as kernel, wait_readable};
-use crate::os::procfs;
 use crate::os::signals::default_sigpipe;
 
 mod ends;
@@ -204,14 +203,14 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
     })?;
     let (read_end, _write_end) = take_ends(&mut ends)?;
     lab.expect_report::<PipeFull>(writer.pid)?;
-    let state = lab.wait_until_asleep(writer.pid)?;
+    let asleep = lab.wait_until_asleep(writer.pid)?;
     lab.tell(
         PARENT,
         &WriterBlocked {
             capacity,
             bytes_in_pipe: kernel::bytes_waiting(read_end.as_fd()).ok(),
-            writer_state: state,
-            writer_wchan: procfs::wchan(writer.pid),
+            writer_state: asleep.state,
+            writer_wchan: asleep.wchan,
         },
     )?;
     // The writer stays blocked for as long as nobody reads: a moment to look.
