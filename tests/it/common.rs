@@ -66,6 +66,84 @@ pub fn shared_state_home() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("state")
 }
 
+/// The `done` report that ends `events`, told by procdemo (`procdemo`),
+/// once: `count` processes started and as many reaped.
+pub fn done_of(events: &[Value], procdemo: i32, count: u64) -> procdemo::model::Done {
+    let last = events.last().expect("events");
+    assert_eq!(step(last), "done", "the last event");
+    assert_eq!(only(events, "done"), last, "done comes once, last");
+    assert_eq!(pid(last), procdemo, "{last}");
+    let done: procdemo::model::Done = report(last);
+    assert_eq!(done.processes_started, count, "{last}");
+    assert_eq!(done.processes_reaped, count, "{last}");
+    done
+}
+
+/// Run procdemo pinned to CPU 0 (`taskset`, from util-linux, which every
+/// Linux has; a machine without it fails the test, saying so).
+pub const PINNED: &[&str] = &["taskset", "-c", "0"];
+/// Run procdemo as it is.
+pub const UNPINNED: &[&str] = &["env"];
+
+/// Runs `procdemo <args>` behind `prefix` (`PINNED` or `UNPINNED`), checks
+/// that it succeeded, is well formed and left nothing running.
+pub fn run_behind(prefix: &[&str], args: &[&str]) -> LessonRun {
+    let mut command = Command::new(prefix[0]);
+    command
+        .args(&prefix[1..])
+        .arg(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .env("XDG_STATE_HOME", shared_state_home());
+    for name in MACHINE_ENV {
+        command.env_remove(name);
+    }
+    let output = run(command);
+    assert!(output.status.success(), "{prefix:?}: {}", output.describe());
+    let events = output.events();
+    // taskset and env exec procdemo: the pid is procdemo's.
+    assert_well_formed(&events, args[0], output.pid);
+    assert_no_leftovers(&pids_seen(&events));
+    LessonRun {
+        procdemo: output.pid,
+        events,
+    }
+}
+
+/// The events of `run_behind`.
+pub fn events_behind(prefix: &[&str], args: &[&str]) -> Vec<Value> {
+    run_behind(prefix, args).events
+}
+
+/// Processes that keep every CPU busy until dropped.
+pub struct Load(Vec<Child>);
+
+impl Load {
+    pub fn every_cpu() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        Self(
+            (0..cpus)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .stdin(Stdio::null())
+                        .spawn()
+                        .expect("a busy loop")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// A state directory of its own, empty, for a test that checks progress.
 pub fn fresh_state_home(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -172,7 +250,7 @@ pub fn run(mut command: Command) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn procdemo");
+        .unwrap_or_else(|error| panic!("{what}: cannot start: {error}"));
     let stdout = read_all_on_thread(child.stdout.take().expect("stdout piped"));
     let stderr = read_all_on_thread(child.stderr.take().expect("stderr piped"));
     let status = wait_with_deadline(&mut child, deadline, &what);

@@ -14,7 +14,10 @@
 
 use std::sync::OnceLock;
 
-use crate::common::{LessonRun, events_of, only, only_report, pid, ppid, report, role, step};
+use crate::common::{
+    LessonRun, Load, PINNED, UNPINNED, done_of, events_behind, events_of, only, only_report, pid,
+    ppid, report, role,
+};
 use procdemo::lessons::daemon::{
     DaemonProved, DaemonReady, DaemonStopped, DaemonicStart, JoinOneTick, LoopCount, MainEnds,
     NonDaemonicWaits, OsAllowsChildren, SecondFork, SessionLeader, Setsid,
@@ -291,16 +294,7 @@ fn the_daemon_is_stopped_and_reaped() {
 #[test]
 fn done_counts_seven_processes_and_shows_the_family() {
     let run = daemon_run();
-    let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    let Done {
-        processes_started,
-        processes_reaped,
-        tree,
-        ..
-    } = report(done);
-    assert_eq!(processes_started, 7, "{done}");
-    assert_eq!(processes_reaped, 7, "{done}");
+    let Done { tree, .. } = done_of(&run.events, run.procdemo, 7);
     let children: Vec<&Value> = tree["children"]
         .as_array()
         .expect("children")
@@ -350,14 +344,7 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
 /// Runs the lesson as `prefix` says (e.g. pinned with `taskset -c 0`), and
 /// returns its events, checked like every test run.
 fn daemon_events(prefix: &[&str]) -> Vec<Value> {
-    let mut command = std::process::Command::new(prefix[0]);
-    command.args(&prefix[1..]);
-    command.args([crate::common::bin(), "daemon", "--json", "--pace", "0"]);
-    let output = crate::common::run(command);
-    assert!(output.status.success(), "{}", output.describe());
-    let events = output.events();
-    crate::common::assert_no_leftovers(&crate::common::pids_seen(&events));
-    events
+    events_behind(prefix, &["daemon", "--json", "--pace", "0"])
 }
 
 /// Which section of `main-ends` the facts call for, derived from the facts
@@ -433,35 +420,15 @@ fn the_race_at_the_third_tick_is_told_as_it_fell() {
 
 #[test]
 fn the_race_is_told_as_it_fell_pinned_to_one_cpu() {
-    let events = daemon_events(&["taskset", "-c", "0"]);
+    let events = daemon_events(PINNED);
     assert_daemonic_start_told_first(&events);
     assert_main_ends_told_as_it_fell(&events);
 }
 
 #[test]
 fn the_race_is_told_as_it_fell_with_both_cores_busy() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    std::hint::spin_loop();
-                }
-            });
-        }
-        // Stops the spinners even when the run fails.
-        struct Stop<'a>(&'a AtomicBool);
-        impl Drop for Stop<'_> {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::Relaxed);
-            }
-        }
-        let events = {
-            let _stop = Stop(&stop);
-            daemon_events(&["env"])
-        };
-        assert_daemonic_start_told_first(&events);
-        assert_main_ends_told_as_it_fell(&events);
-    });
+    let _load = Load::every_cpu();
+    let events = daemon_events(UNPINNED);
+    assert_daemonic_start_told_first(&events);
+    assert_main_ends_told_as_it_fell(&events);
 }

@@ -2,11 +2,9 @@
 //! who ran first, and the wait that reaps the child, checked from the JSON
 //! events of real runs.
 
-use std::process::{Child, Command, Stdio};
-
 use crate::common::{
-    Output, assert_no_leftovers, bin, events_of, only, only_report, pid, pids_seen, ppid, report,
-    role, run, run_lesson, shared_state_home, step,
+    Load, PINNED, UNPINNED, done_of, events_behind, events_of, only, only_report, pid, ppid,
+    report, role, run_lesson, step,
 };
 use procdemo::lessons::fork::{
     AfterFork, BeforeFork, ChildChangesW, ParentKeepsW, Wait, WhoRanFirst,
@@ -182,18 +180,7 @@ fn the_parent_waits_for_and_reaps_the_child() {
 #[test]
 fn done_counts_one_process_started_and_reaped() {
     let run = fork_run();
-    let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    assert_eq!(only(&run.events, "done"), done, "done comes once, last");
-    assert_eq!(pid(done), run.procdemo);
-    let Done {
-        processes_started,
-        processes_reaped,
-        tree,
-        ..
-    } = report(done);
-    assert_eq!(processes_started, 1);
-    assert_eq!(processes_reaped, 1);
+    let Done { tree, .. } = done_of(&run.events, run.procdemo, 1);
     assert_eq!(tree["pid"], run.procdemo);
     let children = tree["children"].as_array().expect("tree children");
     assert_eq!(children.len(), 1, "{tree}");
@@ -222,68 +209,10 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
 }
 
 /// The `who-ran-first` event of a finished `--json --pace 0` run.
-fn who_ran_first_of(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", output.describe());
-    let events = output.events();
-    assert_no_leftovers(&pids_seen(&events));
+/// The `who-ran-first` event of a run of the lesson behind `prefix`.
+fn who_ran_first_of(prefix: &[&str]) -> Value {
+    let events = events_behind(prefix, &["fork", "--json", "--pace", "0"]);
     only(&events, "who-ran-first").clone()
-}
-
-/// A run of `procdemo fork --json --pace 0`, pinned to CPU 0 with
-/// `taskset -c 0` when `pinned`.
-fn fork_json(pinned: bool) -> Output {
-    let args = [bin(), "fork", "--json", "--pace", "0"];
-    let mut command = if pinned {
-        let mut command = Command::new("taskset");
-        command.args(["-c", "0"]).args(args);
-        command
-    } else {
-        let mut command = Command::new(args[0]);
-        command.args(&args[1..]);
-        command
-    };
-    command
-        .stdin(Stdio::null())
-        .env("XDG_STATE_HOME", shared_state_home());
-    run(command)
-}
-
-fn taskset_works() -> bool {
-    Command::new("taskset")
-        .args(["-c", "0", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// Processes that keep every CPU busy until dropped.
-struct Load(Vec<Child>);
-
-impl Load {
-    fn every_cpu() -> Self {
-        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
-        Self(
-            (0..cpus)
-                .map(|_| {
-                    Command::new("sh")
-                        .args(["-c", "while :; do :; done"])
-                        .stdin(Stdio::null())
-                        .spawn()
-                        .expect("a busy loop")
-                })
-                .collect(),
-        )
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// The title the lesson tells for `event` in `lang`, and the condition of
@@ -349,29 +278,21 @@ fn every_value_of_first_has_its_telling() {
 #[test]
 fn who_ran_first_is_told_as_it_fell_unpinned() {
     for _ in 0..3 {
-        assert_told_as_it_fell(&who_ran_first_of(&fork_json(false)), "unpinned");
+        assert_told_as_it_fell(&who_ran_first_of(UNPINNED), "unpinned");
     }
 }
 
 #[test]
 fn who_ran_first_is_told_as_it_fell_pinned_to_one_cpu() {
-    if !taskset_works() {
-        eprintln!("skipped: taskset -c 0 does not run here");
-        return;
-    }
     for _ in 0..3 {
-        assert_told_as_it_fell(&who_ran_first_of(&fork_json(true)), "pinned");
+        assert_told_as_it_fell(&who_ran_first_of(PINNED), "pinned");
     }
 }
 
 #[test]
 fn who_ran_first_is_told_as_it_fell_with_every_cpu_busy() {
     let _load = Load::every_cpu();
-    for pinned in [false, true] {
-        if pinned && !taskset_works() {
-            continue;
-        }
-        let setting = if pinned { "busy, pinned" } else { "busy" };
-        assert_told_as_it_fell(&who_ran_first_of(&fork_json(pinned)), setting);
+    for (prefix, setting) in [(UNPINNED, "busy"), (PINNED, "busy, pinned")] {
+        assert_told_as_it_fell(&who_ran_first_of(prefix), setting);
     }
 }

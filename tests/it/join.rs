@@ -6,13 +6,13 @@
 use std::collections::BTreeSet;
 
 use crate::common::{
-    LessonRun, events_of, only, only_report, pid, ppid, report, reports, role, sorted, step, t_us,
+    LessonRun, Load, PINNED, UNPINNED, done_of, events_behind, events_of, only, only_report, pid,
+    ppid, report, reports, role, sorted, t_us,
 };
 use procdemo::lessons::join::{
     ChildEnds, ChildWorks, ExitCase, ExitCode, FirstAppends, JoinAgain, JoinInOrder, JoinTimeout,
     JoinWaits, NoOverlap, SecondSees, WaitAny,
 };
-use procdemo::model::Done;
 use serde_json::{Value, json};
 
 /// Runs the lesson at `--pace 0` with a short `--timeout`.
@@ -377,7 +377,7 @@ fn the_order_of_endings_is_told_as_it_fell() {
 
 #[test]
 fn the_order_of_endings_is_told_as_it_fell_pinned_to_one_cpu() {
-    assert_endings_told_as_they_fell(&join_events(&["taskset", "-c", "0"]));
+    assert_endings_told_as_they_fell(&join_events(PINNED));
 }
 
 #[test]
@@ -423,12 +423,8 @@ fn a_child_changes_its_own_copy_of_the_list() {
 #[test]
 fn done_counts_fifteen_children_started_and_reaped() {
     let run = join_run();
+    done_of(&run.events, run.procdemo, 15);
     let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    assert_eq!(pid(done), run.procdemo);
-    let facts: Done = report(done);
-    assert_eq!(facts.processes_started, 15, "{done}");
-    assert_eq!(facts.processes_reaped, 15, "{done}");
     let children = run.done_children();
     assert_eq!(children.len(), 15, "{done}");
     // Every child that reported is in the tree.
@@ -460,22 +456,10 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
 /// Runs the lesson behind `prefix` (e.g. `taskset -c 0`) at `--pace 0` with
 /// the shortest timeout, checked for leftovers; returns its events.
 fn join_events(prefix: &[&str]) -> Vec<Value> {
-    let mut command = std::process::Command::new(prefix[0]);
-    command.args(&prefix[1..]);
-    command.args([
-        crate::common::bin(),
-        "join",
-        "--json",
-        "--pace",
-        "0",
-        "--timeout",
-        "0.1",
-    ]);
-    let output = crate::common::run(command);
-    assert!(output.status.success(), "{}", output.describe());
-    let events = output.events();
-    crate::common::assert_no_leftovers(&crate::common::pids_seen(&events));
-    events
+    events_behind(
+        prefix,
+        &["join", "--json", "--pace", "0", "--timeout", "0.1"],
+    )
 }
 
 /// The `join-timeout` step is told as the join fell, in both languages:
@@ -509,32 +493,11 @@ fn the_timed_out_join_is_told_as_it_fell() {
 
 #[test]
 fn the_timed_out_join_is_told_as_it_fell_pinned_to_one_cpu() {
-    assert_join_timeout_told_as_it_fell(&join_events(&["taskset", "-c", "0"]));
+    assert_join_timeout_told_as_it_fell(&join_events(PINNED));
 }
 
 #[test]
 fn the_timed_out_join_is_told_as_it_fell_with_both_cores_busy() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    // Stops the spinners even when the run fails.
-    struct Stop<'a>(&'a AtomicBool);
-    impl Drop for Stop<'_> {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::Relaxed);
-        }
-    }
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    std::hint::spin_loop();
-                }
-            });
-        }
-        let events = {
-            let _stop = Stop(&stop);
-            join_events(&["env"])
-        };
-        assert_join_timeout_told_as_it_fell(&events);
-    });
+    let _load = Load::every_cpu();
+    assert_join_timeout_told_as_it_fell(&join_events(UNPINNED));
 }

@@ -16,11 +16,10 @@
 //! way, and the tests check that it tells what the facts say.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use crate::common::{
-    LessonRun, assert_no_leftovers, assert_well_formed, bin, events_of, pid, pids_seen, report,
-    reports, run, step, t_us, timeline_lanes,
+    LessonRun, PINNED, UNPINNED, events_of, pid, report, reports, run_behind, step, t_us,
+    timeline_lanes,
 };
 use procdemo::lessons::lock::{
     AddersInTurn, AddersInterleave, CounterExact, GuardedBlocked, GuardedRead, GuardedResult,
@@ -100,34 +99,10 @@ fn assert_told_as_the_facts_say(run: &LessonRun) {
 }
 
 /// Runs the lesson at its defaults and `--pace 0`, pinned to CPU 0 with
-/// `taskset` when `pinned` (and taskset is here), and checks the run.
-fn run_at_the_defaults(pinned: bool) -> Option<LessonRun> {
-    let mut command = if pinned {
-        let taskset_works = Command::new("taskset")
-            .args(["-c", "0", "true"])
-            .status()
-            .is_ok_and(|status| status.success());
-        if !taskset_works {
-            eprintln!("no taskset here: the pinned run is skipped");
-            return None;
-        }
-        let mut taskset = Command::new("taskset");
-        taskset.args(["-c", "0", bin()]);
-        taskset
-    } else {
-        Command::new(bin())
-    };
-    command.args(["lock", "--json", "--pace", "0", "--lang", "en"]);
-    let output = run(command);
-    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
-    let events = output.events();
-    // taskset execs procdemo: the pid is procdemo's.
-    assert_well_formed(&events, "lock", output.pid);
-    assert_no_leftovers(&pids_seen(&events));
-    Some(LessonRun {
-        procdemo: output.pid,
-        events,
-    })
+/// `taskset` when `pinned`, and checks the run.
+fn run_at_the_defaults(pinned: bool) -> LessonRun {
+    let prefix = if pinned { PINNED } else { UNPINNED };
+    run_behind(prefix, &["lock", "--json", "--pace", "0", "--lang", "en"])
 }
 
 /// The lines `add` of the common two-adder example prints, as procdemo writes them.
@@ -558,9 +533,7 @@ fn at_scale_the_count_adds_up_and_with_the_lock_it_is_exact() {
 #[test]
 fn at_the_defaults_every_run_loses_updates_pinned_to_one_cpu_or_not() {
     for pinned in [true, false, true] {
-        let Some(run) = run_at_the_defaults(pinned) else {
-            continue;
-        };
+        let run = run_at_the_defaults(pinned);
         let lost: UpdatesLost = run.procdemo_report();
         assert_eq!((lost.workers, lost.expected), (2, 400_000), "{lost:?}");
         assert!(

@@ -5,7 +5,7 @@
 
 use std::ops::Deref;
 
-use crate::common::{LessonRun, events_of, only, pid, ppid, report, role, step};
+use crate::common::{LessonRun, done_of, events_of, only, pid, ppid, report, role, step};
 use procdemo::lessons::orphan::{
     Adopted, GrandchildBorn, OrphanReaped, ParentExits, ParentReaped, TreeAfter, TreeBefore,
 };
@@ -175,16 +175,7 @@ fn procdemo_reaps_the_orphan() {
 #[test]
 fn done_shows_who_forked_whom_and_counts_two_processes() {
     let run = orphan_run();
-    let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    let Done {
-        processes_started,
-        processes_reaped,
-        tree,
-        ..
-    } = report(done);
-    assert_eq!(processes_started, 2, "{done}");
-    assert_eq!(processes_reaped, 2, "{done}");
+    let Done { tree, .. } = done_of(&run.events, run.procdemo, 2);
     // The tree of what ran keeps the family: the grandchild under the child.
     assert_eq!(tree["pid"], run.procdemo);
     assert_eq!(child_pids(&tree), [i64::from(run.child)], "{tree}");

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{events_of, only, pid, ppid, report, reports, run_lesson, sorted, step};
+use crate::common::{
+    done_of, events_of, only, pid, ppid, report, reports, run_lesson, sorted, step,
+};
 use procdemo::lessons::pids::{Ancestry, ChildIds, IdsChecked, ParentIds, Reaped};
 use procdemo::model::Done;
 use serde_json::Value;
@@ -171,11 +173,7 @@ fn the_children_are_reaped_with_exit_code_zero() {
     assert_eq!(reaped.reaped, 4);
     assert_eq!(reaped.exit_codes, [0, 0, 0, 0]);
 
-    let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    let done: Done = report(done);
-    assert_eq!(done.processes_started, 4);
-    assert_eq!(done.processes_reaped, 4);
+    done_of(&run.events, run.procdemo, 4);
 }
 
 fn check_children_count(count: u32) {

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::common::{only, pid, ppid, report, role, run_lesson, step};
+use crate::common::{done_of, only, pid, ppid, report, role, run_lesson, step};
 use procdemo::lessons::zombie::{AtScale, ChildExits, KillZombie, ProcessLimit, Reap, ZombieState};
 use procdemo::model::Done;
 use serde_json::Value;
@@ -135,16 +135,7 @@ fn at_scale_reads_the_machine_s_figures() {
 #[test]
 fn done_counts_one_child_that_exited_with_seven() {
     let run = zombie_run();
-    let done = run.events.last().expect("events");
-    assert_eq!(step(done), "done");
-    let Done {
-        processes_started,
-        processes_reaped,
-        tree,
-        ..
-    } = report(done);
-    assert_eq!(processes_started, 1, "{done}");
-    assert_eq!(processes_reaped, 1, "{done}");
+    let Done { tree, .. } = done_of(&run.events, run.procdemo, 1);
     assert_eq!(tree["pid"], run.procdemo);
     let children = tree["children"].as_array().expect("children");
     assert_eq!(children.len(), 1, "{tree}");
