@@ -79,6 +79,30 @@ pub fn done_of(events: &[Value], procdemo: i32, count: u64) -> procdemo::model::
     done
 }
 
+/// `lock` slowed so that a signal comes while the first adder with the
+/// lock holds it and prints (`--pace 0.5`: 0.5 s for the unlocked adders,
+/// then 0.5 s holding the lock).
+pub const LOCK_HELD_ARGS: &[&str] = &[
+    "lock",
+    "--json",
+    "--pace",
+    "0.5",
+    "--lang",
+    "en",
+    "--increments",
+    "1000",
+];
+
+/// The flags of a quiz answered from stdin by a test: JSON, no pauses, English.
+pub const QUIZ_FLAGS: &[&str] = &["--quiz", "--json", "--pace", "0", "--lang", "en"];
+
+/// `procdemo <args> --quiz …` (`QUIZ_FLAGS`) with progress in `state`,
+/// answered with `input`.
+pub fn answered(state: &std::path::Path, args: &[&str], input: &str) -> Output {
+    let all: Vec<&str> = args.iter().chain(QUIZ_FLAGS).copied().collect();
+    run_with_input(procdemo_in(state, &all), input)
+}
+
 /// Run procdemo pinned to CPU 0 (`taskset`, from util-linux, which every
 /// Linux has; a machine without it fails the test, saying so).
 pub const PINNED: &[&str] = &["taskset", "-c", "0"];

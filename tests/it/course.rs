@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::common::{
-    self, Live, Output, assert_no_leftovers, assert_no_queue_left, children_of, fact,
+    self, Live, Output, answered, assert_no_leftovers, assert_no_queue_left, children_of, fact,
     fresh_state_home, interrupted_line, listed_lessons, pids_seen, procdemo_in, read_progress,
     report, right_answers, run, run_args, run_with_input, step,
 };
@@ -155,13 +155,7 @@ fn a_tour_carries_piped_quiz_answers_from_one_lesson_to_the_next() {
         .iter()
         .map(|(_, _, given, _)| format!("{given}\n"))
         .collect();
-    let output = run_with_input(
-        procdemo_in(
-            &state,
-            &["tour", "--quiz", "--json", "--pace", "0", "--lang", "en"],
-        ),
-        &input,
-    );
+    let output = answered(&state, &["tour"], &input);
     let ran = check_whole_tour(&output, &course);
 
     let answered: Vec<(String, String, String, bool)> = ran
@@ -283,13 +277,7 @@ fn sigterm_during_a_tour_ends_it_with_143_and_leaves_nothing() {
 #[test]
 fn q_during_a_tour_ends_it() {
     let state = fresh_state_home("tour-q");
-    let output = run_with_input(
-        procdemo_in(
-            &state,
-            &["tour", "--quiz", "--json", "--pace", "0", "--lang", "en"],
-        ),
-        "2\n3\n2\nq\n",
-    );
+    let output = answered(&state, &["tour"], "2\n3\n2\nq\n");
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     let (lessons, last) = split_tour(&output.stdout);
     assert_tour_line(

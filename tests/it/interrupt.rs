@@ -65,9 +65,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, Live, assert_no_leftovers, assert_no_queue_left, check_interrupted, check_kill_9,
-    children_of, interrupted_line, lesson_path, pid, proc_stat, procdemo, report, role, sorted,
-    step, still_running, wait_with_deadline,
+    DEADLINE, LOCK_HELD_ARGS, Live, assert_no_leftovers, assert_no_queue_left, check_interrupted,
+    check_kill_9, children_of, interrupted_line, lesson_path, pid, proc_stat, procdemo, report,
+    role, sorted, step, still_running, wait_with_deadline,
 };
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
@@ -713,20 +713,7 @@ fn sigint_ends_memory_cleanly_while_the_child_holds_its_copied_pages() {
 
 /// The first adder with the lock has printed and holds it; the other sleeps
 /// in `sem_wait` (see the top of this file for the pace).
-const LOCK_HELD: Lesson = at_step(
-    &[
-        "lock",
-        "--json",
-        "--pace",
-        "0.5",
-        "--lang",
-        "en",
-        "--increments",
-        "1000",
-    ],
-    "locked-adder",
-    children_now,
-);
+const LOCK_HELD: Lesson = at_step(LOCK_HELD_ARGS, "locked-adder", children_now);
 /// Two workers hold a permit each for 12 s; three wait for one.
 const SEMAPHORE: Lesson = at_step(
     &["semaphore", "--json", "--pace", "20", "--lang", "en"],

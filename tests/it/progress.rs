@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::common::{
-    self, Live, Output, check_interrupted, children_of, fresh_state_home, listed_lessons,
+    self, Live, Output, answered, check_interrupted, children_of, fresh_state_home, listed_lessons,
     procdemo_in, progress_path, read_progress, report, right_answers, run, run_with_input, step,
 };
 use nix::sys::signal::{Signal, kill};
@@ -194,13 +194,7 @@ fn an_interrupted_lesson_is_not_recorded() {
 #[test]
 fn a_lesson_ended_with_q_is_not_recorded() {
     let state = fresh_state_home("quit");
-    let output = run_with_input(
-        procdemo_in(
-            &state,
-            &["pids", "--quiz", "--json", "--pace", "0", "--lang", "en"],
-        ),
-        "q\n",
-    );
+    let output = answered(&state, &["pids"], "q\n");
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     let events = output.events();
     let ended = events.last().expect("events");

@@ -13,10 +13,10 @@ use std::process::Stdio;
 use std::thread;
 
 use crate::common::{
-    self, Live, Output, assert_no_leftovers, assert_no_queue_left, assert_well_formed, children_of,
-    events_of, fact, fresh_state_home, interrupted_line, listed_lessons, only, only_report, pid,
-    pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, report, right_answers, role,
-    run, run_with_input, step, whole_number,
+    self, Live, Output, answered, assert_no_leftovers, assert_no_queue_left, assert_well_formed,
+    children_of, events_of, fact, fresh_state_home, interrupted_line, listed_lessons, only,
+    only_report, pid, pids_seen, ppid, procdemo_in, read_lesson_file, read_progress, report,
+    right_answers, role, run, run_with_input, step, whole_number,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -487,13 +487,7 @@ fn without_quiz_nothing_is_asked() {
 #[test]
 fn q_as_an_answer_ends_the_lesson_and_records_nothing() {
     let state = fresh_state_home("quiz-q");
-    let output = run_with_input(
-        procdemo_in(
-            &state,
-            &["fork", "--quiz", "--json", "--pace", "0", "--lang", "en"],
-        ),
-        "2\nq\n3\n",
-    );
+    let output = answered(&state, &["fork"], "2\nq\n3\n");
     let shown = output.describe();
     assert_eq!(output.status.code(), Some(0), "{shown}");
     let events = output.events();

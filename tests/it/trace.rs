@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::common::{
-    self, Live, assert_no_leftovers, assert_well_formed, events_of, only_report, parse_spans, pid,
-    pids_seen, report, run_args, run_lesson, step, timeline_counter, whole_number,
+    self, LOCK_HELD_ARGS, Live, assert_no_leftovers, assert_well_formed, events_of, only_report,
+    parse_spans, pid, pids_seen, report, run_args, run_lesson, step, timeline_counter,
+    whole_number,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -328,18 +329,12 @@ fn a_trace_file_that_cannot_be_written_stops_procdemo_before_anything_runs() {
 fn an_interrupted_run_still_writes_its_trace_ending_with_ended() {
     let path = trace_path("interrupted");
     let path_arg = path.to_str().expect("a UTF-8 path");
-    let mut live = Live::spawn(&[
-        "lock",
-        "--json",
-        "--pace",
-        "0.5",
-        "--lang",
-        "en",
-        "--increments",
-        "1000",
-        "--trace",
-        path_arg,
-    ]);
+    let args: Vec<&str> = LOCK_HELD_ARGS
+        .iter()
+        .copied()
+        .chain(["--trace", path_arg])
+        .collect();
+    let mut live = Live::spawn(&args);
     let procdemo = live.pid();
     live.read_until("locked-adder");
     kill(Pid::from_raw(procdemo), Signal::SIGINT).expect("send SIGINT");
