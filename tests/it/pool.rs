@@ -439,14 +439,14 @@ fn check_run(run: &LessonRun) {
     // pool-summary: the same counts.
     let summary_event = run.by_procdemo("pool-summary");
     let summary: PoolSummary = report(summary_event);
-    assert_eq!(summary.tasks, tasks, "{summary_event}");
+    assert_eq!(summary.tasks, tasks, "{summary:?}");
     assert_eq!(
         summary.completed,
         ended_set.len(),
         "completed counts the tasks whose task-end is in the output ({:?})",
         ended_set
     );
-    assert_eq!(summary.lost, lost, "{summary_event}");
+    assert_eq!(summary.lost, lost, "{summary:?}");
     let counted: BTreeMap<i32, usize> = summary
         .tasks_per_worker
         .iter()
@@ -485,14 +485,11 @@ fn check_run(run: &LessonRun) {
         .filter(|worker| !counted.contains_key(worker) && !at_work.contains(worker))
         .count();
     if cut_off.is_empty() {
-        assert_eq!(summary.idle_workers, idle, "idle_workers: {summary_event}");
+        assert_eq!(summary.idle_workers, idle, "idle_workers: {summary:?}");
     } else {
         // A worker may have taken its chunk and not yet told a task-start
         // when terminate() came: procdemo knows, the output may not.
-        assert!(
-            summary.idle_workers <= idle,
-            "idle_workers: {summary_event}"
-        );
+        assert!(summary.idle_workers <= idle, "idle_workers: {summary:?}");
     }
     // The text says what happened: whether any task finished, which
     // workers ran tasks, and whether the pool was faster than the tasks
@@ -998,13 +995,12 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
         expected_ended,
         "every task but the lost ones completed"
     );
-    let summary_event = run.by_procdemo("pool-summary");
-    let summary: PoolSummary = report(summary_event);
-    assert_eq!(summary.lost, expected_lost, "{summary_event}");
+    let summary: PoolSummary = run.procdemo_report();
+    assert_eq!(summary.lost, expected_lost, "{summary:?}");
     assert_eq!(
         summary.completed,
         tasks - expected_lost.len(),
-        "completed == tasks - lost: {summary_event}"
+        "completed == tasks - lost: {summary:?}"
     );
     // The counts hold finished tasks only: the killed worker is in them
     // with the tasks it finished before, and missing if it finished none,
@@ -1021,7 +1017,7 @@ fn check_crash(extra: &[&str], crash: usize, expected_lost: &[usize]) {
     assert_eq!(
         counted,
         (finished_by_killed > 0).then_some(finished_by_killed),
-        "the killed worker's count: {summary_event}"
+        "the killed worker's count: {summary:?}"
     );
 
     // The killed worker is in the tree, killed by SIGKILL.
@@ -1103,36 +1099,22 @@ fn a_worker_killed_mid_task_loses_that_task_only() {
 
 #[test]
 fn a_worker_killed_mid_chunk_loses_the_rest_of_its_chunk() {
+    let chunks_of_two = |crash: &'static str| {
+        [
+            "--workers",
+            "2",
+            "--tasks",
+            "6",
+            "--crash-task",
+            crash,
+            "--chunksize",
+            "2",
+        ]
+    };
     for _ in 0..2 {
-        check_crash(
-            &[
-                "--workers",
-                "2",
-                "--tasks",
-                "6",
-                "--crash-task",
-                "2",
-                "--chunksize",
-                "2",
-            ],
-            2,
-            &[2, 3],
-        );
+        check_crash(&chunks_of_two("2"), 2, &[2, 3]);
         // Task 2 ran to its end on the worker then killed in task 3.
-        check_crash(
-            &[
-                "--workers",
-                "2",
-                "--tasks",
-                "6",
-                "--crash-task",
-                "3",
-                "--chunksize",
-                "2",
-            ],
-            3,
-            &[3],
-        );
+        check_crash(&chunks_of_two("3"), 3, &[3]);
     }
 }
 
@@ -1223,12 +1205,11 @@ fn check_terminate(run: &LessonRun, terminate: &Terminate) {
         stopped.iter().all(|code| *code == -15),
         "every worker stopped by SIGTERM: {terminate:?}"
     );
-    let summary_event = run.by_procdemo("pool-summary");
-    let summary: PoolSummary = report(summary_event);
+    let summary: PoolSummary = run.procdemo_report();
     assert_eq!(
         summary.completed + cut,
         tasks,
-        "completed + cut off == tasks: {summary_event}"
+        "completed + cut off == tasks: {summary:?}"
     );
     let done_event = run.by_procdemo("done");
     let done: Done = report(done_event);
@@ -1279,9 +1260,8 @@ fn many_tiny_tasks_one_per_chunk_all_complete() {
         "--chunksize",
         "1",
     ]);
-    let summary_event = run.by_procdemo("pool-summary");
-    let summary: PoolSummary = report(summary_event);
-    assert_eq!(summary.completed, tasks, "{summary_event}");
+    let summary: PoolSummary = run.procdemo_report();
+    assert_eq!(summary.completed, tasks, "{summary:?}");
     assert_eq!(summary.lost, Vec::<usize>::new());
     let mut arrival = run.procdemo_report::<Results>().arrival_order;
     arrival.sort_unstable();

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::common::{
     self, Live, Output, answered, check_interrupted, children_of, fresh_state_home, listed_lessons,
-    procdemo_in, progress_path, read_progress, report, right_answers, run, run_with_input, step,
+    procdemo_in, progress_path, read_progress, report, right_answers, run, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -33,32 +33,23 @@ fn succeeds(state: &Path, args: &[&str]) -> Output {
 
 /// Runs the lesson `lesson` to its end (`--json --pace 0`) under `state`.
 fn finish(state: &Path, lesson: &str) -> Output {
-    let output = succeeds(state, &[lesson, "--json", "--pace", "0", "--lang", "en"]);
-    assert_eq!(
-        output.events().last().map(step),
-        Some("done"),
-        "{}",
-        output.describe()
-    );
-    output
+    ended_with_done(succeeds(
+        state,
+        &[lesson, "--json", "--pace", "0", "--lang", "en"],
+    ))
 }
 
 /// Runs `lesson` with `--quiz` and `answers` on stdin, to its end.
 fn finish_with_quiz(state: &Path, lesson: &str, answers: &str) -> Output {
-    let output = run_with_input(
-        procdemo_in(
-            state,
-            &[lesson, "--quiz", "--json", "--pace", "0", "--lang", "en"],
-        ),
-        answers,
-    );
+    let output = answered(state, &[lesson], answers);
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
-    assert_eq!(
-        output.events().last().map(step),
-        Some("done"),
-        "{}",
-        output.describe()
-    );
+    ended_with_done(output)
+}
+
+/// `output`, checked to end with `done`.
+fn ended_with_done(output: Output) -> Output {
+    let last = output.events().last().map(step).map(str::to_string);
+    assert_eq!(last.as_deref(), Some("done"), "{}", output.describe());
     output
 }
 
@@ -450,6 +441,15 @@ fn with_no_place_for_progress_the_lesson_still_runs_and_says_so() {
 }
 
 /// The welcome's last JSON line.
+/// The welcome's JSON line, as a grader reads it: the command to run next
+/// (none when all is done) and how many of the 12 lessons are finished.
+fn assert_welcome(state: &Path, next: Option<&str>, finished: u64) {
+    assert_eq!(
+        welcome_line(state, &[]),
+        json!({"next": next, "finished": finished, "lessons": 12})
+    );
+}
+
 fn welcome_line(state: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["--json"];
     args.extend_from_slice(extra);
@@ -483,10 +483,7 @@ fn row<'a>(table: &'a str, lesson: &str) -> &'a str {
 #[test]
 fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
     let state = fresh_state_home("welcome");
-    assert_eq!(
-        welcome_line(&state, &[]),
-        json!({"next": "procdemo fork", "finished": 0, "lessons": 12})
-    );
+    assert_welcome(&state, Some("procdemo fork"), 0);
     let text = welcome_text(&state);
     assert!(text.contains("Next: procdemo fork"), "{text}");
     assert!(text.contains("0 of 12 lessons finished."), "{text}");
@@ -498,10 +495,7 @@ fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
     }
 
     finish(&state, "fork");
-    assert_eq!(
-        welcome_line(&state, &[]),
-        json!({"next": "procdemo pids", "finished": 1, "lessons": 12})
-    );
+    assert_welcome(&state, Some("procdemo pids"), 1);
     // A language given as a flag is repeated in the command.
     assert_eq!(
         welcome_line(&state, &["--lang", "zh"])["next"],
@@ -568,10 +562,7 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
         );
     };
     write(&["queue", "join"], &[]);
-    assert_eq!(
-        welcome_line(&state, &[]),
-        json!({"next": "procdemo join --quiz", "finished": 12, "lessons": 12})
-    );
+    assert_welcome(&state, Some("procdemo join --quiz"), 12);
     assert_eq!(
         welcome_line(&state, &["--lang", "en"])["next"],
         "procdemo join --quiz --lang en"
@@ -584,10 +575,7 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
     assert!(text.contains("Next: procdemo zombie --quiz"), "{text}");
 
     write(&[], &[]);
-    assert_eq!(
-        welcome_line(&state, &[]),
-        json!({"next": null, "finished": 12, "lessons": 12})
-    );
+    assert_welcome(&state, None, 12);
     let text = welcome_text(&state);
     assert!(!text.contains("Next:"), "{text}");
     assert!(
