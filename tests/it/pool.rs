@@ -22,8 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::thread;
 
 use crate::common::{
-    LessonRun, Live, check_interrupted, check_kill_9, children_of, events_of, parse_events, pid,
-    ppid, report, reports, role, run_args, step, still_running, timeline_lanes,
+    LessonRun, Live, Load, PINNED, UNPINNED, check_interrupted, check_kill_9, children_of,
+    events_of, parse_events, pid, ppid, report, reports, role, run_args, run_behind, step,
+    still_running, timeline_lanes,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -1053,6 +1054,24 @@ fn at_pace_0_the_summary_tells_which_workers_ran_and_how_fast() {
     for _ in 0..3 {
         check_run(&pool_run(&["--workers", "3"]));
     }
+}
+
+#[test]
+fn the_summary_is_told_as_the_run_fell_pinned_and_with_every_cpu_busy() {
+    let args = [
+        "pool",
+        "--json",
+        "--pace",
+        "0",
+        "--lang",
+        "en",
+        "--workers",
+        "3",
+    ];
+    check_run(&run_behind(PINNED, &args));
+    let _load = Load::every_cpu();
+    check_run(&run_behind(UNPINNED, &args));
+    check_run(&run_behind(PINNED, &args));
 }
 
 #[test]
