@@ -128,17 +128,38 @@ impl Lab {
         }
     }
 
+    /// The lesson's own work (a pool's tasks, added up) may take up to
+    /// `work` at pace 1: the default lifetime cap of the processes forked
+    /// from now on grows by as much (times the pace). `--lifetime` stays
+    /// as given.
+    pub fn expect_work(&mut self, work: Duration) {
+        self.work = work;
+    }
+
     /// How long any demo process may live: `--lifetime` if given, else long
-    /// enough for the slowest pace, and for a teacher who pauses at a step.
+    /// enough for the slowest pace and the work the lesson expects, and for
+    /// a teacher who pauses at a step.
     pub(super) fn lifetime(&self) -> Duration {
-        if let Some(limit) = self.config.lifetime {
-            return limit;
-        }
-        if self.config.waits_for_people() {
-            Duration::from_secs(3600)
-        } else {
-            Duration::from_secs(60).mul_f64(self.config.pace.max(1.0))
-        }
+        self.config
+            .lifetime
+            .unwrap_or_else(|| self.default_lifetime())
+    }
+
+    /// The cap without `--lifetime`: an hour when people set the pace,
+    /// else 60 s × the pace (at least 1); and the lesson's work at pace 1
+    /// × the pace on top.
+    pub(super) fn default_lifetime(&self) -> Duration {
+        default_lifetime(self.config.waits_for_people(), self.config.pace, self.work)
+    }
+}
+
+/// The default lifetime cap (see `Lab::default_lifetime`).
+pub fn default_lifetime(waits_for_people: bool, pace: f64, work: Duration) -> Duration {
+    let work = work.mul_f64(pace.max(1.0));
+    if waits_for_people {
+        Duration::from_secs(3600) + work
+    } else {
+        Duration::from_secs(60).mul_f64(pace.max(1.0)) + work
     }
 }
 

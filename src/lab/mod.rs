@@ -27,7 +27,7 @@ use nix::unistd::{Pid, getpid};
 use serde_json::{Value, json};
 
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
-pub use fork::spawned_side;
+pub use fork::{default_lifetime, spawned_side};
 pub use waiting::Asleep;
 
 use crate::config::Config;
@@ -71,6 +71,9 @@ pub struct Lab {
     held: Option<Vec<Event>>,
     owner: Pid,
     cleaned_up: bool,
+    /// How long the lesson's own work may take at pace 1, as the lesson
+    /// said (`expect_work`): added to the default lifetime cap.
+    work: Duration,
 }
 
 impl Lab {
@@ -155,6 +158,7 @@ impl Lab {
             held: None,
             owner: getpid(),
             cleaned_up: false,
+            work: Duration::ZERO,
         })
     }
 

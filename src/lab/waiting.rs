@@ -303,12 +303,21 @@ impl Lab {
             if let Some(WaitStatus::Signaled(_, Signal::SIGALRM, _)) =
                 wait::held_status(process.pid)
             {
+                let cap = self.lifetime().as_secs();
+                let advice = if self.config.lifetime.is_some() {
+                    "run the lesson again with a larger --lifetime (or without it)".to_string()
+                } else {
+                    format!(
+                        "that is procdemo's default cap (60 s times the pace, plus the time the \
+                         lesson's work may take); run the lesson again with --lifetime longer \
+                         than {cap} s"
+                    )
+                };
                 bail!(
-                    "the {} process {} reached its lifetime cap of {} s and was killed by SIGALRM; \
-                     run the lesson again with a larger --lifetime (or without it)",
+                    "the {} process {} reached its lifetime cap of {cap} s and was killed by \
+                     SIGALRM; {advice}",
                     process.role,
                     process.pid,
-                    self.lifetime().as_secs()
                 );
             }
         }

@@ -13,6 +13,7 @@ use crate::common::{
     Live, assert_gone, assert_no_leftovers, events_of, pid, pids_seen, proc_stat, report, step,
     still_running,
 };
+use procdemo::lab::default_lifetime;
 use procdemo::lessons::pids::Reaped;
 use procdemo::model::{Done, Ended};
 
@@ -103,6 +104,12 @@ fn procdemo_ends_soon_after_the_cap_killed_its_children() {
             assert!(!status.success(), "{shown}");
             assert_eq!(ended.processes_reaped, ended.processes_started, "{shown}");
             assert!(!stderr.trim().is_empty(), "say what happened: {shown}");
+            if stderr.contains("SIGALRM") {
+                assert!(
+                    stderr.contains("a larger --lifetime (or without it)"),
+                    "--lifetime was given: raise it or drop it: {shown}"
+                );
+            }
         }
         "done" => {
             // Then the record must say how the children really ended.
@@ -123,4 +130,18 @@ fn procdemo_ends_soon_after_the_cap_killed_its_children() {
         }
         other => panic!("the last line is `{other}`: {shown}"),
     }
+}
+
+/// Without `--lifetime` the cap is 60 s × the pace (at least 1), plus the
+/// work the lesson expects × the pace; an hour plus that work when people
+/// set the pace (`--step`, `--quiz`).
+#[test]
+fn the_default_cap_follows_the_pace_and_the_work_asked_for() {
+    let secs = Duration::from_secs;
+    assert_eq!(default_lifetime(false, 1.0, Duration::ZERO), secs(60));
+    assert_eq!(default_lifetime(false, 0.0, Duration::ZERO), secs(60));
+    assert_eq!(default_lifetime(false, 1.0, secs(30)), secs(90));
+    assert_eq!(default_lifetime(false, 2.0, secs(30)), secs(180));
+    assert_eq!(default_lifetime(false, 0.0, secs(30)), secs(90));
+    assert_eq!(default_lifetime(true, 1.0, secs(30)), secs(3630));
 }
