@@ -30,7 +30,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use procdemo::lessons::pool::{
     Close, Join, PoolStart, PoolSummary, Results, Submit, TaskEnd, TaskLost, TaskStart, Terminate,
-    WorkerReplaced,
+    WORK_LIMIT_S, Work, WorkerReplaced, durations,
 };
 use procdemo::model::{Done, Ended, Event, Lang, Report};
 use serde_json::Value;
@@ -805,6 +805,33 @@ fn many_tasks_are_reported_by_their_end_only() {
     assert!(!run.has("task-start"), "no task-start above 24 tasks");
     assert_eq!(run.ended_tasks(), (0..100).collect::<BTreeSet<_>>());
     assert_eq!(run.chunking(), (map_chunksize(100, 3), 12));
+}
+
+/// The tasks' durations at pace 1: up to 30 tasks as drawn (the default
+/// 10 among them); thousands shrunk alike to add up to `WORK_LIMIT_S`.
+#[test]
+fn thousands_of_tasks_shrink_to_a_bounded_time_and_few_do_not() {
+    for seed in [0, 1, 42, u64::MAX] {
+        let thirty = durations(30, Work::Sleep, seed);
+        assert!(thirty.iter().all(|s| (0.2..=1.0).contains(s)), "{thirty:?}");
+        let ten = durations(10, Work::Sleep, seed);
+        assert_eq!(ten, thirty[..10], "10 tasks are never shrunk");
+        for tasks in [3000, 5000, 100_000] {
+            let many = durations(tasks, Work::Sleep, seed);
+            let total: f64 = many.iter().sum();
+            assert!(
+                (total - WORK_LIMIT_S).abs() < 1e-6,
+                "{tasks} tasks add up to {total} s"
+            );
+            // Shrunk alike: the same draws, by one factor.
+            let factor = many[0] / ten[0];
+            assert!(factor < 1.0, "{factor}");
+            for (shrunk, drawn) in many.iter().zip(&ten) {
+                assert!((shrunk / drawn - factor).abs() < 1e-9, "{shrunk} {drawn}");
+            }
+        }
+        assert_eq!(durations(5000, Work::None, seed), vec![0.0; 5000]);
+    }
 }
 
 /// `--maxtasksperchild 1 --chunksize 1`: each worker runs one task and

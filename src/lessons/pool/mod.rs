@@ -21,6 +21,7 @@ pub use options::{Args, PoolMode, Work};
 pub use reports::*;
 use run::Run;
 use task::Tasks;
+pub use task::{WORK_LIMIT_S, durations};
 
 /// Above this many tasks people see a progress bar instead of a line per task.
 const TASKS_TOLD_ONE_BY_ONE: usize = 24;
@@ -44,6 +45,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     });
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let tasks = Tasks::new(args, seed);
+    // Were one worker to run every task, its life would hold them all.
+    lab.expect_work(tasks.total());
     let body = |side: &ChildSide, task: usize| tasks.run(side, task);
     let told_one_by_one = args.tasks <= TASKS_TOLD_ONE_BY_ONE;
     if !told_one_by_one {

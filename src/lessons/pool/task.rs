@@ -12,6 +12,30 @@ use super::{Args, Work};
 use crate::lab::ChildSide;
 use crate::os::process::send_signal;
 
+/// The tasks' durations at pace 1 add up to at most this many seconds:
+/// thousands of tasks still end within a bounded time (half of it on two
+/// workers). Runs of up to 30 tasks (a second at most each) never reach it.
+pub const WORK_LIMIT_S: f64 = 30.0;
+
+/// How long each of `tasks` tasks runs at pace 1, in seconds: random from
+/// `seed`, 0.2 to 1 s each, all shrunk alike when they would add up to more
+/// than `WORK_LIMIT_S`; none with `--work none`.
+pub fn durations(tasks: usize, work: Work, seed: u64) -> Vec<f64> {
+    if work == Work::None {
+        return vec![0.0; tasks];
+    }
+    let mut random = fastrand::Rng::with_seed(seed);
+    let mut durations: Vec<f64> = (0..tasks).map(|_| 0.2 + random.f64() * 0.8).collect();
+    let total: f64 = durations.iter().sum();
+    if total > WORK_LIMIT_S {
+        let shrink = WORK_LIMIT_S / total;
+        for duration in &mut durations {
+            *duration *= shrink;
+        }
+    }
+    durations
+}
+
 pub struct Tasks {
     /// Seconds at pace 1, different for each task, so that reuse shows.
     durations: Vec<f64>,
@@ -21,21 +45,17 @@ pub struct Tasks {
 
 impl Tasks {
     pub fn new(args: &Args, seed: u64) -> Self {
-        let mut random = fastrand::Rng::with_seed(seed);
-        let durations = (0..args.tasks)
-            .map(|_| {
-                if args.work == Work::None {
-                    0.0
-                } else {
-                    0.2 + random.f64() * 0.8
-                }
-            })
-            .collect();
+        let durations = durations(args.tasks, args.work, seed);
         Self {
             durations,
             work: args.work,
             crash: args.crash_task,
         }
+    }
+
+    /// The tasks' durations at pace 1, added up.
+    pub fn total(&self) -> Duration {
+        Duration::from_secs_f64(self.durations.iter().sum())
     }
 
     /// Runs task number `task`; returns its result, the task's square.
