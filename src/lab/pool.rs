@@ -51,8 +51,9 @@ pub struct Pool<'body> {
     pub claims: SharedCounters,
     /// Narrated: workers report each task's start and end as events.
     /// Otherwise (many tasks) they write each task's facts into shared
-    /// memory and one small record per chunk into the results pipe, which
-    /// is what makes the pool fast; procdemo then reports the tasks.
+    /// memory and one small record per chunk (and every few milliseconds
+    /// within a long one) into the results pipe, which is what makes the
+    /// pool fast; procdemo then reports the tasks.
     announce_starts: bool,
     results_read: Option<OwnedFd>,
     results_write: PipeWriter,
@@ -82,7 +83,8 @@ report! {
 
 /// Per task, in shared memory (fast mode): result (two halves), start, end, worker.
 const SLOT: usize = 5;
-/// A record on the results pipe (fast mode): the chunk done, and by whom.
+/// A record on the results pipe (fast mode): the first task ended and how
+/// many after it (a chunk, or the part of it done since the last record).
 const DONE_RECORD: usize = 8;
 
 /// How a worker left the pool.
@@ -239,7 +241,7 @@ impl<'body> Pool<'body> {
         Ok(finished)
     }
 
-    /// Every chunk reported done on the results pipe, after waiting at most
+    /// Every task reported done on the results pipe, after waiting at most
     /// `timeout` for news (`None`: not at all).
     fn finished_from_results(
         &mut self,

@@ -834,6 +834,48 @@ fn thousands_of_tasks_shrink_to_a_bounded_time_and_few_do_not() {
     }
 }
 
+/// 3000 tasks at pace 0.1 (0.2 to 1 ms each after shrinking, 3 s in all)
+/// end in a bounded time, every one once, and procdemo tells them while
+/// chunks are still running, not only at a chunk's end: the progress bar
+/// moves task by task.
+#[test]
+fn thousands_of_tasks_end_soon_and_are_told_as_they_go() {
+    let tasks = 3000;
+    let run = LessonRun::run_at_pace(
+        LESSON,
+        "0.1",
+        &["--workers", "2", "--tasks", "3000", "--seed", "7"],
+    );
+    check_run(&run);
+    assert_eq!(run.ended_tasks(), (0..tasks).collect::<BTreeSet<_>>());
+    let summary: PoolSummary = run.procdemo_report();
+    // 30 s × 0.1 of sleep, and each sleep's overshoot: a bound, not a timing.
+    assert!(
+        summary.task_ms_sum <= 6000,
+        "the tasks' time is not bounded: {summary:?}"
+    );
+    let (chunksize, _) = run.chunking();
+    let mut chunk_ends: BTreeMap<usize, u64> = BTreeMap::new();
+    for (_, end) in run.ends() {
+        let last = chunk_ends.entry(end.task / chunksize).or_default();
+        *last = (*last).max(end.ended_us);
+    }
+    let told_early = run
+        .events
+        .iter()
+        .filter(|event| step(event) == TaskEnd::STEP)
+        .filter(|event| {
+            let end: TaskEnd = report(event);
+            let told_us = event["t_us"].as_u64().expect("t_us");
+            told_us < chunk_ends[&(end.task / chunksize)]
+        })
+        .count();
+    assert!(
+        told_early > tasks / 2,
+        "only {told_early} of {tasks} tasks were told before their chunk ended (chunks of {chunksize})"
+    );
+}
+
 /// `--maxtasksperchild 1 --chunksize 1`: each worker runs one task and
 /// leaves; a new process takes its place.
 #[test]
