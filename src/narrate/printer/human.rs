@@ -34,6 +34,23 @@ struct Bulk {
     bar: indicatif::ProgressBar,
 }
 
+impl Bulk {
+    /// One more counted event: the bar moves (and redraws, at most 20 times
+    /// a second, as indicatif does: this is its only tick), and leaves the
+    /// screen once every one has come.
+    fn tick(&self) {
+        // The clock starts with the first: rate and ETA are the tasks'.
+        if self.bar.position() == 0 {
+            self.bar.reset_elapsed();
+            self.bar.reset_eta();
+        }
+        self.bar.inc(1);
+        if self.bar.length() == Some(self.bar.position()) {
+            self.bar.finish_and_clear();
+        }
+    }
+}
+
 impl HumanPrinter {
     pub fn new(lang: Lang, text: Rc<LessonText>) -> Self {
         Self {
@@ -53,7 +70,17 @@ impl HumanPrinter {
         // On a terminal only; no steady tick: a tick thread would make
         // procdemo multi-threaded at its next fork.
         let bar = if std::io::stderr().is_terminal() {
-            indicatif::ProgressBar::new(total)
+            let style = indicatif::ProgressStyle::with_template(
+                "{wide_bar} {pos}/{len} · {elapsed} · {rate} · ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.0}/s", state.per_sec());
+                },
+            );
+            indicatif::ProgressBar::new(total).with_style(style)
         } else {
             indicatif::ProgressBar::hidden()
         };
@@ -78,7 +105,7 @@ impl HumanPrinter {
             && bulk.steps.contains(&event.step)
         {
             if event.step == bulk.counted {
-                bulk.bar.inc(1);
+                bulk.tick();
             }
             return;
         }
@@ -103,8 +130,11 @@ impl HumanPrinter {
         }
         out.push_str(&human::evidence(event, &self.text, lang));
         match &self.bulk {
-            // Printed above the bar, which then redraws below it.
-            Some(bulk) if !bulk.bar.is_hidden() => bulk.bar.println(out.trim_end()),
+            // The bar steps aside while the lesson goes to stdout, then
+            // redraws below it.
+            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
+                bulk.bar.suspend(|| write_out(&out));
+            }
             _ => write_out(&out),
         }
     }
@@ -130,7 +160,7 @@ impl HumanPrinter {
         if let Some(bulk) = &self.bulk
             && bulk.counted == step
         {
-            bulk.bar.inc(1);
+            bulk.tick();
         }
     }
 
