@@ -1127,16 +1127,7 @@ fn at_pace_0_the_summary_tells_which_workers_ran_and_how_fast() {
 
 #[test]
 fn the_summary_is_told_as_the_run_fell_pinned_and_with_every_cpu_busy() {
-    let args = [
-        "pool",
-        "--json",
-        "--pace",
-        "0",
-        "--lang",
-        "en",
-        "--workers",
-        "3",
-    ];
+    let args = ["pool", "--workers", "3", "--json", "--pace", "0"];
     check_run(&run_behind(PINNED, &args));
     let _load = Load::every_cpu();
     check_run(&run_behind(UNPINNED, &args));
