@@ -1216,22 +1216,25 @@ fn a_worker_killed_in_apply_mode_loses_that_task_only() {
     );
 }
 
+/// Two workers at pace 0.5, whose sleep tasks take 0.1 to 0.5 s each,
+/// and terminate() after `after` seconds.
+fn terminated_run(tasks: &str, after: &str) -> LessonRun {
+    let options = [
+        "--workers",
+        "2",
+        "--tasks",
+        tasks,
+        "--terminate-after",
+        after,
+    ];
+    LessonRun::run_at_pace(LESSON, "0.5", &options)
+}
+
 /// Sleep tasks at pace 0.5 take 0.1 to 0.5 s each: terminate() at 0.3 s
 /// finds tasks unfinished.
 #[test]
 fn terminate_cuts_off_the_unfinished_tasks() {
-    let run = LessonRun::run_at_pace(
-        LESSON,
-        "0.5",
-        &[
-            "--workers",
-            "2",
-            "--tasks",
-            "20",
-            "--terminate-after",
-            "0.3",
-        ],
-    );
+    let run = terminated_run("20", "0.3");
     check_run(&run);
     let terminate_event = run.by_procdemo("terminate");
     let terminate: Terminate = report(terminate_event);
@@ -1252,18 +1255,7 @@ fn terminate_cuts_off_the_unfinished_tasks() {
 fn terminate_before_any_task_ends_is_told_as_nothing_finished() {
     // Each task sleeps at least 0.1 s at this pace; terminate() comes
     // after 0.01 s.
-    let run = LessonRun::run_at_pace(
-        LESSON,
-        "0.5",
-        &[
-            "--workers",
-            "2",
-            "--tasks",
-            "4",
-            "--terminate-after",
-            "0.01",
-        ],
-    );
+    let run = terminated_run("4", "0.01");
     check_run(&run);
     let summary: PoolSummary = run.procdemo_report();
     assert_eq!(summary.completed, 0, "{summary:?}");
