@@ -14,6 +14,9 @@ use super::Lab;
 use crate::model::{Event, Stop};
 use crate::os::pipe::wait_readable;
 use crate::os::procfs;
+
+/// The state `/proc/<pid>/stat` gives a process asleep in the kernel.
+const ASLEEP: char = 'S';
 use crate::os::wait::{self, ExitStatus};
 
 /// A pause between steps, so a person can read one before the next appears.
@@ -157,7 +160,7 @@ impl Lab {
     /// it does, and is `None` only if /proc never named one in that time.
     pub fn wait_until_asleep(&mut self, pid: Pid) -> Result<Asleep> {
         let deadline = Instant::now() + Duration::from_secs(2);
-        let mut seen_asleep: Option<String> = None;
+        let mut seen_asleep = false;
         // Falling asleep sends no signal: /proc is read every millisecond.
         let named = self.poll_until(
             Some(deadline),
@@ -166,24 +169,17 @@ impl Lab {
                 let state = procfs::stat(pid)
                     .with_context(|| format!("reading /proc/{pid}/stat"))?
                     .state;
-                if state != 'S' {
-                    return Ok(None);
-                }
-                let state = state.to_string();
-                seen_asleep = Some(state.clone());
-                Ok(procfs::wchan(pid).map(|wchan| Asleep {
-                    state,
-                    wchan: Some(wchan),
-                }))
+                seen_asleep |= state == ASLEEP;
+                Ok((state == ASLEEP).then(|| procfs::wchan(pid)).flatten())
             },
         )?;
-        if let Some(asleep) = named {
-            return Ok(asleep);
+        if !seen_asleep {
+            bail!("process {pid} never went to sleep where the lesson expected it to wait");
         }
-        let state = seen_asleep.with_context(|| {
-            format!("process {pid} never went to sleep where the lesson expected it to wait")
-        })?;
-        Ok(Asleep { state, wchan: None })
+        Ok(Asleep {
+            state: ASLEEP.to_string(),
+            wchan: named,
+        })
     }
 
     /// Waits until process `pid` reports `step`, and returns that event.
