@@ -59,3 +59,40 @@ fn text_of(bytes: &[u8]) -> String {
         .trim_end_matches('\r')
         .to_string()
 }
+
+/// Columns and rows of the screen procdemo writes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub columns: usize,
+    pub rows: usize,
+}
+
+/// The size of the terminal on stdout, else on stderr; `COLUMNS` and
+/// `LINES` override it, as in POSIX (`COLUMNS=60 procdemo fork` narrates
+/// for 60 columns, and tests use it). `None` when neither stream is a
+/// terminal and neither variable is set.
+pub fn size() -> Option<Size> {
+    let measured = terminal_size::terminal_size_of(io::stdout())
+        .or_else(|| terminal_size::terminal_size_of(io::stderr()))
+        .map(|(width, height)| Size {
+            columns: usize::from(width.0),
+            rows: usize::from(height.0),
+        });
+    let from_env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .filter(|value| *value > 0)
+    };
+    match (from_env("COLUMNS"), from_env("LINES"), measured) {
+        (None, None, measured) => measured,
+        (columns, rows, measured) => Some(Size {
+            columns: columns.or(measured.map(|size| size.columns)).unwrap_or(80),
+            rows: rows.or(measured.map(|size| size.rows)).unwrap_or(24),
+        }),
+    }
+}
+
+pub fn stdout_is_terminal() -> bool {
+    io::stdout().is_terminal()
+}
