@@ -21,6 +21,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub step: bool,
 
+    /// Run through without waiting for Enter between steps, pausing as long as each step takes to read
+    #[arg(long, global = true, conflicts_with = "step")]
+    pub stream: bool,
+
     /// Before some steps, ask what you predict will happen; the step then shows what did (answers from stdin: a number, or q)
     #[arg(long, global = true)]
     pub quiz: bool,
