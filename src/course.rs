@@ -12,7 +12,9 @@ use crate::cli::{ResetArgs, SpawnedArgs};
 use crate::config::{Config, LangSource, Output, StepMode};
 use crate::lab::{self, Lab};
 use crate::lessons::{self, COURSE, Lesson};
-use crate::model::{CHILD_FAILED, Lang, Outcome, Score, Stop, TourEnd};
+use crate::model::{
+    CHILD_FAILED, Lang, LessonEnd, LessonProgress, Notice, Outcome, Score, Stop, Then, TourEnd,
+};
 use crate::narrate::{self, Answer, Listed};
 use crate::os::pipe::wait_readable;
 use crate::os::signals::{Signals, shell_exit_code};
@@ -23,24 +25,101 @@ use crate::progress::{self, Progress};
 const TOUR_PAUSE: Duration = Duration::from_millis(1500);
 
 /// Runs `lesson` with its `options`; when it ran to its end, notes it in
-/// the learner's progress.
+/// the learner's progress and says what to run next.
 pub fn run_lesson(
     lesson: &'static Lesson,
     options: &clap::ArgMatches,
     config: Config,
 ) -> Result<Outcome> {
+    run_then(lesson, options, config, After::Course)
+}
+
+/// Where a lesson runs: alone, or in a tour (which goes on with the next
+/// lesson, if there is one).
+#[derive(Clone, Copy)]
+enum After {
+    Course,
+    Tour(Option<&'static str>),
+}
+
+fn run_then(
+    lesson: &'static Lesson,
+    options: &clap::ArgMatches,
+    config: Config,
+    after: After,
+) -> Result<Outcome> {
     let text = lesson.text(config.lang)?;
     let lang = config.lang;
-    let outcome = Lab::run(config, lesson.id, text, |lab| (lesson.run)(lab, options))?;
+    let for_people = config.output == Output::Human;
+    let course_config = config.clone();
+    let plan = lesson.plan(options, &text)?;
+    let outcome = Lab::run(config, lesson.id, text, |lab| {
+        lab.plan(plan);
+        (lesson.run)(lab, options)
+    })?;
     // An interrupted or failed lesson was not done: nothing is written.
     if let Outcome::Finished(quiz) = &outcome {
         let (notice, saved) = progress::record_finished(lesson.id, *quiz);
         narrate::progress_notice(notice.as_ref(), lang);
+        let recorded =
+            saved.is_ok() && !matches!(notice, Some(Notice::NoPlace | Notice::Unusable { .. }));
         if let Err(error) = saved {
             narrate::progress_not_saved(&error, lang);
         }
+        // JSON has its `done` event; the line is for people.
+        if for_people {
+            narrate::lesson_end(
+                &lesson_end(lesson.id, *quiz, recorded, after, &course_config),
+                lang,
+            );
+        }
     }
     Ok(outcome)
+}
+
+/// Where the course stands now that `lesson` finished, and what comes next.
+fn lesson_end(
+    lesson: &'static str,
+    quiz: Option<Score>,
+    recorded: bool,
+    after: After,
+    config: &Config,
+) -> LessonEnd {
+    let (mut progress, _) = progress::load();
+    // Not saved, the lesson is still finished for whoever just watched it:
+    // the count and the next command say so, and the line says it was not saved.
+    if !recorded {
+        progress
+            .lessons
+            .entry(lesson.to_string())
+            .or_insert_with(|| LessonProgress {
+                finished: 1,
+                quiz,
+                best_quiz: quiz,
+                ..LessonProgress::default()
+            });
+    }
+    let finished = COURSE
+        .iter()
+        .filter(|course_lesson| progress.lessons.contains_key(course_lesson.id))
+        .count();
+    let then = match after {
+        After::Course => next_command(&progress, config).map_or(Then::CourseDone, Then::Command),
+        After::Tour(Some(next)) => Then::TourGoesOn(next),
+        After::Tour(None) => Then::TourEnds,
+    };
+    LessonEnd {
+        lesson,
+        finished,
+        total: COURSE.len(),
+        saved: recorded,
+        then,
+        quiz,
+        best_quiz: progress
+            .lessons
+            .get(lesson)
+            .and_then(|entry| entry.best_quiz),
+    }
 }
 
 /// The exit code for how a lesson ended: 0 when it finished or the user
@@ -164,7 +243,8 @@ pub fn tour(config: &Config) -> Result<ExitCode> {
         if let Answer::Quit = prompt {
             return finish_tour(end, Some(Stop::Quit), config);
         }
-        match run_lesson(lesson, &lesson.default_options()?, config.clone())? {
+        let after = After::Tour(COURSE.get(at + 1).map(|next| next.id));
+        match run_then(lesson, &lesson.default_options()?, config.clone(), after)? {
             Outcome::Finished(quiz) => {
                 end.finished.push(lesson.id);
                 if let Some(score) = quiz {

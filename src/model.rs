@@ -269,6 +269,32 @@ pub struct TourEnd {
     pub total: usize,
 }
 
+/// Where the course stands after a lesson finished, for its last line.
+pub struct LessonEnd {
+    pub lesson: &'static str,
+    /// Lessons of the course finished, this one included.
+    pub finished: usize,
+    pub total: usize,
+    /// False when the progress file did not take this lesson.
+    pub saved: bool,
+    pub then: Then,
+    /// This run's quiz, and the best any run of this lesson had.
+    pub quiz: Option<Score>,
+    pub best_quiz: Option<Score>,
+}
+
+/// What comes after a finished lesson.
+pub enum Then {
+    /// The command to type: the course's next lesson or unfinished quiz.
+    Command(String),
+    /// Every lesson and every quiz done.
+    CourseDone,
+    /// A tour goes on with this lesson by itself.
+    TourGoesOn(&'static str),
+    /// A tour's last lesson: its summary comes next.
+    TourEnds,
+}
+
 /// What the learner's progress file holds of one lesson.
 #[derive(Serialize, Deserialize, Debug, Default, Clone)]
 pub struct LessonProgress {

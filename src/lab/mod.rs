@@ -177,6 +177,12 @@ impl Lab {
         self.config.pace
     }
 
+    /// The steps this run will report, in order, for the narrator's "step
+    /// N of M" (see `Lesson::plan`).
+    pub fn plan(&mut self, steps: Vec<String>) {
+        self.narrator.plan(steps);
+    }
+
     /// Reaps every child, checks that none is left, and emits `done`.
     fn finish(&mut self) -> Result<()> {
         // procdemo's own children first: each reaps its children before it ends.

@@ -17,6 +17,10 @@ pub type Run = fn(&mut Lab, &clap::ArgMatches) -> Result<()>;
 /// fresh procdemo runs.
 pub type Spawned = fn(&SpawnedSide) -> Result<()>;
 
+/// The steps a run with these options shows, in the order it shows them,
+/// for a lesson whose options decide which steps come.
+pub type Plan = fn(&clap::ArgMatches) -> Result<Vec<&'static str>>;
+
 /// Reads an event as the typed report of its step, if the step is one of a
 /// module's (`report!` makes one per module).
 pub type ReadReport = fn(&Event) -> Option<Result<()>>;
@@ -43,6 +47,10 @@ pub struct Optional {
     /// Reports the lesson's processes make from code outside the lesson
     /// (the pool's workers, in `lab::pool`).
     pub more_reports: &'static [ReadReport],
+    /// Which steps the options lead to; without it, every step of the text.
+    /// A step that comes or not by the run's outcome, not its options, is a
+    /// variant of another step (see `text`), so that a plan holds.
+    pub plan: Option<Plan>,
 }
 
 impl Optional {
@@ -50,11 +58,12 @@ impl Optional {
         spawned: None,
         coverage_runs: &[&[]],
         more_reports: &[],
+        plan: None,
     };
 }
 
 /// Declares each lesson's module and its entry in `COURSE`, in order. An
-/// entry may add `{ spawned: …, coverage_runs: … }`.
+/// entry may add `{ spawned: …, coverage_runs: …, plan: … }`.
 macro_rules! course {
     ($($id:ident $({ $($field:ident: $value:expr),* $(,)? })?),* $(,)?) => {
         $(pub mod $id;)*
@@ -93,6 +102,7 @@ course! {
     semaphore,
     pool {
         more_reports: &[crate::lab::pool::read_report],
+        plan: Some(|options| Ok(pool::steps(&clap::FromArgMatches::from_arg_matches(options)?))),
         coverage_runs: &[
             &[],
             &["--tasks", "4", "--workers", "2", "--crash-task", "1", "--maxtasksperchild", "1"],
@@ -137,11 +147,24 @@ impl Lesson {
             .find_map(|read| read(event))
     }
 
+    /// The steps a run with `options` shows, in order (see `Optional::plan`).
+    pub fn plan(&self, options: &clap::ArgMatches, text: &LessonText) -> Result<Vec<String>> {
+        Ok(match self.optional.plan {
+            Some(plan) => plan(options)?.into_iter().map(String::from).collect(),
+            None => text.steps.iter().map(|step| step.id.clone()).collect(),
+        })
+    }
+
     /// The options as `procdemo <id>` alone has them.
     pub fn default_options(&self) -> Result<clap::ArgMatches> {
-        (self.options)(clap::Command::new(self.id))
-            .try_get_matches_from([self.id])
+        self.options_from(&[])
             .with_context(|| format!("lesson `{}` does not run without options", self.id))
+    }
+
+    /// The options as `procdemo <id> <args>` has them (a coverage run's).
+    pub fn options_from(&self, args: &[&str]) -> Result<clap::ArgMatches> {
+        Ok((self.options)(clap::Command::new(self.id))
+            .try_get_matches_from(std::iter::once(self.id).chain(args.iter().copied()))?)
     }
 }
 

@@ -12,7 +12,7 @@ use super::human::{inline_code, wrap};
 use super::quiz::placeholders;
 use super::{Answer, Reply, read_reply, ui, write_err, write_out};
 use crate::config::{Config, Output};
-use crate::model::{Lang, LessonProgress, Notice, Score, Stop, TourEnd};
+use crate::model::{Lang, LessonEnd, LessonProgress, Notice, Score, Stop, Then, TourEnd};
 use crate::os::terminal;
 use crate::text::LessonText;
 
@@ -149,19 +149,78 @@ pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: 
         "\n  {}\n",
         ui::finished_count(lang, finished, lessons.len())
     ));
+    // A newcomer starts with the first lesson, not the tour: one lesson
+    // teaches the way every lesson goes in minutes, and ends by naming the next.
+    let first_time = finished == 0;
     match next {
         Some(command) => out.push_str(&format!(
             "  {}{}\n",
-            ui::next_word(lang).bold(),
+            if first_time {
+                ui::start_word(lang)
+            } else {
+                ui::next_word(lang)
+            }
+            .bold(),
             command.cyan().bold()
         )),
         None => out.push_str(&format!("  {}\n", ui::all_done(lang).green().bold())),
+    }
+    if first_time {
+        for line in wrap(ui::start_hint(lang), TABLE_WIDTH - 2) {
+            out.push_str(&format!("  {}\n", inline_code(&line)));
+        }
     }
     for line in wrap(ui::more_commands(lang), TABLE_WIDTH - 2) {
         out.push_str(&format!("  {}\n", inline_code(&line).dimmed()));
     }
     out.push('\n');
     write_out(&out);
+}
+
+/// After a finished lesson, for people: a better quiz of an earlier run,
+/// then one line: done, how far through the course, what comes next.
+pub fn lesson_end(end: &LessonEnd, lang: Lang) {
+    let mut out = String::new();
+    if let (Some(quiz), Some(best)) = (end.quiz, end.best_quiz)
+        && best.right > quiz.right
+    {
+        out.push_str(&format!(
+            "{}\n",
+            ui::best_in_lesson(lang, best.right, best.asked).dimmed()
+        ));
+    }
+    let next = match &end.then {
+        Then::Command(command) => {
+            format!("{}{}", ui::next_word(lang).bold(), command.cyan().bold())
+        }
+        Then::CourseDone => ui::course_complete(lang).green().bold().to_string(),
+        Then::TourGoesOn(lesson) => format!(
+            "{}{}",
+            ui::tour_next_word(lang),
+            format!("procdemo {lesson}").cyan()
+        ),
+        Then::TourEnds => ui::tour_last(lang).to_string(),
+    };
+    let pieces = [
+        inline_code(&ui::lesson_done(lang, end.lesson))
+            .green()
+            .bold()
+            .to_string(),
+        ui::course_so_far(lang, end.finished, end.total, end.saved),
+        next,
+    ];
+    // One line when it fits; else a line for each part, so that no part,
+    // the command least of all, is broken.
+    let line = pieces.join(" · ");
+    let fits = terminal::size().is_none_or(|size| wrap(&line, size.columns).len() <= 1);
+    if fits {
+        out.push_str(&format!("{line}\n"));
+    } else {
+        for piece in pieces {
+            out.push_str(&format!("{piece}\n"));
+        }
+    }
+    write_out(&format!("\n{out}"));
 }
 
 /// Says what is wrong with the progress file, if anything.

@@ -29,8 +29,8 @@ use crate::model::{DONE, Event, Lang, Score};
 use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
 pub use course::{
-    Listed, ask_reset, can_ask, list, progress_not_saved, progress_notice, reset_done, reset_kept,
-    reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
+    Listed, ask_reset, can_ask, lesson_end, list, progress_not_saved, progress_notice, reset_done,
+    reset_kept, reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
 use printer::{Heard, Printer};
 use quiz::{Asked, QuizState};
@@ -78,6 +78,11 @@ impl Narrator {
             quiz: QuizState::new(config.quiz, text),
             trace: config.trace.map(trace::Recorder::new),
         }
+    }
+
+    /// The steps this run reports, in order: "step N of M" counts them.
+    pub fn plan(&mut self, steps: Vec<String>) {
+        self.printer.plan(steps);
     }
 
     /// Events at these steps come in bulk: people see a progress bar (on a

@@ -87,7 +87,7 @@ fn no_arguments_welcomes_and_names_the_next_command() {
         output.describe()
     );
     assert!(
-        output.stdout.contains("Next: procdemo fork"),
+        output.stdout.contains("Start here: procdemo fork"),
         "the welcome must name a command to run: {}",
         output.describe()
     );

@@ -428,6 +428,16 @@ fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
             )
         });
         from += at + heading.len();
+        // Each lesson ends saying what the tour does next, not a command to type.
+        let then = match course.get(number) {
+            Some(next) => format!("Next in the tour: procdemo {next}"),
+            None => "The last lesson of the tour".to_string(),
+        };
+        let end = format!("✔ Lesson {id} done · {number} of 12 lessons finished · {then}\n");
+        let at = output.stdout[from..]
+            .find(&end)
+            .unwrap_or_else(|| panic!("`{end}` missing after lesson {number}:\n{}", output.stdout));
+        from += at + end.len();
     }
     assert!(
         output.stdout[from..].contains("Tour over: 12 of 12 lessons finished."),

@@ -29,6 +29,7 @@ mod python;
 mod queue;
 mod quiz;
 mod semaphore;
+mod steps;
 mod terminal;
 mod text_coverage;
 mod trace;

@@ -484,8 +484,13 @@ fn row<'a>(table: &'a str, lesson: &str) -> &'a str {
 fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
     let state = fresh_state_home("welcome");
     assert_welcome(&state, Some("procdemo fork"), 0);
+    // A newcomer is told where to start: one lesson, not the whole tour.
     let text = welcome_text(&state);
-    assert!(text.contains("Next: procdemo fork"), "{text}");
+    assert!(
+        text.contains("Start here: procdemo fork --lang en\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Next:"), "{text}");
     assert!(text.contains("0 of 12 lessons finished."), "{text}");
     for lesson in ["fork", "pids", "pool"] {
         assert!(
@@ -503,6 +508,7 @@ fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
     );
     let text = welcome_text(&state);
     assert!(text.contains("Next: procdemo pids"), "{text}");
+    assert!(!text.contains("Start here"), "{text}");
     assert!(text.contains("1 of 12 lessons finished."), "{text}");
     assert!(
         row(&text, "fork").trim_start().starts_with("✓ fork"),
@@ -625,4 +631,175 @@ fn reset_without_a_terminal_removes_the_file_without_asking() {
     }
     // The welcome starts over.
     assert_eq!(welcome_line(&state, &[])["finished"], 0);
+}
+
+/// A lesson for people, to its end, under `state` (`--lang` given as a flag
+/// when `lang` is `Some`), with `input` on stdin.
+fn finish_for_people(state: &Path, args: &[&str], lang: Option<&str>, input: &str) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--pace", "0", "--color", "never", "--stream"]);
+    if let Some(lang) = lang {
+        all.extend(["--lang", lang]);
+    }
+    let output = common::run_with_input(procdemo_in(state, &all), input);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    output
+}
+
+/// The last line of `output`'s stdout.
+fn last_line(output: &Output) -> &str {
+    output.stdout.trim_end().lines().last().unwrap_or("")
+}
+
+#[test]
+fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next() {
+    let state = fresh_state_home("lesson-end");
+    let output = finish_for_people(&state, &["fork"], Some("en"), "");
+    // The language came from the flag: the command repeats it.
+    assert_eq!(
+        last_line(&output),
+        "✔ Lesson fork done · 1 of 12 lessons finished · Next: procdemo pids --lang en",
+        "{}",
+        output.describe()
+    );
+    let output = finish_for_people(&state, &["pids"], Some("zh"), "");
+    assert_eq!(
+        last_line(&output),
+        "✔ pids 这一课学完了 · 12 课中已学完 2 课 · 下一课：procdemo join --lang zh",
+        "{}",
+        output.describe()
+    );
+    // Running a finished lesson again counts it once.
+    let output = finish_for_people(&state, &["fork"], None, "");
+    assert_eq!(
+        last_line(&output),
+        "✔ Lesson fork done · 2 of 12 lessons finished · Next: procdemo join"
+    );
+    // Too wide for the terminal: a line for each part, none broken.
+    let mut narrow = procdemo_in(
+        &state,
+        &[
+            "pids", "--pace", "0", "--color", "never", "--stream", "--lang", "en",
+        ],
+    );
+    narrow.env("COLUMNS", "50");
+    let output = run(narrow);
+    let end: Vec<&str> = output.stdout.trim_end().lines().rev().take(3).collect();
+    assert_eq!(
+        end,
+        [
+            "Next: procdemo join --lang en",
+            "2 of 12 lessons finished",
+            "✔ Lesson pids done"
+        ],
+        "{}",
+        output.describe()
+    );
+    // JSON has its `done` event and nothing after it.
+    assert_eq!(
+        finish(&state, "fork").events().last().map(step),
+        Some("done")
+    );
+}
+
+/// When every lesson and quiz is done, the line says so instead of a command.
+#[test]
+fn the_last_lesson_line_says_when_the_course_is_done() {
+    let state = fresh_state_home("lesson-end-all");
+    let entries: serde_json::Map<String, Value> = right_answers(&listed_lessons("en"))
+        .into_iter()
+        .map(|(id, answers)| {
+            let full = json!({"asked": answers.len(), "right": answers.len()});
+            let entry = json!({
+                "finished": 1,
+                "first_finished": 1_700_000_000,
+                "last_finished": 1_700_000_000,
+                "quiz": full,
+                "best_quiz": full,
+            });
+            (id, entry)
+        })
+        .collect();
+    write_progress(
+        &state,
+        &json!({"version": 1, "lessons": entries}).to_string(),
+    );
+    let output = finish_for_people(&state, &["zombie"], Some("en"), "");
+    assert_eq!(
+        last_line(&output),
+        "✔ Lesson zombie done · 12 of 12 lessons finished · The whole course is done, quizzes included"
+    );
+    let output = finish_for_people(&state, &["zombie"], Some("zh"), "");
+    assert_eq!(
+        last_line(&output),
+        "✔ zombie 这一课学完了 · 12 课中已学完 12 课 · 整个课程连同小测验都完成了"
+    );
+}
+
+/// A lesson whose progress cannot be saved still counts for whoever
+/// watched it, and the line says it was not saved.
+#[test]
+fn the_last_lesson_line_counts_a_lesson_not_saved_and_says_so() {
+    let dir = fresh_state_home("lesson-end-unsaved");
+    let output = run(with_env(
+        &[
+            "fork", "--pace", "0", "--color", "never", "--stream", "--lang", "en",
+        ],
+        None,
+        None,
+        &dir,
+    ));
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert_eq!(
+        last_line(&output),
+        "✔ Lesson fork done · 1 of 12 lessons finished (this one not saved) · Next: procdemo pids --lang en",
+        "{}",
+        output.describe()
+    );
+}
+
+/// After a quiz: this lesson's score, and a better one from an earlier run.
+#[test]
+fn after_a_quiz_the_lesson_says_its_own_score_and_the_best_so_far() {
+    let state = fresh_state_home("lesson-end-quiz");
+    let quiz = ["pids", "--quiz"];
+    let output = finish_for_people(&state, &quiz, Some("en"), "2\n2\n");
+    assert!(
+        output
+            .stdout
+            .contains("\nQuiz in this lesson: 2 of 2 predictions right.\n"),
+        "{}",
+        output.describe()
+    );
+    assert!(
+        !output.stdout.contains("Your best"),
+        "{}",
+        output.describe()
+    );
+    let output = finish_for_people(&state, &quiz, Some("en"), "1\n2\n");
+    assert!(
+        output
+            .stdout
+            .contains("\nQuiz in this lesson: 1 of 2 predictions right.\n"),
+        "{}",
+        output.describe()
+    );
+    assert!(
+        output
+            .stdout
+            .contains("\nYour best in this lesson's quiz: 2 of 2.\n"),
+        "{}",
+        output.describe()
+    );
+    let output = finish_for_people(&state, &quiz, Some("zh"), "1\n1\n");
+    assert!(
+        output
+            .stdout
+            .contains("\n本课小测验：2 道题里预测对了 0 道。\n")
+            && output
+                .stdout
+                .contains("\n你在本课小测验中的最好成绩：2 道题对了 2 道。\n"),
+        "{}",
+        output.describe()
+    );
 }

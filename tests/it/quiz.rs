@@ -592,7 +592,7 @@ fn human_output_with_piped_answers_shows_each_verdict() {
         "✘ You said 1) Always the parent; the answer is 3) Whichever the scheduler",
         "Your answer (1–3; q ends the lesson): x",
         "✘ “x” is not one of the choices; the answer is 2)",
-        "Quiz: 1 of 3 predictions right.",
+        "Quiz in this lesson: 1 of 3 predictions right.",
     ];
     let mut from = 0;
     for text in in_order {
@@ -614,7 +614,7 @@ fn human_output_with_piped_answers_shows_each_verdict() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Quiz: 0 of 2 predictions right."),
+        stdout.contains("Quiz in this lesson: 0 of 2 predictions right."),
         "{stdout}"
     );
 }

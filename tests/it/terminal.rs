@@ -158,7 +158,7 @@ fn step_waits_for_enter_before_each_step_and_q_ends_the_lesson() {
     let (code, rest) = fork.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(
-        rest.contains("Lesson ended at your request; stopped and reaped 1 process(es)."),
+        rest.contains("Lesson ended at your request; stopped and reaped 1 process."),
         "{rest}"
     );
     assert!(!rest.contains("step 4 of 6"), "{rest}");
@@ -193,7 +193,7 @@ fn quiz_on_a_terminal_asks_again_until_the_answer_is_a_choice() {
         fork.type_line(right);
         fork.expect(&format!("✔ Right: {right})"));
     }
-    fork.expect("Quiz: 3 of 3 predictions right.");
+    fork.expect("Quiz in this lesson: 3 of 3 predictions right.");
     let (code, rest) = fork.finish();
     assert_eq!(code, 0, "{rest}");
     let fork = &read_progress(&state).expect("a finished lesson is recorded")["lessons"]["fork"];

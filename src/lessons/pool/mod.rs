@@ -33,16 +33,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             args.tasks - 1
         );
     }
-    let workers = args.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(64)
-    });
-    let chunksize = args.chunksize.unwrap_or(match args.mode {
-        // Python's map: about four chunks per worker.
-        PoolMode::Map => args.tasks.div_ceil(workers * 4).max(1),
-        PoolMode::Apply | PoolMode::ApplyAsync | PoolMode::Imap | PoolMode::ImapUnordered => 1,
-    });
+    let workers = workers(args);
+    let chunksize = chunksize(args, workers);
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let tasks = Tasks::new(args, seed);
     // Were one worker to run every task, its life would hold them all.
@@ -197,6 +189,60 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             timeline: run.timeline(told_one_by_one),
         },
     )
+}
+
+/// The pool's size: as asked, else one worker per CPU.
+fn workers(args: &Args) -> usize {
+    args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(64)
+    })
+}
+
+/// Tasks per chunk: as asked, else as Python's method would.
+fn chunksize(args: &Args, workers: usize) -> usize {
+    args.chunksize.unwrap_or(match args.mode {
+        // Python's map: about four chunks per worker.
+        PoolMode::Map => args.tasks.div_ceil(workers * 4).max(1),
+        PoolMode::Apply | PoolMode::ApplyAsync | PoolMode::Imap | PoolMode::ImapUnordered => 1,
+    })
+}
+
+/// The steps a run with `args` reports, in order (bulk ones included:
+/// people see a bar for them, not a step). Two depend on timing as well: a
+/// `--terminate-after` longer than the tasks take ends with close and join
+/// instead, and a crash or a replacement cut off by terminate() never
+/// comes; the plan counts on terminate() cutting the run short.
+pub fn steps(args: &Args) -> Vec<&'static str> {
+    let workers = workers(args);
+    let chunks = args.tasks.div_ceil(chunksize(args, workers));
+    let crashes = args.crash_task.is_some_and(|task| task < args.tasks);
+    // Only a worker that leaves while work remains is replaced: certain
+    // when the first workers cannot take every chunk between them.
+    let replaced = crashes
+        || args
+            .maxtasksperchild
+            .is_some_and(|most| chunks > workers.saturating_mul(most));
+    let mut steps = vec![PoolStart::STEP, Submit::STEP];
+    // Many tasks come in bulk: their ends without their starts, as a bar.
+    if args.tasks <= TASKS_TOLD_ONE_BY_ONE {
+        steps.push(TaskStart::STEP);
+    }
+    steps.push(TaskEnd::STEP);
+    if args.terminate_after.is_some() {
+        steps.push(Terminate::STEP);
+    } else {
+        if crashes {
+            steps.push(TaskLost::STEP);
+        }
+        if replaced {
+            steps.push(WorkerReplaced::STEP);
+        }
+        steps.extend([Close::STEP, Join::STEP]);
+    }
+    steps.extend([Results::STEP, PoolSummary::STEP]);
+    steps
 }
 
 /// What Python's `exitcode` says of each worker that left.

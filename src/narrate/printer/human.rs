@@ -25,6 +25,11 @@ pub struct HumanPrinter {
     shown: Vec<(String, String)>,
     current: Option<String>,
     bulk: Option<Bulk>,
+    /// The steps this run reports, in order: what "step N of M" counts,
+    /// less the steps that come in bulk.
+    plan: Vec<String>,
+    /// Steps shown as a bar, never as a numbered step, even after the bar.
+    in_bulk: Vec<String>,
 }
 
 /// Steps shown as a progress bar rather than line by line.
@@ -53,13 +58,34 @@ impl Bulk {
 
 impl HumanPrinter {
     pub fn new(lang: Lang, text: Rc<LessonText>) -> Self {
+        let plan = text.steps.iter().map(|step| step.id.clone()).collect();
         Self {
             lang,
             text,
             shown: Vec::new(),
             current: None,
             bulk: None,
+            plan,
+            in_bulk: Vec::new(),
         }
+    }
+
+    pub fn plan(&mut self, steps: Vec<String>) {
+        self.plan = steps;
+    }
+
+    /// "step N of M" for the next step told: N counts the steps told so
+    /// far, M those planned; a step the plan did not foresee adds to M
+    /// rather than number past it.
+    fn position(&self) -> (usize, usize) {
+        let told = self.shown.iter().filter(|(_, title)| !title.is_empty());
+        let position = told.count() + 1;
+        let planned = self
+            .plan
+            .iter()
+            .filter(|step| !self.in_bulk.contains(step))
+            .count();
+        (position, planned.max(position))
     }
 
     pub fn begin(&mut self) {
@@ -84,6 +110,8 @@ impl HumanPrinter {
         } else {
             indicatif::ProgressBar::hidden()
         };
+        self.in_bulk
+            .extend(steps.iter().map(|step| step.to_string()));
         self.bulk = Some(Bulk {
             steps: steps.iter().map(|step| step.to_string()).collect(),
             counted: counted.to_string(),
@@ -111,10 +139,10 @@ impl HumanPrinter {
         }
         let mut out = String::new();
         if self.current.as_deref() != Some(event.step.as_str()) {
-            let total = self.text.steps.len();
             match self.text.step(&event.step) {
-                Some((position, step)) if self.is_new_step(&event.step) => {
+                Some((_, step)) if self.is_new_step(&event.step) => {
                     let (title, blocks) = step.told_for(event);
+                    let (position, total) = self.position();
                     out.push_str(&human::step(title, blocks, position, total, lang));
                     self.shown.push((event.step.clone(), title.to_string()));
                 }
@@ -150,7 +178,7 @@ impl HumanPrinter {
         if let Some(score) = score {
             write_out(&format!(
                 "{}\n",
-                ui::quiz_score(lang, score.right, score.asked).bold()
+                ui::lesson_quiz_score(lang, score.right, score.asked).bold()
             ));
         }
     }
@@ -264,4 +292,28 @@ fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> Stri
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_the_planned_steps_less_the_bulk_ones_and_never_numbers_past_the_total() {
+        let text =
+            LessonText::parse("# T\ns\n## a: A\nx\n## b: B\nx\n## c: C\nx\n").expect("parses");
+        let mut printer = HumanPrinter::new(Lang::En, Rc::new(text));
+        assert_eq!(
+            printer.position(),
+            (1, 3),
+            "no plan: every step of the text"
+        );
+        printer.plan(vec!["a".into(), "c".into()]);
+        assert_eq!(printer.position(), (1, 2));
+        printer.in_bulk.push("c".into());
+        assert_eq!(printer.position(), (1, 1), "a bar is not a step");
+        printer.shown.push(("a".into(), "A".into()));
+        // A step the plan did not foresee: M grows with it.
+        assert_eq!(printer.position(), (2, 2));
+    }
 }

@@ -66,6 +66,14 @@ impl Printer {
         }
     }
 
+    /// The steps this run reports, in order, for the step numbers.
+    pub fn plan(&mut self, steps: Vec<String>) {
+        match self {
+            Self::Human(human) => human.plan(steps),
+            Self::Json(_) => {}
+        }
+    }
+
     /// Events at `steps` come in bulk: a progress bar counts `counted` ones.
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
         match self {

@@ -1,6 +1,7 @@
 //! The words procdemo says around the lessons, in each language: the
 //! welcome, the course's progress, the tour, `reset`, the progress file.
 
+use super::english_count;
 use crate::model::Lang;
 
 pub fn best_quiz(lang: Lang, right: usize, asked: usize) -> String {
@@ -39,6 +40,73 @@ pub fn finished_count(lang: Lang, finished: usize, total: usize) -> String {
     match lang {
         Lang::En => format!("{finished} of {total} lessons finished."),
         Lang::Zh => format!("{total} 课中已学完 {finished} 课。"),
+    }
+}
+
+/// The welcome's suggestion before any lesson is finished.
+pub fn start_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Start here: ",
+        Lang::Zh => "从这里开始：",
+    }
+}
+
+/// Under the first command: why one lesson first.
+pub fn start_hint(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "A lesson takes a few minutes, and ends by telling you what to run next.",
+        Lang::Zh => "一课只要几分钟，学完时会告诉你接下来运行什么。",
+    }
+}
+
+/// The last line of a finished lesson, its first part.
+pub fn lesson_done(lang: Lang, lesson: &str) -> String {
+    match lang {
+        Lang::En => format!("✔ Lesson `{lesson}` done"),
+        Lang::Zh => format!("✔ `{lesson}` 这一课学完了"),
+    }
+}
+
+/// How far through the course, counting the lesson just finished even when
+/// it could not be saved, and saying so.
+pub fn course_so_far(lang: Lang, finished: usize, total: usize, saved: bool) -> String {
+    match (lang, saved) {
+        (Lang::En, true) => format!("{finished} of {total} lessons finished"),
+        (Lang::En, false) => format!("{finished} of {total} lessons finished (this one not saved)"),
+        (Lang::Zh, true) => format!("{total} 课中已学完 {finished} 课"),
+        (Lang::Zh, false) => format!("{total} 课中已学完 {finished} 课（这一课没能保存）"),
+    }
+}
+
+/// In a tour, the lesson that starts next by itself.
+pub fn tour_next_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Next in the tour: ",
+        Lang::Zh => "导览的下一课：",
+    }
+}
+
+/// The last lesson of a tour: the tour's summary follows.
+pub fn tour_last(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The last lesson of the tour",
+        Lang::Zh => "这是导览的最后一课",
+    }
+}
+
+/// Every lesson finished and every quiz answered in full.
+pub fn course_complete(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The whole course is done, quizzes included",
+        Lang::Zh => "整个课程连同小测验都完成了",
+    }
+}
+
+/// A better quiz in an earlier run of the same lesson.
+pub fn best_in_lesson(lang: Lang, right: usize, asked: usize) -> String {
+    match lang {
+        Lang::En => format!("Your best in this lesson's quiz: {right} of {asked}."),
+        Lang::Zh => format!("你在本课小测验中的最好成绩：{asked} 道题对了 {right} 道。"),
     }
 }
 
@@ -136,7 +204,8 @@ pub fn tour_failed(lang: Lang, lessons: &str) -> String {
 pub fn reset_question(lang: Lang, lessons: usize, path: &str) -> String {
     match lang {
         Lang::En => format!(
-            "Forget your progress ({lessons} lesson(s) finished, with their quiz scores) in {path}? [y/N]"
+            "Forget your progress ({} finished, with their quiz scores) in {path}? [y/N]",
+            english_count(lessons as u64, "lesson", "lessons")
         ),
         Lang::Zh => {
             format!("要清除 {path} 里的学习进度吗（已学完 {lessons} 课及其小测验成绩）？[y/N]")

@@ -61,10 +61,23 @@ pub fn what_ran(lang: Lang) -> &'static str {
     }
 }
 
+/// `count` and its English noun: "1 process", "2 processes". Chinese
+/// needs no such thing: the measure word goes with any count ("1 个进程").
+fn english_count(count: impl Into<u64>, one: &str, many: &str) -> String {
+    let count = count.into();
+    let noun = if count == 1 { one } else { many };
+    format!("{count} {noun}")
+}
+
+fn processes(count: u64) -> String {
+    english_count(count, "process", "processes")
+}
+
 pub fn summary(lang: Lang, started: u64, reaped: u64) -> String {
     match lang {
         Lang::En => format!(
-            "{started} process(es) started, {reaped} reaped; nothing of this lesson is left running."
+            "{} started, {reaped} reaped; nothing of this lesson is left running.",
+            processes(started)
         ),
         Lang::Zh => format!("共启动 {started} 个进程，回收 {reaped} 个；本课没有留下任何进程。"),
     }
@@ -73,7 +86,8 @@ pub fn summary(lang: Lang, started: u64, reaped: u64) -> String {
 pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
     match lang {
         Lang::En => format!(
-            "procdemo: lesson interrupted by {signal}; stopped and reaped {reaped} process(es), nothing is left running."
+            "procdemo: lesson interrupted by {signal}; stopped and reaped {}, nothing is left running.",
+            processes(reaped)
         ),
         Lang::Zh => format!(
             "procdemo：课程被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"
@@ -84,7 +98,10 @@ pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
 pub fn quit(lang: Lang, reaped: u64) -> String {
     match lang {
         Lang::En => {
-            format!("Lesson ended at your request; stopped and reaped {reaped} process(es).")
+            format!(
+                "Lesson ended at your request; stopped and reaped {}.",
+                processes(reaped)
+            )
         }
         Lang::Zh => format!("按你的要求结束本课；已结束并回收 {reaped} 个进程。"),
     }
@@ -93,7 +110,8 @@ pub fn quit(lang: Lang, reaped: u64) -> String {
 pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
     match lang {
         Lang::En => format!(
-            "procdemo: the lesson failed: {error}\n(stopped and reaped {reaped} process(es); nothing is left running)"
+            "procdemo: the lesson failed: {error}\n(stopped and reaped {}; nothing is left running)",
+            processes(reaped)
         ),
         Lang::Zh => format!(
             "procdemo：课程出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"
@@ -276,7 +294,63 @@ pub fn quiz_unanswered(lang: Lang, right: &str) -> String {
 
 pub fn quiz_score(lang: Lang, right: usize, asked: usize) -> String {
     match lang {
-        Lang::En => format!("Quiz: {right} of {asked} predictions right."),
-        Lang::Zh => format!("小测验：{asked} 道题里预测对了 {right} 道。"),
+        Lang::En => format!("Quiz: {}.", predictions_right(lang, right, asked)),
+        Lang::Zh => format!("小测验：{}。", predictions_right(lang, right, asked)),
+    }
+}
+
+fn predictions_right(lang: Lang, right: usize, asked: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "{right} of {} right",
+            english_count(asked as u64, "prediction", "predictions")
+        ),
+        Lang::Zh => format!("{asked} 道题里预测对了 {right} 道"),
+    }
+}
+
+/// This lesson's quiz, after its `done`: the tour and the welcome speak of
+/// many lessons' quizzes.
+pub fn lesson_quiz_score(lang: Lang, right: usize, asked: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "Quiz in this lesson: {}.",
+            predictions_right(lang, right, asked)
+        ),
+        Lang::Zh => format!("本课小测验：{}。", predictions_right(lang, right, asked)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_take_the_singular_for_one_and_no_plural_in_chinese() {
+        assert_eq!(
+            summary(Lang::En, 1, 1),
+            "1 process started, 1 reaped; nothing of this lesson is left running."
+        );
+        assert!(summary(Lang::En, 3, 3).starts_with("3 processes started, 3 reaped;"));
+        assert!(summary(Lang::En, 0, 0).starts_with("0 processes started"));
+        assert!(summary(Lang::Zh, 1, 1).starts_with("共启动 1 个进程，回收 1 个；"));
+        assert!(quit(Lang::En, 1).ends_with("reaped 1 process."));
+        assert!(quit(Lang::En, 2).ends_with("reaped 2 processes."));
+        assert!(interrupted(Lang::En, "SIGINT", 1).contains("reaped 1 process,"));
+        assert!(failed(Lang::En, "x", 4).contains("reaped 4 processes;"));
+        assert!(!failed(Lang::Zh, "x", 1).contains("(s)"));
+        assert_eq!(quiz_score(Lang::En, 1, 1), "Quiz: 1 of 1 prediction right.");
+        assert_eq!(
+            quiz_score(Lang::En, 2, 3),
+            "Quiz: 2 of 3 predictions right."
+        );
+        assert_eq!(
+            lesson_quiz_score(Lang::En, 0, 1),
+            "Quiz in this lesson: 0 of 1 prediction right."
+        );
+        assert_eq!(
+            lesson_quiz_score(Lang::Zh, 2, 3),
+            "本课小测验：3 道题里预测对了 2 道。"
+        );
     }
 }
