@@ -10,6 +10,8 @@
 
 mod course;
 mod human;
+mod layout;
+mod palette;
 mod printer;
 pub mod quiz;
 mod timeline;
@@ -21,8 +23,6 @@ use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
 use std::rc::Rc;
 use std::time::Instant;
-
-use colored::Colorize;
 
 use crate::config::{Config, StepMode};
 use crate::model::{DONE, Event, Lang, Score};
@@ -151,7 +151,7 @@ impl Narrator {
         }
         write_out(&format!(
             "  {} ",
-            format!("⏎ {}", ui::prompt(self.lang)).dimmed()
+            palette::muted(&format!("⏎ {}", ui::prompt(self.lang)))
         ));
         match read_reply(wake, interrupted) {
             Reply::Quit => Answer::Quit,
@@ -326,7 +326,10 @@ fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
 
 /// `--step` without a terminal on stdin: said once, then no pauses.
 pub fn step_needs_terminal(lang: crate::model::Lang) {
-    write_err(&format!("{}\n", ui::step_needs_terminal(lang).yellow()));
+    write_err(&format!(
+        "{}\n",
+        palette::Ink::Bad.paint(ui::step_needs_terminal(lang))
+    ));
 }
 
 /// Bytes made by a library (a completion script, a manual page) for stdout.
