@@ -32,4 +32,5 @@ mod semaphore;
 mod terminal;
 mod text_coverage;
 mod trace;
+mod width;
 mod zombie;
