@@ -7,8 +7,9 @@
 //! punctuation. On top of those rules a few things stay whole: a run of
 //! letters, digits and signs without a space (`getppid()`, `os.fork()`,
 //! `/proc/self/status`), a number with its unit or measure word ("30 ms",
-//! "4 KiB", "3 个"), and a pid with its number ("PID 1"). Widths are display
-//! widths: a Chinese character takes two columns, a colour code none.
+//! "4 KiB", "3 个"), and a pid or a CPU with its number ("PID 1", "CPU 0").
+//! Widths are display widths: a Chinese character takes two columns, a
+//! colour code none.
 
 use std::ops::Range;
 
@@ -210,22 +211,22 @@ fn stays_with(before: &Word<'_>, after: &Word<'_>) -> bool {
     let unit = after
         .word
         .trim_end_matches(|c: char| c.is_ascii_punctuation() && c != '%' || is_wide(c));
-    let pid = before
-        .word
-        .char_indices()
-        .rev()
-        .nth(2)
-        .is_some_and(|(at, _)| {
-            before.word[at..].eq_ignore_ascii_case("pid")
-                && !before.word[..at]
-                    .chars()
-                    .last()
-                    .is_some_and(char::is_alphanumeric)
-        });
+    // "PID 1", "CPU 0": a numbered thing and its number.
+    let numbered = ["pid", "ppid", "cpu"].iter().any(|name| {
+        before.word.len() >= name.len()
+            && before
+                .word
+                .get(before.word.len() - name.len()..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(name))
+            && !before.word[..before.word.len() - name.len()]
+                .chars()
+                .last()
+                .is_some_and(char::is_alphanumeric)
+    });
     // A comment's mark stays with its first word.
     let comment = before.word == "#";
     (number && (UNITS.contains(&unit) || is_wide(next)))
-        || (pid && next.is_ascii_digit())
+        || (numbered && next.is_ascii_digit())
         || comment
 }
 
@@ -267,7 +268,7 @@ mod tests {
     #[test]
     fn keeps_identifiers_units_and_pids_whole() {
         let text = "call os.getppid() or getppid() with /proc/self/status after 30 ms, \
-                    4 KiB later PID 1 (pid 42) took 2.5 µs and 100%";
+                    4 KiB later PID 1 (pid 42) took 2.5 µs and 100% on CPU 1";
         // UAX #14 keeps "with /proc/self/status" together: no break before `/`.
         for width in 22..40 {
             let lines = plain(text, width);
@@ -281,6 +282,7 @@ mod tests {
                 "(pid 42)",
                 "2.5 µs",
                 "100%",
+                "CPU 1",
             ] {
                 assert!(
                     lines.iter().any(|line| line.contains(whole)),
