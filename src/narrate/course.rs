@@ -235,9 +235,9 @@ pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, 
 
 /// `--step` between two lessons of a tour: Enter goes on, `q` ends the tour.
 pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
-    write_out(&format!(
-        "  {} ",
-        palette::muted(&format!("⏎ {}", ui::tour_prompt(lang)))
+    write_out(&super::human::prompt(
+        &format!("⏎ {}", ui::tour_prompt(lang)),
+        palette::muted,
     ));
     match read_reply(wake, interrupted) {
         Reply::Quit => Answer::Quit,

@@ -134,6 +134,17 @@ fn code_line(line: &str, width: usize) -> String {
     )
 }
 
+/// A prompt in `look`, within the screen: the cursor waits after it on its
+/// last line.
+pub fn prompt(text: &str, look: layout::Look) -> String {
+    let width = layout::width();
+    let mut said = Text::new();
+    said.push_in(text, look);
+    // One column for the cursor.
+    let lines = said.lines(width - TEXT_INDENT.len() - 1, width - TEXT_INDENT.len() - 1);
+    format!("{TEXT_INDENT}{} ", lines.join(&format!("\n{TEXT_INDENT}")))
+}
+
 pub fn back_to(title: &str, lang: Lang) -> String {
     let width = layout::width();
     let mut text = Text::new();

@@ -149,9 +149,9 @@ impl Narrator {
         if self.step != StepMode::PauseBeforeEachStep {
             return Answer::Next;
         }
-        write_out(&format!(
-            "  {} ",
-            palette::muted(&format!("⏎ {}", ui::prompt(self.lang)))
+        write_out(&human::prompt(
+            &format!("⏎ {}", ui::prompt(self.lang)),
+            palette::muted,
         ));
         match read_reply(wake, interrupted) {
             Reply::Quit => Answer::Quit,

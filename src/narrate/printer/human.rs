@@ -176,7 +176,7 @@ impl HumanPrinter {
     }
 
     fn quiz_prompt(&self, choices: usize) -> String {
-        format!("  {} ", ui::quiz_prompt(self.lang, choices).bold())
+        human::prompt(&ui::quiz_prompt(self.lang, choices), palette::bold)
     }
 
     pub fn heard(&mut self, heard: Heard<'_>) {
