@@ -8,16 +8,15 @@ use std::path::Path;
 use colored::Colorize;
 use serde_json::{Value, json};
 
-use super::human::{inline_code, wrap};
+use super::human::rule;
+use super::layout::{self, Text, wrap};
+use super::palette::{self, Ink};
 use super::quiz::placeholders;
 use super::{Answer, Reply, read_reply, ui, write_err, write_out};
 use crate::config::{Config, Output};
 use crate::model::{Lang, LessonEnd, LessonProgress, Notice, Score, Stop, Then, TourEnd};
 use crate::os::terminal;
 use crate::text::LessonText;
-
-/// Columns the lesson table keeps within.
-const TABLE_WIDTH: usize = 80;
 
 /// One lesson as `list` and the welcome show it.
 pub struct Listed {
@@ -92,33 +91,33 @@ struct Row<'a> {
     note: Option<String>,
 }
 
-/// Rows in columns: the summaries wrapped beside the ids, within TABLE_WIDTH.
+/// Rows in columns: the summaries (and notes) wrapped beside the ids,
+/// within the screen.
 fn rows_of(rows: &[Row]) -> String {
     let width = rows.iter().map(|row| row.id.len()).max().unwrap_or(0);
     let indent = " ".repeat(width + 6);
+    let room = layout::width() - indent.len();
     let mut out = String::new();
     for row in rows {
         let mark = if row.finished {
-            "✓".green().bold().to_string()
+            Ink::Good.paint("✓").bold().to_string()
         } else {
             " ".to_string()
         };
-        let summary = wrap(row.summary, TABLE_WIDTH.saturating_sub(width + 6).max(20));
-        for (at, line) in summary.iter().enumerate() {
+        let mut text = Text::with_code(row.summary, palette::code);
+        if let Some(note) = &row.note {
+            text.push("  ").push_in(note, palette::muted);
+        }
+        for (at, line) in text.lines(room, room).iter().enumerate() {
             if at == 0 {
                 out.push_str(&format!(
-                    "  {mark} {}  {}",
-                    format!("{:width$}", row.id).bold(),
-                    inline_code(line)
+                    "  {mark} {}  {line}\n",
+                    palette::bold(&format!("{:width$}", row.id)),
                 ));
             } else {
-                out.push_str(&format!("\n{indent}{}", inline_code(line)));
+                out.push_str(&format!("{indent}{line}\n"));
             }
         }
-        if let Some(note) = &row.note {
-            out.push_str(&format!("  {}", note.dimmed()));
-        }
-        out.push('\n');
     }
     out
 }
@@ -135,13 +134,19 @@ pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: 
         write_out(&format!("{line}\n"));
         return;
     }
-    let mut out = format!(
-        "\n{} {}\n\n",
-        "procdemo ·".dimmed(),
-        ui::welcome_title(lang).bold()
-    );
-    for line in wrap(ui::welcome_text(lang), TABLE_WIDTH) {
-        out.push_str(&format!("{}\n", inline_code(&line)));
+    let width = layout::width();
+    let mut title = Text::new();
+    title
+        .push_in("procdemo ·", palette::muted)
+        .push(" ")
+        .push_in(ui::welcome_title(lang), palette::bold);
+    let mut out = String::from("\n");
+    for line in title.lines(width, width) {
+        out.push_str(&format!("{line}\n"));
+    }
+    out.push('\n');
+    for line in wrap(ui::welcome_text(lang), width, palette::code) {
+        out.push_str(&format!("{line}\n"));
     }
     out.push_str(&format!("\n{}\n", ui::course_heading(lang).bold()));
     out.push_str(&table(lessons, lang));
@@ -153,25 +158,26 @@ pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: 
     // teaches the way every lesson goes in minutes, and ends by naming the next.
     let first_time = finished == 0;
     match next {
-        Some(command) => out.push_str(&format!(
-            "  {}{}\n",
-            if first_time {
+        Some(command) => {
+            let word = if first_time {
                 ui::start_word(lang)
             } else {
                 ui::next_word(lang)
-            }
-            .bold(),
-            command.cyan().bold()
+            };
+            out.push_str(&next_command(word, command))
+        }
+        None => out.push_str(&format!(
+            "  {}\n",
+            Ink::Good.paint(ui::all_done(lang)).bold()
         )),
-        None => out.push_str(&format!("  {}\n", ui::all_done(lang).green().bold())),
     }
     if first_time {
-        for line in wrap(ui::start_hint(lang), TABLE_WIDTH - 2) {
-            out.push_str(&format!("  {}\n", inline_code(&line)));
+        for line in wrap(ui::start_hint(lang), width - 2, palette::code) {
+            out.push_str(&format!("  {line}\n"));
         }
     }
-    for line in wrap(ui::more_commands(lang), TABLE_WIDTH - 2) {
-        out.push_str(&format!("  {}\n", inline_code(&line).dimmed()));
+    for line in wrap(ui::more_commands(lang), width - 2, palette::code) {
+        out.push_str(&format!("  {line}\n"));
     }
     out.push('\n');
     write_out(&out);
@@ -186,24 +192,26 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
     {
         out.push_str(&format!(
             "{}\n",
-            ui::best_in_lesson(lang, best.right, best.asked).dimmed()
+            palette::muted(&ui::best_in_lesson(lang, best.right, best.asked))
         ));
     }
+    let command = |command: &str| Ink::Code.paint(command).bold().to_string();
     let next = match &end.then {
-        Then::Command(command) => {
-            format!("{}{}", ui::next_word(lang).bold(), command.cyan().bold())
-        }
-        Then::CourseDone => ui::course_complete(lang).green().bold().to_string(),
+        Then::Command(next) => format!("{}{}", palette::bold(ui::next_word(lang)), command(next)),
+        Then::CourseDone => Ink::Good
+            .paint(ui::course_complete(lang))
+            .bold()
+            .to_string(),
         Then::TourGoesOn(lesson) => format!(
             "{}{}",
             ui::tour_next_word(lang),
-            format!("procdemo {lesson}").cyan()
+            command(&format!("procdemo {lesson}"))
         ),
         Then::TourEnds => ui::tour_last(lang).to_string(),
     };
     let pieces = [
-        inline_code(&ui::lesson_done(lang, end.lesson))
-            .green()
+        Ink::Good
+            .paint(&ui::lesson_done(lang, end.lesson).replace('`', ""))
             .bold()
             .to_string(),
         ui::course_so_far(lang, end.finished, end.total, end.saved),
@@ -212,8 +220,7 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
     // One line when it fits; else a line for each part, so that no part,
     // the command least of all, is broken.
     let line = pieces.join(" · ");
-    let fits = terminal::size().is_none_or(|size| wrap(&line, size.columns).len() <= 1);
-    if fits {
+    if layout::columns(&line) <= layout::width() {
         out.push_str(&format!("{line}\n"));
     } else {
         for piece in pieces {
@@ -244,17 +251,19 @@ pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
         }
         Notice::NoPlace => ui::progress_no_place(lang).to_string(),
     };
-    write_err(&format!("{}\n", format!("procdemo: {line}").yellow()));
+    write_err(&format!(
+        "{}\n",
+        Ink::Bad.paint(&format!("procdemo: {line}"))
+    ));
 }
 
 pub fn progress_not_saved(error: &anyhow::Error, lang: Lang) {
     write_err(&format!(
         "{}\n",
-        format!(
+        Ink::Bad.paint(&format!(
             "procdemo: {}",
             ui::progress_not_saved(lang, &format!("{error:#}"))
-        )
-        .yellow()
+        ))
     ));
 }
 
@@ -263,21 +272,34 @@ pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, 
     if config.output != Output::Human {
         return;
     }
-    let rule = "═".repeat(60);
-    write_out(&format!(
-        "\n{}\n{}  {}\n{}\n",
-        rule.dimmed(),
-        ui::tour_lesson(config.lang, position, total).bold(),
-        format!("procdemo {id}").cyan().bold(),
-        inline_code(&text.title)
-    ));
+    let width = layout::width();
+    let mut heading = Text::new();
+    heading
+        .push_in(
+            &ui::tour_lesson(config.lang, position, total),
+            palette::bold,
+        )
+        .push("  ")
+        .push_in(&format!("procdemo {id}"), |text| {
+            Ink::Code.paint(text).bold().to_string()
+        });
+    let mut out = format!("\n{}\n", rule("═", width));
+    for line in
+        heading
+            .lines(width, width)
+            .into_iter()
+            .chain(wrap(&text.title, width, palette::code))
+    {
+        out.push_str(&format!("{line}\n"));
+    }
+    write_out(&out);
 }
 
 /// `--step` between two lessons of a tour: Enter goes on, `q` ends the tour.
 pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
-    write_out(&format!(
-        "  {} ",
-        format!("⏎ {}", ui::tour_prompt(lang)).dimmed()
+    write_out(&super::human::prompt(
+        &format!("⏎ {}", ui::tour_prompt(lang)),
+        palette::muted,
     ));
     match read_reply(wake, interrupted) {
         Reply::Quit => Answer::Quit,
@@ -324,7 +346,7 @@ pub fn tour_end(
     }
     let mut out = format!(
         "\n{}\n{}\n",
-        "═".repeat(60).dimmed(),
+        rule("═", layout::width()),
         ui::tour_covered(lang, end.finished.len(), end.total).bold()
     );
     let rows: Vec<Row> = covered
@@ -340,7 +362,7 @@ pub fn tour_end(
     if !end.failed.is_empty() {
         out.push_str(&format!(
             "  {}\n",
-            ui::tour_failed(lang, &end.failed.join(", ")).red()
+            Ink::Bad.paint(&ui::tour_failed(lang, &end.failed.join(", ")))
         ));
     }
     if let Some(Score { asked, right }) = end.quiz {
@@ -350,13 +372,22 @@ pub fn tour_end(
         ));
     }
     if let Some(command) = next {
-        out.push_str(&format!(
-            "  {}{}\n",
-            ui::next_word(lang).bold(),
-            command.cyan().bold()
-        ));
+        out.push_str(&next_command(ui::next_word(lang), command));
     }
     write_out(&out);
+}
+
+/// "Next: procdemo fork", the command whole on its line.
+fn next_command(word: &str, command: &str) -> String {
+    let width = layout::width();
+    let mut text = Text::new();
+    text.push_in(word, palette::bold)
+        .push_in(command, |text| Ink::Code.paint(text).bold().to_string());
+    let mut out = String::new();
+    for line in text.lines(width - 2, width - 4) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
 }
 
 /// True when someone can answer a question on stdin.

@@ -4,54 +4,85 @@
 use colored::Colorize;
 use serde_json::Value;
 
+use super::layout::{self, Text};
+// The reveals join a paragraph's lines as the steps do.
+pub use super::layout::join_lines;
+use super::palette::{self, Ink};
 use super::ui::{self, Words};
 use super::{timeline, tree};
 use crate::model::Lang;
 use crate::model::{Done, Event};
 use crate::text::{Block, LessonText};
 
+/// The rules between steps: as wide as the screen, up to this.
 const RULE_WIDTH: usize = 60;
 /// How many items of a list a line shows.
 const LIST_SHOWN: usize = 16;
+/// Where the text of a step starts, and the evidence's facts.
+const TEXT_INDENT: &str = "  ";
+const FACT_INDENT: &str = "      ";
+
+/// `lines` each after `first` (the first) or `rest` (the others), one per line.
+fn indented(lines: &[String], first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    for (at, line) in lines.iter().enumerate() {
+        out.push_str(if at == 0 { first } else { rest });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A rule across the screen, up to RULE_WIDTH.
+pub fn rule(character: &str, width: usize) -> String {
+    palette::muted(&character.repeat(RULE_WIDTH.min(width)))
+}
 
 pub fn header(text: &LessonText) -> String {
+    let width = layout::width();
+    let mut title = Text::new();
+    title
+        .push_in("procdemo ·", palette::muted)
+        .push(" ")
+        .push_in(&text.title, palette::bold);
+    let summary = layout::wrap(&text.summary, width, palette::code);
     format!(
-        "\n{} {}\n{}\n",
-        "procdemo ·".dimmed(),
-        text.title.bold(),
-        inline_code(&text.summary)
+        "\n{}{}",
+        indented(&title.lines(width, width), "", ""),
+        indented(&summary, "", "")
     )
 }
 
 /// A step's text: `title` and `blocks` as told for this run.
 pub fn step(title: &str, blocks: &[Block], position: usize, total: usize, lang: Lang) -> String {
-    let mut out = String::new();
-    let counter = ui::step_of(lang, position, total);
-    out.push_str(&format!("\n{}\n", "─".repeat(RULE_WIDTH).dimmed()));
-    out.push_str(&format!("{}  {}\n", title.bold(), counter.dimmed()));
+    let width = layout::width();
+    let text_width = width - TEXT_INDENT.len();
+    let mut out = format!("\n{}\n", rule("─", width));
+    out.push_str(&heading(title, &ui::step_of(lang, position, total), width));
     for block in blocks {
         match block {
             Block::Paragraph(lines) => {
+                let lines = layout::wrap(&join_lines(lines), text_width, palette::code);
                 out.push('\n');
-                for line in lines {
-                    out.push_str(&format!("  {}\n", inline_code(line)));
-                }
+                out.push_str(&indented(&lines, TEXT_INDENT, TEXT_INDENT));
             }
             Block::Code(code) => {
-                let heading = match code.kind.as_str() {
-                    "python" => ui::python_heading(lang, code.fragment).yellow().bold(),
-                    "os" => ui::os_heading(lang).magenta().bold(),
-                    other => other.bold(),
+                let (heading, look): (&str, layout::Look) = match code.kind.as_str() {
+                    "python" => (ui::python_heading(lang, code.fragment), |text| {
+                        Ink::Code.paint(text).bold().to_string()
+                    }),
+                    "os" => (ui::os_heading(lang), |text| {
+                        Ink::Os.paint(text).bold().to_string()
+                    }),
+                    other => (other, palette::bold),
                 };
-                out.push_str(&format!("\n  {heading}\n"));
+                let heading = Text::new()
+                    .push_in(heading, look)
+                    .lines(text_width, text_width);
+                out.push('\n');
+                out.push_str(&indented(&heading, TEXT_INDENT, TEXT_INDENT));
                 for line in &code.lines {
-                    let bar = "│".dimmed();
-                    let code = if code.kind == "python" {
-                        line.yellow()
-                    } else {
-                        line.normal()
-                    };
-                    out.push_str(&format!("  {bar} {code}\n"));
+                    out.push_str(&code_line(line, text_width));
                 }
             }
         }
@@ -60,34 +91,106 @@ pub fn step(title: &str, blocks: &[Block], position: usize, total: usize, lang: 
     out
 }
 
-pub fn back_to(title: &str, lang: Lang) -> String {
+/// A step's title and its counter ("step 2 of 6"): on one line when both fit.
+fn heading(title: &str, counter: &str, width: usize) -> String {
+    let counter_width = layout::columns(counter);
+    if layout::columns(title) + 2 + counter_width <= width {
+        return format!("{}  {}\n", title.bold(), palette::muted(counter));
+    }
+    let mut text = Text::new();
+    text.push_in(title, palette::bold);
     format!(
-        "  {} {}\n",
-        format!("↳ {}", ui::back_to(lang)).dimmed(),
-        title.dimmed()
+        "{}{}\n",
+        indented(&text.lines(width, width), "", ""),
+        palette::muted(counter)
+    )
+}
+
+/// A line of code behind its bar. Code keeps its own line breaks; a line too
+/// long for the screen goes on under a dotted bar, indented.
+fn code_line(line: &str, width: usize) -> String {
+    let text = {
+        let mut text = Text::new();
+        text.push(line);
+        text
+    };
+    // Both bars take two columns: "│ " and "┆ ".
+    let room = width - 2;
+    // Under the line's own indent, unless that leaves too little room.
+    let own_indent = line.len() - line.trim_start().len();
+    let more = if own_indent + 2 + text.widest_word() <= room {
+        format!("{}  ", &line[..own_indent])
+    } else {
+        "  ".to_string()
+    };
+    let lines = text.lines(room, room - more.len());
+    if lines.is_empty() {
+        return format!("{TEXT_INDENT}{}\n", palette::muted("│"));
+    }
+    indented(
+        &lines,
+        &format!("{TEXT_INDENT}{} ", palette::muted("│")),
+        &format!("{TEXT_INDENT}{} {more}", palette::muted("┆")),
+    )
+}
+
+/// A prompt in `look`, within the screen: the cursor waits after it on its
+/// last line.
+pub fn prompt(text: &str, look: layout::Look) -> String {
+    let width = layout::width();
+    let mut said = Text::new();
+    said.push_in(text, look);
+    // One column for the cursor.
+    let lines = said.lines(width - TEXT_INDENT.len() - 1, width - TEXT_INDENT.len() - 1);
+    format!("{TEXT_INDENT}{} ", lines.join(&format!("\n{TEXT_INDENT}")))
+}
+
+pub fn back_to(title: &str, lang: Lang) -> String {
+    let width = layout::width();
+    let mut text = Text::new();
+    text.push_in(&format!("↳ {} {title}", ui::back_to(lang)), palette::muted);
+    indented(
+        &text.lines(width - TEXT_INDENT.len(), width - 2 * TEXT_INDENT.len()),
+        TEXT_INDENT,
+        "    ",
     )
 }
 
 pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
+    let width = layout::width();
     let words = Words::new(lang, text);
     let role = words.of(&event.role);
-    let who = if event.role == "parent" {
-        role.blue().bold()
+    let ink = if event.role == "parent" {
+        Ink::Parent
     } else {
-        role.green().bold()
+        Ink::Child
     };
-    let mut out = format!(
-        "  {} {who} {} {}\n",
-        "●".bold(),
-        format!("{} {}", ui::pid_word(lang), event.pid).cyan(),
-        format!(
-            "· {} {} · +{:.1} ms",
-            ui::ppid_word(lang),
-            event.ppid,
-            event.t_us as f64 / 1000.0
+    let who = ink.paint(&role).bold().to_string();
+    let mut line = Text::new();
+    line.push_in("●", palette::bold)
+        .push(" ")
+        .push_in(&who, str::to_string)
+        .push(" ")
+        .push_in(
+            &format!("{} {}", ui::pid_word(lang), event.pid),
+            palette::bold,
         )
-        .dimmed()
+        .push(" ")
+        .push_in(
+            &format!(
+                "· {} {} · +{:.1} ms",
+                ui::ppid_word(lang),
+                event.ppid,
+                event.t_us as f64 / 1000.0
+            ),
+            palette::muted,
+        );
+    let mut out = indented(
+        &line.lines(width - TEXT_INDENT.len(), width - FACT_INDENT.len()),
+        TEXT_INDENT,
+        FACT_INDENT,
     );
+    let fact_width = width - FACT_INDENT.len();
     for (name, value) in &event.facts {
         // Spans are drawn in the timeline of the step that gathers them.
         if name == "spans" {
@@ -95,19 +198,23 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
         }
         if name == "tree" || name == "timeline" {
             let picture = if name == "tree" {
-                tree::draw(value, words, "      ")
+                tree::draw(value, words, FACT_INDENT, width)
             } else {
-                timeline::draw(value, words, "      ")
+                timeline::draw(value, words, FACT_INDENT, width)
             };
             out.push_str(&picture.join("\n"));
             out.push('\n');
             continue;
         }
         let label = text.fact_label(name).unwrap_or(name);
-        out.push_str(&format!(
-            "      {}{}\n",
-            format!("{label}{}", ui::label_colon(lang)).dimmed(),
-            show_value(value, words).bold()
+        let mut fact = Text::new();
+        fact.push_in(&format!("{label}{}", ui::label_colon(lang)), palette::muted)
+            .push_in(&show_value(value, words), palette::bold);
+        // Long values hang under the label.
+        out.push_str(&indented(
+            &fact.lines(fact_width, fact_width - 2),
+            FACT_INDENT,
+            &format!("{FACT_INDENT}  "),
         ));
     }
     out
@@ -115,12 +222,18 @@ pub fn evidence(event: &Event, text: &LessonText, lang: Lang) -> String {
 
 pub fn done(done: &Done, words: Words) -> String {
     let lang = words.lang;
+    let width = layout::width();
+    let mut summary = Text::new();
+    summary.push_in(
+        &ui::summary(lang, done.processes_started, done.processes_reaped),
+        |text| Ink::Good.paint(text).to_string(),
+    );
     format!(
-        "\n{}\n{}\n{}\n\n{}\n",
-        "─".repeat(RULE_WIDTH).dimmed(),
+        "\n{}\n{}\n{}\n\n{}",
+        rule("─", width),
         ui::what_ran(lang).bold(),
-        tree::draw(&done.tree, words, "  ").join("\n"),
-        ui::summary(lang, done.processes_started, done.processes_reaped).green()
+        tree::draw(&done.tree, words, TEXT_INDENT, width).join("\n"),
+        indented(&summary.lines(width, width), "", "")
     )
 }
 
@@ -151,158 +264,5 @@ pub fn show_value(value: &Value, words: Words) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),
-    }
-}
-
-/// Terminal columns a character takes: two for CJK ideographs, kana,
-/// hangul and full-width forms, one for the rest.
-pub fn columns(character: char) -> usize {
-    match character {
-        '\u{1100}'..='\u{115f}'
-        | '\u{2e80}'..='\u{a4cf}'
-        | '\u{ac00}'..='\u{d7a3}'
-        | '\u{f900}'..='\u{faff}'
-        | '\u{fe30}'..='\u{fe4f}'
-        | '\u{ff00}'..='\u{ff60}'
-        | '\u{ffe0}'..='\u{ffe6}' => 2,
-        _ => 1,
-    }
-}
-
-/// The lines of a lesson file's paragraph as one text: a line break is a
-/// space in English, and nothing between two Chinese characters.
-pub fn join_lines(lines: &[String]) -> String {
-    let mut out = String::new();
-    for line in lines {
-        let line = line.trim();
-        let joins_wide = out.chars().last().is_some_and(|c| columns(c) == 2)
-            || line.chars().next().is_some_and(|c| columns(c) == 2);
-        if !out.is_empty() && !joins_wide {
-            out.push(' ');
-        }
-        out.push_str(line);
-    }
-    out
-}
-
-/// Breaks `text` into lines of at most `width` columns: at spaces, or
-/// before a wide character. Colour codes take no room.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    // Pieces that stay whole: a word, a space, or one wide character.
-    let mut pieces: Vec<(String, usize)> = Vec::new();
-    let mut in_escape = false;
-    for character in text.chars() {
-        let wide = if in_escape || character == '\u{1b}' {
-            in_escape = character != 'm';
-            0
-        } else {
-            columns(character)
-        };
-        // Closing punctuation stays with what it closes: a line never starts with it.
-        let starts_piece = if closes(character) {
-            pieces.is_empty()
-        } else {
-            character == ' '
-                || wide == 2
-                || pieces
-                    .last()
-                    .is_none_or(|(piece, _)| piece == " " || piece.chars().any(|c| columns(c) == 2))
-        };
-        if starts_piece {
-            pieces.push((character.to_string(), wide));
-        } else if let Some((piece, used)) = pieces.last_mut() {
-            piece.push(character);
-            *used += wide;
-        }
-    }
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    for (piece, wide) in pieces {
-        if used + wide > width && used > 0 {
-            lines.push(line.trim_end().to_string());
-            line.clear();
-            used = 0;
-        }
-        if used == 0 && piece == " " {
-            continue;
-        }
-        line.push_str(&piece);
-        used += wide;
-    }
-    if !line.trim().is_empty() {
-        lines.push(line.trim_end().to_string());
-    }
-    lines
-}
-
-/// Punctuation that may not begin a line, in either language.
-fn closes(character: char) -> bool {
-    matches!(
-        character,
-        '，' | '。'
-            | '；'
-            | '：'
-            | '、'
-            | '）'
-            | '！'
-            | '？'
-            | '」'
-            | '』'
-            | '》'
-            | '〉'
-            | '】'
-            | '”'
-            | '’'
-            | ','
-            | '.'
-            | ';'
-            | ':'
-            | ')'
-            | '!'
-            | '?'
-    )
-}
-
-/// Shows `code` spans in a colour of their own.
-pub fn inline_code(line: &str) -> String {
-    line.split('`')
-        .enumerate()
-        .map(|(at, piece)| {
-            if at % 2 == 1 {
-                piece.cyan().to_string()
-            } else {
-                piece.to_string()
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wraps_at_spaces_and_between_chinese_characters() {
-        assert_eq!(wrap("one two three four", 9), ["one two", "three", "four"]);
-        assert_eq!(
-            wrap("进程是正在运行的程序", 8),
-            ["进程是正", "在运行的", "程序"]
-        );
-        assert_eq!(
-            wrap("子进程结束了，父进程", 6),
-            ["子进程", "结束", "了，父", "进程"]
-        );
-        assert_eq!(
-            wrap("a \u{1b}[1mbold\u{1b}[0m b", 6),
-            ["a \u{1b}[1mbold\u{1b}[0m", "b"]
-        );
-    }
-
-    #[test]
-    fn joins_lines_with_a_space_only_between_words() {
-        let lines = |text: &[&str]| text.iter().map(|line| line.to_string()).collect::<Vec<_>>();
-        assert_eq!(join_lines(&lines(&["fork()", "returns"])), "fork() returns");
-        assert_eq!(join_lines(&lines(&["子进程", "拿到 0"])), "子进程拿到 0");
     }
 }

@@ -10,6 +10,8 @@
 
 mod course;
 mod human;
+mod layout;
+mod palette;
 mod printer;
 pub mod quiz;
 mod timeline;
@@ -21,8 +23,6 @@ use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
 use std::rc::Rc;
 use std::time::Instant;
-
-use colored::Colorize;
 
 use crate::config::{Config, StepMode};
 use crate::model::{DONE, Event, Lang, Score};
@@ -154,9 +154,9 @@ impl Narrator {
         if self.step != StepMode::PauseBeforeEachStep {
             return Answer::Next;
         }
-        write_out(&format!(
-            "  {} ",
-            format!("⏎ {}", ui::prompt(self.lang)).dimmed()
+        write_out(&human::prompt(
+            &format!("⏎ {}", ui::prompt(self.lang)),
+            palette::muted,
         ));
         match read_reply(wake, interrupted) {
             Reply::Quit => Answer::Quit,
@@ -331,7 +331,10 @@ fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
 
 /// `--step` without a terminal on stdin: said once, then no pauses.
 pub fn step_needs_terminal(lang: crate::model::Lang) {
-    write_err(&format!("{}\n", ui::step_needs_terminal(lang).yellow()));
+    write_err(&format!(
+        "{}\n",
+        palette::Ink::Bad.paint(ui::step_needs_terminal(lang))
+    ));
 }
 
 /// Bytes made by a library (a completion script, a manual page) for stdout.

@@ -3,16 +3,23 @@
 //! "from_us": 0, "to_us": 10}]}], "counters": [{"name": "…", "samples":
 //! [[t_us, value], …]}]}`. The same fact feeds `--trace`.
 
-use colored::Colorize;
 use serde_json::Value;
+use unicode_width::UnicodeWidthChar;
 
+use super::layout::{self, Text};
+use super::palette;
 use super::ui::Words;
 
-/// Columns for the bars: with the label and the indent, a line fits in 80.
+/// Columns for the bars at most: with the labels and the indent, a line
+/// fits in 80. A narrower screen gets shorter bars, down to BAR_NARROWEST.
 const BAR_WIDTH: usize = 50;
+const BAR_NARROWEST: usize = 12;
+/// Columns for a lane's label at most.
 const LABEL_WIDTH: usize = 18;
 
-pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
+/// The lanes' and the counters' lines, each after `indent`, within `width`
+/// columns.
+pub fn draw(timeline: &Value, words: Words, indent: &str, width: usize) -> Vec<String> {
     let lanes = timeline
         .get("lanes")
         .and_then(Value::as_array)
@@ -29,7 +36,25 @@ pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
         .flat_map(spans)
         .filter_map(|span| Some((span.get("from_us")?.as_u64()?, span.get("to_us")?.as_u64()?)))
         .collect();
-    let counters = draw_counters(timeline, words, indent);
+    let labels: Vec<String> = lanes.iter().map(|lane| lane_label(lane, words)).collect();
+    let counter_names = counter_names(timeline, words);
+    let label_width = labels
+        .iter()
+        .chain(&counter_names)
+        .map(|label| layout::columns(label))
+        .max()
+        .unwrap_or(0)
+        .min(LABEL_WIDTH);
+    // The indent, the label, a space and the two ends of the bar.
+    let bar_width = width
+        .saturating_sub(indent.len() + label_width + 3)
+        .clamp(BAR_NARROWEST, BAR_WIDTH);
+    let places = Layout {
+        indent,
+        label_width,
+        bar_width,
+    };
+    let counters = draw_counters(timeline, &counter_names, &places);
     let (Some(start), Some(end)) = (
         bounds.iter().map(|b| b.0).min(),
         bounds.iter().map(|b| b.1).max(),
@@ -37,22 +62,18 @@ pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
         return counters;
     };
     let length = (end - start).max(1) as f64;
-    let column = |t: u64| (((t - start) as f64 / length) * BAR_WIDTH as f64).round() as usize;
-    let mut lines = vec![
-        format!(
-            "{indent}{:LABEL_WIDTH$} {:<half$}{:>rest$}",
-            "",
-            "0 ms",
-            format!("{:.1} ms", length / 1000.0),
-            half = BAR_WIDTH / 2 + 1,
-            rest = BAR_WIDTH - BAR_WIDTH / 2 + 1,
-        )
-        .dimmed()
-        .to_string(),
-    ];
+    let column = |t: u64| (((t - start) as f64 / length) * bar_width as f64).round() as usize;
+    let mut lines = vec![palette::muted(&format!(
+        "{indent}{:label_width$} {:<half$}{:>rest$}",
+        "",
+        "0 ms",
+        format!("{:.1} ms", length / 1000.0),
+        half = bar_width / 2 + 1,
+        rest = bar_width - bar_width / 2 + 1,
+    ))];
     let mut states: Vec<String> = Vec::new();
-    for lane in lanes {
-        let mut bar = vec![' '; BAR_WIDTH];
+    for (lane, label) in lanes.iter().zip(&labels) {
+        let mut bar = vec![' '; bar_width];
         for span in spans(lane) {
             let (Some(from), Some(to)) = (
                 span.get("from_us").and_then(Value::as_u64),
@@ -66,9 +87,9 @@ pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
             }
             let (first, last) = (
                 column(from),
-                column(to).max(column(from) + 1).min(BAR_WIDTH),
+                column(to).max(column(from) + 1).min(bar_width),
             );
-            let first = first.min(BAR_WIDTH - 1);
+            let first = first.min(bar_width - 1);
             for cell in bar.iter_mut().take(last).skip(first) {
                 *cell = symbol(state);
             }
@@ -81,46 +102,83 @@ pub fn draw(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
                 }
             }
         }
-        // "worker 4242": the role in the reader's language, then the pid.
-        let label = lane.get("label").and_then(Value::as_str).unwrap_or("");
-        let label = match label.rsplit_once(' ') {
-            Some((role, pid)) => format!("{} {pid}", words.of(role)),
-            None => label.to_string(),
-        };
-        let label = label.as_str();
         let bar: String = bar.into_iter().collect();
         lines.push(format!(
-            "{indent}{} {}{}{}",
-            pad(label),
-            "│".dimmed(),
-            bar.cyan(),
-            "│".dimmed()
+            "{indent}{} {}{bar}{}",
+            places.pad(label),
+            palette::muted("│"),
+            palette::muted("│")
         ));
     }
     let legend: Vec<String> = states
         .iter()
         .map(|state| format!("{} {}", symbol(state), words.of(state)))
         .collect();
-    lines.push(format!(
-        "{indent}{} {}",
-        pad(""),
-        legend.join("   ").dimmed()
-    ));
+    let mut text = Text::new();
+    text.push_in(&legend.join("   "), palette::muted);
+    let lead = format!("{indent}{} ", places.pad(""));
+    let room = width.saturating_sub(layout::columns(&lead));
+    for line in text.lines(room, room) {
+        lines.push(format!("{lead}{line}"));
+    }
     lines.extend(counters);
     lines
 }
 
-/// Each counter as its values in time order, as many as fit on a line.
-fn draw_counters(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
-    let counters = timeline
+/// Where the parts of a timeline's lines go.
+struct Layout<'a> {
+    indent: &'a str,
+    label_width: usize,
+    bar_width: usize,
+}
+
+impl Layout<'_> {
+    /// `label` cut or padded to the labels' column.
+    fn pad(&self, label: &str) -> String {
+        let mut width = 0;
+        let mut out = String::new();
+        for character in label.chars() {
+            let wide = character.width().unwrap_or(0);
+            if width + wide > self.label_width {
+                break;
+            }
+            width += wide;
+            out.push(character);
+        }
+        out + &" ".repeat(self.label_width - width)
+    }
+}
+
+/// "worker 4242": the role in the reader's language, then the pid.
+fn lane_label(lane: &Value, words: Words) -> String {
+    let label = lane.get("label").and_then(Value::as_str).unwrap_or("");
+    match label.rsplit_once(' ') {
+        Some((role, pid)) => format!("{} {pid}", words.of(role)),
+        None => label.to_string(),
+    }
+}
+
+fn counters(timeline: &Value) -> &[Value] {
+    timeline
         .get("counters")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    counters
+        .unwrap_or(&[])
+}
+
+fn counter_names(timeline: &Value, words: Words) -> Vec<String> {
+    counters(timeline)
         .iter()
-        .map(|counter| {
-            let name = words.of(counter.get("name").and_then(Value::as_str).unwrap_or(""));
+        .map(|counter| words.of(counter.get("name").and_then(Value::as_str).unwrap_or("")))
+        .collect()
+}
+
+/// Each counter as its values in time order, as many as fit on a line.
+fn draw_counters(timeline: &Value, names: &[String], places: &Layout<'_>) -> Vec<String> {
+    counters(timeline)
+        .iter()
+        .zip(names)
+        .map(|(counter, name)| {
             let values: Vec<String> = counter
                 .get("samples")
                 .and_then(Value::as_array)
@@ -130,7 +188,7 @@ fn draw_counters(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
                 .collect();
             let mut shown = String::new();
             for value in &values {
-                if shown.len() + value.len() + 1 > BAR_WIDTH {
+                if layout::columns(&shown) + layout::columns(value) + 1 > places.bar_width {
                     shown.push('…');
                     break;
                 }
@@ -138,9 +196,10 @@ fn draw_counters(timeline: &Value, words: Words, indent: &str) -> Vec<String> {
                 shown.push(' ');
             }
             format!(
-                "{indent}{} {}",
-                pad(&name).dimmed(),
-                shown.trim_end().bold()
+                "{}{} {}",
+                places.indent,
+                palette::muted(&places.pad(name)),
+                palette::bold(shown.trim_end())
             )
         })
         .collect()
@@ -155,28 +214,13 @@ fn symbol(state: &str) -> char {
     }
 }
 
-/// Pads to LABEL_WIDTH terminal columns; CJK characters take two.
-fn pad(label: &str) -> String {
-    let mut width = 0;
-    let mut out = String::new();
-    for character in label.chars() {
-        let wide = super::human::columns(character);
-        if width + wide > LABEL_WIDTH {
-            break;
-        }
-        width += wide;
-        out.push(character);
-    }
-    out + &" ".repeat(LABEL_WIDTH - width)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn lanes_fit_in_eighty_columns_and_show_each_state() {
+    fn lanes_fit_the_screen_and_show_each_state() {
         colored::control::set_override(false);
         let timeline = json!({"lanes": [
             {"label": "worker 101", "pid": 101, "spans": [{"state": "wait", "from_us": 0, "to_us": 500}, {"state": "hold", "from_us": 500, "to_us": 1000}]},
@@ -186,22 +230,20 @@ mod tests {
             .expect("a lesson text");
         let words = Words::new(crate::model::Lang::Zh, &lesson);
         assert_eq!(words.of("worker"), "工作进程");
-        let lines = draw(&timeline, words, "      ");
-        assert_eq!(lines.len(), 4);
-        assert!(lines[1].contains('░') && lines[1].contains('█'));
-        for line in &lines {
-            let columns: usize = line
-                .chars()
-                .map(|c| {
-                    if ('\u{1100}'..='\u{ffdc}').contains(&c) && c != '░' && c != '█' && c != '│'
-                    {
-                        2
-                    } else {
-                        1
-                    }
-                })
-                .sum();
-            assert!(columns <= 80, "{line}");
+        for width in [50, 60, 80, 120] {
+            let lines = draw(&timeline, words, "      ", width);
+            assert_eq!(lines.len(), 4);
+            assert!(lines[1].contains('░') && lines[1].contains('█'));
+            for line in &lines {
+                assert!(layout::columns(line) <= width.min(80), "{width}: {line}");
+            }
         }
+        // Below 76 columns the lanes are narrower, and as wide as the screen.
+        let bars = |width| draw(&timeline, words, "      ", width)[1].chars().count();
+        assert!(bars(60) < bars(80));
+        assert_eq!(
+            layout::columns(&draw(&timeline, words, "      ", 60)[1]),
+            60
+        );
     }
 }

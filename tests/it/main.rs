@@ -33,4 +33,5 @@ mod steps;
 mod terminal;
 mod text_coverage;
 mod trace;
+mod width;
 mod zombie;

@@ -9,13 +9,12 @@ use colored::Colorize;
 
 use super::Heard;
 use crate::model::{DONE, Done, Event, Lang, Score};
-use crate::narrate::human::{self, inline_code, wrap};
+use crate::narrate::human;
+use crate::narrate::layout::{self, Text, wrap};
+use crate::narrate::palette::{self, Ink};
 use crate::narrate::quiz::{Asked, Style};
 use crate::narrate::{ui, write_err, write_out};
 use crate::text::{LessonText, Quiz};
-
-/// Columns of question and reveal text, as the lesson files are wrapped.
-const TEXT_WIDTH: usize = 74;
 
 pub struct HumanPrinter {
     lang: Lang,
@@ -205,7 +204,7 @@ impl HumanPrinter {
     }
 
     fn quiz_prompt(&self, choices: usize) -> String {
-        format!("  {} ", ui::quiz_prompt(self.lang, choices).bold())
+        human::prompt(&ui::quiz_prompt(self.lang, choices), palette::bold)
     }
 
     pub fn heard(&mut self, heard: Heard<'_>) {
@@ -213,13 +212,16 @@ impl HumanPrinter {
         match heard {
             Heard::NotAChoice(choices) => write_out(&format!(
                 "  {}\n{}",
-                ui::quiz_retry(lang, choices).yellow(),
+                Ink::Bad.paint(&ui::quiz_retry(lang, choices)),
                 self.quiz_prompt(choices)
             )),
             // Nobody typed it here: show what the pipe answered.
             Heard::Piped(line) => write_out(&format!("{line}\n")),
             Heard::Interrupted => write_out("\n"),
-            Heard::Closed => write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed())),
+            Heard::Closed => write_out(&format!(
+                "{}\n",
+                palette::muted(ui::quiz_stdin_closed(lang))
+            )),
         }
     }
 
@@ -234,23 +236,36 @@ impl HumanPrinter {
 
 /// The question as people see it, before the prompt.
 fn question(quiz: &Quiz, lang: Lang) -> String {
-    let mut out = format!(
-        "\n  {} {}\n",
-        "?".yellow().bold(),
-        ui::quiz_heading(lang).yellow().bold(),
-    );
-    for line in wrap(&quiz.question, TEXT_WIDTH) {
-        out.push_str(&format!("  {}\n", inline_code(&line).bold()));
+    let width = layout::width();
+    let mut heading = Text::new();
+    heading.push_in(&format!("? {}", ui::quiz_heading(lang)), |text| {
+        Ink::Code.paint(text).bold().to_string()
+    });
+    let mut out = String::from("\n");
+    for line in heading.lines(width - 2, width - 4) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    let code_in_bold: layout::Look = |text| Ink::Code.paint(text).bold().to_string();
+    let mut asked = Text::new();
+    for (at, piece) in quiz.question.split('`').enumerate() {
+        if at % 2 == 1 {
+            asked.push_in(piece, code_in_bold);
+        } else {
+            asked.push_in(piece, palette::bold);
+        }
+    }
+    for line in asked.lines(width - 2, width - 2) {
+        out.push_str(&format!("  {line}\n"));
     }
     for (at, choice) in quiz.choices.iter().enumerate() {
         let number = format!("{})", at + 1);
-        for (row, line) in wrap(choice, TEXT_WIDTH - 4).iter().enumerate() {
+        for (row, line) in wrap(choice, width - 8, palette::code).iter().enumerate() {
             let label = if row == 0 {
                 number.bold().to_string()
             } else {
-                "  ".to_string()
+                " ".repeat(number.len())
             };
-            out.push_str(&format!("    {label}  {}\n", inline_code(line)));
+            out.push_str(&format!("    {label}  {line}\n"));
         }
     }
     out
@@ -258,6 +273,7 @@ fn question(quiz: &Quiz, lang: Lang) -> String {
 
 /// The reveal as people see it.
 fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> String {
+    let width = layout::width();
     let choice = |number: usize| {
         format!(
             "{number}) {}",
@@ -277,18 +293,20 @@ fn reveal(asked: &Asked, quiz: &Quiz, paragraphs: &[String], lang: Lang) -> Stri
     let mut out = String::from("\n");
     // One colour for the whole verdict: backticks of a choice are dropped, not coloured.
     let verdict = verdict.replace('`', "");
-    for (row, line) in wrap(&verdict, TEXT_WIDTH - 2).iter().enumerate() {
-        let line = match mark {
-            "✔" => line.green().bold(),
-            "✘" => line.red().bold(),
-            _ => line.yellow(),
-        };
+    let look: layout::Look = match mark {
+        "✔" => |text| Ink::Good.paint(text).bold().to_string(),
+        "✘" => |text| Ink::Bad.paint(text).bold().to_string(),
+        _ => palette::bold,
+    };
+    let mut said = Text::new();
+    said.push_in(&verdict, look);
+    for (row, line) in said.lines(width - 4, width - 4).iter().enumerate() {
         let mark = if row == 0 { mark } else { " " };
         out.push_str(&format!("  {mark} {line}\n"));
     }
     for paragraph in paragraphs {
-        for line in wrap(paragraph, TEXT_WIDTH) {
-            out.push_str(&format!("    {}\n", inline_code(&line)));
+        for line in wrap(paragraph, width - 4, palette::code) {
+            out.push_str(&format!("    {line}\n"));
         }
     }
     out
