@@ -220,7 +220,8 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
     // One line when it fits; else a line for each part, so that no part,
     // the command least of all, is broken.
     let line = pieces.join(" · ");
-    if layout::columns(&line) <= layout::width() {
+    let columns = terminal::size().map_or_else(layout::width, |size| size.columns);
+    if layout::columns(&line) <= columns {
         out.push_str(&format!("{line}\n"));
     } else {
         for piece in pieces {

@@ -408,15 +408,15 @@ fn man_dir_writes_one_page_per_command() {
 fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
     let state = fresh_state_home("tour-step-pipe");
     let course = course();
-    let output = run_with_input(
-        procdemo_in(
-            &state,
-            &[
-                "tour", "--step", "--pace", "0", "--lang", "en", "--color", "never",
-            ],
-        ),
-        "q\n",
+    let mut tour = procdemo_in(
+        &state,
+        &[
+            "tour", "--step", "--pace", "0", "--lang", "en", "--color", "never",
+        ],
     );
+    // Wide enough for each lesson's last line whole.
+    tour.env("COLUMNS", "120");
+    let output = run_with_input(tour, "q\n");
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     let mut from = 0;
     for (number, id) in (1..).zip(&course) {

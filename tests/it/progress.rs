@@ -641,7 +641,10 @@ fn finish_for_people(state: &Path, args: &[&str], lang: Option<&str>, input: &st
     if let Some(lang) = lang {
         all.extend(["--lang", lang]);
     }
-    let output = common::run_with_input(procdemo_in(state, &all), input);
+    let mut command = procdemo_in(state, &all);
+    // Wide enough for the last line whole, as on a wide terminal.
+    command.env("COLUMNS", "120");
+    let output = common::run_with_input(command, input);
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     output
 }
@@ -741,14 +744,16 @@ fn the_last_lesson_line_says_when_the_course_is_done() {
 #[test]
 fn the_last_lesson_line_counts_a_lesson_not_saved_and_says_so() {
     let dir = fresh_state_home("lesson-end-unsaved");
-    let output = run(with_env(
+    let mut command = with_env(
         &[
             "fork", "--pace", "0", "--color", "never", "--stream", "--lang", "en",
         ],
         None,
         None,
         &dir,
-    ));
+    );
+    command.env("COLUMNS", "120");
+    let output = run(command);
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     assert_eq!(
         last_line(&output),
