@@ -79,9 +79,13 @@ pub enum Output {
     Json,
 }
 
+/// Whether a lesson waits for the reader between steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepMode {
+    /// `--stream`, `--json`, or not at a terminal: each step follows the
+    /// last after a pause to read it.
     Continuous,
+    /// The default at a terminal, and `--step`: Enter shows the next step.
     PauseBeforeEachStep,
 }
 
@@ -108,6 +112,12 @@ pub struct Config {
     pub pace: f64,
     pub output: Output,
     pub step: StepMode,
+    /// Text for people on a terminal (stdout): each step starts at the top
+    /// of the screen, pages when it is taller, and is given time to be read.
+    pub screen: bool,
+    /// A lesson of `tour`, whose prompt before the lesson stands for the
+    /// lesson's prompt before its first step.
+    pub in_tour: bool,
     pub quiz: QuizMode,
     /// `--trace`: where to write the Chrome Trace Event file.
     pub trace: Option<std::path::PathBuf>,
@@ -137,11 +147,17 @@ impl Config {
                     }
                 }
             };
-        // JSON has no prompts: a grader's pipe must never wait for Enter.
-        let step = if args.step && output == Output::Human {
-            StepMode::PauseBeforeEachStep
-        } else {
-            StepMode::Continuous
+        let screen = output == Output::Human && std::io::stdout().is_terminal();
+        // JSON has no prompts: a grader's pipe must never wait for Enter. A
+        // person at a terminal reads at their own speed unless `--stream`;
+        // `--step` waits even when stdout is a pipe (`| tee log`).
+        let step = match output {
+            Output::Json => StepMode::Continuous,
+            Output::Human if args.step => StepMode::PauseBeforeEachStep,
+            Output::Human if !args.stream && screen && std::io::stdin().is_terminal() => {
+                StepMode::PauseBeforeEachStep
+            }
+            Output::Human => StepMode::Continuous,
         };
         let lang = args.lang.unwrap_or_else(|| {
             let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().find_map(env);
@@ -158,6 +174,8 @@ impl Config {
             pace: args.pace,
             output,
             step,
+            screen,
+            in_tour: false,
             quiz: if args.quiz {
                 QuizMode::Ask
             } else {
@@ -168,10 +186,11 @@ impl Config {
         }
     }
 
-    /// True when someone may take their time between steps (Enter, or an
-    /// answer), so demo processes must be allowed to live long.
+    /// True when someone may take their time between steps (Enter, an
+    /// answer, a page, or the time to read a step), so demo processes must
+    /// be allowed to live long.
     pub fn waits_for_people(&self) -> bool {
-        self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask
+        self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask || self.screen
     }
 }
 

@@ -19,9 +19,6 @@ use crate::os::procfs;
 const ASLEEP: char = 'S';
 use crate::os::wait::{self, ExitStatus};
 
-/// A pause between steps, so a person can read one before the next appears.
-const BEAT: Duration = Duration::from_millis(350);
-
 /// A process the kernel has put to sleep, as `wait_until_asleep` found it.
 #[derive(Clone, Debug)]
 pub struct Asleep {
@@ -259,10 +256,10 @@ impl Lab {
         self.pause_until(Instant::now() + duration, Wake::Event)
     }
 
-    /// A pause for the eye, while an event is being shown.
-    pub(super) fn beat(&mut self) -> Result<()> {
-        let deadline = Instant::now() + BEAT.mul_f64(self.config.pace);
-        self.pause_until(deadline, Wake::SignalOnly)
+    /// A pause between steps, as long as the narrator says the last one
+    /// takes to read, while an event waits to be shown.
+    pub(super) fn pause_to_read(&mut self, pause: Duration) -> Result<()> {
+        self.pause_until(Instant::now() + pause, Wake::SignalOnly)
     }
 
     /// Sleeps until `wake` says, a signal comes, or `timeout`.

@@ -1,6 +1,8 @@
 //! The lesson for people: the text of each new step, then its evidence, in
 //! colour when colour is on; questions and reveals of `--quiz`; a progress
-//! bar for steps that come in bulk.
+//! bar for steps that come in bulk. The lesson goes to stdout, through the
+//! screen that pages it; the conversation (questions, what was heard, the
+//! bar) to stderr.
 
 use std::io::IsTerminal;
 use std::rc::Rc;
@@ -11,7 +13,8 @@ use super::Heard;
 use crate::model::{DONE, Done, Event, Lang, Score};
 use crate::narrate::human::{self, inline_code, wrap};
 use crate::narrate::quiz::{Asked, Style};
-use crate::narrate::{ui, write_err, write_out};
+use crate::narrate::screen::Screen;
+use crate::narrate::{Answer, ui, write_err};
 use crate::text::{LessonText, Quiz};
 
 /// Columns of question and reveal text, as the lesson files are wrapped.
@@ -25,6 +28,7 @@ pub struct HumanPrinter {
     shown: Vec<(String, String)>,
     current: Option<String>,
     bulk: Option<Bulk>,
+    screen: Screen,
 }
 
 /// Steps shown as a progress bar rather than line by line.
@@ -52,18 +56,50 @@ impl Bulk {
 }
 
 impl HumanPrinter {
-    pub fn new(lang: Lang, text: Rc<LessonText>) -> Self {
+    pub fn new(lang: Lang, text: Rc<LessonText>, screen: Screen) -> Self {
         Self {
             lang,
             text,
             shown: Vec::new(),
             current: None,
             bulk: None,
+            screen,
         }
     }
 
     pub fn begin(&mut self) {
-        write_out(&human::header(&self.text));
+        self.screen.write(&human::header(&self.text));
+    }
+
+    /// A new screen, for a new step.
+    pub fn top(&mut self) {
+        match &self.bulk {
+            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
+                bulk.bar.suspend(|| self.screen.top());
+            }
+            _ => self.screen.top(),
+        }
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    /// Lesson text to stdout, through the screen. The bar steps aside while
+    /// it is written (and while a "more" prompt waits), then redraws below.
+    fn emit(&self, out: &str) -> Answer {
+        match &self.bulk {
+            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
+                bulk.bar.suspend(|| self.screen.write(out))
+            }
+            _ => self.screen.write(out),
+        }
+    }
+
+    /// The conversation to stderr, counted on the screen it shares.
+    fn say(&self, text: &str) {
+        self.screen.count(text);
+        write_err(text);
     }
 
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
@@ -95,11 +131,15 @@ impl HumanPrinter {
         step != DONE && !self.shown.iter().any(|(shown, _)| shown == step)
     }
 
+    pub fn has_shown_a_step(&self) -> bool {
+        !self.shown.is_empty()
+    }
+
     pub fn is_step_change(&self, step: &str) -> bool {
         self.current.as_deref() != Some(step)
     }
 
-    pub fn show(&mut self, event: &Event) {
+    pub fn show(&mut self, event: &Event) -> Answer {
         let lang = self.lang;
         if let Some(bulk) = &self.bulk
             && bulk.steps.contains(&event.step)
@@ -107,7 +147,7 @@ impl HumanPrinter {
             if event.step == bulk.counted {
                 bulk.tick();
             }
-            return;
+            return Answer::Next;
         }
         let mut out = String::new();
         if self.current.as_deref() != Some(event.step.as_str()) {
@@ -129,30 +169,27 @@ impl HumanPrinter {
             self.current = Some(event.step.clone());
         }
         out.push_str(&human::evidence(event, &self.text, lang));
-        match &self.bulk {
-            // The bar steps aside while the lesson goes to stdout, then
-            // redraws below it.
-            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
-                bulk.bar.suspend(|| write_out(&out));
-            }
-            _ => write_out(&out),
-        }
+        self.emit(&out)
     }
 
     /// The last step: what ran, and with `--quiz` the score.
-    pub fn done(&mut self, event: &Event, score: Option<Score>) {
+    pub fn done(&mut self, event: &Event, score: Option<Score>) -> Answer {
         self.finish_bar();
         let lang = self.lang;
-        match event.read::<Done>() {
-            Ok(done) => write_out(&human::done(&done, ui::Words::new(lang, &self.text))),
-            Err(error) => write_err(&format!("procdemo: {error:#}\n")),
-        }
+        let mut out = match event.read::<Done>() {
+            Ok(done) => human::done(&done, ui::Words::new(lang, &self.text)),
+            Err(error) => {
+                write_err(&format!("procdemo: {error:#}\n"));
+                String::new()
+            }
+        };
         if let Some(score) = score {
-            write_out(&format!(
+            out.push_str(&format!(
                 "{}\n",
                 ui::quiz_score(lang, score.right, score.asked).bold()
             ));
         }
+        self.emit(&out)
     }
 
     /// A bulk event nobody needs in full: it only moves the progress bar.
@@ -172,8 +209,8 @@ impl HumanPrinter {
 
     /// The question, then the prompt for its answer.
     pub fn question(&mut self, quiz: &Quiz) {
-        write_out(&question(quiz, self.lang));
-        write_out(&self.quiz_prompt(quiz.choices.len()));
+        self.say(&question(quiz, self.lang));
+        self.say(&self.quiz_prompt(quiz.choices.len()));
     }
 
     fn quiz_prompt(&self, choices: usize) -> String {
@@ -182,21 +219,24 @@ impl HumanPrinter {
 
     pub fn heard(&mut self, heard: Heard<'_>) {
         let lang = self.lang;
+        // The answer typed, and its Enter, took a row of the screen.
+        self.screen.count("\n");
         match heard {
-            Heard::NotAChoice(choices) => write_out(&format!(
+            Heard::NotAChoice(choices) => self.say(&format!(
                 "  {}\n{}",
                 ui::quiz_retry(lang, choices).yellow(),
                 self.quiz_prompt(choices)
             )),
             // Nobody typed it here: show what the pipe answered.
-            Heard::Piped(line) => write_out(&format!("{line}\n")),
-            Heard::Interrupted => write_out("\n"),
-            Heard::Closed => write_out(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed())),
+            Heard::Piped(line) => write_err(&format!("{line}\n")),
+            Heard::Interrupted => write_err("\n"),
+            Heard::Closed => write_err(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed())),
+            Heard::Ended => self.say(&format!("{}\n", ui::quiz_ended(lang).dimmed())),
         }
     }
 
-    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String]) {
-        write_out(&reveal(asked, quiz, paragraphs, self.lang));
+    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String]) -> Answer {
+        self.emit(&reveal(asked, quiz, paragraphs, self.lang))
     }
 
     pub fn reveal_style(&self) -> Style {
