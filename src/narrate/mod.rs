@@ -138,8 +138,13 @@ impl Narrator {
         if self.step == StepMode::PauseBeforeEachStep {
             return None;
         }
-        let reading = self.printer.reading_time().unwrap_or(screen::BEAT);
-        Some(reading.max(screen::BEAT).mul_f64(self.pace))
+        let reading = match self.printer.reading_time() {
+            // The first step shares the heading's screen: nothing to clear.
+            Some(_) if !self.printer.has_shown_a_step() => return None,
+            Some(reading) => reading.max(screen::BEAT),
+            None => screen::BEAT,
+        };
+        Some(reading.mul_f64(self.pace))
     }
 
     /// Everything that comes before the first event of another step: the

@@ -231,7 +231,8 @@ impl HumanPrinter {
             Heard::Piped(line) => write_err(&format!("{line}\n")),
             Heard::Interrupted => write_err("\n"),
             Heard::Closed => write_err(&format!("{}\n", ui::quiz_stdin_closed(lang).dimmed())),
-            Heard::Ended => self.say(&format!("{}\n", ui::quiz_ended(lang).dimmed())),
+            // Ctrl-D echoes nothing: the note starts a line of its own.
+            Heard::Ended => self.say(&format!("\n  {}\n", ui::quiz_ended(lang).dimmed())),
         }
     }
 
