@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 
-    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace (at least 60 s), 3600 with --step or --quiz, plus the time the lesson's work may take] (1 to 86400)
+    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace (at least 60 s), 3600 on a terminal or with --step or --quiz, plus the time the lesson's work may take] (1 to 86400)
     #[arg(long, global = true, value_name = "SECONDS", value_parser = within(1..=LIFETIME_LIMIT, format!("the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live")), allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 

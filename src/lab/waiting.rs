@@ -301,8 +301,8 @@ impl Lab {
                     "run the lesson again with a larger --lifetime (or without it)".to_string()
                 } else {
                     format!(
-                        "that is procdemo's default cap (60 s times the pace, or an hour with --step \
-                         or --quiz, plus the time the lesson's work may take); run the lesson again with --lifetime longer \
+                        "that is procdemo's default cap (60 s times the pace, or an hour on a terminal \
+                         or with --step or --quiz, plus the time the lesson's work may take); run the lesson again with --lifetime longer \
                          than {cap} s"
                     )
                 };

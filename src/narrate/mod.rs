@@ -171,14 +171,16 @@ impl Narrator {
             .question(step)
             .filter(|_| !QUESTIONS_ENDED.load(Ordering::Relaxed));
         let answer = match question {
-            Some(quiz) => self.ask_quiz(step, &quiz, wake, interrupted),
+            Some(quiz) => self.aside(|narrator| narrator.ask_quiz(step, &quiz, wake, interrupted)),
             // The tour's prompt stood for the first step's.
             None if first && self.in_tour => Answer::Next,
             None if self.step == StepMode::PauseBeforeEachStep => {
-                self.ask_to_continue(wake, interrupted)
+                self.aside(|narrator| narrator.wait_for_enter(wake, interrupted))
             }
             // A reveal is the moment of the lesson: it stays until Enter.
-            None if revealed && self.can_wait_for_enter() => self.wait_for_enter(wake, interrupted),
+            None if revealed && self.can_wait_for_enter() => {
+                self.aside(|narrator| narrator.wait_for_enter(wake, interrupted))
+            }
             None => Answer::Next,
         };
         // The lesson's heading shares the first step's screen.
@@ -186,6 +188,16 @@ impl Narrator {
             self.printer.top();
         }
         answer
+    }
+
+    /// Runs `talk` (a prompt and its answer) with the progress bar off the
+    /// terminal, where the conversation stands instead; the bar comes back
+    /// below it.
+    fn aside<T>(&mut self, talk: impl FnOnce(&mut Self) -> T) -> T {
+        match self.printer.visible_bar() {
+            Some(bar) => bar.suspend(|| talk(self)),
+            None => talk(self),
+        }
     }
 
     /// True when a person at the terminal can press Enter, and would see
@@ -204,21 +216,9 @@ impl Narrator {
         self.printer.for_people()
     }
 
-    /// Waits for Enter when the lesson steps; answers `Next` at once
-    /// otherwise. `interrupted` is asked whenever a signal wakes the wait:
-    /// SIGCHLD only means a child ended, and the prompt goes on waiting.
-    pub fn ask_to_continue(
-        &mut self,
-        wake: BorrowedFd<'_>,
-        interrupted: impl Fn() -> bool,
-    ) -> Answer {
-        if self.step != StepMode::PauseBeforeEachStep {
-            return Answer::Next;
-        }
-        self.wait_for_enter(wake, interrupted)
-    }
-
     /// The Enter prompt, on stderr: the conversation, never the lesson.
+    /// `interrupted` is asked whenever a signal wakes the wait: SIGCHLD only
+    /// means a child ended, and the prompt goes on waiting.
     fn wait_for_enter(&mut self, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
         write_err(&format!(
             "  {} ",

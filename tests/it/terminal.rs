@@ -521,3 +521,30 @@ fn a_tour_asks_once_per_lesson_and_lists_a_lesson_quit_early() {
     assert_eq!(seen.first(), Some(&"fork"), "{rest}");
     assert!(seen.join(" ").contains("(not finished)"), "{rest}");
 }
+
+/// Running through on a terminal, a step stays as long as its text takes
+/// to read (about 30 s for the first step of fork at pace 1): at pace 0.02,
+/// over 0.3 s, where the beat of a pipe would be 7 ms.
+#[test]
+fn running_through_on_a_terminal_gives_a_step_its_reading_time() {
+    let state = fresh_state_home("terminal-reading");
+    let mut fork = Terminal::start(
+        &state,
+        &[
+            "fork", "--stream", "--pace", "0.02", "--lang", "en", "--color", "never",
+        ],
+    );
+    fork.expect("step 1 of 6");
+    let shown = Instant::now();
+    fork.expect("step 2 of 6");
+    let stayed = shown.elapsed();
+    assert!(
+        stayed >= Duration::from_millis(300),
+        "step 1 stayed {stayed:?}"
+    );
+    // The rest would take seconds more: Ctrl-C ends it, cleanly.
+    fork.control('c');
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains("nothing is left running"), "{rest}");
+}

@@ -73,12 +73,18 @@ impl HumanPrinter {
 
     /// A new screen, for a new step.
     pub fn top(&mut self) {
-        match &self.bulk {
-            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
-                bulk.bar.suspend(|| self.screen.top());
-            }
-            _ => self.screen.top(),
+        match self.visible_bar() {
+            Some(bar) => bar.suspend(|| self.screen.top()),
+            None => self.screen.top(),
         }
+    }
+
+    /// The progress bar, while it shows on the terminal.
+    pub fn visible_bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bulk
+            .as_ref()
+            .map(|bulk| bulk.bar.clone())
+            .filter(|bar| !bar.is_hidden() && !bar.is_finished())
     }
 
     pub fn screen(&self) -> &Screen {
@@ -88,11 +94,9 @@ impl HumanPrinter {
     /// Lesson text to stdout, through the screen. The bar steps aside while
     /// it is written (and while a "more" prompt waits), then redraws below.
     fn emit(&self, out: &str) -> Answer {
-        match &self.bulk {
-            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
-                bulk.bar.suspend(|| self.screen.write(out))
-            }
-            _ => self.screen.write(out),
+        match self.visible_bar() {
+            Some(bar) => bar.suspend(|| self.screen.write(out)),
+            None => self.screen.write(out),
         }
     }
 

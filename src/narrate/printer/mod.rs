@@ -94,6 +94,14 @@ impl Printer {
         }
     }
 
+    /// The progress bar, while it shows on the terminal.
+    pub fn visible_bar(&self) -> Option<indicatif::ProgressBar> {
+        match self {
+            Self::Human(human) => human.visible_bar(),
+            Self::Json(_) => None,
+        }
+    }
+
     /// Events at `steps` come in bulk: a progress bar counts `counted` ones.
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
         match self {
