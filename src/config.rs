@@ -149,14 +149,15 @@ impl Config {
             };
         let screen = output == Output::Human && std::io::stdout().is_terminal();
         // JSON has no prompts: a grader's pipe must never wait for Enter. A
-        // person at a terminal reads at their own speed unless `--stream`;
-        // `--step` waits even when stdout is a pipe (`| tee log`).
+        // person at a terminal reads at their own speed unless `--stream`
+        // (the prompt goes to stderr: with `2>/dev/null` nobody would see
+        // it); `--step` waits even when stdout is a pipe (`| tee log`).
+        let at_terminal =
+            screen && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let step = match output {
             Output::Json => StepMode::Continuous,
             Output::Human if args.step => StepMode::PauseBeforeEachStep,
-            Output::Human if !args.stream && screen && std::io::stdin().is_terminal() => {
-                StepMode::PauseBeforeEachStep
-            }
+            Output::Human if !args.stream && at_terminal => StepMode::PauseBeforeEachStep,
             Output::Human => StepMode::Continuous,
         };
         let lang = args.lang.unwrap_or_else(|| {
