@@ -17,7 +17,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "F", default_value = "1", value_parser = within(0.0..=PACE_LIMIT, format!("the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow")), allow_negative_numbers = true)]
     pub pace: f64,
 
-    /// Wait for Enter before each step (q then Enter ends the lesson); ignored with --json
+    /// Wait for Enter before each step, as at a terminal by default, even with stdout piped (q then Enter ends the lesson); ignored with --json
     #[arg(long, global = true)]
     pub step: bool,
 
