@@ -17,7 +17,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "F", default_value = "1", value_parser = within(0.0..=PACE_LIMIT, format!("the pace must be a number from 0 to {PACE_LIMIT}: 1 is the normal speed, 0 runs without pauses, 3 is slow")), allow_negative_numbers = true)]
     pub pace: f64,
 
-    /// Wait for Enter before each step (q then Enter ends the lesson); ignored with --json
+    /// Wait for Enter before each step, as at a terminal by default, even with stdout piped (q then Enter ends the lesson); ignored with --json
     #[arg(long, global = true)]
     pub step: bool,
 
@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 
-    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace (at least 60 s), 3600 with --step or --quiz, plus the time the lesson's work may take] (1 to 86400)
+    /// Kill any demo process still alive after this many seconds, even if procdemo itself was killed [default: 60 × pace (at least 60 s), 3600 on a terminal or with --step or --quiz, plus the time the lesson's work may take] (1 to 86400)
     #[arg(long, global = true, value_name = "SECONDS", value_parser = within(1..=LIFETIME_LIMIT, format!("the lifetime must be a whole number of seconds from 1 to {LIFETIME_LIMIT} (a day): the longest any demo process may live")), allow_negative_numbers = true)]
     pub lifetime: Option<u64>,
 
@@ -79,9 +79,13 @@ pub enum Output {
     Json,
 }
 
+/// Whether a lesson waits for the reader between steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepMode {
+    /// `--stream`, `--json`, or not at a terminal: each step follows the
+    /// last after a pause to read it.
     Continuous,
+    /// The default at a terminal, and `--step`: Enter shows the next step.
     PauseBeforeEachStep,
 }
 
@@ -108,6 +112,12 @@ pub struct Config {
     pub pace: f64,
     pub output: Output,
     pub step: StepMode,
+    /// Text for people on a terminal (stdout): each step starts at the top
+    /// of the screen, pages when it is taller, and is given time to be read.
+    pub screen: bool,
+    /// A lesson of `tour`, whose prompt before the lesson stands for the
+    /// lesson's prompt before its first step.
+    pub in_tour: bool,
     pub quiz: QuizMode,
     /// `--trace`: where to write the Chrome Trace Event file.
     pub trace: Option<std::path::PathBuf>,
@@ -137,11 +147,18 @@ impl Config {
                     }
                 }
             };
-        // JSON has no prompts: a grader's pipe must never wait for Enter.
-        let step = if args.step && output == Output::Human {
-            StepMode::PauseBeforeEachStep
-        } else {
-            StepMode::Continuous
+        let screen = output == Output::Human && std::io::stdout().is_terminal();
+        // JSON has no prompts: a grader's pipe must never wait for Enter. A
+        // person at a terminal reads at their own speed unless `--stream`
+        // (the prompt goes to stderr: with `2>/dev/null` nobody would see
+        // it); `--step` waits even when stdout is a pipe (`| tee log`).
+        let at_terminal =
+            screen && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let step = match output {
+            Output::Json => StepMode::Continuous,
+            Output::Human if args.step => StepMode::PauseBeforeEachStep,
+            Output::Human if !args.stream && at_terminal => StepMode::PauseBeforeEachStep,
+            Output::Human => StepMode::Continuous,
         };
         let lang = args.lang.unwrap_or_else(|| {
             let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().find_map(env);
@@ -158,6 +175,8 @@ impl Config {
             pace: args.pace,
             output,
             step,
+            screen,
+            in_tour: false,
             quiz: if args.quiz {
                 QuizMode::Ask
             } else {
@@ -168,10 +187,11 @@ impl Config {
         }
     }
 
-    /// True when someone may take their time between steps (Enter, or an
-    /// answer), so demo processes must be allowed to live long.
+    /// True when someone may take their time between steps (Enter, an
+    /// answer, a page, or the time to read a step), so demo processes must
+    /// be allowed to live long.
     pub fn waits_for_people(&self) -> bool {
-        self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask
+        self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask || self.screen
     }
 }
 

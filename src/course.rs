@@ -210,7 +210,8 @@ fn next_command(progress: &Progress, config: &Config) -> Option<String> {
 
 /// `procdemo tour`: every lesson in course order, with its default
 /// options. A lesson that fails is reported and the tour goes on; `q` or a
-/// signal ends the tour.
+/// signal ends the tour. When it steps, the tour asks once before each
+/// lesson, and the lesson does not ask again before its first step.
 pub fn tour(config: &Config) -> Result<ExitCode> {
     let signals = Signals::get()?;
     // Said once for the whole tour, not once per lesson.
@@ -219,6 +220,7 @@ pub fn tour(config: &Config) -> Result<ExitCode> {
         narrate::step_needs_terminal(config.lang);
         config.step = StepMode::Continuous;
     }
+    config.in_tour = true;
     let config = &config;
     let total = COURSE.len();
     let mut end = TourEnd {
@@ -229,7 +231,7 @@ pub fn tour(config: &Config) -> Result<ExitCode> {
         let text = lesson.text(config.lang)?;
         narrate::tour_heading(at + 1, total, lesson.id, &text, config);
         let prompt = if config.step == StepMode::PauseBeforeEachStep {
-            narrate::tour_prompt(config.lang, signals.wake_fd(), || {
+            narrate::tour_prompt(config, signals.wake_fd(), || {
                 signals.drain();
                 signals.caught().is_some()
             })
@@ -238,10 +240,10 @@ pub fn tour(config: &Config) -> Result<ExitCode> {
             Answer::Next
         };
         if let Some(signal) = signals.caught() {
-            return finish_tour(end, Some(Stop::Signal(signal)), config);
+            return finish_tour(end, Some(Stop::Signal(signal)), None, config);
         }
         if let Answer::Quit = prompt {
-            return finish_tour(end, Some(Stop::Quit), config);
+            return finish_tour(end, Some(Stop::Quit), None, config);
         }
         let after = After::Tour(COURSE.get(at + 1).map(|next| next.id));
         match run_then(lesson, &lesson.default_options()?, config.clone(), after)? {
@@ -252,19 +254,23 @@ pub fn tour(config: &Config) -> Result<ExitCode> {
                 }
             }
             Outcome::Failed => end.failed.push(lesson.id),
-            Outcome::Stopped(stop) => return finish_tour(end, Some(stop), config),
+            Outcome::Stopped(stop) => {
+                return finish_tour(end, Some(stop), Some(lesson.id), config);
+            }
         }
     }
-    finish_tour(end, None, config)
+    finish_tour(end, None, None, config)
 }
 
-/// A moment to read the heading of the next lesson, for people only; a
+/// A moment to read the end of the last lesson and the heading of the
+/// next (on a screen, as long as they take to read), for people only; a
 /// signal cuts it short.
 fn pause(config: &Config, signals: &Signals) -> Result<()> {
     if config.output != Output::Human {
         return Ok(());
     }
-    let deadline = Instant::now() + TOUR_PAUSE.mul_f64(config.pace);
+    let reading = narrate::Screen::new(config.lang, config.screen).reading_time();
+    let deadline = Instant::now() + TOUR_PAUSE.max(reading).mul_f64(config.pace);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || signals.caught().is_some() {
@@ -275,13 +281,23 @@ fn pause(config: &Config, signals: &Signals) -> Result<()> {
     }
 }
 
-fn finish_tour(end: TourEnd, stop: Option<Stop>, config: &Config) -> Result<ExitCode> {
+/// The tour's end; `stopped_in` is the lesson it was stopped in, which was
+/// seen in part.
+fn finish_tour(
+    end: TourEnd,
+    stop: Option<Stop>,
+    stopped_in: Option<&str>,
+    config: &Config,
+) -> Result<ExitCode> {
     let (progress, _) = progress::load();
     let next = next_command(&progress, config);
     let covered = COURSE
         .iter()
-        .filter(|lesson| end.finished.contains(&lesson.id))
-        .map(|lesson| Ok((lesson.id, lesson.text(config.lang)?)))
+        .filter(|lesson| end.finished.contains(&lesson.id) || stopped_in == Some(lesson.id))
+        .map(|lesson| {
+            let finished = end.finished.contains(&lesson.id);
+            Ok((lesson.id, lesson.text(config.lang)?, finished))
+        })
         .collect::<Result<Vec<_>>>()?;
     narrate::tour_end(&end, &covered, stop, next.as_deref(), config);
     Ok(match stop {

@@ -164,22 +164,28 @@ impl Lab {
             return Ok(());
         }
         if self.narrator.is_step_change(&event.step) {
-            if self.narrator.is_new_step(&event.step) && self.narrator.for_people() {
-                self.beat()?;
+            if let Some(pause) = self.narrator.reading_pause(&event.step) {
+                self.pause_to_read(pause)?;
             }
             let signals = &self.signals;
             let answer = self.narrator.before_step(event, signals.wake_fd(), || {
                 signals.drain();
                 signals.caught().is_some()
             });
-            match answer {
-                Answer::Next => {}
-                Answer::Quit => return Err(Stop::Quit.into()),
-                Answer::Woken => self.check_signal()?,
-            }
+            self.obey(answer)?;
         }
-        self.narrator.show(event);
-        Ok(())
+        let answer = self.narrator.show(event);
+        self.obey(answer)
+    }
+
+    /// What the reader said at a prompt: go on, end the lesson (q), or a
+    /// signal came.
+    fn obey(&self, answer: Answer) -> Result<()> {
+        match answer {
+            Answer::Next => Ok(()),
+            Answer::Quit => Err(Stop::Quit.into()),
+            Answer::Woken => self.check_signal(),
+        }
     }
 }
 

@@ -19,9 +19,6 @@ use crate::os::procfs;
 const ASLEEP: char = 'S';
 use crate::os::wait::{self, ExitStatus};
 
-/// A pause between steps, so a person can read one before the next appears.
-const BEAT: Duration = Duration::from_millis(350);
-
 /// A process the kernel has put to sleep, as `wait_until_asleep` found it.
 #[derive(Clone, Debug)]
 pub struct Asleep {
@@ -259,10 +256,10 @@ impl Lab {
         self.pause_until(Instant::now() + duration, Wake::Event)
     }
 
-    /// A pause for the eye, while an event is being shown.
-    pub(super) fn beat(&mut self) -> Result<()> {
-        let deadline = Instant::now() + BEAT.mul_f64(self.config.pace);
-        self.pause_until(deadline, Wake::SignalOnly)
+    /// A pause between steps, as long as the narrator says the last one
+    /// takes to read, while an event waits to be shown.
+    pub(super) fn pause_to_read(&mut self, pause: Duration) -> Result<()> {
+        self.pause_until(Instant::now() + pause, Wake::SignalOnly)
     }
 
     /// Sleeps until `wake` says, a signal comes, or `timeout`.
@@ -304,8 +301,8 @@ impl Lab {
                     "run the lesson again with a larger --lifetime (or without it)".to_string()
                 } else {
                     format!(
-                        "that is procdemo's default cap (60 s times the pace, or an hour with --step \
-                         or --quiz, plus the time the lesson's work may take); run the lesson again with --lifetime longer \
+                        "that is procdemo's default cap (60 s times the pace, or an hour on a terminal \
+                         or with --step or --quiz, plus the time the lesson's work may take); run the lesson again with --lifetime longer \
                          than {cap} s"
                     )
                 };

@@ -12,7 +12,7 @@ use super::human::rule;
 use super::layout::{self, Text, wrap};
 use super::palette::{self, Ink};
 use super::quiz::placeholders;
-use super::{Answer, Reply, read_reply, ui, write_err, write_out};
+use super::{Answer, Reply, Screen, read_reply, ui, write_err, write_out};
 use crate::config::{Config, Output};
 use crate::model::{Lang, LessonEnd, LessonProgress, Notice, Score, Stop, Then, TourEnd};
 use crate::os::terminal;
@@ -268,7 +268,8 @@ pub fn progress_not_saved(error: &anyhow::Error, lang: Lang) {
     ));
 }
 
-/// Before each lesson of a tour.
+/// Before each lesson of a tour, below the end of the last one: the
+/// lesson starts a new screen once the reader goes on.
 pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, config: &Config) {
     if config.output != Output::Human {
         return;
@@ -293,30 +294,39 @@ pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, 
     {
         out.push_str(&format!("{line}\n"));
     }
-    write_out(&out);
+    Screen::new(config.lang, config.screen).write(&out);
 }
 
-/// `--step` between two lessons of a tour: Enter goes on, `q` ends the tour.
-pub fn tour_prompt(lang: Lang, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
-    write_out(&super::human::prompt(
-        &format!("⏎ {}", ui::tour_prompt(lang)),
+/// Between two lessons of a tour that steps, on stderr: Enter goes on,
+/// `q` ends the tour.
+pub fn tour_prompt(
+    config: &Config,
+    wake: BorrowedFd<'_>,
+    interrupted: impl Fn() -> bool,
+) -> Answer {
+    let prompt = super::human::prompt(
+        &format!("⏎ {}", ui::tour_prompt(config.lang)),
         palette::muted,
-    ));
+    );
+    write_err(&prompt);
+    // With its Enter, the prompt takes a row of the lesson's first screen.
+    Screen::new(config.lang, config.screen).count(&format!("{prompt}\n"));
     match read_reply(wake, interrupted) {
         Reply::Quit => Answer::Quit,
         Reply::Interrupted => {
-            write_out("\n");
+            write_err("\n");
             Answer::Woken
         }
         Reply::Line(_) | Reply::Closed => Answer::Next,
     }
 }
 
-/// The tour's last words: what was covered, and in JSON one summary line.
-/// The end of a tour; `covered` holds the texts of the lessons finished.
+/// The tour's last words: what was seen, and in JSON one summary line.
+/// `covered` holds the texts of the lessons started, each with whether it
+/// was finished.
 pub fn tour_end(
     end: &TourEnd,
-    covered: &[(&str, LessonText)],
+    covered: &[(&str, LessonText, bool)],
     stop: Option<Stop>,
     next: Option<&str>,
     config: &Config,
@@ -341,22 +351,21 @@ pub fn tour_end(
         write_out(&format!("{line}\n"));
         return;
     }
-    if let Some(Stop::Signal(_)) = stop {
-        // The lesson already said it was interrupted; one line is enough.
-        return;
-    }
     let mut out = format!(
         "\n{}\n{}\n",
         rule("═", layout::width()),
         ui::tour_covered(lang, end.finished.len(), end.total).bold()
     );
+    if !covered.is_empty() {
+        out.push_str(&format!("{}\n", ui::tour_seen(lang).bold()));
+    }
     let rows: Vec<Row> = covered
         .iter()
-        .map(|(id, text)| Row {
-            finished: true,
+        .map(|(id, text, finished)| Row {
+            finished: *finished,
             id,
             summary: &text.summary,
-            note: None,
+            note: (!finished).then(|| ui::tour_not_finished(lang).to_string()),
         })
         .collect();
     out.push_str(&rows_of(&rows));
@@ -404,7 +413,7 @@ pub fn ask_reset(
     wake: BorrowedFd<'_>,
     interrupted: impl Fn() -> bool,
 ) -> bool {
-    write_out(&format!(
+    write_err(&format!(
         "{} ",
         ui::reset_question(lang, lessons, &path.display().to_string())
     ));
@@ -414,7 +423,7 @@ pub fn ask_reset(
             "y" | "yes" | "是" | "好"
         ),
         Reply::Interrupted => {
-            write_out("\n");
+            write_err("\n");
             false
         }
         Reply::Quit | Reply::Closed => false,

@@ -4,9 +4,15 @@
 //! JSON object per line and nothing else.
 //!
 //! The [`Narrator`] decides what comes when: prompts, the quiz's questions
-//! and reveals (with [`quiz::QuizState`] deciding which are due). One
+//! and reveals (with [`quiz::QuizState`] deciding which are due), a new
+//! screen for each step, and how long a step is given to be read. One
 //! `printer::Printer`, for people or for JSON, decides how each looks; the
 //! `--trace` recorder observes every event, whichever printer shows it.
+//!
+//! The lesson (text, evidence, pictures, reveals) goes to stdout; the
+//! conversation (prompts, questions, the progress bar) to stderr, so that
+//! `procdemo fork > lesson.txt` keeps the whole lesson and `| tee log` shows
+//! the prompts on the terminal without writing them in the log.
 
 mod course;
 mod human;
@@ -14,6 +20,7 @@ mod layout;
 mod palette;
 mod printer;
 pub mod quiz;
+mod screen;
 mod timeline;
 mod trace;
 mod tree;
@@ -22,7 +29,8 @@ pub mod ui;
 use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
 use std::rc::Rc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::config::{Config, StepMode};
 use crate::model::{DONE, Event, Lang, Score};
@@ -34,6 +42,11 @@ pub use course::{
 };
 use printer::{Heard, Printer};
 use quiz::{Asked, QuizState};
+pub use screen::Screen;
+
+/// Ctrl-D at a question on a terminal ends the questions for the whole run
+/// (every lesson of a tour), not for the lesson alone.
+static QUESTIONS_ENDED: AtomicBool = AtomicBool::new(false);
 
 /// What the person at the keyboard asked for at a step prompt.
 pub enum Answer {
@@ -53,6 +66,9 @@ pub enum Ending<'a> {
 pub struct Narrator {
     lang: Lang,
     step: StepMode,
+    pace: f64,
+    /// A lesson of a tour: the tour asked before it began.
+    in_tour: bool,
     own_pid: i32,
     printer: Printer,
     quiz: QuizState,
@@ -67,6 +83,8 @@ impl Narrator {
         Self {
             lang: config.lang,
             step: config.step,
+            pace: config.pace,
+            in_tour: config.in_tour,
             own_pid: std::process::id() as i32,
             printer: Printer::new(
                 config.output,
@@ -74,6 +92,7 @@ impl Narrator {
                 Rc::clone(&text),
                 lesson,
                 started,
+                Screen::new(config.lang, config.screen),
             ),
             quiz: QuizState::new(config.quiz, text),
             trace: config.trace.map(trace::Recorder::new),
@@ -92,6 +111,7 @@ impl Narrator {
     }
 
     pub fn begin(&mut self) {
+        self.printer.top();
         self.printer.begin();
         // `--step` comes only with text for people (see `Config::new`).
         if self.step == StepMode::PauseBeforeEachStep && !terminal::stdin_is_terminal() {
@@ -112,9 +132,29 @@ impl Narrator {
         self.printer.is_step_change(step)
     }
 
+    /// How long to pause before `step`, for the reader to finish the one
+    /// shown: on a screen, as long as its text takes to read (see
+    /// [`screen::ENGLISH_WORDS_PER_MINUTE`]), else a beat; scaled by
+    /// `--pace`. `None` when a prompt will wait instead, or nobody reads.
+    pub fn reading_pause(&self, step: &str) -> Option<Duration> {
+        if !self.for_people() || !self.is_new_step(step) {
+            return None;
+        }
+        if self.step == StepMode::PauseBeforeEachStep {
+            return None;
+        }
+        let reading = match self.printer.reading_time() {
+            // The first step shares the heading's screen: nothing to clear.
+            Some(_) if !self.printer.has_shown_a_step() => return None,
+            Some(reading) => reading.max(screen::BEAT),
+            None => screen::BEAT,
+        };
+        Some(reading.mul_f64(self.pace))
+    }
+
     /// Everything that comes before the first event of another step: the
     /// reveals that are due, then for a new step its question (`--quiz`) or
-    /// the Enter prompt (`--step`).
+    /// the Enter prompt, and a new screen.
     pub fn before_step(
         &mut self,
         next: &Event,
@@ -123,14 +163,52 @@ impl Narrator {
     ) -> Answer {
         self.quiz.set_moment(next, next.pid == self.own_pid);
         let step = next.step.as_str();
-        self.reveal_due(step);
+        let revealed = match self.reveal_due(step) {
+            Ok(revealed) => revealed,
+            Err(stop) => return stop,
+        };
         if !self.is_new_step(step) {
             return Answer::Next;
         }
-        match self.quiz.question(step) {
-            Some(quiz) => self.ask_quiz(step, &quiz, wake, interrupted),
-            None => self.ask_to_continue(wake, interrupted),
+        let first = !self.printer.has_shown_a_step();
+        let question = self
+            .quiz
+            .question(step)
+            .filter(|_| !QUESTIONS_ENDED.load(Ordering::Relaxed));
+        let answer = match question {
+            Some(quiz) => self.aside(|narrator| narrator.ask_quiz(step, &quiz, wake, interrupted)),
+            // The tour's prompt stood for the first step's.
+            None if first && self.in_tour => Answer::Next,
+            None if self.step == StepMode::PauseBeforeEachStep => {
+                self.aside(|narrator| narrator.wait_for_enter(wake, interrupted))
+            }
+            // A reveal is the moment of the lesson: it stays until Enter.
+            None if revealed && self.can_wait_for_enter() => {
+                self.aside(|narrator| narrator.wait_for_enter(wake, interrupted))
+            }
+            None => Answer::Next,
+        };
+        // The lesson's heading shares the first step's screen.
+        if matches!(answer, Answer::Next) && !first {
+            self.printer.top();
         }
+        answer
+    }
+
+    /// Runs `talk` (a prompt and its answer) with the progress bar off the
+    /// terminal, where the conversation stands instead; the bar comes back
+    /// below it.
+    fn aside<T>(&mut self, talk: impl FnOnce(&mut Self) -> T) -> T {
+        match self.printer.visible_bar() {
+            Some(bar) => bar.suspend(|| talk(self)),
+            None => talk(self),
+        }
+    }
+
+    /// True when a person at the terminal can press Enter, and would see
+    /// the prompt.
+    fn can_wait_for_enter(&self) -> bool {
+        self.printer.reading_time().is_some() && terminal::stdin_is_terminal()
     }
 
     /// With `--quiz`, how the questions went.
@@ -143,18 +221,11 @@ impl Narrator {
         self.printer.for_people()
     }
 
-    /// Waits for Enter in `--step` mode; answers `Next` at once otherwise.
+    /// The Enter prompt, on stderr: the conversation, never the lesson.
     /// `interrupted` is asked whenever a signal wakes the wait: SIGCHLD only
     /// means a child ended, and the prompt goes on waiting.
-    pub fn ask_to_continue(
-        &mut self,
-        wake: BorrowedFd<'_>,
-        interrupted: impl Fn() -> bool,
-    ) -> Answer {
-        if self.step != StepMode::PauseBeforeEachStep {
-            return Answer::Next;
-        }
-        write_out(&human::prompt(
+    fn wait_for_enter(&mut self, wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Answer {
+        write_err(&human::prompt(
             &format!("⏎ {}", ui::prompt(self.lang)),
             palette::muted,
         ));
@@ -162,13 +233,13 @@ impl Narrator {
             Reply::Quit => Answer::Quit,
             Reply::Line(_) => Answer::Next,
             Reply::Interrupted => {
-                write_out("\n");
+                write_err("\n");
                 Answer::Woken
             }
             Reply::Closed => {
                 // Nobody can press Enter any more: carry on without pauses.
                 self.step = StepMode::Continuous;
-                write_out("\n");
+                write_err("\n");
                 Answer::Next
             }
         }
@@ -206,6 +277,12 @@ impl Narrator {
                     self.printer.heard(Heard::Interrupted);
                     return Answer::Woken;
                 }
+                // Ctrl-D: the person is done with questions, not with the lesson.
+                Reply::Closed if interactive => {
+                    QUESTIONS_ENDED.store(true, Ordering::Relaxed);
+                    self.printer.heard(Heard::Ended);
+                    break Asked::new(step, quiz, None, None);
+                }
                 Reply::Closed => {
                     self.printer.heard(Heard::Closed);
                     break Asked::new(step, quiz, None, None);
@@ -217,25 +294,36 @@ impl Narrator {
         Answer::Next
     }
 
-    /// Shows the reveals due before `next_step` (see [`QuizState::due`]).
-    fn reveal_due(&mut self, next_step: &str) {
+    /// Shows the reveals due before `next_step` (see [`QuizState::due`]);
+    /// true if there were any. `Err` when the reader ended the lesson at a
+    /// "more" prompt.
+    fn reveal_due(&mut self, next_step: &str) -> Result<bool, Answer> {
         let next_is_new = self.is_new_step(next_step);
         let style = self.printer.reveal_style();
-        for due in self.quiz.due(next_step, next_is_new, self.lang, style) {
+        let due = self.quiz.due(next_step, next_is_new, self.lang, style);
+        for due in &due {
             let asked = self.quiz.asked(due.at);
-            self.printer
-                .reveal(asked, &due.quiz, &due.paragraphs, self.quiz.t_us());
+            match self
+                .printer
+                .reveal(asked, &due.quiz, &due.paragraphs, self.quiz.t_us())
+            {
+                Answer::Next => {}
+                stop => return Err(stop),
+            }
         }
+        Ok(!due.is_empty())
     }
 
-    pub fn show(&mut self, event: &Event) {
+    /// Shows `event`; `Quit` or `Woken` when the reader ended the lesson at
+    /// a "more" prompt.
+    pub fn show(&mut self, event: &Event) -> Answer {
         self.quiz.observe(event, event.pid == self.own_pid);
         self.record(event);
         if event.step == DONE {
             self.save_trace(&event.lesson);
-            self.printer.done(event, self.quiz.score());
+            self.printer.done(event, self.quiz.score())
         } else {
-            self.printer.show(event);
+            self.printer.show(event)
         }
     }
 

@@ -1,10 +1,12 @@
-//! Reading the classroom's Enter key, or a quiz answer, without missing a Ctrl-C.
+//! Reading the classroom's Enter key, a quiz answer, or one key at a "more"
+//! prompt, without missing a Ctrl-C.
 
 use std::io::{self, IsTerminal};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Mutex, PoisonError};
 
 use nix::errno::Errno;
+use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 
 use super::pipe::wait_readable;
 
@@ -54,6 +56,78 @@ pub fn read_line_or_wake(wake: BorrowedFd<'_>) -> Result<Input, Errno> {
     }
 }
 
+/// One key pressed at a prompt that does not wait for Enter.
+pub enum Key {
+    /// Enter or space.
+    More,
+    /// `q`.
+    Quit,
+    /// Ctrl-D, or stdin closed.
+    Closed,
+    /// A signal arrived while waiting.
+    Woken,
+}
+
+/// The next key pressed on the terminal on stdin, or `Woken` as soon as
+/// `wake` becomes readable. Other keys are passed over. The terminal leaves
+/// line mode only while this waits, and is put back however the wait ends
+/// (a key, a signal, an error, a panic); Ctrl-C still sends SIGINT.
+pub fn read_key_or_wake(wake: BorrowedFd<'_>) -> Result<Key, Errno> {
+    let stdin = io::stdin();
+    let _one_key = OneKeyMode::enter()?;
+    loop {
+        let ready = wait_readable(&[stdin.as_fd(), wake], None)?;
+        if ready[1] || !ready[0] {
+            return Ok(Key::Woken);
+        }
+        // A key may send several bytes (an arrow: ESC [ A); one read takes them.
+        let mut buffer = [0u8; 16];
+        match nix::unistd::read(stdin.as_fd(), &mut buffer) {
+            Ok(0) => return Ok(Key::Closed),
+            Ok(_) => match buffer[0] {
+                b'\n' | b'\r' | b' ' => return Ok(Key::More),
+                b'q' | b'Q' => return Ok(Key::Quit),
+                // Ctrl-D: outside line mode it comes as a byte, not as an end.
+                0x04 => return Ok(Key::Closed),
+                _ => {}
+            },
+            Err(Errno::EINTR | Errno::EAGAIN) => {}
+            Err(_) => return Ok(Key::Closed),
+        }
+    }
+}
+
+/// The terminal on stdin without line editing or echo, for as long as this
+/// lives: one key is read as soon as it is pressed.
+struct OneKeyMode {
+    saved: Termios,
+}
+
+impl OneKeyMode {
+    fn enter() -> Result<Self, Errno> {
+        let saved = termios::tcgetattr(io::stdin())?;
+        let mut one_key = saved.clone();
+        one_key
+            .local_flags
+            .remove(LocalFlags::ICANON | LocalFlags::ECHO);
+        one_key.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+        one_key.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+        // Ctrl-\ would kill procdemo with a core dump and no chance to put the
+        // terminal back: while a key is awaited, it is an ordinary key (0 is
+        // _POSIX_VDISABLE on Linux). Ctrl-C keeps its SIGINT, which procdemo
+        // catches.
+        one_key.control_chars[SpecialCharacterIndices::VQUIT as usize] = 0;
+        termios::tcsetattr(io::stdin(), SetArg::TCSANOW, &one_key)?;
+        Ok(Self { saved })
+    }
+}
+
+impl Drop for OneKeyMode {
+    fn drop(&mut self) {
+        let _ = termios::tcsetattr(io::stdin(), SetArg::TCSANOW, &self.saved);
+    }
+}
+
 fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .trim_end_matches('\r')
@@ -95,4 +169,8 @@ pub fn size() -> Option<Size> {
 
 pub fn stdout_is_terminal() -> bool {
     io::stdout().is_terminal()
+}
+
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
 }

@@ -559,8 +559,9 @@ fn sigint_while_waiting_for_an_answer_ends_the_lesson_cleanly() {
     assert_no_queue_left(procdemo_pid);
 }
 
-/// For people, with the answers piped: the question, the prompt, the answer
-/// the pipe gave, then after the step a verdict of each kind, and the score.
+/// For people, with the answers piped: the question, the prompt and the
+/// answer the pipe gave on stderr (the conversation), the lesson with a
+/// verdict of each kind and the score on stdout.
 #[test]
 fn human_output_with_piped_answers_shows_each_verdict() {
     let state = fresh_state_home("quiz-human");
@@ -575,37 +576,61 @@ fn human_output_with_piped_answers_shows_each_verdict() {
             input,
         );
         assert_eq!(output.status.code(), Some(0), "{}", output.describe());
-        output.stdout
+        output
+    };
+    let in_order = |stream: &str, texts: &[&str]| {
+        let mut from = 0;
+        for text in texts {
+            let at = stream[from..]
+                .find(text)
+                .unwrap_or_else(|| panic!("`{text}` missing or out of order in:\n{stream}"));
+            from += at + text.len();
+        }
     };
     // fork: right, wrong, not a choice.
-    let stdout = human("fork", "2\n1\nx\n");
-    let in_order = [
-        "Predict first: what will happen?",
-        "What does fork() return in the child?",
-        "1)  The parent's pid",
-        "2)  0",
-        "Your answer (1–4; q ends the lesson): 2",
-        "fork() returns twice  step 2 of 6",
-        "✔ Right: 2) 0",
-        "Right after fork(), which process runs first?",
-        "Your answer (1–3; q ends the lesson): 1",
-        "✘ You said 1) Always the parent; the answer is 3) Whichever the scheduler",
-        "Your answer (1–3; q ends the lesson): x",
-        "✘ “x” is not one of the choices; the answer is 2)",
-        "Quiz in this lesson: 1 of 3 predictions right.",
-    ];
-    let mut from = 0;
-    for text in in_order {
-        let at = stdout[from..]
-            .find(text)
-            .unwrap_or_else(|| panic!("`{text}` missing or out of order in:\n{stdout}"));
-        from += at + text.len();
-    }
-    assert!(!stdout.contains('{'), "a placeholder left:\n{stdout}");
+    let output = human("fork", "2\n1\nx\n");
+    in_order(
+        &output.stderr,
+        &[
+            "Predict first: what will happen?",
+            "What does fork() return in the child?",
+            "1)  The parent's pid",
+            "2)  0",
+            "Your answer (1–4; q ends the lesson): 2",
+            "Right after fork(), which process runs first?",
+            "Your answer (1–3; q ends the lesson): 1",
+            "Your answer (1–3; q ends the lesson): x",
+        ],
+    );
+    in_order(
+        &output.stdout,
+        &[
+            "fork() returns twice  step 2 of 6",
+            "✔ Right: 2) 0",
+            "✘ You said 1) Always the parent; the answer is 3) Whichever the scheduler",
+            "✘ “x” is not one of the choices; the answer is 2)",
+            "Quiz in this lesson: 1 of 3 predictions right.",
+        ],
+    );
+    assert!(
+        !output.stdout.contains("Your answer") && !output.stdout.contains("Predict first"),
+        "the conversation is not part of the lesson:\n{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains('{'),
+        "a placeholder left:\n{}",
+        output.stdout
+    );
 
     // pids with stdin closed: no answer at all.
-    let stdout = human("pids", "");
-    assert!(stdout.contains("(no answer: stdin is closed)"), "{stdout}");
+    let output = human("pids", "");
+    let stdout = &output.stdout;
+    assert!(
+        output.stderr.contains("(no answer: stdin is closed)"),
+        "{}",
+        output.stderr
+    );
     assert_eq!(
         stdout
             .matches("– No answer given; the answer is 2)")

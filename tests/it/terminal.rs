@@ -1,18 +1,23 @@
-//! procdemo on a real terminal (a pty, driven with `rexpect`): `--step`
-//! waits for Enter before each step and `q` ends the lesson cleanly;
-//! `--quiz` asks again after a reply that is not a choice; a tour's
-//! `--step` prompt takes `q`; `reset` asks first, and keeps the file on `n`.
+//! procdemo on a real terminal (a pty, driven with `rexpect`): a lesson
+//! waits for Enter before each step by default or with `--step`, and `q`
+//! ends it cleanly; `--stream` runs through; a step taller than the screen
+//! pages (space for more, q ends); prompts go to the terminal, never into a
+//! redirected stdout; `--quiz` asks again after a reply that is not a
+//! choice, and Ctrl-D ends the questions; a tour asks once per lesson, its
+//! prompt takes `q`, and a tour quit early lists the lesson seen; `reset`
+//! asks first, and keeps the file on `n`.
 //!
 //! Every run keeps its progress in a state directory of its own, which also
 //! lets the test find procdemo's pid in /proc (rexpect does not give it).
 
 use std::path::Path;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, assert_no_leftovers, children_of, fresh_state_home, procdemo_on_terminal,
-    progress_path, read_progress,
+    DEADLINE, assert_no_leftovers, children_of, fresh_state_home, procdemo_in,
+    procdemo_on_terminal, progress_path, read_progress, run,
 };
 use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
@@ -30,9 +35,15 @@ struct Terminal {
 }
 
 impl Terminal {
-    /// Starts `procdemo <args>` on a fresh pty, its progress under `state`.
+    /// Starts `procdemo <args>` on a fresh pty, its progress under `state`,
+    /// on a screen of 100 columns and so many rows that nothing pages.
     fn start(state: &Path, args: &[&str]) -> Self {
-        let command = procdemo_on_terminal(state, args);
+        Self::start_on(screen(state, args, 1000))
+    }
+
+    /// Starts `command` on a fresh pty (which it keeps as stdin, stdout and
+    /// stderr unless `command` redirects them).
+    fn start_on(command: Command) -> Self {
         let what = format!("{command:?}");
         let session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS))
             .unwrap_or_else(|error| panic!("{what}: cannot start on a pty: {error}"));
@@ -60,6 +71,21 @@ impl Terminal {
         self.seen.push_str(&before);
         self.seen.push_str(text);
         before
+    }
+
+    /// Presses one key, without Enter.
+    fn press(&mut self, key: &str) {
+        self.session
+            .send(key)
+            .and_then(|_| self.session.flush())
+            .unwrap_or_else(|error| panic!("{}: cannot press {key:?}: {error}", self.what));
+    }
+
+    /// Presses Ctrl-`key`.
+    fn control(&mut self, key: char) {
+        self.session
+            .send_control(key)
+            .unwrap_or_else(|error| panic!("{}: cannot press Ctrl-{key}: {error}", self.what));
     }
 
     /// Types `line` and Enter.
@@ -97,6 +123,14 @@ impl Terminal {
             thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// `procdemo <args>` for a pty of 100 columns and `rows` rows (a pty that
+/// rexpect opens has no size: COLUMNS and LINES give it one).
+fn screen(state: &Path, args: &[&str], rows: usize) -> Command {
+    let mut command = procdemo_on_terminal(state, args);
+    command.env("COLUMNS", "100").env("LINES", rows.to_string());
+    command
 }
 
 /// Text read by rexpect (one `char` per byte) back to UTF-8.
@@ -176,7 +210,7 @@ fn quiz_on_a_terminal_asks_again_until_the_answer_is_a_choice() {
     let mut fork = Terminal::start(
         &state,
         &[
-            "fork", "--quiz", "--pace", "0", "--lang", "en", "--color", "never",
+            "fork", "--quiz", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
         ],
     );
     fork.expect("What does fork() return in the child?");
@@ -188,10 +222,13 @@ fn quiz_on_a_terminal_asks_again_until_the_answer_is_a_choice() {
     }
     fork.type_line("2");
     fork.expect("✔ Right: 2) 0");
+    // The reveal before a step without a question stays until Enter.
     for right in ["3", "2"] {
         fork.expect("Your answer (1–3; q ends the lesson):");
         fork.type_line(right);
         fork.expect(&format!("✔ Right: {right})"));
+        fork.expect(STEP_PROMPT);
+        fork.type_line("");
     }
     fork.expect("Quiz in this lesson: 3 of 3 predictions right.");
     let (code, rest) = fork.finish();
@@ -220,6 +257,7 @@ fn q_at_the_first_prompt_of_a_tour_ends_it() {
         rest.contains("Tour over: 0 of 12 lessons finished."),
         "{rest}"
     );
+    assert!(!rest.contains("What you saw"), "nothing was seen:\n{rest}");
     assert!(!rest.contains("step 1 of"), "no lesson may start:\n{rest}");
     assert_no_leftovers(&[pid]);
     assert_eq!(read_progress(&state), None);
@@ -257,4 +295,256 @@ fn reset_on_a_terminal_asks_first() {
     let (code, rest) = reset.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(!path.exists(), "y removes the file");
+}
+
+/// The default on a terminal: each step waits for Enter, and its text
+/// comes only after it. The first step shares the screen with the lesson's
+/// heading; each later one starts at the top of a new screen.
+#[test]
+fn a_lesson_on_a_terminal_waits_for_enter_by_default() {
+    let state = fresh_state_home("terminal-default");
+    let mut fork = Terminal::start(&state, &["fork", "--pace", "0", "--lang", "en"]);
+    let before = fork.expect(STEP_PROMPT);
+    assert!(before.contains("fork: one process becomes two"), "{before}");
+    assert!(!before.contains("step 1 of 6"), "{}", fork.seen);
+    fork.type_line("");
+    let before = fork.expect(STEP_PROMPT);
+    assert!(before.contains("step 1 of 6"), "{}", fork.seen);
+    assert!(!before.contains("step 2 of 6"), "{}", fork.seen);
+    // Nothing more comes while it waits.
+    thread::sleep(Duration::from_millis(300));
+    fork.type_line("");
+    let before = fork.expect("step 2 of 6");
+    // The screen's rows of new lines push the last step up into the
+    // scrollback, then the cursor goes to the top (the pty adds \r).
+    let before = before.replace('\r', "");
+    let at = before
+        .find("\x1b[H")
+        .unwrap_or_else(|| panic!("no ESC[H before step 2"));
+    assert!(
+        before[..at].ends_with(&"\n".repeat(1000)),
+        "step 2 starts at the top of the screen:\n{:?}",
+        &before[at.saturating_sub(40)..]
+    );
+    fork.expect(STEP_PROMPT);
+    fork.type_line("q");
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(!rest.contains("step 3 of 6"), "{rest}");
+}
+
+/// `--stream` on a terminal runs through without a prompt.
+#[test]
+fn stream_on_a_terminal_does_not_wait() {
+    let state = fresh_state_home("terminal-stream");
+    let mut fork = Terminal::start(&state, &["fork", "--stream", "--pace", "0", "--lang", "en"]);
+    fork.expect("step 6 of 6");
+    let seen = fork.seen.clone();
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(!seen.contains("Enter"), "{seen}");
+    assert!(!rest.contains("Enter"), "{rest}");
+}
+
+/// A step taller than the screen stops at a "more" prompt; space (one key,
+/// no Enter) shows the next screenful; q ends the lesson, and the terminal
+/// is given back in line mode.
+#[test]
+fn a_tall_step_pages_and_q_ends_it() {
+    const MORE: &str = "more: Enter or space · q: end the lesson";
+    let state = fresh_state_home("terminal-pages");
+    let mut fork = Terminal::start_on(screen(
+        &state,
+        &[
+            "fork", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
+        ],
+        12,
+    ));
+    let page = fork.expect(MORE);
+    assert!(page.contains("step 1 of 6"), "{}", fork.seen);
+    // From the top of the screen to the prompt's row, which the screen keeps free.
+    let rows = page
+        .rsplit("\x1b[H")
+        .next()
+        .unwrap_or(&page)
+        .matches('\n')
+        .count();
+    assert!(
+        rows <= 11,
+        "a page of {rows} rows on a screen of 12:\n{page}"
+    );
+    fork.press(" ");
+    let page = fork.expect(MORE);
+    assert!(!page.contains("step 1 of 6"), "the next screenful:\n{page}");
+    let pid = procdemo_pid(&state);
+    let mut pids = children_of(pid);
+    pids.push(pid);
+    fork.press("q");
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("Lesson ended at your request"), "{rest}");
+    assert_no_leftovers(&pids);
+}
+
+/// stdout redirected, stdin and stderr the terminal (`procdemo fork --step >
+/// log`): the prompts are on the terminal, the log holds the lesson alone.
+#[test]
+fn prompts_go_to_the_terminal_not_to_a_redirected_stdout() {
+    let state = fresh_state_home("terminal-tee");
+    let log = state.join("log");
+    let mut command =
+        procdemo_on_terminal(&state, &["fork", "--step", "--pace", "0", "--lang", "en"]);
+    command.stdout(std::fs::File::create(&log).expect("creating the log"));
+    let mut fork = Terminal::start_on(command);
+    for _ in 1..=6 {
+        fork.expect(STEP_PROMPT);
+        fork.type_line("");
+    }
+    let seen = fork.seen.clone();
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    let log = std::fs::read_to_string(&log).expect("reading the log");
+    assert!(log.contains("step 6 of 6"), "{log}");
+    assert!(!log.contains("Enter"), "a prompt in the log:\n{log}");
+    assert!(
+        !seen.contains("step 1 of 6"),
+        "the lesson on the terminal:\n{seen}"
+    );
+}
+
+/// stdout redirected, stdin the terminal, no flag: nobody reads it on a
+/// screen, so the lesson runs through as in a pipe.
+#[test]
+fn a_redirected_stdout_runs_through_by_default() {
+    let state = fresh_state_home("terminal-redirected");
+    let log = state.join("log");
+    let mut command = procdemo_on_terminal(&state, &["fork", "--pace", "0", "--lang", "en"]);
+    command.stdout(std::fs::File::create(&log).expect("creating the log"));
+    let fork = Terminal::start_on(command);
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(!rest.contains("Enter"), "a prompt:\n{rest}");
+    let log = std::fs::read_to_string(&log).expect("reading the log");
+    assert!(log.contains("step 6 of 6"), "{log}");
+}
+
+/// `procdemo pool --tasks 30 > file` with the progress bar on the terminal:
+/// the file keeps every step of the lesson, as a run without a terminal does.
+#[test]
+fn a_redirected_stdout_keeps_every_step_while_the_bar_shows() {
+    const ARGS: [&str; 9] = [
+        "pool", "--tasks", "30", "--pace", "0", "--lang", "en", "--color", "never",
+    ];
+    let counters = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|line| Some(line[line.find("step ")?..].to_string()))
+            .filter(|counter| counter.contains(" of "))
+            .collect()
+    };
+    let state = fresh_state_home("terminal-pool");
+    let out = state.join("out.txt");
+    let mut command = procdemo_on_terminal(&state, &ARGS);
+    command.stdout(std::fs::File::create(&out).expect("creating out.txt"));
+    let pool = Terminal::start_on(command);
+    let (code, rest) = pool.finish();
+    assert_eq!(code, 0, "{rest}");
+    let out = std::fs::read_to_string(&out).expect("reading out.txt");
+    let piped = run(procdemo_in(&state, &ARGS));
+    assert_eq!(piped.status.code(), Some(0), "{}", piped.describe());
+    assert!(counters(&piped.stdout).len() > 1, "{}", piped.stdout);
+    assert_eq!(counters(&out), counters(&piped.stdout), "{out}");
+    assert!(
+        out.contains("nothing of this lesson is left running"),
+        "{out}"
+    );
+}
+
+/// Ctrl-D at a question ends the questions for this run; the lesson goes on.
+#[test]
+fn ctrl_d_at_a_question_ends_the_questions() {
+    let state = fresh_state_home("terminal-ctrl-d");
+    let mut fork = Terminal::start(
+        &state,
+        &[
+            "fork", "--quiz", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
+        ],
+    );
+    fork.expect("Your answer (1–4; q ends the lesson):");
+    fork.control('d');
+    fork.expect("no more questions in this run");
+    // The reveal stays until Enter; then the lesson runs to its end.
+    fork.expect("– No answer given; the answer is 2)");
+    fork.expect(STEP_PROMPT);
+    fork.type_line("");
+    fork.expect("step 6 of 6");
+    let seen = fork.seen.clone();
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    let everything = format!("{seen}{rest}");
+    assert_eq!(everything.matches("Your answer").count(), 1, "{everything}");
+    assert!(
+        everything.contains("Quiz: 0 of 1 predictions right."),
+        "{everything}"
+    );
+}
+
+/// A tour asks once before each lesson (its first step comes without a
+/// second prompt); quit in the middle of a lesson, it lists that lesson as
+/// seen but not finished.
+#[test]
+fn a_tour_asks_once_per_lesson_and_lists_a_lesson_quit_early() {
+    let state = fresh_state_home("terminal-tour-once");
+    let mut tour = Terminal::start(
+        &state,
+        &["tour", "--pace", "0", "--lang", "en", "--color", "never"],
+    );
+    tour.expect("Enter: start this lesson · q then Enter: end the tour");
+    tour.type_line("");
+    let before = tour.expect(STEP_PROMPT);
+    assert!(
+        before.contains("step 1 of 6"),
+        "one prompt only:\n{}",
+        tour.seen
+    );
+    tour.type_line("q");
+    let (code, rest) = tour.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(
+        rest.contains("Tour over: 0 of 12 lessons finished."),
+        "{rest}"
+    );
+    let seen = rest
+        .split("What you saw:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no list of what was seen:\n{rest}"));
+    let seen: Vec<&str> = seen.split_whitespace().collect();
+    assert_eq!(seen.first(), Some(&"fork"), "{rest}");
+    assert!(seen.join(" ").contains("(not finished)"), "{rest}");
+}
+
+/// Running through on a terminal, a step stays as long as its text takes
+/// to read (about 30 s for the first step of fork at pace 1): at pace 0.02,
+/// over 0.3 s, where the beat of a pipe would be 7 ms.
+#[test]
+fn running_through_on_a_terminal_gives_a_step_its_reading_time() {
+    let state = fresh_state_home("terminal-reading");
+    let mut fork = Terminal::start(
+        &state,
+        &[
+            "fork", "--stream", "--pace", "0.02", "--lang", "en", "--color", "never",
+        ],
+    );
+    fork.expect("step 1 of 6");
+    let shown = Instant::now();
+    fork.expect("step 2 of 6");
+    let stayed = shown.elapsed();
+    assert!(
+        stayed >= Duration::from_millis(300),
+        "step 1 stayed {stayed:?}"
+    );
+    // The rest would take seconds more: Ctrl-C ends it, cleanly.
+    fork.control('c');
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains("nothing is left running"), "{rest}");
 }

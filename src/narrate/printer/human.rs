@@ -1,6 +1,8 @@
 //! The lesson for people: the text of each new step, then its evidence, in
 //! colour when colour is on; questions and reveals of `--quiz`; a progress
-//! bar for steps that come in bulk.
+//! bar for steps that come in bulk. The lesson goes to stdout, through the
+//! screen that pages it; the conversation (questions, what was heard, the
+//! bar) to stderr.
 
 use std::io::IsTerminal;
 use std::rc::Rc;
@@ -13,7 +15,8 @@ use crate::narrate::human;
 use crate::narrate::layout::{self, Text, wrap};
 use crate::narrate::palette::{self, Ink};
 use crate::narrate::quiz::{Asked, Style};
-use crate::narrate::{ui, write_err, write_out};
+use crate::narrate::screen::Screen;
+use crate::narrate::{Answer, ui, write_err};
 use crate::text::{LessonText, Quiz};
 
 pub struct HumanPrinter {
@@ -29,6 +32,7 @@ pub struct HumanPrinter {
     plan: Vec<String>,
     /// Steps shown as a bar, never as a numbered step, even after the bar.
     in_bulk: Vec<String>,
+    screen: Screen,
 }
 
 /// Steps shown as a progress bar rather than line by line.
@@ -56,7 +60,7 @@ impl Bulk {
 }
 
 impl HumanPrinter {
-    pub fn new(lang: Lang, text: Rc<LessonText>) -> Self {
+    pub fn new(lang: Lang, text: Rc<LessonText>, screen: Screen) -> Self {
         let plan = text.steps.iter().map(|step| step.id.clone()).collect();
         Self {
             lang,
@@ -66,6 +70,7 @@ impl HumanPrinter {
             bulk: None,
             plan,
             in_bulk: Vec::new(),
+            screen,
         }
     }
 
@@ -88,7 +93,42 @@ impl HumanPrinter {
     }
 
     pub fn begin(&mut self) {
-        write_out(&human::header(&self.text));
+        self.screen.write(&human::header(&self.text));
+    }
+
+    /// A new screen, for a new step.
+    pub fn top(&mut self) {
+        match self.visible_bar() {
+            Some(bar) => bar.suspend(|| self.screen.top()),
+            None => self.screen.top(),
+        }
+    }
+
+    /// The progress bar, while it shows on the terminal.
+    pub fn visible_bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bulk
+            .as_ref()
+            .map(|bulk| bulk.bar.clone())
+            .filter(|bar| !bar.is_hidden() && !bar.is_finished())
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    /// Lesson text to stdout, through the screen. The bar steps aside while
+    /// it is written (and while a "more" prompt waits), then redraws below.
+    fn emit(&self, out: &str) -> Answer {
+        match self.visible_bar() {
+            Some(bar) => bar.suspend(|| self.screen.write(out)),
+            None => self.screen.write(out),
+        }
+    }
+
+    /// The conversation to stderr, counted on the screen it shares.
+    fn say(&self, text: &str) {
+        self.screen.count(text);
+        write_err(text);
     }
 
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
@@ -122,11 +162,15 @@ impl HumanPrinter {
         step != DONE && !self.shown.iter().any(|(shown, _)| shown == step)
     }
 
+    pub fn has_shown_a_step(&self) -> bool {
+        !self.shown.is_empty()
+    }
+
     pub fn is_step_change(&self, step: &str) -> bool {
         self.current.as_deref() != Some(step)
     }
 
-    pub fn show(&mut self, event: &Event) {
+    pub fn show(&mut self, event: &Event) -> Answer {
         let lang = self.lang;
         if let Some(bulk) = &self.bulk
             && bulk.steps.contains(&event.step)
@@ -134,7 +178,7 @@ impl HumanPrinter {
             if event.step == bulk.counted {
                 bulk.tick();
             }
-            return;
+            return Answer::Next;
         }
         let mut out = String::new();
         if self.current.as_deref() != Some(event.step.as_str()) {
@@ -156,30 +200,27 @@ impl HumanPrinter {
             self.current = Some(event.step.clone());
         }
         out.push_str(&human::evidence(event, &self.text, lang));
-        match &self.bulk {
-            // The bar steps aside while the lesson goes to stdout, then
-            // redraws below it.
-            Some(bulk) if !bulk.bar.is_hidden() && !bulk.bar.is_finished() => {
-                bulk.bar.suspend(|| write_out(&out));
-            }
-            _ => write_out(&out),
-        }
+        self.emit(&out)
     }
 
     /// The last step: what ran, and with `--quiz` the score.
-    pub fn done(&mut self, event: &Event, score: Option<Score>) {
+    pub fn done(&mut self, event: &Event, score: Option<Score>) -> Answer {
         self.finish_bar();
         let lang = self.lang;
-        match event.read::<Done>() {
-            Ok(done) => write_out(&human::done(&done, ui::Words::new(lang, &self.text))),
-            Err(error) => write_err(&format!("procdemo: {error:#}\n")),
-        }
+        let mut out = match event.read::<Done>() {
+            Ok(done) => human::done(&done, ui::Words::new(lang, &self.text)),
+            Err(error) => {
+                write_err(&format!("procdemo: {error:#}\n"));
+                String::new()
+            }
+        };
         if let Some(score) = score {
-            write_out(&format!(
+            out.push_str(&format!(
                 "{}\n",
                 ui::lesson_quiz_score(lang, score.right, score.asked).bold()
             ));
         }
+        self.emit(&out)
     }
 
     /// A bulk event nobody needs in full: it only moves the progress bar.
@@ -199,8 +240,8 @@ impl HumanPrinter {
 
     /// The question, then the prompt for its answer.
     pub fn question(&mut self, quiz: &Quiz) {
-        write_out(&question(quiz, self.lang));
-        write_out(&self.quiz_prompt(quiz.choices.len()));
+        self.say(&question(quiz, self.lang));
+        self.say(&self.quiz_prompt(quiz.choices.len()));
     }
 
     fn quiz_prompt(&self, choices: usize) -> String {
@@ -209,24 +250,28 @@ impl HumanPrinter {
 
     pub fn heard(&mut self, heard: Heard<'_>) {
         let lang = self.lang;
+        // The answer typed, and its Enter, took a row of the screen.
+        self.screen.count("\n");
         match heard {
-            Heard::NotAChoice(choices) => write_out(&format!(
+            Heard::NotAChoice(choices) => self.say(&format!(
                 "  {}\n{}",
                 Ink::Bad.paint(&ui::quiz_retry(lang, choices)),
                 self.quiz_prompt(choices)
             )),
             // Nobody typed it here: show what the pipe answered.
-            Heard::Piped(line) => write_out(&format!("{line}\n")),
-            Heard::Interrupted => write_out("\n"),
-            Heard::Closed => write_out(&format!(
+            Heard::Piped(line) => write_err(&format!("{line}\n")),
+            Heard::Interrupted => write_err("\n"),
+            Heard::Closed => write_err(&format!(
                 "{}\n",
                 palette::muted(ui::quiz_stdin_closed(lang))
             )),
+            // Ctrl-D echoes nothing: the note starts a line of its own.
+            Heard::Ended => self.say(&format!("\n  {}\n", palette::muted(ui::quiz_ended(lang)))),
         }
     }
 
-    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String]) {
-        write_out(&reveal(asked, quiz, paragraphs, self.lang));
+    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String]) -> Answer {
+        self.emit(&reveal(asked, quiz, paragraphs, self.lang))
     }
 
     pub fn reveal_style(&self) -> Style {
@@ -320,7 +365,7 @@ mod tests {
     fn counts_the_planned_steps_less_the_bulk_ones_and_never_numbers_past_the_total() {
         let text =
             LessonText::parse("# T\ns\n## a: A\nx\n## b: B\nx\n## c: C\nx\n").expect("parses");
-        let mut printer = HumanPrinter::new(Lang::En, Rc::new(text));
+        let mut printer = HumanPrinter::new(Lang::En, Rc::new(text), Screen::new(Lang::En, false));
         assert_eq!(
             printer.position(),
             (1, 3),

@@ -9,9 +9,13 @@ mod json;
 use std::rc::Rc;
 use std::time::Instant;
 
+use std::time::Duration;
+
 use crate::config::Output;
 use crate::model::{DONE, Event, Lang, Score};
+use crate::narrate::Answer;
 use crate::narrate::quiz::{Asked, Style};
+use crate::narrate::screen::Screen;
 use crate::text::{LessonText, Quiz};
 use human::HumanPrinter;
 use json::JsonPrinter;
@@ -31,19 +35,23 @@ pub enum Heard<'a> {
     Interrupted,
     /// stdin is closed: the question goes unanswered.
     Closed,
+    /// Ctrl-D on a terminal: unanswered, and the questions end for this run.
+    Ended,
 }
 
 impl Printer {
-    /// The one place where `--json` chooses how everything looks.
+    /// The one place where `--json` chooses how everything looks; people
+    /// read it on `screen`.
     pub fn new(
         output: Output,
         lang: Lang,
         text: Rc<LessonText>,
         lesson: &'static str,
         started: Instant,
+        screen: Screen,
     ) -> Self {
         match output {
-            Output::Human => Self::Human(HumanPrinter::new(lang, text)),
+            Output::Human => Self::Human(HumanPrinter::new(lang, text, screen)),
             Output::Json => Self::Json(JsonPrinter::new(lesson, started)),
         }
     }
@@ -74,6 +82,34 @@ impl Printer {
         }
     }
 
+    /// A new screen for a new step, on a terminal.
+    pub fn top(&mut self) {
+        match self {
+            Self::Human(human) => human.top(),
+            Self::Json(_) => {}
+        }
+    }
+
+    /// How long the text on the screen takes to read at pace 1; `None`
+    /// when it is not read on a screen.
+    pub fn reading_time(&self) -> Option<Duration> {
+        match self {
+            Self::Human(human) => {
+                let screen = human.screen();
+                screen.is_on().then(|| screen.reading_time())
+            }
+            Self::Json(_) => None,
+        }
+    }
+
+    /// The progress bar, while it shows on the terminal.
+    pub fn visible_bar(&self) -> Option<indicatif::ProgressBar> {
+        match self {
+            Self::Human(human) => human.visible_bar(),
+            Self::Json(_) => None,
+        }
+    }
+
     /// Events at `steps` come in bulk: a progress bar counts `counted` ones.
     pub fn in_bulk(&mut self, steps: &[&str], counted: &str, total: u64) {
         match self {
@@ -91,6 +127,14 @@ impl Printer {
         }
     }
 
+    /// True once the text of a step has been shown (never in JSON).
+    pub fn has_shown_a_step(&self) -> bool {
+        match self {
+            Self::Human(human) => human.has_shown_a_step(),
+            Self::Json(_) => false,
+        }
+    }
+
     /// True when `step` is not the step being shown; always in JSON.
     pub fn is_step_change(&self, step: &str) -> bool {
         match self {
@@ -99,10 +143,15 @@ impl Printer {
         }
     }
 
-    pub fn show(&mut self, event: &Event) {
+    /// Shows `event`; `Quit` or `Woken` when the reader ended the lesson
+    /// at a "more" prompt.
+    pub fn show(&mut self, event: &Event) -> Answer {
         match self {
             Self::Human(human) => human.show(event),
-            Self::Json(json) => json.show(event),
+            Self::Json(json) => {
+                json.show(event);
+                Answer::Next
+            }
         }
     }
 
@@ -115,10 +164,13 @@ impl Printer {
     }
 
     /// The `done` event, with the quiz's score if there was a quiz.
-    pub fn done(&mut self, event: &Event, score: Option<Score>) {
+    pub fn done(&mut self, event: &Event, score: Option<Score>) -> Answer {
         match self {
             Self::Human(human) => human.done(event, score),
-            Self::Json(json) => json.last(event),
+            Self::Json(json) => {
+                json.last(event);
+                Answer::Next
+            }
         }
     }
 
@@ -170,10 +222,19 @@ impl Printer {
         }
     }
 
-    pub fn reveal(&mut self, asked: &Asked, quiz: &Quiz, paragraphs: &[String], t_us: u64) {
+    pub fn reveal(
+        &mut self,
+        asked: &Asked,
+        quiz: &Quiz,
+        paragraphs: &[String],
+        t_us: u64,
+    ) -> Answer {
         match self {
             Self::Human(human) => human.reveal(asked, quiz, paragraphs),
-            Self::Json(json) => json.reveal(asked, quiz, paragraphs, t_us),
+            Self::Json(json) => {
+                json.reveal(asked, quiz, paragraphs, t_us);
+                Answer::Next
+            }
         }
     }
 

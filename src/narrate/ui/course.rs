@@ -189,8 +189,24 @@ pub fn tour_prompt(lang: Lang) -> &'static str {
 
 pub fn tour_covered(lang: Lang, finished: usize, total: usize) -> String {
     match lang {
-        Lang::En => format!("Tour over: {finished} of {total} lessons finished. What you saw:"),
-        Lang::Zh => format!("导览结束：{total} 课中学完了 {finished} 课。你看到了："),
+        Lang::En => format!("Tour over: {finished} of {total} lessons finished."),
+        Lang::Zh => format!("导览结束：{total} 课中学完了 {finished} 课。"),
+    }
+}
+
+/// Above the lessons a tour started, when it started any.
+pub fn tour_seen(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "What you saw:",
+        Lang::Zh => "你看到了：",
+    }
+}
+
+/// Beside a lesson of the tour that was started but not finished.
+pub fn tour_not_finished(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(not finished)",
+        Lang::Zh => "（未学完）",
     }
 }
 

@@ -45,6 +45,14 @@ pub fn prompt(lang: Lang) -> &'static str {
     }
 }
 
+/// At the foot of a screenful of a step taller than the screen.
+pub fn more_prompt(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "more: Enter or space · q: end the lesson",
+        Lang::Zh => "未完：回车或空格继续 · q：结束本课",
+    }
+}
+
 pub fn step_needs_terminal(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
@@ -261,6 +269,14 @@ pub fn quiz_stdin_closed(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "(no answer: stdin is closed)",
         Lang::Zh => "（没有答案：标准输入已关闭）",
+    }
+}
+
+/// Ctrl-D at a question on a terminal: no more questions in this run.
+pub fn quiz_ended(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(Ctrl-D: no more questions in this run; the lesson goes on)",
+        Lang::Zh => "（Ctrl-D：本次不再提问，课程继续）",
     }
 }
 
