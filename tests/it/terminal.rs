@@ -483,7 +483,7 @@ fn ctrl_d_at_a_question_ends_the_questions() {
     let everything = format!("{seen}{rest}");
     assert_eq!(everything.matches("Your answer").count(), 1, "{everything}");
     assert!(
-        everything.contains("Quiz: 0 of 1 predictions right."),
+        everything.contains("Quiz in this lesson: 0 of 1 prediction right."),
         "{everything}"
     );
 }
