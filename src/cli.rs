@@ -5,9 +5,12 @@
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::GlobalArgs;
+use crate::config::{self, GlobalArgs};
 use crate::lessons::{self, COURSE, Lesson};
 use crate::model::Lang;
+use crate::narrate::ui::cli::{self as cli_words, Heading, heading};
+use crate::text::LessonText;
+use crate::{narrate, os};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -15,14 +18,12 @@ use crate::model::Lang;
     version,
     about = "Watch real processes being born, running and ending, narrated step by step.",
     long_about = "procdemo runs real processes on this machine and explains each step: \
-                  the lesson text, the Python you know, and what the kernel reported in this very run.",
-    after_help = "Run `procdemo` alone for the lessons in course order, your progress and what to run next."
+                  the lesson text, the Python you know, and what the kernel reported in this very run."
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// Without one: a welcome, the lessons with your progress, and the command to run next
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -39,10 +40,10 @@ pub enum Command {
     /// Forget your progress: finished lessons and quiz scores (asks first on a terminal)
     #[command(display_order = 102)]
     Reset(ResetArgs),
-    /// Print a completion script for your shell, e.g. `procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo`
+    /// Print a completion script for your shell, e.g. procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo
     #[command(display_order = 103)]
     Completions(CompletionsArgs),
-    /// Print the manual page (roff), e.g. `procdemo man | man -l -`; or write every page to a directory
+    /// Print the manual page (roff), e.g. procdemo man | man -l -; or write every page to a directory
     #[command(display_order = 104)]
     Man(ManArgs),
 }
@@ -78,46 +79,414 @@ pub enum Parsed {
     Command(Command),
 }
 
-/// The whole command line: procdemo's commands and every lesson of the
-/// course, the lessons first, in course order.
-pub fn command() -> Result<clap::Command> {
+/// The whole command line in `lang`: procdemo's commands and every lesson
+/// of the course, the lessons first, in course order. Each command has the
+/// common options that apply to it: all of them for the lessons and the
+/// tour, `--json` and `--color` for `list` and `reset`, only the global
+/// `--lang` for `man` and `completions`.
+pub fn command(lang: Lang) -> Result<clap::Command> {
+    command_within(lang, help_width())
+}
+
+/// The command line with its help fitted to `width` columns.
+fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
     let lessons = COURSE
         .iter()
         .enumerate()
-        .map(|(at, lesson)| {
-            Ok(lesson
-                .command(Lang::En)?
-                .display_order(at)
-                .arg(
-                    clap::Arg::new(PYTHON)
-                        .long(PYTHON)
-                        .action(clap::ArgAction::SetTrue)
-                        .help("Print the lesson's complete Python programs as one file that runs them (python3 FILE), instead of running the lesson"),
-                ))
+        .map(|(at, lesson)| Ok(lesson_command(lesson, lang)?.display_order(at)))
+        .collect::<Result<Vec<_>>>()?;
+    let output_only = |command: clap::Command| {
+        common_options(command, lang, |arg| {
+            OUTPUT_OPTIONS.contains(&arg.get_id().as_str())
+        })
+    };
+    let root = Cli::command()
+        .after_help(cli_words::after_help(lang))
+        .disable_help_subcommand(true)
+        .subcommand_help_heading(heading(lang, Heading::Commands))
+        .mut_args(|arg| arg.help_heading(heading(lang, Heading::Options)))
+        .mut_subcommand("tour", |tour| common_options(tour, lang, |_| true))
+        .mut_subcommand("list", output_only)
+        .mut_subcommand("reset", output_only)
+        .subcommands(lessons);
+    Ok(localize(root, lang, Heading::Options, width))
+}
+
+/// The common options that apply to `list` and `reset`.
+const OUTPUT_OPTIONS: [&str; 2] = ["json", "color"];
+
+/// Adds the common options `keep` chooses to `command`, under their heading.
+fn common_options(
+    command: clap::Command,
+    lang: Lang,
+    keep: impl Fn(&clap::Arg) -> bool,
+) -> clap::Command {
+    let heading = heading(lang, Heading::CommonOptions);
+    let all = GlobalArgs::augment_args(clap::Command::new("procdemo"));
+    let mut command = command;
+    for arg in all.get_arguments().filter(|arg| keep(arg)) {
+        command = command.arg(arg.clone().help_heading(heading));
+    }
+    command
+}
+
+/// A lesson's subcommand: its title and summary, its own options described
+/// by its text, `--python`, then the common options.
+fn lesson_command(lesson: &Lesson, lang: Lang) -> Result<clap::Command> {
+    let text = lesson.text(lang)?;
+    let own = heading(lang, Heading::LessonOptions);
+    let mut described = Ok(());
+    let command = lesson
+        .command(lang)?
+        .mut_args(|arg| {
+            let arg = arg.help_heading(own);
+            match option_help(&arg, &text) {
+                Ok(help) => help.apply(arg, lang),
+                Err(error) => {
+                    described = Err(error);
+                    arg
+                }
+            }
+        })
+        .arg(
+            clap::Arg::new(PYTHON)
+                .long(PYTHON)
+                .action(clap::ArgAction::SetTrue)
+                .help_heading(own)
+                .help(python_help(lang)),
+        );
+    described.with_context(|| format!("the {lang:?} options of lesson `{}`", lesson.id))?;
+    Ok(common_options(command, lang, |_| true))
+}
+
+fn python_help(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Print the lesson's complete Python programs as one file that runs them (python3 FILE), instead of running the lesson"
+        }
+        Lang::Zh => cli_words::option_help_zh(PYTHON).unwrap_or_default(),
+    }
+}
+
+/// An option's help from the lesson text: its line, and one line per
+/// possible value for the long help.
+struct OptionHelp {
+    help: String,
+    values: Vec<(String, String)>,
+}
+
+impl OptionHelp {
+    fn apply(self, arg: clap::Arg, lang: Lang) -> clap::Arg {
+        if self.values.is_empty() {
+            return arg.help(self.help);
+        }
+        let names: Vec<&str> = self.values.iter().map(|(name, _)| name.as_str()).collect();
+        let list = self
+            .values
+            .iter()
+            .map(|(name, help)| format!("  {name}{}{help}", narrate::ui::label_colon(lang)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        arg.hide_possible_values(true)
+            .help(format!("{} [{}]", self.help, names.join(", ")))
+            .long_help(format!("{}\n{list}", self.help))
+    }
+}
+
+/// The help `text` gives option `arg` (`- name: help` in `## options`, and
+/// `- name=value: help` for each possible value): an error if it has none,
+/// so that no option goes undescribed in either language.
+fn option_help(arg: &clap::Arg, text: &LessonText) -> Result<OptionHelp> {
+    let name = arg.get_long().unwrap_or(arg.get_id().as_str());
+    let help = text
+        .option_help(name)
+        .with_context(|| format!("`## options` has no line for {name}"))?
+        .to_string();
+    let values = arg
+        .get_possible_values()
+        .into_iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| {
+            let key = format!("{name}={}", value.get_name());
+            text.option_help(&key)
+                .map(|help| (value.get_name().to_string(), help.to_string()))
+                .with_context(|| format!("`## options` has no line for {key}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Cli::command().subcommands(lessons))
+    Ok(OptionHelp { help, values })
+}
+
+/// Gives `command` and every command under it the help flag (and the root
+/// its version flag) in `lang`, and, in Chinese, the Chinese help of
+/// procdemo's own commands and options, with defaults and possible values
+/// said in Chinese.
+fn localize(
+    command: clap::Command,
+    lang: Lang,
+    help_under: Heading,
+    width: usize,
+) -> clap::Command {
+    let is_root = command.get_name() == "procdemo";
+    let help_under = if command
+        .get_arguments()
+        .any(|arg| arg.get_help_heading() == Some(heading(lang, Heading::CommonOptions)))
+    {
+        Heading::CommonOptions
+    } else {
+        help_under
+    };
+    let mut command = command
+        .term_width(width)
+        .mut_args(|arg| {
+            let own = if arg.is_positional() {
+                Heading::Arguments
+            } else {
+                Heading::Options
+            };
+            match arg.get_help_heading() {
+                Some(_) => arg,
+                None => arg.help_heading(heading(lang, own)),
+            }
+        })
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help_heading(heading(lang, help_under))
+                .help(match lang {
+                    Lang::En => "Print help (-h for a summary)",
+                    Lang::Zh => cli_words::option_help_zh("help").unwrap_or_default(),
+                }),
+        );
+    if is_root {
+        command = command.disable_version_flag(true).arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help_heading(heading(lang, Heading::Options))
+                .help(match lang {
+                    Lang::En => "Print version",
+                    Lang::Zh => cli_words::option_help_zh("version").unwrap_or_default(),
+                }),
+        );
+    }
+    if lang == Lang::Zh {
+        if let Some((about, long_about)) = cli_words::command_about_zh(command.get_name()) {
+            command = command.about(about).long_about(long_about);
+        }
+        if let Some(about) = command
+            .get_about()
+            .map(|about| fit(&about.to_string(), width))
+        {
+            command = command.about(about);
+        }
+        if let Some(after) = command
+            .get_after_help()
+            .map(|after| fit(&after.to_string(), width))
+        {
+            command = command.after_help(after);
+        }
+        if let Some(about) = command
+            .get_long_about()
+            .map(|about| fit(&about.to_string(), width))
+        {
+            command = command.long_about(about);
+        }
+        command = command
+            .help_template(cli_words::HELP_TEMPLATE_ZH)
+            .next_line_help(true)
+            .mut_args(|arg| chinese_option(arg, width - HELP_INDENT));
+    }
+    command.mut_subcommands(|sub| localize(sub, lang, Heading::Options, width))
+}
+
+/// An option's help in Chinese, its default and possible values said in
+/// Chinese after it (clap would say them in English).
+fn chinese_option(arg: clap::Arg, width: usize) -> clap::Arg {
+    let help = cli_words::option_help_zh(arg.get_id().as_str())
+        .map(str::to_string)
+        .or_else(|| arg.get_help().map(ToString::to_string))
+        .unwrap_or_default();
+    let long = arg.get_long_help().map(ToString::to_string);
+    if !arg.get_action().takes_values() {
+        return arg.help(fit(&help, width));
+    }
+    let mut said = String::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|value| value.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() {
+        said.push_str(&cli_words::default_is(&defaults.join("、")));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| value.get_name().to_string())
+        .collect();
+    if !values.is_empty() && !arg.is_hide_possible_values_set() {
+        said.push_str(&cli_words::possible_values(&values.join("、")));
+    }
+    let arg = arg
+        .hide_default_value(true)
+        .hide_possible_values(true)
+        .help(fit(&format!("{help}{said}"), width));
+    match long {
+        Some(long) => arg.long_help(fit(&format!("{long}\n{said}"), width)),
+        None => arg,
+    }
+}
+
+/// The width of the help: the screen's, at most a readable measure.
+fn help_width() -> usize {
+    os::terminal::size().map_or(MEASURE, |size| {
+        size.columns.clamp(HELP_INDENT + 20, MEASURE)
+    })
+}
+
+const MEASURE: usize = 100;
+
+/// For the manual page, which man itself fits to the screen: a line break
+/// in roff is a space, which Chinese must not get in the middle of a word.
+const UNFITTED: usize = usize::MAX / 2;
+
+/// How far clap indents an option's help under its name.
+const HELP_INDENT: usize = 10;
+
+/// Chinese text broken into lines of at most `width` columns: clap breaks
+/// lines at spaces only, and Chinese has none between words.
+fn fit(text: &str, width: usize) -> String {
+    text.lines()
+        .map(|line| {
+            textwrap::fill(
+                line,
+                textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The option every lesson has besides its own.
 const PYTHON: &str = "python";
 
-/// Parses `args`; on a usage error or `--help`, clap prints and exits.
+/// Parses `args` in the language they ask for (see `config::lang_of_args`).
+/// On a usage error, `--help` or `--version`, says so and exits: 2 for a
+/// usage error, 0 otherwise, as clap does.
 pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
-    let matches = command()?.get_matches_from(args);
-    let global = GlobalArgs::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let lang = config::lang_of_args(&args);
+    let matches = command(lang)?
+        .try_get_matches_from(args)
+        .unwrap_or_else(|error| exit(&error, lang));
     let parsed = match matches.subcommand() {
         None => Parsed::Welcome,
         Some((name, options)) => match lessons::find(name) {
             Some(lesson) if options.get_flag(PYTHON) => Parsed::Python(lesson),
             Some(lesson) => Parsed::Lesson(lesson, options.clone()),
             None => {
-                let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+                let cli =
+                    Cli::from_arg_matches(&matches).unwrap_or_else(|error| exit(&error, lang));
                 cli.command.map_or(Parsed::Welcome, Parsed::Command)
             }
         },
     };
+    let global = GlobalArgs::from_matches(&matches, matches.subcommand().map(|(_, sub)| sub))
+        .unwrap_or_else(|error| exit(&error, lang));
     Ok((global, parsed))
+}
+
+/// Ends procdemo with clap's `error` (or help, or version), in `lang`.
+fn exit(error: &clap::Error, lang: Lang) -> ! {
+    if lang == Lang::En {
+        error.exit()
+    }
+    let rendered = error.render();
+    if error.use_stderr() {
+        narrate::write_err(&cli_words::clap_error_zh(&rendered.to_string()));
+    } else {
+        let text = if os::terminal::stdout_is_terminal() {
+            rendered.ansi().to_string()
+        } else {
+            rendered.to_string()
+        };
+        narrate::write_bytes(cli_words::help_zh(&text).as_bytes());
+    }
+    std::process::exit(error.exit_code())
+}
+
+/// procdemo's manual page (roff) in `lang`: clap's sections, then
+/// EXAMPLES, FILES, ENVIRONMENT and EXIT STATUS.
+pub fn manual(lang: Lang) -> Result<Vec<u8>> {
+    let mut root = command_within(lang, UNFITTED)?;
+    root.build();
+    manual_of(root, lang)
+}
+
+fn manual_of(command: clap::Command, lang: Lang) -> Result<Vec<u8>> {
+    use clap_mangen::roff::{Roff, bold, roman};
+    let man = clap_mangen::Man::new(command);
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    let mut roff = Roff::default();
+    for section in cli_words::man_sections(lang) {
+        roff.control("SH", [section.heading]);
+        for (term, meaning) in section.entries {
+            roff.control("TP", []);
+            roff.text([bold(term)]);
+            roff.text([roman(meaning)]);
+        }
+    }
+    roff.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+    Ok(in_language(page, lang))
+}
+
+/// A page clap_mangen rendered, its own headings in `lang`.
+fn in_language(page: Vec<u8>, lang: Lang) -> Vec<u8> {
+    match lang {
+        Lang::En => page,
+        Lang::Zh => cli_words::MAN_HEADINGS_ZH
+            .iter()
+            .fold(
+                String::from_utf8_lossy(&page).into_owned(),
+                |page, (english, chinese)| page.replace(english, chinese),
+            )
+            .into_bytes(),
+    }
+}
+
+/// Writes procdemo.1 and one page per command into `dir`, in `lang`, and
+/// returns the files' names.
+pub fn write_manuals(dir: &std::path::Path, lang: Lang) -> Result<Vec<String>> {
+    let mut root = command_within(lang, UNFITTED)?;
+    root.build();
+    let mut pages = vec![("procdemo.1".to_string(), manual_of(root.clone(), lang)?)];
+    for command in root.get_subcommands() {
+        let man = clap_mangen::Man::new(command.clone());
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        pages.push((man.get_filename(), in_language(page, lang)));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    pages
+        .into_iter()
+        .map(|(name, page)| {
+            let path = dir.join(&name);
+            std::fs::write(&path, page)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(name)
+        })
+        .collect()
 }
 
 /// The internal command `procdemo __spawned …`: the child end of a lesson's

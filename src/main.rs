@@ -4,10 +4,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use procdemo::cli::{self, Command, Parsed};
-use procdemo::config::Config;
+use procdemo::config::{self, Config};
 use procdemo::{course, lab, narrate};
 
 fn main() -> ExitCode {
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         cli::parse(args).and_then(|(global, parsed)| run(parsed, Config::new(&global)))
     };
     result.unwrap_or_else(|error| {
-        narrate::write_err(&format!("procdemo: {error:#}\n"));
+        narrate::procdemo_failed(config::command_line_lang(), &error);
         ExitCode::FAILURE
     })
 }
@@ -46,26 +46,18 @@ fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {
         Command::Reset(args) => course::reset(&config, &args),
         Command::Completions(args) => {
             let mut script = Vec::new();
-            clap_complete::generate(args.shell, &mut cli::command()?, "procdemo", &mut script);
+            let mut command = cli::command(config.lang)?;
+            clap_complete::generate(args.shell, &mut command, "procdemo", &mut script);
             narrate::write_bytes(&script);
             Ok(ExitCode::SUCCESS)
         }
         Command::Man(args) => {
             match args.dir {
                 Some(dir) => {
-                    std::fs::create_dir_all(&dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
-                    clap_mangen::generate_to(cli::command()?, &dir).with_context(|| {
-                        format!("cannot write the manual pages into {}", dir.display())
-                    })?;
+                    let pages = cli::write_manuals(&dir, config.lang)?;
+                    narrate::manual_written(config.lang, &dir, &pages);
                 }
-                None => {
-                    let mut page = Vec::new();
-                    clap_mangen::Man::new(cli::command()?)
-                        .render(&mut page)
-                        .context("rendering the manual page")?;
-                    narrate::write_bytes(&page);
-                }
+                None => narrate::write_bytes(&cli::manual(config.lang)?),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -126,7 +126,7 @@ impl Lesson {
         let text = self.text(lang)?;
         let title = text
             .title
-            .split_once(':')
+            .split_once([':', '：'])
             .map_or(text.title.as_str(), |(_, title)| title.trim());
         let mut about = plain(title);
         if let Some(first) = about.get(..1) {

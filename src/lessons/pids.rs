@@ -14,8 +14,7 @@ use crate::report;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// How many children to start (1 to 16)
-    #[arg(long, value_name = "N", default_value = "3", value_parser = within(1..=CHILDREN_LIMIT, format!("the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen")), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = within(1..=CHILDREN_LIMIT, format!("the number of children must be a whole number from 1 to {CHILDREN_LIMIT}, so that every child fits on one screen"), format!("子进程的个数必须是 1 到 {CHILDREN_LIMIT} 之间的整数，这样每个子进程都能在一屏里看到")), allow_negative_numbers = true)]
     pub children: u32,
 }
 

@@ -432,6 +432,20 @@ pub fn write_bytes(bytes: &[u8]) {
     let _ = out.flush();
 }
 
+/// procdemo's own failure, as `main` ends with it, in `lang`.
+pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) {
+    write_err(&ui::cli::procdemo_failed(lang, error));
+}
+
+/// What `procdemo man --dir` wrote.
+pub fn manual_written(lang: Lang, dir: &std::path::Path, pages: &[String]) {
+    write_err(&ui::cli::man_written(
+        lang,
+        &dir.display().to_string(),
+        &pages.join(ui::list_separator(lang)),
+    ));
+}
+
 pub fn write_err(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }

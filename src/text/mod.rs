@@ -8,6 +8,9 @@
 //! `## words` are not steps: the lines `- fact_name: label` of the first name
 //! the facts for human output, and the lines `- word: translation` of the
 //! second say the lesson's roles and fixed values in the file's language.
+//! The lines `- name: help` of `## options` describe the lesson's options
+//! for `--help` and the manual page (`name` is the option's long name, and
+//! `name=value` one of its possible values).
 //!
 //! A step may have variants: more sections with the same id and a
 //! condition on the facts, `## step-id [lost == 0]: Another title`, right
@@ -45,6 +48,7 @@ pub struct LessonText {
     pub steps: Vec<StepText>,
     fact_labels: Vec<(String, String)>,
     words: Vec<(String, String)>,
+    options: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -130,6 +134,7 @@ impl Code {
 
 const FACTS_SECTION: &str = "facts";
 const WORDS_SECTION: &str = "words";
+const OPTIONS_SECTION: &str = "options";
 const QUIZ_HEADING: &str = "### quiz:";
 const PRINTS: &str = "<!-- prints:";
 
@@ -233,13 +238,21 @@ impl LessonText {
         }
         let fact_labels = take_labels(&mut steps, FACTS_SECTION)?;
         let words = take_labels(&mut steps, WORDS_SECTION)?;
+        let options = take_labels(&mut steps, OPTIONS_SECTION)?;
         Ok(Self {
             title,
             summary,
             steps,
             fact_labels,
             words,
+            options,
         })
+    }
+
+    /// The help of the lesson's option `name` (its long name, without
+    /// dashes), or of one of its values (`name=value`).
+    pub fn option_help(&self, name: &str) -> Option<&str> {
+        look_up(&self.options, name)
     }
 
     /// The step's position (from 1) and text.

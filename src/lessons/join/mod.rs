@@ -21,8 +21,7 @@ pub use reports::*;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// How long join(timeout) waits before giving up, in seconds (0.1 to 10)
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = within(0.1..=10.0, "the timeout must be a number of seconds from 0.1 to 10: long enough to see join() give up, short enough to wait for"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = within(0.1..=10.0, "the timeout must be a number of seconds from 0.1 to 10: long enough to see join() give up, short enough to wait for", "超时必须是 0.1 到 10 之间的秒数：既要长到能看见 join() 放弃等待，又要短到等得起"), allow_negative_numbers = true)]
     pub timeout: f64,
 }
 

@@ -21,8 +21,7 @@ pub use reports::*;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Size of the buffer whose pages are shared and then copied, in MiB (1 to 1024)
-    #[arg(long, value_name = "MIB", default_value = "64", value_parser = within(1..=MIB_LIMIT, format!("the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half")), allow_negative_numbers = true)]
+    #[arg(long, value_name = "MIB", default_value = "64", value_parser = within(1..=MIB_LIMIT, format!("the buffer size must be a whole number of MiB from 1 to {MIB_LIMIT}: the lesson fills it and the child copies half"), format!("缓冲区大小必须是 1 到 {MIB_LIMIT} 之间的整数（单位 MiB）：本课会把它写满，子进程再复制其中一半")), allow_negative_numbers = true)]
     pub mib: usize,
 }
 

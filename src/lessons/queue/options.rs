@@ -5,23 +5,18 @@ use crate::config::within;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The queue's capacity in messages: Queue(N) (1 to the kernel's limit in /proc/sys/fs/mqueue/msg_max)
     #[arg(long, value_name = "N", default_value = "3", value_parser = parse_queue_size, allow_negative_numbers = true)]
     pub size: usize,
 
-    /// Producers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8", "生产者或消费者的个数必须是 1 到 8 之间的整数"), allow_negative_numbers = true)]
     pub producers: usize,
 
-    /// Consumers in the many-to-many part (1 to 8)
-    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = within(1..=8_usize, "the number of producers or consumers must be a whole number from 1 to 8", "生产者或消费者的个数必须是 1 到 8 之间的整数"), allow_negative_numbers = true)]
     pub consumers: usize,
 
-    /// Messages in the many-to-many part (1 to 10000)
-    #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000_usize, "the number of messages must be a whole number from 1 to 10000"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000_usize, "the number of messages must be a whole number from 1 to 10000", "消息的条数必须是 1 到 10000 之间的整数"), allow_negative_numbers = true)]
     pub messages: usize,
 
-    /// Seed for the writer's random pauses, to repeat a run exactly [default: a new one each run, shown in the output]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 }
@@ -34,6 +29,10 @@ fn parse_queue_size(text: &str) -> Result<usize, String> {
         format!(
             "the queue size must be a whole number from 1 to {limit}: {limit} is this kernel's limit for a message queue, \
              in /proc/sys/fs/mqueue/msg_max (root can raise it, e.g. `sysctl fs.mqueue.msg_max=64`)"
+        ),
+        format!(
+            "队列大小必须是 1 到 {limit} 之间的整数：{limit} 是这个内核对一个消息队列的上限，\
+             见 /proc/sys/fs/mqueue/msg_max（root 可以调高，例如 `sysctl fs.mqueue.msg_max=64`）"
         ),
     )(text)
 }

@@ -1,5 +1,6 @@
 //! The words procdemo itself says around the lesson text, in each language.
 
+pub mod cli;
 mod course;
 
 pub use course::*;

@@ -1,0 +1,578 @@
+//! procdemo's words on the command line: the Chinese help of its commands
+//! and common options (the English is in the doc comments of the clap
+//! structs in cli.rs and config.rs), the headings, clap's error frame and
+//! the manual page's own sections. A lesson's options are described in its
+//! text (`## options`), not here.
+
+use crate::model::Lang;
+
+/// A command's Chinese help: one line, and the longer text if it has one.
+pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str>)> {
+    Some(match name {
+        "procdemo" => (
+            "看真实的进程诞生、运行、结束，一步一步讲给你听。",
+            Some(
+                "procdemo 在这台机器上运行真实的进程，并讲解每一步：课文、你熟悉的 Python \
+                 写法，以及内核在这一次运行里报告的事实。",
+            ),
+        ),
+        "list" => ("按课程顺序列出各课，每课一行简介，并显示你的进度", None),
+        "tour" => ("按课程顺序一课接一课学完，最后总结学到了什么", None),
+        "reset" => ("清除你的进度：学完的课和测验成绩（在终端里会先问你）", None),
+        "completions" => (
+            "输出你的 shell 的补全脚本，例如 procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo",
+            None,
+        ),
+        "man" => (
+            "输出手册页（roff 格式），例如 procdemo man | man -l -；或把每一页写进一个目录",
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+/// The Chinese help of an option procdemo itself defines, by clap id.
+pub fn option_help_zh(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "json" => "在标准输出上每个事件输出一个 JSON 对象（给测试、评分程序和工具用），不输出文字",
+        "pace" => {
+            "调节每一处演示用的停顿：1 适合一个人看，0 尽快跑完，3 慢到适合课堂上跟着看（0 到 20）"
+        }
+        "step" => "每一步之前等你按回车（输入 q 再回车结束本课）；与 --json 同用时不起作用",
+        "stream" => "一口气运行下去，步与步之间不等回车，每步停顿的时长按读完它所需的时间",
+        "quiz" => {
+            "在某些步骤之前先问你预计会发生什么，这一步再给出实际发生的（从标准输入回答：一个数字，或 q）"
+        }
+        "lang" => "课文和提示的语言［默认：取自 LC_ALL、LC_MESSAGES 或 LANG］",
+        "lifetime" => {
+            "演示进程活过这么多秒仍未结束就杀掉它，即使 procdemo 自己被杀掉也是如此\
+             ［默认：60 × 节奏（至少 60 秒），用 --step 或 --quiz 时为 3600，\
+             再加上本课的工作可能花的时间］（1 到 86400）"
+        }
+        "trace" => {
+            "同时把这次运行以 Chrome Trace Event JSON 格式写入 FILE，供 Perfetto（ui.perfetto.dev）或 chrome://tracing 查看"
+        }
+        "color" => "何时使用颜色；auto 会遵从 NO_COLOR、CLICOLOR_FORCE，并看标准输出是不是终端",
+        "python" => {
+            "输出本课完整的 Python 程序，合成一个能运行它们的文件（python3 FILE），而不运行本课"
+        }
+        "yes" => "不再询问，立即清除",
+        "dir" => {
+            "改为把 procdemo.1 和每个命令各一页（procdemo-fork.1 等）写进 DIR，例如 ~/.local/share/man/man1"
+        }
+        "shell" => "要补全的 shell",
+        "help" => "显示帮助（-h 显示摘要）",
+        "version" => "显示版本",
+        _ => return None,
+    })
+}
+
+/// The heading over a group of a command's options or arguments.
+#[derive(Clone, Copy)]
+pub enum Heading {
+    Options,
+    LessonOptions,
+    CommonOptions,
+    Arguments,
+    Commands,
+}
+
+pub fn heading(lang: Lang, heading: Heading) -> &'static str {
+    match (lang, heading) {
+        (Lang::En, Heading::Options) => "Options",
+        (Lang::En, Heading::LessonOptions) => "Lesson options",
+        (Lang::En, Heading::CommonOptions) => "Common options",
+        (Lang::En, Heading::Arguments) => "Arguments",
+        (Lang::En, Heading::Commands) => "Lessons and commands",
+        (Lang::Zh, Heading::Options) => "选项",
+        (Lang::Zh, Heading::LessonOptions) => "本课选项",
+        (Lang::Zh, Heading::CommonOptions) => "通用选项",
+        (Lang::Zh, Heading::Arguments) => "参数",
+        (Lang::Zh, Heading::Commands) => "课程与命令",
+    }
+}
+
+pub const HEADINGS: [Heading; 5] = [
+    Heading::Options,
+    Heading::LessonOptions,
+    Heading::CommonOptions,
+    Heading::Arguments,
+    Heading::Commands,
+];
+
+/// procdemo's own after-help: what `procdemo` alone does.
+pub fn after_help(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Run procdemo alone for the lessons in course order, your progress and what to run next."
+        }
+        Lang::Zh => {
+            "只运行 procdemo（不带参数），可以按课程顺序看到各课、你的进度和下一步该运行什么。"
+        }
+    }
+}
+
+/// The Chinese help's frame: clap's usage heading has no setting of its own.
+pub const HELP_TEMPLATE_ZH: &str =
+    "{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+
+/// A default value or the possible values, said after an option's help.
+pub fn default_is(value: &str) -> String {
+    format!("［默认：{value}］")
+}
+
+pub fn possible_values(values: &str) -> String {
+    format!("［可选值：{values}］")
+}
+
+/// Words of clap's usage line and error frame, and their Chinese.
+const CLAP_WORDS: &[(&str, &str)] = &[
+    ("[OPTIONS]", "[选项]"),
+    ("[COMMAND]", "[命令]"),
+    ("<COMMAND>", "<命令>"),
+    ("error: ", "错误："),
+    ("Usage: ", "用法："),
+    (
+        "For more information, try '--help'.",
+        "想了解更多，请运行 '--help'。",
+    ),
+    ("[possible values: ", "［可选值："),
+];
+
+/// clap's help (rendered by clap, with or without colours) framed in
+/// Chinese: the usage line's words and the headings' colons.
+pub fn help_zh(help: &str) -> String {
+    let framed = CLAP_WORDS
+        .iter()
+        .fold(help.to_string(), |text, (english, chinese)| {
+            text.replace(english, chinese)
+        });
+    HEADINGS.iter().fold(framed, |text, &which| {
+        let name = heading(Lang::Zh, which);
+        text.replace(&format!("{name}:"), &format!("{name}："))
+    })
+}
+
+/// clap's messages, `{}` where a name or value stands, and their Chinese.
+const CLAP_MESSAGES: &[(&str, &str)] = &[
+    ("unexpected argument '{}' found", "无法识别的参数 '{}'"),
+    (
+        "invalid value '{}' for '{}': {}",
+        "'{1}' 的值 '{0}' 无效：{2}",
+    ),
+    ("invalid value '{}' for '{}'", "'{1}' 的值 '{0}' 无效"),
+    ("unrecognized subcommand '{}'", "没有叫 '{}' 的课程或命令"),
+    (
+        "a value is required for '{}' but none was supplied",
+        "'{}' 需要一个值，但没有给出",
+    ),
+    (
+        "the argument '{}' cannot be used multiple times",
+        "参数 '{}' 只能出现一次",
+    ),
+    (
+        "the argument '{}' cannot be used with '{}'",
+        "参数 '{}' 不能和 '{}' 一起用",
+    ),
+    (
+        "the argument '{}' cannot be used with:",
+        "参数 '{}' 不能和下面的参数一起用：",
+    ),
+    (
+        "the following required arguments were not provided:",
+        "缺少下面这些必需的参数：",
+    ),
+    (
+        "unexpected value '{}' for '{}' found; no more were expected",
+        "'{1}' 不需要更多的值，却多了 '{0}'",
+    ),
+    (
+        "tip: a similar argument exists: '{}'",
+        "提示：有一个相近的参数：'{}'",
+    ),
+    (
+        "tip: a similar subcommand exists: '{}'",
+        "提示：有一个相近的课程或命令：'{}'",
+    ),
+    (
+        "tip: a similar value exists: '{}'",
+        "提示：有一个相近的值：'{}'",
+    ),
+    (
+        "tip: some similar arguments exist: {}",
+        "提示：有几个相近的参数：{}",
+    ),
+    (
+        "tip: some similar subcommands exist: {}",
+        "提示：有几个相近的课程或命令：{}",
+    ),
+    (
+        "tip: some similar values exist: {}",
+        "提示：有几个相近的值：{}",
+    ),
+    (
+        "tip: to pass '{}' as a value, use '{}'",
+        "提示：要把 '{}' 当作值传入，请写 '{}'",
+    ),
+    ("tip: ", "提示："),
+];
+
+/// clap's error (rendered without colours) in Chinese: every message
+/// procdemo knows, and at least the frame of the others.
+pub fn clap_error_zh(rendered: &str) -> String {
+    rendered
+        .lines()
+        .map(|line| {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            let (label, rest) = match line.trim_start().strip_prefix("error: ") {
+                Some(rest) => ("错误：", rest),
+                None => ("", line.trim_start()),
+            };
+            let translated = CLAP_MESSAGES
+                .iter()
+                .find_map(|(english, chinese)| {
+                    holes(english, rest).map(|words| fill(chinese, &words))
+                })
+                .unwrap_or_else(|| rest.to_string());
+            let framed = CLAP_WORDS
+                .iter()
+                .fold(translated, |line, (english, chinese)| {
+                    line.replace(english, chinese)
+                });
+            format!("{indent}{label}{framed}\n")
+        })
+        .collect()
+}
+
+/// The words in the holes of `pattern` (`{}`) when `text` matches it.
+fn holes(pattern: &str, text: &str) -> Option<Vec<String>> {
+    let pieces: Vec<&str> = pattern.split("{}").collect();
+    let (first, rest) = pieces.split_first()?;
+    let mut left = text.strip_prefix(first)?;
+    let mut found = Vec::new();
+    for (at, piece) in rest.iter().enumerate() {
+        let end = if at + 1 == rest.len() {
+            left.strip_suffix(piece).map(str::len)?
+        } else {
+            left.find(piece)?
+        };
+        found.push(left[..end].to_string());
+        left = &left[end + piece.len()..];
+    }
+    Some(found)
+}
+
+/// `pattern` with `{}` (in order) or `{N}` replaced by `words`.
+fn fill(pattern: &str, words: &[String]) -> String {
+    let mut text = pattern.to_string();
+    for (at, word) in words.iter().enumerate() {
+        text = if text.contains(&format!("{{{at}}}")) {
+            text.replace(&format!("{{{at}}}"), word)
+        } else {
+            text.replacen("{}", word, 1)
+        };
+    }
+    text
+}
+
+/// An error the system reported (strerror's words), with its errno name
+/// and, in Chinese, what it means.
+pub fn system_error(lang: Lang, errno: nix::errno::Errno) -> String {
+    let name = format!("{errno:?}");
+    match (lang, gloss_zh(errno)) {
+        (Lang::Zh, Some(gloss)) => format!("{gloss}（{name}：{}）", errno.desc()),
+        (Lang::Zh, None) => format!("{name}：{}", errno.desc()),
+        (Lang::En, _) => format!("{} ({name})", errno.desc()),
+    }
+}
+
+fn gloss_zh(errno: nix::errno::Errno) -> Option<&'static str> {
+    use nix::errno::Errno;
+    Some(match errno {
+        Errno::EPIPE => "管道已断开：读的一端已经关闭",
+        Errno::ENOSPC => "设备上没有剩余空间",
+        Errno::EACCES => "权限不够",
+        Errno::EPERM => "不允许这样操作",
+        Errno::ENOENT => "没有这个文件或目录",
+        Errno::EEXIST => "文件已经存在",
+        Errno::EMFILE => "这个进程打开的文件太多了",
+        Errno::ENFILE => "整个系统打开的文件太多了",
+        Errno::ENOMEM => "内存不够",
+        Errno::EAGAIN => "资源暂时不可用，稍后再试",
+        Errno::EINTR => "系统调用被信号打断",
+        Errno::ENOSYS => "这个内核没有实现这个系统调用",
+        Errno::ECHILD => "没有可等待的子进程",
+        Errno::ESRCH => "没有这个进程",
+        Errno::EBADF => "文件描述符无效",
+        Errno::EINVAL => "参数无效",
+        Errno::EROFS => "文件系统是只读的",
+        Errno::EISDIR => "这是一个目录",
+        Errno::ENOTDIR => "这不是一个目录",
+        _ => return None,
+    })
+}
+
+/// A section of the manual page procdemo adds to clap's: its heading and
+/// its entries (a term in bold, then what it means).
+pub struct ManSection {
+    pub heading: &'static str,
+    pub entries: Vec<(String, &'static str)>,
+}
+
+/// The manual page's EXAMPLES, FILES, ENVIRONMENT and EXIT STATUS.
+/// `progress` is where the progress file is looked for.
+pub fn man_sections(lang: Lang) -> [ManSection; 4] {
+    let progress = "$XDG_STATE_HOME/procdemo/progress.json".to_string();
+    let fallback = "~/.local/state/procdemo/progress.json".to_string();
+    match lang {
+        Lang::En => [
+            ManSection {
+                heading: "EXAMPLES",
+                entries: vec![
+                    (
+                        "procdemo".into(),
+                        "A welcome, the lessons in course order with your progress, and the command to run next.",
+                    ),
+                    (
+                        "procdemo fork".into(),
+                        "The first lesson: one process becomes two.",
+                    ),
+                    (
+                        "procdemo fork --step".into(),
+                        "The same, waiting for Enter before each step.",
+                    ),
+                    (
+                        "procdemo pool --workers 4 --tasks 100".into(),
+                        "A lesson with its own options (see procdemo pool --help).",
+                    ),
+                    (
+                        "procdemo fork --python > fork.py".into(),
+                        "The lesson's Python programs, to run with python3 fork.py.",
+                    ),
+                    (
+                        "procdemo tour --pace 0.5".into(),
+                        "Every lesson in order, at twice the speed.",
+                    ),
+                    (
+                        "procdemo fork --json --pace 0".into(),
+                        "One JSON object per event, as fast as possible, for tests and tools.",
+                    ),
+                    ("procdemo man | man -l -".into(), "This page."),
+                ],
+            },
+            ManSection {
+                heading: "FILES",
+                entries: vec![
+                    (
+                        progress,
+                        "Your progress: the lessons you finished and your best quiz scores. procdemo reset forgets it. A damaged file is moved aside (progress.json.damaged-TIME) and a new one started.",
+                    ),
+                    (
+                        fallback,
+                        "The same file when XDG_STATE_HOME is not set or not an absolute path.",
+                    ),
+                ],
+            },
+            ManSection {
+                heading: "ENVIRONMENT",
+                entries: vec![
+                    (
+                        "LC_ALL, LC_MESSAGES, LANG".into(),
+                        "The first one set chooses the language when --lang is not given: a value starting with zh gives Chinese, any other English.",
+                    ),
+                    (
+                        "NO_COLOR".into(),
+                        "When set and not empty, no colours with --color auto.",
+                    ),
+                    (
+                        "CLICOLOR_FORCE".into(),
+                        "When set and not 0, colours with --color auto even when stdout is not a terminal.",
+                    ),
+                    (
+                        "XDG_STATE_HOME".into(),
+                        "Where the progress file is kept (see FILES).",
+                    ),
+                    (
+                        "HOME".into(),
+                        "Where the progress file is kept when XDG_STATE_HOME is not set.",
+                    ),
+                    (
+                        "COLUMNS, LINES".into(),
+                        "The size of the screen, when set, instead of the terminal's own.",
+                    ),
+                ],
+            },
+            ManSection {
+                heading: "EXIT STATUS",
+                entries: vec![
+                    (
+                        "0".into(),
+                        "The lesson, tour or command finished, or you ended the lesson with q; also for --help and --version.",
+                    ),
+                    (
+                        "1".into(),
+                        "A lesson failed (its processes were stopped and reaped first), or procdemo could not do what was asked.",
+                    ),
+                    (
+                        "2".into(),
+                        "The command line is wrong: an unknown lesson or option, or a value out of range.",
+                    ),
+                    (
+                        "130".into(),
+                        "Stopped by SIGINT (Ctrl-C), after stopping and reaping the lesson's processes: 128 + 2.",
+                    ),
+                    (
+                        "143".into(),
+                        "Stopped by SIGTERM, after stopping and reaping the lesson's processes: 128 + 15.",
+                    ),
+                ],
+            },
+        ],
+        Lang::Zh => [
+            ManSection {
+                heading: "示例",
+                entries: vec![
+                    (
+                        "procdemo".into(),
+                        "欢迎页：按课程顺序列出各课和你的进度，并给出下一步该运行的命令。",
+                    ),
+                    ("procdemo fork".into(), "第一课：一个进程变成两个。"),
+                    (
+                        "procdemo fork --step".into(),
+                        "同一课，每一步之前等你按回车。",
+                    ),
+                    (
+                        "procdemo pool --workers 4 --tasks 100".into(),
+                        "带本课自己的选项运行（见 procdemo pool --help）。",
+                    ),
+                    (
+                        "procdemo fork --python > fork.py".into(),
+                        "导出本课的 Python 程序，再用 python3 fork.py 运行。",
+                    ),
+                    (
+                        "procdemo tour --pace 0.5".into(),
+                        "以两倍的速度按顺序学完每一课（导览）。",
+                    ),
+                    (
+                        "procdemo fork --json --pace 0".into(),
+                        "每个事件输出一个 JSON 对象，尽快跑完，给测试和工具用。",
+                    ),
+                    ("procdemo man --lang zh | man -l -".into(), "本手册页。"),
+                ],
+            },
+            ManSection {
+                heading: "文件",
+                entries: vec![
+                    (
+                        progress,
+                        "你的进度：学完的课和测验的最好成绩。procdemo reset 会清除它。文件损坏时会被挪到一旁（progress.json.damaged-时间），再重新开始记录。",
+                    ),
+                    (
+                        fallback,
+                        "没有设置 XDG_STATE_HOME，或者它不是绝对路径时，进度文件在这里。",
+                    ),
+                ],
+            },
+            ManSection {
+                heading: "环境变量",
+                entries: vec![
+                    (
+                        "LC_ALL, LC_MESSAGES, LANG".into(),
+                        "没有给出 --lang 时，由其中第一个设置了的变量决定语言：以 zh 开头的是中文，其余都是英文。",
+                    ),
+                    (
+                        "NO_COLOR".into(),
+                        "设置了且不为空时，--color auto 不使用颜色。",
+                    ),
+                    (
+                        "CLICOLOR_FORCE".into(),
+                        "设置了且不是 0 时，即使标准输出不是终端，--color auto 也使用颜色。",
+                    ),
+                    (
+                        "XDG_STATE_HOME".into(),
+                        "进度文件所在的目录（见“文件”一节）。",
+                    ),
+                    (
+                        "HOME".into(),
+                        "没有设置 XDG_STATE_HOME 时，进度文件在它下面。",
+                    ),
+                    (
+                        "COLUMNS, LINES".into(),
+                        "设置了的话，就用它们作为屏幕的宽和高，而不用终端报告的大小。",
+                    ),
+                ],
+            },
+            ManSection {
+                heading: "退出状态",
+                entries: vec![
+                    (
+                        "0".into(),
+                        "课程、导览或命令完成了，或者你输入 q 结束了本课；--help 和 --version 也是 0。",
+                    ),
+                    (
+                        "1".into(),
+                        "课程出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事。",
+                    ),
+                    (
+                        "2".into(),
+                        "命令行有误：没有这一课或这个选项，或者值超出了范围。",
+                    ),
+                    (
+                        "130".into(),
+                        "被 SIGINT（Ctrl-C）中止，本课的进程已被结束并回收：128 + 2。",
+                    ),
+                    (
+                        "143".into(),
+                        "被 SIGTERM 中止，本课的进程已被结束并回收：128 + 15。",
+                    ),
+                ],
+            },
+        ],
+    }
+}
+
+/// clap_mangen's section headings, and their Chinese.
+pub const MAN_HEADINGS_ZH: &[(&str, &str)] = &[
+    (".SH NAME", ".SH 名称"),
+    (".SH SYNOPSIS", ".SH 概要"),
+    (".SH DESCRIPTION", ".SH 描述"),
+    (".SH OPTIONS", ".SH 选项"),
+    (".SH VERSION", ".SH 版本"),
+    ("[\\fIOPTIONS\\fR]", "[\\fI选项\\fR]"),
+];
+
+/// What `man --dir` says it wrote.
+pub fn man_written(lang: Lang, dir: &str, pages: &str) -> String {
+    match lang {
+        Lang::En => format!("procdemo: wrote the manual pages into {dir}: {pages}\n"),
+        Lang::Zh => format!("procdemo：已把手册页写进 {dir}：{pages}\n"),
+    }
+}
+
+/// procdemo's own failure, as `main` ends with it: in Chinese, framed, and
+/// a system error explained.
+pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
+    match (lang, errno_of(error)) {
+        (Lang::En, _) => format!("procdemo: {error:#}\n"),
+        (Lang::Zh, None) => format!("procdemo：出错了：{error:#}\n"),
+        (Lang::Zh, Some(errno)) => format!(
+            "procdemo：出错了：{error:#}\n（系统报告：{}）\n",
+            system_error(lang, errno)
+        ),
+    }
+}
+
+/// The system error among `error`'s causes, if one is.
+pub fn errno_of(error: &anyhow::Error) -> Option<nix::errno::Errno> {
+    error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<nix::errno::Errno>()
+            .copied()
+            .or_else(|| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(std::io::Error::raw_os_error)
+                    .map(nix::errno::Errno::from_raw)
+            })
+    })
+}
