@@ -524,3 +524,38 @@ pub fn parse_spawned(args: Vec<std::ffi::OsString>) -> Result<SpawnedArgs> {
         .map(|cli| cli.args)
         .context("__spawned is for procdemo's own use")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every option of every lesson is described in both languages (the
+    /// command line would not build otherwise), and the Chinese help of
+    /// procdemo's own options is not left English.
+    #[test]
+    fn every_option_has_help_in_both_languages() {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut root = command(lang).expect("the command line builds");
+            root.build();
+            for command in std::iter::once(&root).chain(root.get_subcommands()) {
+                for arg in command.get_arguments() {
+                    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                    assert!(
+                        !help.trim().is_empty(),
+                        "{lang:?}: {} {}",
+                        command.get_name(),
+                        arg.get_id()
+                    );
+                    if lang == Lang::Zh {
+                        assert!(
+                            help.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                            "{}: {} has English help: {help}",
+                            command.get_name(),
+                            arg.get_id()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -326,6 +326,16 @@ pub enum Notice {
     NoPlace,
 }
 
+/// Why a progress file cannot be used, as a notice's reason says it (with
+/// the system's words in parentheses); `narrate::ui::cli::progress_reason`
+/// says it in Chinese.
+pub mod reason {
+    pub const NOT_A_FILE: &str = "it is not a regular file";
+    pub const NOT_JSON: &str = "it is not valid progress JSON";
+    pub const UNREADABLE: &str = "it cannot be read";
+    pub const NOT_MOVED: &str = "moving it aside failed too";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{LessonProgress, Notice, Score};
+use crate::model::{LessonProgress, Notice, Score, reason};
 
 const FILE_NAME: &str = "progress.json";
 const LOCK_NAME: &str = "progress.lock";
@@ -52,18 +52,18 @@ fn load_from(path: &Path) -> (Progress, Option<Notice>) {
     if let Ok(metadata) = std::fs::metadata(path)
         && !metadata.is_file()
     {
-        let problem = "it is not a regular file".to_string();
+        let problem = reason::NOT_A_FILE.to_string();
         return (Progress::default(), Some(set_aside(path, problem)));
     }
     let problem = match std::fs::read(path) {
         Ok(bytes) => match serde_json::from_slice::<Progress>(&bytes) {
             Ok(progress) => return (progress, None),
-            Err(error) => format!("it is not valid progress JSON ({error})"),
+            Err(error) => format!("{} ({error})", reason::NOT_JSON),
         },
         Err(error) if error.kind() == ErrorKind::NotFound => {
             return (Progress::default(), None);
         }
-        Err(error) => format!("it cannot be read ({error})"),
+        Err(error) => format!("{} ({error})", reason::UNREADABLE),
     };
     (Progress::default(), Some(set_aside(path, problem)))
 }
@@ -87,7 +87,7 @@ fn set_aside(path: &Path, reason: String) -> Notice {
         },
         Err(error) => Notice::Unusable {
             path: path.to_path_buf(),
-            reason: format!("{reason}; moving it aside failed too ({error})"),
+            reason: format!("{reason}; {} ({error})", reason::NOT_MOVED),
         },
     }
 }

@@ -244,12 +244,14 @@ pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
         } => ui::progress_set_aside(
             lang,
             &path.display().to_string(),
-            reason,
+            &ui::cli::progress_reason(lang, reason),
             &moved_to.display().to_string(),
         ),
-        Notice::Unusable { path, reason } => {
-            ui::progress_unusable(lang, &path.display().to_string(), reason)
-        }
+        Notice::Unusable { path, reason } => ui::progress_unusable(
+            lang,
+            &path.display().to_string(),
+            &ui::cli::progress_reason(lang, reason),
+        ),
         Notice::NoPlace => ui::progress_no_place(lang).to_string(),
     };
     write_err(&format!(

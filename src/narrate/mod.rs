@@ -344,7 +344,9 @@ impl Narrator {
         let line = match ending {
             Ending::Signal(signal) => ui::interrupted(self.lang, signal, reaped),
             Ending::Quit => ui::quit(self.lang, reaped),
-            Ending::Failed(error) => ui::failed(self.lang, &error, reaped),
+            Ending::Failed(error) => {
+                ui::failed(self.lang, &ui::cli::with_gloss(self.lang, &error), reaped)
+            }
         };
         write_err(&format!("{line}\n"));
     }

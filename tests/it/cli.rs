@@ -608,3 +608,217 @@ fn a_number_of_lock_increments_out_of_range_is_rejected_with_the_limits() {
 fn a_number_of_semaphore_permits_out_of_range_is_rejected_with_the_limits() {
     assert_each_rejected("semaphore", "--permits", &["0", "17", "-2"], &["1", "16"]);
 }
+
+/// Help lines that are neither an option's name nor a blank line: the
+/// words a reader reads, which must be in Chinese.
+fn worded_lines(help: &str) -> impl Iterator<Item = &str> {
+    help.lines().map(str::trim).filter(|line| {
+        !line.is_empty() && !line.starts_with('-') && !line.starts_with('<') && *line != "procdemo"
+    })
+}
+
+/// `help` is Chinese throughout: Chinese headings, no English left.
+fn assert_chinese_help(help: &str, shown: &str) {
+    assert!(help.contains("用法："), "no 用法：: {shown}");
+    for english in [
+        "Usage:",
+        "Options:",
+        "options:",
+        "Arguments:",
+        "[default:",
+        "possible values",
+    ] {
+        assert!(!help.contains(english), "English {english:?} left: {shown}");
+    }
+    for line in worded_lines(help) {
+        assert!(
+            !is_english(line),
+            "an English line in the Chinese help: {line:?}\n{shown}"
+        );
+    }
+}
+
+/// A line of English prose: two of its words are common English words
+/// (a command, a path or an option name alone is not).
+fn is_english(line: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "the", "a", "of", "to", "and", "or", "is", "for", "in", "with", "print",
+    ];
+    line.split_whitespace()
+        .filter(|word| COMMON.contains(&word.to_lowercase().as_str()))
+        .count()
+        >= 2
+}
+
+#[test]
+fn lesson_help_is_chinese_with_lang_zh_or_a_chinese_locale() {
+    let by_flag = run_args(&["fork", "--help", "--lang", "zh"]);
+    let mut by_locale = procdemo(&["fork", "--help"]);
+    by_locale.env("LANG", "zh_CN.UTF-8");
+    for output in [by_flag, run(by_locale)] {
+        assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+        assert!(
+            output.stdout.contains("本课选项："),
+            "{}",
+            output.describe()
+        );
+        assert_chinese_help(&output.stdout, &output.describe());
+    }
+}
+
+#[test]
+fn every_lesson_and_command_has_its_help_in_both_languages() {
+    let mut commands = vec!["list", "tour", "reset", "completions", "man"];
+    commands.extend(
+        listed_lessons("en")
+            .iter()
+            .map(|lesson| lesson["lesson"].as_str().expect("id").to_string().leak() as &str),
+    );
+    thread::scope(|scope| {
+        for command in &commands {
+            scope.spawn(move || {
+                let english = run_args(&[command, "--help", "--lang", "en"]);
+                assert_eq!(english.status.code(), Some(0), "{}", english.describe());
+                assert!(english.stdout.contains("Usage:"), "{}", english.describe());
+                let chinese = run_args(&[command, "--help", "--lang", "zh"]);
+                assert_eq!(chinese.status.code(), Some(0), "{}", chinese.describe());
+                assert_chinese_help(&chinese.stdout, &chinese.describe());
+            });
+        }
+    });
+    let root = run_args(&["--help", "--lang", "zh"]);
+    assert!(root.stdout.contains("课程与命令："), "{}", root.describe());
+    for line in worded_lines(&root.stdout) {
+        assert!(
+            !line.is_ascii() || line.split_whitespace().count() == 1,
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_value_with_lang_zh_is_answered_in_chinese() {
+    let output = run_args(&["pool", "--workers", "0", "--lang", "zh"]);
+    assert_eq!(output.status.code(), Some(2), "{}", output.describe());
+    assert!(output.stdout.is_empty(), "{}", output.describe());
+    assert!(output.stderr.starts_with("错误："), "{}", output.describe());
+    assert!(output.stderr.contains("1 到 64"), "{}", output.describe());
+    assert!(has_chinese(&output.stderr), "{}", output.describe());
+    let english = run_args(&["pool", "--workers", "0", "--lang", "en"]);
+    assert!(
+        english.stderr.contains("from 1 to 64"),
+        "{}",
+        english.describe()
+    );
+}
+
+#[test]
+fn clap_errors_are_framed_in_chinese() {
+    for args in [
+        &["fork", "--no-such-option", "--lang", "zh"][..],
+        &["--lang=zh", "frok"],
+        &["--lang", "zh", "pids", "--children"],
+    ] {
+        let output = run_args(args);
+        let shown = format!("{args:?}: {}", output.describe());
+        assert_eq!(output.status.code(), Some(2), "{shown}");
+        assert!(output.stderr.starts_with("错误："), "{shown}");
+        assert!(output.stderr.contains("'--help'。"), "{shown}");
+        for english in ["error:", "tip:", "Usage:", "For more information"] {
+            assert!(!output.stderr.contains(english), "{english} left: {shown}");
+        }
+    }
+}
+
+#[test]
+fn the_manual_page_has_its_sections_in_both_languages_and_no_backticks() {
+    for (lang, sections) in [
+        (
+            "en",
+            ["EXAMPLES", "FILES", "ENVIRONMENT", "\"EXIT STATUS\""],
+        ),
+        ("zh", ["示例", "文件", "环境变量", "退出状态"]),
+    ] {
+        let output = run_args(&["man", "--lang", lang]);
+        assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+        let page = &output.stdout;
+        for section in sections {
+            assert!(
+                page.contains(&format!(".SH {section}\n")),
+                "{lang}: no {section}"
+            );
+        }
+        for word in [
+            "progress.json",
+            "XDG_STATE_HOME",
+            "NO_COLOR",
+            "CLICOLOR_FORCE",
+            "COLUMNS",
+            "130",
+            "143",
+        ] {
+            assert!(page.contains(word), "{lang}: the page does not name {word}");
+        }
+        assert!(!page.contains('`'), "{lang}: a raw backtick in the roff");
+    }
+}
+
+#[test]
+fn man_and_completions_offer_no_lesson_flags() {
+    for command in ["man", "completions"] {
+        let help = run_args(&[command, "--help", "--lang", "en"]).stdout;
+        for flag in [
+            "--json",
+            "--pace",
+            "--step",
+            "--quiz",
+            "--lifetime",
+            "--trace",
+            "--python",
+        ] {
+            assert!(
+                !help.contains(flag),
+                "{command} --help offers {flag}:\n{help}"
+            );
+        }
+    }
+    let script = run_args(&["completions", "bash"]).stdout;
+    let options_of = |command: &str| {
+        let case = format!("procdemo__subcmd__{command})");
+        let after = script.split(&case).nth(1).expect("the command's case");
+        after
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("opts="))
+            .expect("its opts")
+            .to_string()
+    };
+    for command in ["man", "completions"] {
+        let options = options_of(command);
+        assert!(
+            !options.contains("--pace") && !options.contains("--json"),
+            "{command}: {options}"
+        );
+    }
+    assert!(
+        options_of("fork").contains("--pace"),
+        "a lesson keeps its flags"
+    );
+}
+
+#[test]
+fn man_dir_says_what_it_wrote() {
+    let dir = fresh_state_home("cli-man-dir").join("man1");
+    let dir_text = dir.to_string_lossy().to_string();
+    let output = run_args(&["man", "--dir", &dir_text, "--lang", "en"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    assert!(output.stdout.is_empty(), "{}", output.describe());
+    for page in ["procdemo.1", "procdemo-fork.1", "procdemo-man.1"] {
+        assert!(dir.join(page).is_file(), "{page} not written");
+        assert!(
+            output.stderr.contains(page),
+            "{page} not said: {}",
+            output.describe()
+        );
+    }
+    assert!(output.stderr.contains(&dir_text), "{}", output.describe());
+}

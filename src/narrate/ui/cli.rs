@@ -4,6 +4,8 @@
 //! the manual page's own sections. A lesson's options are described in its
 //! text (`## options`), not here.
 
+use nix::errno::Errno;
+
 use crate::model::Lang;
 
 /// A command's Chinese help: one line, and the longer text if it has one.
@@ -277,7 +279,7 @@ fn fill(pattern: &str, words: &[String]) -> String {
 
 /// An error the system reported (strerror's words), with its errno name
 /// and, in Chinese, what it means.
-pub fn system_error(lang: Lang, errno: nix::errno::Errno) -> String {
+pub fn system_error(lang: Lang, errno: Errno) -> String {
     let name = format!("{errno:?}");
     match (lang, gloss_zh(errno)) {
         (Lang::Zh, Some(gloss)) => format!("{gloss}（{name}：{}）", errno.desc()),
@@ -286,31 +288,58 @@ pub fn system_error(lang: Lang, errno: nix::errno::Errno) -> String {
     }
 }
 
-fn gloss_zh(errno: nix::errno::Errno) -> Option<&'static str> {
-    use nix::errno::Errno;
-    Some(match errno {
-        Errno::EPIPE => "管道已断开：读的一端已经关闭",
-        Errno::ENOSPC => "设备上没有剩余空间",
-        Errno::EACCES => "权限不够",
-        Errno::EPERM => "不允许这样操作",
-        Errno::ENOENT => "没有这个文件或目录",
-        Errno::EEXIST => "文件已经存在",
-        Errno::EMFILE => "这个进程打开的文件太多了",
-        Errno::ENFILE => "整个系统打开的文件太多了",
-        Errno::ENOMEM => "内存不够",
-        Errno::EAGAIN => "资源暂时不可用，稍后再试",
-        Errno::EINTR => "系统调用被信号打断",
-        Errno::ENOSYS => "这个内核没有实现这个系统调用",
-        Errno::ECHILD => "没有可等待的子进程",
-        Errno::ESRCH => "没有这个进程",
-        Errno::EBADF => "文件描述符无效",
-        Errno::EINVAL => "参数无效",
-        Errno::EROFS => "文件系统是只读的",
-        Errno::EISDIR => "这是一个目录",
-        Errno::ENOTDIR => "这不是一个目录",
-        _ => return None,
-    })
+/// strerror's words for a common errno, said as `system_error` says them;
+/// `None` for any other text.
+pub fn strerror_word(lang: Lang, text: &str) -> Option<String> {
+    GLOSSES
+        .iter()
+        .find(|(errno, _)| errno.desc() == text)
+        .map(|(errno, _)| system_error(lang, *errno))
 }
+
+/// `error` (procdemo's text of a failure) and, in Chinese, what the system
+/// error in it means, when it names a common one (`EPIPE: Broken pipe` as
+/// nix says it, `(os error 32)` as std does).
+pub fn with_gloss(lang: Lang, error: &str) -> String {
+    let found = GLOSSES.iter().find(|(errno, _)| {
+        error.contains(&format!("{errno:?}: "))
+            || error.contains(&format!("(os error {})", *errno as i32))
+    });
+    match (lang, found) {
+        (Lang::Zh, Some((errno, _))) => format!("{error}（{}）", system_error(lang, *errno)),
+        _ => error.to_string(),
+    }
+}
+
+fn gloss_zh(errno: Errno) -> Option<&'static str> {
+    GLOSSES
+        .iter()
+        .find(|(known, _)| *known == errno)
+        .map(|(_, gloss)| *gloss)
+}
+
+/// The system errors a learner may meet, and what they mean in Chinese.
+const GLOSSES: &[(Errno, &str)] = &[
+    (Errno::EPIPE, "管道已断开：读的一端已经关闭"),
+    (Errno::ENOSPC, "设备上没有剩余空间"),
+    (Errno::EACCES, "权限不够"),
+    (Errno::EPERM, "不允许这样操作"),
+    (Errno::ENOENT, "没有这个文件或目录"),
+    (Errno::EEXIST, "文件已经存在"),
+    (Errno::EMFILE, "这个进程打开的文件太多了"),
+    (Errno::ENFILE, "整个系统打开的文件太多了"),
+    (Errno::ENOMEM, "内存不够"),
+    (Errno::EAGAIN, "资源暂时不可用，稍后再试"),
+    (Errno::EINTR, "系统调用被信号打断"),
+    (Errno::ENOSYS, "这个内核没有实现这个系统调用"),
+    (Errno::ECHILD, "没有可等待的子进程"),
+    (Errno::ESRCH, "没有这个进程"),
+    (Errno::EBADF, "文件描述符无效"),
+    (Errno::EINVAL, "参数无效"),
+    (Errno::EROFS, "文件系统是只读的"),
+    (Errno::EISDIR, "这是一个目录"),
+    (Errno::ENOTDIR, "这不是一个目录"),
+];
 
 /// A section of the manual page procdemo adds to clap's: its heading and
 /// its entries (a term in bold, then what it means).
@@ -563,16 +592,62 @@ pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
 }
 
 /// The system error among `error`'s causes, if one is.
-pub fn errno_of(error: &anyhow::Error) -> Option<nix::errno::Errno> {
+pub fn errno_of(error: &anyhow::Error) -> Option<Errno> {
     error.chain().find_map(|cause| {
-        cause
-            .downcast_ref::<nix::errno::Errno>()
-            .copied()
-            .or_else(|| {
-                cause
-                    .downcast_ref::<std::io::Error>()
-                    .and_then(std::io::Error::raw_os_error)
-                    .map(nix::errno::Errno::from_raw)
-            })
+        cause.downcast_ref::<Errno>().copied().or_else(|| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::raw_os_error)
+                .map(Errno::from_raw)
+        })
     })
+}
+
+/// A damaged progress file's reason (see `model::reason`) in `lang`.
+pub fn progress_reason(lang: Lang, reason: &str) -> String {
+    use crate::model::reason::{NOT_A_FILE, NOT_JSON, NOT_MOVED, UNREADABLE};
+    match lang {
+        Lang::En => reason.to_string(),
+        Lang::Zh => [
+            (NOT_A_FILE, "它不是一个普通文件"),
+            (NOT_JSON, "它不是有效的进度 JSON"),
+            (UNREADABLE, "无法读取它"),
+            (NOT_MOVED, "把它挪到一旁也失败了"),
+            ("; ", "；"),
+        ]
+        .iter()
+        .fold(with_gloss(lang, reason), |text, (english, chinese)| {
+            text.replace(english, chinese)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_messages_keep_their_names_and_values_in_chinese() {
+        let said = clap_error_zh(
+            "error: invalid value '0' for '--workers <N>': too few\n\nFor more information, try '--help'.\n",
+        );
+        assert_eq!(
+            said,
+            "错误：'--workers <N>' 的值 '0' 无效：too few\n\n想了解更多，请运行 '--help'。\n"
+        );
+    }
+
+    #[test]
+    fn system_errors_are_named_and_explained_in_chinese() {
+        assert_eq!(
+            strerror_word(Lang::Zh, "Broken pipe").as_deref(),
+            Some("管道已断开：读的一端已经关闭（EPIPE：Broken pipe）")
+        );
+        assert_eq!(
+            strerror_word(Lang::En, "Broken pipe").as_deref(),
+            Some("Broken pipe (EPIPE)")
+        );
+        assert!(with_gloss(Lang::Zh, "open: Permission denied (os error 13)").contains("权限不够"));
+        assert_eq!(with_gloss(Lang::En, "fork: EAGAIN: x"), "fork: EAGAIN: x");
+    }
 }

@@ -153,7 +153,8 @@ impl<'a> Words<'a> {
     pub fn of(&self, word: &str) -> String {
         match self.lesson.and_then(|lesson| lesson.word(word)) {
             Some(translated) => translated.to_string(),
-            None => procdemo_word(self.lang, word).to_string(),
+            None => cli::strerror_word(self.lang, word)
+                .unwrap_or_else(|| procdemo_word(self.lang, word).to_string()),
         }
     }
 }
