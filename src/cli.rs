@@ -40,9 +40,14 @@ pub enum Command {
     /// Forget your progress: finished lessons and quiz scores (asks first on a terminal)
     #[command(display_order = 102)]
     Reset(ResetArgs),
-    /// Print a completion script for your shell, e.g. procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo
+    /// Print a completion script for your shell
+    ///
+    /// Print a completion script for your shell, e.g.
+    /// procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo
     #[command(display_order = 103)]
     Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write every page to a directory
+    ///
     /// Print the manual page (roff), e.g. procdemo man | man -l -; or write every page to a directory
     #[command(display_order = 104)]
     Man(ManArgs),
@@ -277,9 +282,10 @@ fn localize(
         if let Some((about, long_about)) = cli_words::command_about_zh(command.get_name()) {
             command = command.about(about).long_about(long_about);
         }
+        // A command's about is also said in its parent's list, indented.
         if let Some(about) = command
             .get_about()
-            .map(|about| fit(&about.to_string(), width))
+            .map(|about| fit(&about.to_string(), width - HELP_INDENT))
         {
             command = command.about(about);
         }
@@ -453,16 +459,22 @@ fn manual_of(command: clap::Command, lang: Lang) -> Result<Vec<u8>> {
 
 /// A page clap_mangen rendered, its own headings in `lang`.
 fn in_language(page: Vec<u8>, lang: Lang) -> Vec<u8> {
-    match lang {
-        Lang::En => page,
-        Lang::Zh => cli_words::MAN_HEADINGS_ZH
-            .iter()
-            .fold(
-                String::from_utf8_lossy(&page).into_owned(),
-                |page, (english, chinese)| page.replace(english, chinese),
-            )
-            .into_bytes(),
+    if lang == Lang::En {
+        return page;
     }
+    let page = cli_words::MAN_HEADINGS_ZH.iter().fold(
+        String::from_utf8_lossy(&page).into_owned(),
+        |page, (english, chinese)| page.replace(english, chinese),
+    );
+    // groff breaks lines at spaces unless told where Chinese may break (its
+    // own zh.tmac), and justifying Chinese stretches the few spaces it has.
+    let mut lines: Vec<&str> = page.lines().collect();
+    if let Some(title) = lines.iter().position(|line| line.starts_with(".TH ")) {
+        lines.splice(title + 1..title + 1, [".mso zh.tmac", ".ad l"]);
+    }
+    let mut page = lines.join("\n");
+    page.push('\n');
+    page.into_bytes()
 }
 
 /// Writes procdemo.1 and one page per command into `dir`, in `lang`, and

@@ -22,12 +22,15 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
         "tour" => ("按课程顺序一课接一课学完，最后总结学到了什么", None),
         "reset" => ("清除你的进度：学完的课和测验成绩（在终端里会先问你）", None),
         "completions" => (
-            "输出你的 shell 的补全脚本，例如 procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo",
-            None,
+            "输出你的 shell 的补全脚本",
+            Some(
+                "输出你的 shell 的补全脚本，例如\n\
+                 procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo",
+            ),
         ),
         "man" => (
-            "输出手册页（roff 格式），例如 procdemo man | man -l -；或把每一页写进一个目录",
-            None,
+            "输出手册页（roff 格式），或把每一页写进一个目录",
+            Some("输出手册页（roff 格式），例如 procdemo man | man -l -；或把每一页写进一个目录"),
         ),
         _ => return None,
     })
