@@ -489,13 +489,14 @@ pub fn write_manuals(dir: &std::path::Path, lang: Lang) -> Result<Vec<String>> {
         man.render(&mut page)?;
         pages.push((man.get_filename(), in_language(page, lang)));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| cli_words::cannot_create(lang, &dir.display().to_string()))?;
     pages
         .into_iter()
         .map(|(name, page)| {
             let path = dir.join(&name);
             std::fs::write(&path, page)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .with_context(|| cli_words::cannot_write(lang, &path.display().to_string()))?;
             Ok(name)
         })
         .collect()

@@ -581,6 +581,20 @@ pub fn man_written(lang: Lang, dir: &str, pages: &str) -> String {
     }
 }
 
+pub fn cannot_create(lang: Lang, dir: &str) -> String {
+    match lang {
+        Lang::En => format!("cannot create {dir}"),
+        Lang::Zh => format!("无法创建目录 {dir}"),
+    }
+}
+
+pub fn cannot_write(lang: Lang, file: &str) -> String {
+    match lang {
+        Lang::En => format!("cannot write {file}"),
+        Lang::Zh => format!("无法写入 {file}"),
+    }
+}
+
 /// procdemo's own failure, as `main` ends with it: in Chinese, framed, and
 /// a system error explained.
 pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
