@@ -141,7 +141,6 @@ const CLAP_WORDS: &[(&str, &str)] = &[
         "For more information, try '--help'.",
         "想了解更多，请运行 '--help'。",
     ),
-    ("[possible values: ", "［可选值："),
 ];
 
 /// clap's help (rendered by clap, with or without colours) framed in
@@ -219,7 +218,8 @@ const CLAP_MESSAGES: &[(&str, &str)] = &[
         "tip: to pass '{}' as a value, use '{}'",
         "提示：要把 '{}' 当作值传入，请写 '{}'",
     ),
-    ("tip: ", "提示："),
+    ("tip: {}", "提示：{}"),
+    ("[possible values: {}]", "［可选值：{}］"),
 ];
 
 /// clap's error (rendered without colours) in Chinese: every message
@@ -264,7 +264,8 @@ fn holes(pattern: &str, text: &str) -> Option<Vec<String>> {
         found.push(left[..end].to_string());
         left = &left[end + piece.len()..];
     }
-    Some(found)
+    // Without holes, the pattern is the whole text.
+    (!rest.is_empty() || left.is_empty()).then_some(found)
 }
 
 /// `pattern` with `{}` (in order) or `{N}` replaced by `words`.
@@ -651,6 +652,18 @@ mod tests {
         assert_eq!(
             said,
             "错误：'--workers <N>' 的值 '0' 无效：too few\n\n想了解更多，请运行 '--help'。\n"
+        );
+    }
+
+    #[test]
+    fn a_message_procdemo_does_not_know_keeps_its_words_in_the_chinese_frame() {
+        assert_eq!(
+            clap_error_zh("error: something new\n\n  tip: try this\n"),
+            "错误：something new\n\n  提示：try this\n"
+        );
+        assert_eq!(
+            clap_error_zh("  [possible values: en, zh]\n"),
+            "  ［可选值：en, zh］\n"
         );
     }
 
