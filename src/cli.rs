@@ -113,7 +113,8 @@ fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
         .mut_subcommand("tour", |tour| common_options(tour, lang, |_| true))
         .mut_subcommand("list", output_only)
         .mut_subcommand("reset", output_only)
-        .subcommands(lessons);
+        .subcommands(lessons)
+        .subcommand(help_command(lang));
     Ok(localize(root, lang, Heading::Options, width))
 }
 
@@ -378,6 +379,29 @@ fn fit(text: &str, width: usize) -> String {
         .join("\n")
 }
 
+/// `procdemo help [COMMAND]`, as clap has it, but in the learner's language.
+fn help_command(lang: Lang) -> clap::Command {
+    let (about, topic) = match lang {
+        Lang::En => (
+            "Print the help of procdemo, or of a lesson or command",
+            "The lesson or command",
+        ),
+        Lang::Zh => ("显示 procdemo 或某一课、某个命令的帮助", "课程或命令"),
+    };
+    clap::Command::new(HELP)
+        .display_order(105)
+        .about(about)
+        .arg(
+            clap::Arg::new(HELP_TOPIC)
+                .value_name("COMMAND")
+                .num_args(0..)
+                .help(topic),
+        )
+}
+
+const HELP: &str = "help";
+const HELP_TOPIC: &str = "topic";
+
 /// The option every lesson has besides its own.
 const PYTHON: &str = "python";
 
@@ -391,6 +415,22 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
         .unwrap_or_else(|error| exit(&error, lang));
     let parsed = match matches.subcommand() {
         None => Parsed::Welcome,
+        Some((HELP, options)) => {
+            let mut asked: Vec<String> = vec!["procdemo".into()];
+            asked.extend(
+                options
+                    .get_many::<String>(HELP_TOPIC)
+                    .into_iter()
+                    .flatten()
+                    .map(Into::into),
+            );
+            asked.push("--help".into());
+            let error = command(lang)?
+                .try_get_matches_from(asked)
+                .err()
+                .context("--help always ends the parse")?;
+            exit(&error, lang)
+        }
         Some((name, options)) => match lessons::find(name) {
             Some(lesson) if options.get_flag(PYTHON) => Parsed::Python(lesson),
             Some(lesson) => Parsed::Lesson(lesson, options.clone()),
@@ -483,7 +523,10 @@ pub fn write_manuals(dir: &std::path::Path, lang: Lang) -> Result<Vec<String>> {
     let mut root = command_within(lang, UNFITTED)?;
     root.build();
     let mut pages = vec![("procdemo.1".to_string(), manual_of(root.clone(), lang)?)];
-    for command in root.get_subcommands() {
+    for command in root
+        .get_subcommands()
+        .filter(|command| command.get_name() != HELP)
+    {
         let man = clap_mangen::Man::new(command.clone());
         let mut page = Vec::new();
         man.render(&mut page)?;

@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     #[arg(long)]
     pub quiz: bool,
 
-    /// Language of the lesson text [default: from LC_ALL, LC_MESSAGES or LANG]
+    /// Language of the lesson text, the help and procdemo's messages [default: from LC_ALL, LC_MESSAGES or LANG]
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
 

@@ -822,3 +822,22 @@ fn man_dir_says_what_it_wrote() {
     }
     assert!(output.stderr.contains(&dir_text), "{}", output.describe());
 }
+
+#[test]
+fn help_names_a_command_in_the_learners_language() {
+    let english = run_args(&["help", "fork", "--lang", "en"]);
+    assert_eq!(english.status.code(), Some(0), "{}", english.describe());
+    assert!(
+        english.stdout.contains("Usage: procdemo fork"),
+        "{}",
+        english.describe()
+    );
+    let chinese = run_args(&["help", "pool", "--lang", "zh"]);
+    assert_eq!(chinese.status.code(), Some(0), "{}", chinese.describe());
+    assert!(
+        chinese.stdout.contains("用法：procdemo pool"),
+        "{}",
+        chinese.describe()
+    );
+    assert_chinese_help(&chinese.stdout, &chinese.describe());
+}

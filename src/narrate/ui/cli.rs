@@ -48,7 +48,7 @@ pub fn option_help_zh(id: &str) -> Option<&'static str> {
         "quiz" => {
             "在某些步骤之前先问你预计会发生什么，这一步再给出实际发生的（从标准输入回答：一个数字，或 q）"
         }
-        "lang" => "课文和提示的语言［默认：取自 LC_ALL、LC_MESSAGES 或 LANG］",
+        "lang" => "课文、帮助和提示的语言［默认：取自 LC_ALL、LC_MESSAGES 或 LANG］",
         "lifetime" => {
             "演示进程活过这么多秒仍未结束就杀掉它，即使 procdemo 自己被杀掉也是如此\
              ［默认：60 × 节奏（至少 60 秒），用 --step 或 --quiz 时为 3600，\
