@@ -93,6 +93,12 @@ pub fn command(lang: Lang) -> Result<clap::Command> {
     command_within(lang, help_width())
 }
 
+/// The command line for a completion script: its help on one line each,
+/// as shells show it beside the candidates.
+pub fn for_completion(lang: Lang) -> Result<clap::Command> {
+    command_within(lang, UNFITTED)
+}
+
 /// The command line with its help fitted to `width` columns.
 fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
     let lessons = COURSE
@@ -358,8 +364,9 @@ fn help_width() -> usize {
 
 const MEASURE: usize = 100;
 
-/// For the manual page, which man itself fits to the screen: a line break
-/// in roff is a space, which Chinese must not get in the middle of a word.
+/// For the manual page, which man itself fits to the screen (a line break
+/// in roff is a space, which Chinese must not get in the middle of a
+/// word), and for completion scripts.
 const UNFITTED: usize = usize::MAX / 2;
 
 /// How far clap indents an option's help under its name.

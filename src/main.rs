@@ -46,7 +46,7 @@ fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {
         Command::Reset(args) => course::reset(&config, &args),
         Command::Completions(args) => {
             let mut script = Vec::new();
-            let mut command = cli::command(config.lang)?;
+            let mut command = cli::for_completion(config.lang)?;
             clap_complete::generate(args.shell, &mut command, "procdemo", &mut script);
             narrate::write_bytes(&script);
             Ok(ExitCode::SUCCESS)
