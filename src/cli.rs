@@ -506,13 +506,26 @@ fn manual_of(command: clap::Command, lang: Lang) -> Result<Vec<u8>> {
 
 /// A page clap_mangen rendered, its own headings in `lang`.
 fn in_language(page: Vec<u8>, lang: Lang) -> Vec<u8> {
+    let page = String::from_utf8_lossy(&page).into_owned();
     if lang == Lang::En {
-        return page;
+        // Section headings are in capitals in a manual page; clap_mangen
+        // takes the help's "Lessons and commands" as it is.
+        let mut page = page
+            .lines()
+            .map(|line| match line.strip_prefix(".SH ") {
+                Some(heading) => format!(".SH {}", heading.to_uppercase()),
+                None => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        page.push('\n');
+        return page.into_bytes();
     }
-    let page = cli_words::MAN_HEADINGS_ZH.iter().fold(
-        String::from_utf8_lossy(&page).into_owned(),
-        |page, (english, chinese)| page.replace(english, chinese),
-    );
+    let page = cli_words::MAN_HEADINGS_ZH
+        .iter()
+        .fold(page, |page, (english, chinese)| {
+            page.replace(english, chinese)
+        });
     // groff breaks lines at spaces unless told where Chinese may break (its
     // own zh.tmac), and justifying Chinese stretches the few spaces it has.
     let mut lines: Vec<&str> = page.lines().collect();
