@@ -121,7 +121,7 @@ fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
         .mut_subcommand("reset", output_only)
         .subcommands(lessons)
         .subcommand(help_command(lang));
-    Ok(localize(root, lang, Heading::Options, width))
+    Ok(localize(root, lang, width))
 }
 
 /// The common options that apply to `list` and `reset`.
@@ -134,12 +134,12 @@ fn common_options(
     keep: impl Fn(&clap::Arg) -> bool,
 ) -> clap::Command {
     let heading = heading(lang, Heading::CommonOptions);
-    let all = GlobalArgs::augment_args(clap::Command::new("procdemo"));
-    let mut command = command;
-    for arg in all.get_arguments().filter(|arg| keep(arg)) {
-        command = command.arg(arg.clone().help_heading(heading));
-    }
-    command
+    GlobalArgs::augment_args(clap::Command::new("procdemo"))
+        .get_arguments()
+        .filter(|arg| keep(arg))
+        .fold(command, |command, arg| {
+            command.arg(arg.clone().help_heading(heading))
+        })
 }
 
 /// A lesson's subcommand: its title and summary, its own options described
@@ -232,12 +232,7 @@ fn option_help(arg: &clap::Arg, text: &LessonText) -> Result<OptionHelp> {
 /// its version flag) in `lang`, and, in Chinese, the Chinese help of
 /// procdemo's own commands and options, with defaults and possible values
 /// said in Chinese.
-fn localize(
-    command: clap::Command,
-    lang: Lang,
-    help_under: Heading,
-    width: usize,
-) -> clap::Command {
+fn localize(command: clap::Command, lang: Lang, width: usize) -> clap::Command {
     let is_root = command.get_name() == "procdemo";
     let help_under = if command
         .get_arguments()
@@ -245,7 +240,7 @@ fn localize(
     {
         Heading::CommonOptions
     } else {
-        help_under
+        Heading::Options
     };
     let mut command = command
         .term_width(width)
@@ -313,13 +308,16 @@ fn localize(
             .next_line_help(true)
             .mut_args(|arg| chinese_option(arg, width - HELP_INDENT));
     }
-    command.mut_subcommands(|sub| localize(sub, lang, Heading::Options, width))
+    command.mut_subcommands(|sub| localize(sub, lang, width))
 }
 
 /// An option's help in Chinese, its default and possible values said in
 /// Chinese after it (clap would say them in English).
 fn chinese_option(arg: clap::Arg, width: usize) -> clap::Arg {
+    // A lesson's options have their help from the lesson text already.
+    let from_text = arg.get_help_heading() == Some(heading(Lang::Zh, Heading::LessonOptions));
     let help = cli_words::option_help_zh(arg.get_id().as_str())
+        .filter(|_| !from_text)
         .map(str::to_string)
         .or_else(|| arg.get_help().map(ToString::to_string))
         .unwrap_or_default();
