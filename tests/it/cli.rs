@@ -710,6 +710,15 @@ fn a_bad_value_with_lang_zh_is_answered_in_chinese() {
         "{}",
         english.describe()
     );
+    let mut by_locale = procdemo(&["lock", "--increments", "0"]);
+    by_locale.env("LC_MESSAGES", "zh_TW.UTF-8");
+    let by_locale = run(by_locale);
+    assert_eq!(by_locale.status.code(), Some(2), "{}", by_locale.describe());
+    assert!(
+        by_locale.stderr.contains("1 到 1000000"),
+        "{}",
+        by_locale.describe()
+    );
 }
 
 #[test]
