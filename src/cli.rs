@@ -200,7 +200,14 @@ impl OptionHelp {
             .collect::<Vec<_>>()
             .join("\n");
         arg.hide_possible_values(true)
-            .help(format!("{} [{}]", self.help, names.join(", ")))
+            .help(match lang {
+                Lang::En => format!("{} [{}]", self.help, names.join(", ")),
+                Lang::Zh => format!(
+                    "{}{}",
+                    self.help,
+                    cli_words::possible_values(&names.join("、"))
+                ),
+            })
             .long_help(format!("{}\n{list}", self.help))
     }
 }
