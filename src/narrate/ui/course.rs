@@ -127,10 +127,10 @@ pub fn all_done(lang: Lang) -> &'static str {
 pub fn more_commands(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "Also: `procdemo tour` runs them all · `--quiz` asks you to predict · `--step` waits for Enter · `--lang zh` · `procdemo --help`"
+            "Also: `procdemo tour` runs them all · `--quiz` asks you to predict · `--stream` runs without waiting for Enter · `--lang zh` · `procdemo --help`"
         }
         Lang::Zh => {
-            "另外：`procdemo tour` 依次运行全部课程 · `--quiz` 先让你预测 · `--step` 每步等你按回车 · `--lang en` · `procdemo --help`"
+            "另外：`procdemo tour` 依次运行全部课程 · `--quiz` 先让你预测 · `--stream` 不等回车一口气运行 · `--lang en` · `procdemo --help`"
         }
     }
 }
