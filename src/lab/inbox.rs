@@ -42,6 +42,18 @@ impl Lab {
         Ok(())
     }
 
+    /// The steps of the events held back since `hold`, each once, in the
+    /// order they came.
+    pub fn held_steps(&self) -> Vec<String> {
+        let mut steps: Vec<String> = Vec::new();
+        for event in self.held.iter().flatten() {
+            if !steps.contains(&event.step) {
+                steps.push(event.step.clone());
+            }
+        }
+        steps
+    }
+
     /// Every event `pid` reported so far at `step`.
     pub fn reports(&self, pid: Pid, step: &str) -> Vec<Event> {
         self.received

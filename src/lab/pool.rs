@@ -381,7 +381,13 @@ impl Lab {
     pub fn emit_bulk(&mut self, step: &str, facts: impl FnOnce() -> Value) -> Result<()> {
         if self.narrator.needs_every_event() {
             let event = Event::observed(self.lesson, self.started, PARENT, step, facts());
-            self.narrator.show(&event);
+            // Held back with the rest, so that the record stays in order.
+            match &mut self.held {
+                Some(held) => held.push(event),
+                None => {
+                    self.narrator.show(&event);
+                }
+            }
         } else {
             self.narrator.count(step);
         }

@@ -161,3 +161,38 @@ fn people_read_step_numbers_from_1_to_the_steps_this_run_shows() {
         }
     });
 }
+
+/// `--terminate-after` races terminate() against the tasks: when the tasks
+/// win, close() and join() come instead of terminate(), and the numbers
+/// still count the steps shown, from the first.
+#[test]
+fn a_terminate_race_the_tasks_win_is_numbered_as_shown() {
+    let state = fresh_state_home("step-numbers-race");
+    let counter = Regex::new(r"step (\d+) of (\d+)$").expect("regex");
+    let output = run(procdemo_in(
+        &state,
+        &[
+            "pool",
+            "--terminate-after",
+            "600",
+            "--pace",
+            "0",
+            "--color",
+            "never",
+            "--stream",
+            "--lang",
+            "en",
+        ],
+    ));
+    assert_eq!(output.status.code(), Some(0), "{}", output.describe());
+    let numbers: Vec<(usize, usize)> = output
+        .stdout
+        .lines()
+        .filter_map(|line| counter.captures(line.trim_end()))
+        .map(|found| (found[1].parse().expect("N"), found[2].parse().expect("M")))
+        .collect();
+    let shown = numbers.len();
+    let expected: Vec<(usize, usize)> = (1..=shown).map(|at| (at, shown)).collect();
+    assert_eq!(numbers, expected, "{}", output.stdout);
+    assert!(output.stdout.contains("join(): wait"), "{}", output.stdout);
+}

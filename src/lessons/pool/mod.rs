@@ -56,6 +56,13 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         max_chunks_per_worker: args.maxtasksperchild,
         announce_starts: told_one_by_one,
     };
+    // terminate() after a given time is a race with the tasks: procdemo's
+    // pauses for the reader must not stretch it, and which steps it brings
+    // (so their count) is known only once it is decided; the whole run is
+    // shown afterwards.
+    if args.terminate_after.is_some() {
+        lab.hold();
+    }
     let mut pool = Pool::start(lab, &settings, &body)?;
     lab.tell(
         PARENT,
@@ -84,11 +91,6 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 
     let mut run = Run::new(args.tasks, chunksize);
     run.workers = raw_pids(&pool.workers);
-    // terminate() after a given time is a race with the tasks: procdemo's
-    // pauses for the reader must not stretch it, so it is shown afterwards.
-    if args.terminate_after.is_some() {
-        lab.hold();
-    }
     // Counted from the moment the tasks are out, as a program would after map_async().
     let terminate = args
         .terminate_after
@@ -136,6 +138,10 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             terminated = true;
             break;
         }
+    }
+    if args.terminate_after.is_some() {
+        // The race is decided: the steps it brought are numbered.
+        lab.plan(steps_after_race(terminated, &lab.held_steps()));
     }
     lab.show_held()?;
     if !terminated {
@@ -211,9 +217,8 @@ fn chunksize(args: &Args, workers: usize) -> usize {
 
 /// The steps a run with `args` reports, in order (bulk ones included:
 /// people see a bar for them, not a step). Two depend on timing as well: a
-/// `--terminate-after` longer than the tasks take ends with close and join
-/// instead, and a crash or a replacement cut off by terminate() never
-/// comes; the plan counts on terminate() cutting the run short.
+/// With `--terminate-after` the plan counts on terminate() cutting the run
+/// short, until the race is decided (`steps_after_race`).
 pub fn steps(args: &Args) -> Vec<&'static str> {
     let workers = workers(args);
     let chunks = args.tasks.div_ceil(chunksize(args, workers));
@@ -243,6 +248,30 @@ pub fn steps(args: &Args) -> Vec<&'static str> {
     }
     steps.extend([Results::STEP, PoolSummary::STEP]);
     steps
+}
+
+/// The steps of a run with `--terminate-after`, once the race between
+/// terminate() and the tasks is decided: those `held` back while it ran,
+/// then close() and join() if the tasks won.
+fn steps_after_race(terminated: bool, held: &[String]) -> Vec<String> {
+    let raced = [
+        TaskStart::STEP,
+        TaskEnd::STEP,
+        TaskLost::STEP,
+        WorkerReplaced::STEP,
+        Terminate::STEP,
+    ];
+    let mut steps = vec![PoolStart::STEP, Submit::STEP];
+    steps.extend(
+        raced
+            .into_iter()
+            .filter(|step| held.iter().any(|held| held == step)),
+    );
+    if !terminated {
+        steps.extend([Close::STEP, Join::STEP]);
+    }
+    steps.extend([Results::STEP, PoolSummary::STEP]);
+    steps.into_iter().map(String::from).collect()
 }
 
 /// What Python's `exitcode` says of each worker that left.
