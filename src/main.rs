@@ -27,6 +27,9 @@ fn main() -> ExitCode {
 }
 
 fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {
+    // Every command, not only the lessons, honours --color, NO_COLOR and
+    // CLICOLOR_FORCE as Config weighed them.
+    narrate::use_colour(config.color);
     let command = match parsed {
         Parsed::Welcome => return course::welcome(&config).map(|()| ExitCode::SUCCESS),
         Parsed::Lesson(lesson, options) => {

@@ -78,7 +78,6 @@ pub struct Narrator {
 
 impl Narrator {
     pub fn new(config: Config, text: LessonText, lesson: &'static str, started: Instant) -> Self {
-        colored::control::set_override(config.color);
         let text = Rc::new(text);
         Self {
             lang: config.lang,
@@ -384,6 +383,11 @@ impl Drop for Narrator {
     fn drop(&mut self) {
         self.flush();
     }
+}
+
+/// Whether everything written from now on may be coloured.
+pub fn use_colour(on: bool) {
+    colored::control::set_override(on);
 }
 
 /// Writes to stdout, ignoring a closed pipe (`procdemo fork | head`): the

@@ -7,6 +7,7 @@
 mod common;
 
 mod cli;
+mod colour;
 mod course;
 mod daemon;
 mod drift;
