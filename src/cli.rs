@@ -445,7 +445,19 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
         }
         Some((name, options)) => match lessons::find(name) {
             Some(lesson) if options.get_flag(PYTHON) => Parsed::Python(lesson),
-            Some(lesson) => Parsed::Lesson(lesson, options.clone()),
+            Some(lesson) => {
+                if let Some(reason) = lesson.refusal(options, lang)? {
+                    let mut root = command(lang)?;
+                    // Built, so that the usage line names `procdemo <id>`.
+                    root.build();
+                    let error = match root.find_subcommand_mut(name) {
+                        Some(sub) => sub.error(clap::error::ErrorKind::ArgumentConflict, reason),
+                        None => root.error(clap::error::ErrorKind::ArgumentConflict, reason),
+                    };
+                    exit(&error, lang)
+                }
+                Parsed::Lesson(lesson, options.clone())
+            }
             None => {
                 let cli =
                     Cli::from_arg_matches(&matches).unwrap_or_else(|error| exit(&error, lang));

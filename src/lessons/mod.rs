@@ -20,6 +20,10 @@ pub type Spawned = fn(&SpawnedSide) -> Result<()>;
 /// The steps a run with these options shows, in the order it shows them,
 /// for a lesson whose options decide which steps come.
 pub type Plan = fn(&clap::ArgMatches) -> Result<Vec<&'static str>>;
+/// Options that each are valid but not together: the reason, in `Lang`,
+/// that the command line refuses them (a usage error, before the lesson
+/// starts).
+pub type Check = fn(&clap::ArgMatches, Lang) -> Result<Option<String>>;
 
 /// Reads an event as the typed report of its step, if the step is one of a
 /// module's (`report!` makes one per module).
@@ -51,6 +55,8 @@ pub struct Optional {
     /// A step that comes or not by the run's outcome, not its options, is a
     /// variant of another step (see `text`), so that a plan holds.
     pub plan: Option<Plan>,
+    /// Which options constrain each other, and how (see [`Check`]).
+    pub check: Option<Check>,
 }
 
 impl Optional {
@@ -59,6 +65,7 @@ impl Optional {
         coverage_runs: &[&[]],
         more_reports: &[],
         plan: None,
+        check: None,
     };
 }
 
@@ -103,6 +110,7 @@ course! {
     pool {
         more_reports: &[crate::lab::pool::read_report],
         plan: Some(|options| Ok(pool::steps(&clap::FromArgMatches::from_arg_matches(options)?))),
+        check: Some(|options, lang| Ok(pool::refusal(&clap::FromArgMatches::from_arg_matches(options)?, lang))),
         coverage_runs: &[
             &[],
             &["--tasks", "4", "--workers", "2", "--crash-task", "1", "--maxtasksperchild", "1"],
@@ -153,6 +161,14 @@ impl Lesson {
             Some(plan) => plan(options)?.into_iter().map(String::from).collect(),
             None => text.steps.iter().map(|step| step.id.clone()).collect(),
         })
+    }
+
+    /// Why `options` may not go together, in `lang`; `None` when they may.
+    pub fn refusal(&self, options: &clap::ArgMatches, lang: Lang) -> Result<Option<String>> {
+        match self.optional.check {
+            Some(check) => check(options, lang),
+            None => Ok(None),
+        }
     }
 
     /// The options as `procdemo <id>` alone has them.

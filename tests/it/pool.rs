@@ -32,7 +32,7 @@ use procdemo::lessons::pool::{
     Close, Join, PoolStart, PoolSummary, Results, Submit, TaskEnd, TaskLost, TaskStart, Terminate,
     WORK_LIMIT_S, Work, WorkerReplaced, durations,
 };
-use procdemo::model::{Done, Ended, Event, Lang, Report};
+use procdemo::model::{Done, Event, Lang, Report};
 use serde_json::Value;
 
 const LESSON: &str = "pool";
@@ -779,7 +779,7 @@ fn an_explicit_chunksize_cuts_the_tasks_into_whole_chunks() {
         ("map", "10"),
         ("imap", "10"),
         ("imap-unordered", "11"),
-        ("apply", "7"),
+        ("map", "7"),
     ] {
         let run = pool_run(&[
             "--mode",
@@ -1442,41 +1442,52 @@ fn bad_input_is_refused_with_a_clear_message() {
     }
 }
 
-/// `--crash-task` outside the tasks fails at once, naming their range, and
-/// starts no process.
+/// Options that are each valid but not together are a usage error (exit 2)
+/// before anything starts, named in the learner's language: a crash task
+/// outside the tasks, a chunksize for methods that take none; and a
+/// negative number is a bad value, not an unknown argument.
 #[test]
-fn a_crash_task_outside_the_tasks_is_refused_and_starts_nothing() {
-    let output = run_args(&[
-        "pool",
-        "--json",
-        "--pace",
-        "0",
-        "--lang",
-        "en",
-        "--tasks",
-        "10",
-        "--crash-task",
-        "10",
-    ]);
-    assert!(
-        output.status.code().is_some_and(|code| code != 0),
-        "{}",
-        output.describe()
-    );
-    assert!(
-        output.stderr.contains("--crash-task") && output.stderr.contains("0 to 9"),
-        "the message names the tasks' range 0 to 9:\n{}",
-        output.describe()
-    );
-    let events = parse_events(&output.stdout);
-    assert!(
-        events.iter().all(|event| step(event) == "ended"),
-        "no pool started:\n{}",
-        output.describe()
-    );
-    for ended in &events {
-        let facts: Ended = report(ended);
-        assert_eq!(facts.processes_started, 0, "{ended}");
-        assert_eq!(facts.processes_reaped, 0, "{ended}");
+fn options_that_do_not_go_together_are_refused_at_parse_time() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--tasks", "10", "--crash-task", "10"],
+            "they are numbered 0 to 9",
+            "任务编号是 0 到 9",
+        ),
+        (
+            &["--mode", "apply", "--chunksize", "2"],
+            "--chunksize goes with --mode map",
+            "--chunksize 只能和 --mode map",
+        ),
+        (
+            &["--mode", "apply-async", "--chunksize", "2"],
+            "take no chunksize",
+            "没有 chunksize 参数",
+        ),
+        (&["--crash-task", "-1"], "from 0 to 99999", "0 到 99999"),
+        (&["--seed", "-1"], "the seed must be", "种子必须是"),
+    ];
+    for (bad, english, chinese) in cases {
+        for (lang, words) in [("en", english), ("zh", chinese)] {
+            let mut args = vec!["pool", "--json", "--pace", "0", "--lang", lang];
+            args.extend_from_slice(bad);
+            let output = run_args(&args);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{bad:?}\n{}",
+                output.describe()
+            );
+            assert!(
+                output.stderr.contains(words),
+                "{bad:?} in {lang}: the message must say {words:?}:\n{}",
+                output.describe()
+            );
+            assert!(
+                output.stdout.is_empty(),
+                "{bad:?}: nothing started:\n{}",
+                output.describe()
+            );
+        }
     }
 }

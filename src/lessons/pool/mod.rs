@@ -10,14 +10,14 @@ use serde_json::json;
 
 use crate::lab::pool::{Departure, Pool, Settings};
 use crate::lab::{ChildSide, Lab, PARENT, raw_pids, signal_name};
-use crate::model::Report;
+use crate::model::{Lang, Report};
 
 mod options;
 mod reports;
 mod run;
 mod task;
 use options::name;
-pub use options::{Args, PoolMode, Work};
+pub use options::{Args, PoolMode, Work, refusal};
 pub use reports::*;
 use run::Run;
 use task::Tasks;
@@ -27,11 +27,10 @@ pub use task::{WORK_LIMIT_S, durations};
 const TASKS_TOLD_ONE_BY_ONE: usize = 24;
 
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
-    if let Some(crash) = args.crash_task.filter(|task| *task >= args.tasks) {
-        bail!(
-            "--crash-task {crash} is not one of the tasks: they are numbered 0 to {}",
-            args.tasks - 1
-        );
+    // The command line refuses these already; a caller that skipped it
+    // gets the same reason.
+    if let Some(reason) = refusal(args, Lang::En) {
+        bail!(reason);
     }
     let workers = workers(args);
     let chunksize = chunksize(args, workers);

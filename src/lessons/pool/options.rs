@@ -2,6 +2,7 @@
 //! Python's `Pool` methods to play.
 
 use crate::config::within;
+use crate::model::Lang;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -20,7 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "K", value_parser = within(1..=100_000_usize, "the number must be a whole number from 1 to 100000", "这个数必须是 1 到 100000 之间的整数"), allow_negative_numbers = true)]
     pub maxtasksperchild: Option<usize>,
 
-    #[arg(long, value_name = "I", value_parser = clap::value_parser!(usize))]
+    #[arg(long, value_name = "I", value_parser = within(0..=99_999_usize, "the task to crash must be a whole number from 0 to 99999, the number of one of the tasks", "要崩溃的任务必须是 0 到 99999 之间的整数，也就是某个任务的编号"), allow_negative_numbers = true)]
     pub crash_task: Option<usize>,
 
     #[arg(long, value_name = "S", value_parser = within(0.01..=600.0, "--terminate-after must be a number of seconds from 0.01 to 600", "--terminate-after 必须是 0.01 到 600 之间的秒数"), allow_negative_numbers = true)]
@@ -29,7 +30,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Work::Sleep)]
     pub work: Work,
 
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = within(0..=u64::MAX, format!("the seed must be a whole number from 0 to {}", u64::MAX), format!("种子必须是 0 到 {} 之间的整数", u64::MAX)), allow_negative_numbers = true)]
     pub seed: Option<u64>,
 }
 
@@ -54,4 +55,30 @@ pub fn name(value: impl clap::ValueEnum) -> String {
     value
         .to_possible_value()
         .map_or_else(String::new, |possible| possible.get_name().to_string())
+}
+
+/// Why these options may not go together, in `lang` (see
+/// `lessons::Check`); `None` when they may.
+pub fn refusal(args: &Args, lang: Lang) -> Option<String> {
+    if let Some(crash) = args.crash_task.filter(|task| *task >= args.tasks) {
+        let last = args.tasks - 1;
+        return Some(match lang {
+            Lang::En => format!(
+                "--crash-task {crash} is not one of the tasks: with --tasks {} they are numbered 0 to {last}",
+                args.tasks
+            ),
+            Lang::Zh => format!(
+                "--crash-task {crash} 不是任何一个任务的编号：--tasks {} 时任务编号是 0 到 {last}",
+                args.tasks
+            ),
+        });
+    }
+    let one_per_call = matches!(args.mode, PoolMode::Apply | PoolMode::ApplyAsync);
+    if one_per_call && args.chunksize.is_some() {
+        return Some(match lang {
+            Lang::En => "--chunksize goes with --mode map, imap or imap-unordered: pool.apply and pool.apply_async send one task per call and take no chunksize".to_string(),
+            Lang::Zh => "--chunksize 只能和 --mode map、imap 或 imap-unordered 一起用：pool.apply 和 pool.apply_async 每次调用只送一个任务，没有 chunksize 参数".to_string(),
+        });
+    }
+    None
 }

@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value = "20", value_parser = within(1..=10_000_usize, "the number of messages must be a whole number from 1 to 10000", "消息的条数必须是 1 到 10000 之间的整数"), allow_negative_numbers = true)]
     pub messages: usize,
 
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = within(0..=u64::MAX, format!("the seed must be a whole number from 0 to {}", u64::MAX), format!("种子必须是 0 到 {} 之间的整数", u64::MAX)), allow_negative_numbers = true)]
     pub seed: Option<u64>,
 }
 
