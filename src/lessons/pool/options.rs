@@ -9,7 +9,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = within(1..=64_usize, "the pool's workers must be a whole number from 1 to 64", "进程池的工作进程数必须是 1 到 64 之间的整数"), allow_negative_numbers = true)]
     pub workers: Option<usize>,
 
-    #[arg(long, value_name = "M", default_value = "10", value_parser = within(1..=100_000_usize, "the number must be a whole number from 1 to 100000", "这个数必须是 1 到 100000 之间的整数"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "M", default_value = "10", value_parser = within(1..=100_000_usize, "the number of tasks must be a whole number from 1 to 100000", "任务个数必须是 1 到 100000 之间的整数"), allow_negative_numbers = true)]
     pub tasks: usize,
 
     #[arg(long, value_enum, default_value_t = PoolMode::Map)]
@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, value_name = "K", value_parser = within(1..=10_000_usize, "the chunksize must be a whole number from 1 to 10000: a chunk holds at least one task", "chunksize 必须是 1 到 10000 之间的整数：一块至少装一个任务"), allow_negative_numbers = true)]
     pub chunksize: Option<usize>,
 
-    #[arg(long, value_name = "K", value_parser = within(1..=100_000_usize, "the number must be a whole number from 1 to 100000", "这个数必须是 1 到 100000 之间的整数"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "K", value_parser = within(1..=100_000_usize, "--maxtasksperchild must be a whole number of chunks from 1 to 100000", "--maxtasksperchild 必须是 1 到 100000 之间的整数（块数）"), allow_negative_numbers = true)]
     pub maxtasksperchild: Option<usize>,
 
     #[arg(long, value_name = "I", value_parser = within(0..=99_999_usize, "the task to crash must be a whole number from 0 to 99999, the number of one of the tasks", "要崩溃的任务必须是 0 到 99999 之间的整数，也就是某个任务的编号"), allow_negative_numbers = true)]
