@@ -121,7 +121,7 @@ fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
         .mut_subcommand("reset", output_only)
         .subcommands(lessons)
         .subcommand(help_command(lang));
-    Ok(localize(root, lang, width))
+    Ok(localize(root, lang, width, width))
 }
 
 /// The common options that apply to `list` and `reset`.
@@ -238,8 +238,9 @@ fn option_help(arg: &clap::Arg, text: &LessonText) -> Result<OptionHelp> {
 /// Gives `command` and every command under it the help flag (and the root
 /// its version flag) in `lang`, and, in Chinese, the Chinese help of
 /// procdemo's own commands and options, with defaults and possible values
-/// said in Chinese.
-fn localize(command: clap::Command, lang: Lang, width: usize) -> clap::Command {
+/// said in Chinese. `about_room` is the columns its one-line help has in its
+/// parent's list of commands.
+fn localize(command: clap::Command, lang: Lang, width: usize, about_room: usize) -> clap::Command {
     let is_root = command.get_name() == "procdemo";
     let help_under = if command
         .get_arguments()
@@ -294,28 +295,36 @@ fn localize(command: clap::Command, lang: Lang, width: usize) -> clap::Command {
         // A command's about is also said in its parent's list, indented.
         if let Some(about) = command
             .get_about()
-            .map(|about| fit(&about.to_string(), width - HELP_INDENT))
+            .map(|about| narrate::fit(&about.to_string(), about_room))
         {
             command = command.about(about);
         }
         if let Some(after) = command
             .get_after_help()
-            .map(|after| fit(&after.to_string(), width))
+            .map(|after| narrate::fit(&after.to_string(), width))
         {
             command = command.after_help(after);
         }
         if let Some(about) = command
             .get_long_about()
-            .map(|about| fit(&about.to_string(), width))
+            .map(|about| narrate::fit(&about.to_string(), width))
         {
             command = command.long_about(about);
         }
+        // The options' help under their names, where it has room; the
+        // commands' one-line help beside their names, as in English.
         command = command
             .help_template(cli_words::HELP_TEMPLATE_ZH)
-            .next_line_help(true)
-            .mut_args(|arg| chinese_option(arg, width - HELP_INDENT));
+            .mut_args(|arg| chinese_option(arg, width - HELP_INDENT).next_line_help(true));
     }
-    command.mut_subcommands(|sub| localize(sub, lang, width))
+    // clap lists the commands with their help beside the longest name.
+    let names = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().len())
+        .max()
+        .unwrap_or(0);
+    let room = width.saturating_sub(names + 4).max(HELP_INDENT);
+    command.mut_subcommands(|sub| localize(sub, lang, width, room))
 }
 
 /// An option's help in Chinese, its default and possible values said in
@@ -330,7 +339,7 @@ fn chinese_option(arg: clap::Arg, width: usize) -> clap::Arg {
         .unwrap_or_default();
     let long = arg.get_long_help().map(ToString::to_string);
     if !arg.get_action().takes_values() {
-        return arg.help(fit(&help, width));
+        return arg.help(narrate::fit(&help, width));
     }
     let mut said = String::new();
     let defaults: Vec<String> = arg
@@ -353,9 +362,9 @@ fn chinese_option(arg: clap::Arg, width: usize) -> clap::Arg {
     let arg = arg
         .hide_default_value(true)
         .hide_possible_values(true)
-        .help(fit(&format!("{help}{said}"), width));
+        .help(narrate::fit(&format!("{help}{said}"), width));
     match long {
-        Some(long) => arg.long_help(fit(&format!("{long}\n{said}"), width)),
+        Some(long) => arg.long_help(narrate::fit(&format!("{long}\n{said}"), width)),
         None => arg,
     }
 }
@@ -376,20 +385,6 @@ const UNFITTED: usize = usize::MAX / 2;
 
 /// How far clap indents an option's help under its name.
 const HELP_INDENT: usize = 10;
-
-/// Chinese text broken into lines of at most `width` columns: clap breaks
-/// lines at spaces only, and Chinese has none between words.
-fn fit(text: &str, width: usize) -> String {
-    text.lines()
-        .map(|line| {
-            textwrap::fill(
-                line,
-                textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation),
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// `procdemo help [COMMAND]`, as clap has it, but in the learner's language.
 fn help_command(lang: Lang) -> clap::Command {
@@ -422,9 +417,11 @@ const PYTHON: &str = "python";
 /// usage error, 0 otherwise, as clap does.
 pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
     let lang = config::lang_of_args(&args);
-    let matches = command(lang)?
+    let cli = command(lang)?;
+    let help = help_of(&cli, &args, lang);
+    let matches = cli
         .try_get_matches_from(args)
-        .unwrap_or_else(|error| exit(&error, lang));
+        .unwrap_or_else(|error| exit(&error, lang, &help));
     let parsed = match matches.subcommand() {
         None => Parsed::Welcome,
         Some((HELP, options)) => {
@@ -441,7 +438,7 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
                 .try_get_matches_from(asked)
                 .err()
                 .context("--help always ends the parse")?;
-            exit(&error, lang)
+            exit(&error, lang, &help)
         }
         Some((name, options)) => match lessons::find(name) {
             Some(lesson) if options.get_flag(PYTHON) => Parsed::Python(lesson),
@@ -459,25 +456,55 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
                 Parsed::Lesson(lesson, options.clone())
             }
             None => {
-                let cli =
-                    Cli::from_arg_matches(&matches).unwrap_or_else(|error| exit(&error, lang));
+                let cli = Cli::from_arg_matches(&matches)
+                    .unwrap_or_else(|error| exit(&error, lang, &help));
                 cli.command.map_or(Parsed::Welcome, Parsed::Command)
             }
         },
     };
     let global = GlobalArgs::from_matches(&matches, matches.subcommand().map(|(_, sub)| sub))
-        .unwrap_or_else(|error| exit(&error, lang));
+        .unwrap_or_else(|error| exit(&error, lang, &help));
     Ok((global, parsed))
 }
 
-/// Ends procdemo with clap's `error` (or help, or version), in `lang`.
-fn exit(error: &clap::Error, lang: Lang) -> ! {
+/// The command that shows the help of the lesson or command `args` name
+/// (`procdemo join --help`), with `--lang` when they give it.
+fn help_of(cli: &clap::Command, args: &[std::ffi::OsString], lang: Lang) -> String {
+    let words: Vec<_> = args
+        .iter()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy())
+        .collect();
+    let named = words.iter().find(|word| {
+        cli.get_subcommands()
+            .any(|sub| sub.get_name() == word.as_ref())
+    });
+    let flag = words
+        .iter()
+        .any(|word| word == "--lang" || word.starts_with("--lang="));
+    let mut help = String::from("procdemo");
+    if let Some(name) = named {
+        help.push_str(&format!(" {name}"));
+    }
+    help.push_str(" --help");
+    if flag {
+        help.push_str(match lang {
+            Lang::En => " --lang en",
+            Lang::Zh => " --lang zh",
+        });
+    }
+    help
+}
+
+/// Ends procdemo with clap's `error` (or help, or version), in `lang`;
+/// `help` is the command that shows the help of what was asked.
+fn exit(error: &clap::Error, lang: Lang, help: &str) -> ! {
     if lang == Lang::En {
         error.exit()
     }
     let rendered = error.render();
     if error.use_stderr() {
-        narrate::write_err(&cli_words::clap_error_zh(&rendered.to_string()));
+        narrate::write_err(&cli_words::clap_error_zh(&rendered.to_string(), help));
     } else {
         let text = if os::terminal::stdout_is_terminal() {
             rendered.ansi().to_string()

@@ -155,7 +155,13 @@ pub fn welcome(config: &Config) -> Result<()> {
     narrate::progress_notice(notice.as_ref(), config.lang);
     let listed = listed(config.lang, &progress)?;
     let next = next_command(&progress, config);
-    narrate::welcome(&listed, &next, config.output, config.lang);
+    narrate::welcome(
+        &listed,
+        &next,
+        lang_flag(config),
+        config.output,
+        config.lang,
+    );
     Ok(())
 }
 
@@ -200,12 +206,17 @@ fn next_command(progress: &Progress, config: &Config) -> Option<String> {
                 })
                 .map(|lesson| (lesson.id, " --quiz"))
         })?;
-    let lang = match (config.lang_source, config.lang) {
+    Some(format!("procdemo {id}{quiz}{}", lang_flag(config)))
+}
+
+/// " --lang zh" (or en) when the language came from the command line, for
+/// the commands procdemo suggests: they keep the learner's language.
+fn lang_flag(config: &Config) -> &'static str {
+    match (config.lang_source, config.lang) {
         (LangSource::Flag, Lang::En) => " --lang en",
         (LangSource::Flag, Lang::Zh) => " --lang zh",
         (LangSource::Locale, _) => "",
-    };
-    Some(format!("procdemo {id}{quiz}{lang}"))
+    }
 }
 
 /// `procdemo tour`: every lesson in course order, with its default
@@ -310,7 +321,7 @@ fn finish_tour(
 /// `procdemo reset`: forgets the progress, after asking on a terminal.
 pub fn reset(config: &Config, args: &ResetArgs) -> Result<ExitCode> {
     let Some(path) = progress::path() else {
-        bail!("neither XDG_STATE_HOME nor HOME is set, so there is no progress file to reset");
+        bail!(narrate::ui::reset_no_place(config.lang));
     };
     let (progress, notice) = progress::load();
     narrate::progress_notice(notice.as_ref(), config.lang);

@@ -106,7 +106,7 @@ fn rows_of(rows: &[Row]) -> String {
         };
         let mut text = Text::with_code(row.summary, palette::code);
         if let Some(note) = &row.note {
-            text.push("  ").push_in(note, palette::muted);
+            text.push("  ").push_whole_in(note, palette::muted);
         }
         for (at, line) in text.lines(room, room).iter().enumerate() {
             if at == 0 {
@@ -123,7 +123,14 @@ fn rows_of(rows: &[Row]) -> String {
 }
 
 /// `procdemo` alone.
-pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: Lang) {
+/// `lang_flag` is what the commands it names add to keep the language.
+pub fn welcome(
+    lessons: &[Listed],
+    next: &Option<String>,
+    lang_flag: &str,
+    output: Output,
+    lang: Lang,
+) {
     let finished = lessons
         .iter()
         .filter(|lesson| lesson.progress.is_some())
@@ -161,6 +168,8 @@ pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: 
         Some(command) => {
             let word = if first_time {
                 ui::start_word(lang)
+            } else if finished == lessons.len() {
+                ui::quizzes_word(lang)
             } else {
                 ui::next_word(lang)
             };
@@ -176,7 +185,11 @@ pub fn welcome(lessons: &[Listed], next: &Option<String>, output: Output, lang: 
             out.push_str(&format!("  {line}\n"));
         }
     }
-    for line in wrap(ui::more_commands(lang), width - 2, palette::code) {
+    for line in wrap(
+        &ui::more_commands(lang, lang_flag),
+        width - 2,
+        palette::code,
+    ) {
         out.push_str(&format!("  {line}\n"));
     }
     out.push('\n');
@@ -197,7 +210,15 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
     }
     let command = |command: &str| Ink::Code.paint(command).bold().to_string();
     let next = match &end.then {
-        Then::Command(next) => format!("{}{}", palette::bold(ui::next_word(lang)), command(next)),
+        Then::Command(next) => {
+            // Every lesson finished: what is left is a quiz.
+            let word = if end.finished == end.total {
+                ui::quizzes_word(lang)
+            } else {
+                ui::next_word(lang)
+            };
+            format!("{}{}", palette::bold(word), command(next))
+        }
         Then::CourseDone => Ink::Good
             .paint(ui::course_complete(lang))
             .bold()
@@ -256,7 +277,7 @@ pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
     };
     write_err(&format!(
         "{}\n",
-        Ink::Bad.paint(&format!("procdemo: {line}"))
+        Ink::Bad.paint(&format!("{}{line}", ui::procdemo_says(lang)))
     ));
 }
 
@@ -264,7 +285,8 @@ pub fn progress_not_saved(error: &anyhow::Error, lang: Lang) {
     write_err(&format!(
         "{}\n",
         Ink::Bad.paint(&format!(
-            "procdemo: {}",
+            "{}{}",
+            ui::procdemo_says(lang),
             ui::progress_not_saved(lang, &format!("{error:#}"))
         ))
     ));

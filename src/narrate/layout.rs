@@ -82,6 +82,8 @@ pub struct Text {
     plain: String,
     /// In order, not overlapping: byte ranges of `plain`.
     looks: Vec<(Range<usize>, Look)>,
+    /// Byte ranges of `plain` no line may break.
+    whole: Vec<Range<usize>>,
 }
 
 impl Text {
@@ -116,12 +118,20 @@ impl Text {
         self
     }
 
+    /// `piece` in `look`, on one line: a line breaks before it rather than in it.
+    pub fn push_whole_in(&mut self, piece: &str, look: Look) -> &mut Self {
+        let start = self.plain.len();
+        self.push_in(piece, look);
+        self.whole.push(start..self.plain.len());
+        self
+    }
+
     /// Lines of at most `first` columns for the first, `rest` for the
     /// others, each with its looks. A word longer than a whole line is the
     /// only thing ever broken.
     pub fn lines(&self, first: usize, rest: usize) -> Vec<String> {
         let (first, rest) = (first.max(1), rest.max(1));
-        let words = textwrap::core::break_words(words(&self.plain), first.min(rest));
+        let words = textwrap::core::break_words(words(&self.plain, &self.whole), first.min(rest));
         let widths = [first as f64, rest as f64];
         let mut lines = Vec::new();
         let mut at = 0;
@@ -144,7 +154,7 @@ impl Text {
 
     /// Columns of the widest piece no line may break.
     pub fn widest_word(&self) -> usize {
-        words(&self.plain)
+        words(&self.plain, &self.whole)
             .iter()
             .map(|word| columns(word.word))
             .max()
@@ -172,19 +182,38 @@ pub fn wrap(source: &str, width: usize, code: Look) -> Vec<String> {
     Text::with_code(source, code).lines(width, width)
 }
 
+/// Plain `text` in lines of at most `width` columns, each of its own lines
+/// broken as any text is (for help that clap lays out, which breaks Chinese
+/// at spaces only).
+pub fn fit(text: &str, width: usize) -> String {
+    text.lines()
+        .map(|line| {
+            let mut text = Text::new();
+            text.push(line);
+            text.lines(width, width).join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn word_bytes(word: &Word<'_>) -> usize {
     word.word.len() + word.whitespace.len() + word.penalty.len()
 }
 
-/// The words of `text` between which a line may break; together they are
-/// `text`, in order.
-fn words(text: &str) -> Vec<Word<'_>> {
+/// The words of `text` between which a line may break, none inside the
+/// `whole` ranges; together they are `text`, in order.
+fn words<'a>(text: &'a str, whole: &[Range<usize>]) -> Vec<Word<'a>> {
+    let mut whole = whole.to_vec();
+    whole.extend(kept(text));
     let mut out: Vec<Word<'_>> = Vec::new();
     let mut start = 0;
     for word in WordSeparator::UnicodeBreakProperties.find_words(text) {
         let end = start + word_bytes(&word);
+        let inside = whole
+            .iter()
+            .any(|range| range.start < start && start < range.end);
         match out.last_mut() {
-            Some(last) if stays_with(last, &word) => {
+            Some(last) if inside || stays_with(last, &word) => {
                 let joined_from = end - word_bytes(last) - word_bytes(&word);
                 *last = Word::from(&text[joined_from..end]);
             }
@@ -193,6 +222,39 @@ fn words(text: &str) -> Vec<Word<'_>> {
         start = end;
     }
     out
+}
+
+/// Words that read wrong when broken.
+const WHOLE_WORDS: &[&str] = &["小测验", "［默认：", "［可选值："];
+
+/// A bracketed group up to this wide (a default, the possible values) is
+/// kept on one line; a longer one breaks as any text does.
+const WHOLE_GROUP: usize = 30;
+
+/// Byte ranges of `text` that stay on one line: the words of WHOLE_WORDS
+/// and short groups in ［…］.
+fn kept(text: &str) -> Vec<Range<usize>> {
+    let mut kept: Vec<Range<usize>> = WHOLE_WORDS
+        .iter()
+        .flat_map(|word| {
+            text.match_indices(word)
+                .map(|(at, word)| at..at + word.len())
+        })
+        .collect();
+    let mut from = 0;
+    while let Some(open) = text[from..].find('［').map(|at| from + at) {
+        let Some(close) = text[open..]
+            .find('］')
+            .map(|at| open + at + '］'.len_utf8())
+        else {
+            break;
+        };
+        if columns(&text[open..close]) <= WHOLE_GROUP {
+            kept.push(open..close);
+        }
+        from = close;
+    }
+    kept
 }
 
 /// True when no line may break between `before` and `after`.
@@ -294,6 +356,19 @@ mod tests {
         assert_eq!(plain("共启动 3 个进程", 9), ["共启动", "3 个进程"]);
         assert_eq!(plain("x = 1   # µs pid 7", 8), ["x = 1", "# µs", "pid 7"]);
         assert_eq!(plain("    if x:", 20), ["    if x:"]);
+    }
+
+    #[test]
+    fn keeps_short_bracketed_groups_and_some_words_whole() {
+        assert_eq!(
+            plain("工作进程的个数［默认：1］", 16),
+            ["工作进程的个数", "［默认：1］"]
+        );
+        assert_eq!(plain("先做一个小测验", 12), ["先做一个", "小测验"]);
+        let mut text = Text::new();
+        text.push("本课 ")
+            .push_whole_in("最好成绩 1/3", str::to_string);
+        assert_eq!(text.lines(12, 12), ["本课", "最好成绩 1/3"]);
     }
 
     #[test]

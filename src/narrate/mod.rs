@@ -40,6 +40,7 @@ pub use course::{
     Listed, ask_reset, can_ask, lesson_end, list, progress_not_saved, progress_notice, reset_done,
     reset_kept, reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
+pub use layout::fit;
 use printer::{Heard, Printer};
 use quiz::{Asked, QuizState};
 pub use screen::Screen;

@@ -433,7 +433,11 @@ fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
             Some(next) => format!("Next in the tour: procdemo {next}"),
             None => "The last lesson of the tour".to_string(),
         };
-        let end = format!("✔ Lesson {id} done · {number} of 12 lessons finished · {then}\n");
+        let count = match number {
+            12 => "All 12 lessons finished".to_string(),
+            _ => format!("{number} of 12 lessons finished"),
+        };
+        let end = format!("✔ Lesson {id} done · {count} · {then}\n");
         let at = output.stdout[from..]
             .find(&end)
             .unwrap_or_else(|| panic!("`{end}` missing after lesson {number}:\n{}", output.stdout));

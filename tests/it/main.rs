@@ -6,6 +6,7 @@
 
 mod common;
 
+mod chinese_words;
 mod cli;
 mod colour;
 mod course;

@@ -578,7 +578,10 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
     assert_eq!(welcome_line(&state, &[])["next"], "procdemo zombie --quiz");
     let text = welcome_text(&state);
     assert!(text.contains("12 of 12 lessons finished."), "{text}");
-    assert!(text.contains("Next: procdemo zombie --quiz"), "{text}");
+    assert!(
+        text.contains("Try the quizzes: procdemo zombie --quiz"),
+        "{text}"
+    );
 
     write(&[], &[]);
     assert_welcome(&state, None, 12);
@@ -668,7 +671,7 @@ fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next
     let output = finish_for_people(&state, &["pids"], Some("zh"), "");
     assert_eq!(
         last_line(&output),
-        "✔ pids 这一课学完了 · 12 课中已学完 2 课 · 下一课：procdemo join --lang zh",
+        "✔ pids 这一课学完了 · 共 12 课，已学完 2 课 · 下一课：procdemo join --lang zh",
         "{}",
         output.describe()
     );
@@ -725,17 +728,37 @@ fn the_last_lesson_line_says_when_the_course_is_done() {
         .collect();
     write_progress(
         &state,
+        &json!({"version": 1, "lessons": &entries}).to_string(),
+    );
+    let output = finish_for_people(&state, &["zombie"], Some("en"), "");
+    assert_eq!(
+        last_line(&output),
+        "✔ Lesson zombie done · All 12 lessons finished · The whole course is done, quizzes included"
+    );
+    let output = finish_for_people(&state, &["zombie"], Some("zh"), "");
+    assert_eq!(
+        last_line(&output),
+        "✔ zombie 这一课学完了 · 12 课全部学完了 · 整个课程连同小测验都完成了"
+    );
+    // Every lesson finished, one quiz never answered: the quiz is what is left.
+    let mut entries = entries;
+    entries.insert(
+        "fork".to_string(),
+        json!({"finished": 1, "first_finished": 1_700_000_000, "last_finished": 1_700_000_000}),
+    );
+    write_progress(
+        &state,
         &json!({"version": 1, "lessons": entries}).to_string(),
     );
     let output = finish_for_people(&state, &["zombie"], Some("en"), "");
     assert_eq!(
         last_line(&output),
-        "✔ Lesson zombie done · 12 of 12 lessons finished · The whole course is done, quizzes included"
+        "✔ Lesson zombie done · All 12 lessons finished · Try the quizzes: procdemo fork --quiz --lang en"
     );
     let output = finish_for_people(&state, &["zombie"], Some("zh"), "");
     assert_eq!(
         last_line(&output),
-        "✔ zombie 这一课学完了 · 12 课中已学完 12 课 · 整个课程连同小测验都完成了"
+        "✔ zombie 这一课学完了 · 12 课全部学完了 · 再试试小测验：procdemo fork --quiz --lang zh"
     );
 }
 

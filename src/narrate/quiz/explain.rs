@@ -109,7 +109,13 @@ fn lookup(name: &str, evidence: &[Event], words: Words) -> Option<String> {
         })
         .map(|value| show_value(&value, words))
         .collect();
-    (!values.is_empty()).then(|| values.join(ui::values_separator(words.lang)))
+    let items = ui::list_separator(words.lang);
+    let separator = if values.iter().any(|value| value.contains(items)) {
+        ui::lists_separator(words.lang)
+    } else {
+        items
+    };
+    (!values.is_empty()).then(|| values.join(separator))
 }
 
 /// Every placeholder a quiz's reveal uses, for checking lesson texts.
@@ -172,15 +178,30 @@ mod tests {
             quiz("child {child:pid} got {child:fork_returned}, all: {fork_returned}; {not code}");
         assert_eq!(
             explain(&text, None),
-            Some(vec!["child 11 got 0, all: 11; 0; {not code}".to_string()])
+            Some(vec!["child 11 got 0, all: 11, 0; {not code}".to_string()])
         );
         let gap = quiz("{missing} and {pid}");
         assert_eq!(explain(&gap, None), None);
         assert_eq!(
             explain(&gap, Some("?")),
-            Some(vec!["? and 10; 11".to_string()])
+            Some(vec!["? and 10, 11".to_string()])
         );
         assert_eq!(placeholders(&gap), ["missing", "pid"]);
+        // Values that are lists themselves stay apart.
+        let lists = [
+            event("reader", 12, json!({ "got": ["a", "b"] })),
+            event("reader", 13, json!({ "got": ["c"] })),
+        ];
+        assert_eq!(
+            explanation(
+                &quiz("got {got}"),
+                &lists,
+                Words::procdemo(Lang::En),
+                Style::Plain,
+                None
+            ),
+            Some(vec!["got a, b; c".to_string()])
+        );
         let each = Quiz {
             reveal: vec![Reveal::EachEvent("{role} got {fork_returned}".to_string())],
             ..quiz("")

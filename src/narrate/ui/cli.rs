@@ -18,9 +18,9 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
                  写法，以及内核在这一次运行里报告的事实。",
             ),
         ),
-        "list" => ("按课程顺序列出各课，每课一行简介，并显示你的进度", None),
+        "list" => ("按顺序列出各课和你的进度，每课一行简介", None),
         "tour" => ("按课程顺序一课接一课学完，最后总结学到了什么", None),
-        "reset" => ("清除你的进度：学完的课和测验成绩（在终端里会先问你）", None),
+        "reset" => ("清除学完的课和小测验成绩（在终端里会先问你）", None),
         "completions" => (
             "输出你的 shell 的补全脚本",
             Some(
@@ -29,7 +29,7 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
             ),
         ),
         "man" => (
-            "输出手册页（roff 格式），或把每一页写进一个目录",
+            "输出手册页（roff），或把各页写进一个目录",
             Some("输出手册页（roff 格式），例如 procdemo man | man -l -；或把每一页写进一个目录"),
         ),
         _ => return None,
@@ -140,11 +140,10 @@ const CLAP_WORDS: &[(&str, &str)] = &[
     ("<COMMAND>", "<命令>"),
     ("error: ", "错误："),
     ("Usage: ", "用法："),
-    (
-        "For more information, try '--help'.",
-        "想了解更多，请运行 '--help'。",
-    ),
 ];
+
+/// clap's last line of an error, which names no command.
+const CLAP_TRY_HELP: &str = "For more information, try '--help'.";
 
 /// clap's help (rendered by clap, with or without colours) framed in
 /// Chinese: the usage line's words and the headings' colons.
@@ -160,30 +159,29 @@ pub fn help_zh(help: &str) -> String {
     })
 }
 
-/// clap's messages, `{}` where a name or value stands, and their Chinese.
+/// clap's messages, `{}` where a name or value stands, and their Chinese:
+/// what the learner typed in Chinese quotes, clap's names of options as
+/// they are.
 const CLAP_MESSAGES: &[(&str, &str)] = &[
-    ("unexpected argument '{}' found", "无法识别的参数 '{}'"),
-    (
-        "invalid value '{}' for '{}': {}",
-        "'{1}' 的值 '{0}' 无效：{2}",
-    ),
-    ("invalid value '{}' for '{}'", "'{1}' 的值 '{0}' 无效"),
-    ("unrecognized subcommand '{}'", "没有叫 '{}' 的课程或命令"),
+    ("unexpected argument '{}' found", "无法识别的参数“{}”"),
+    ("invalid value '{}' for '{}': {}", "{1} 的值“{0}”无效：{2}"),
+    ("invalid value '{}' for '{}'", "{1} 的值“{0}”无效"),
+    ("unrecognized subcommand '{}'", "没有叫“{}”的课程或命令"),
     (
         "a value is required for '{}' but none was supplied",
-        "'{}' 需要一个值，但没有给出",
+        "{} 需要一个值，但没有给出",
     ),
     (
         "the argument '{}' cannot be used multiple times",
-        "参数 '{}' 只能出现一次",
+        "参数 {} 只能出现一次",
     ),
     (
         "the argument '{}' cannot be used with '{}'",
-        "参数 '{}' 不能和 '{}' 一起用",
+        "参数 {} 不能和 {} 一起用",
     ),
     (
         "the argument '{}' cannot be used with:",
-        "参数 '{}' 不能和下面的参数一起用：",
+        "参数 {} 不能和下面的参数一起用：",
     ),
     (
         "the following required arguments were not provided:",
@@ -191,19 +189,19 @@ const CLAP_MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "unexpected value '{}' for '{}' found; no more were expected",
-        "'{1}' 不需要更多的值，却多了 '{0}'",
+        "{1} 不需要更多的值，却多了“{0}”",
     ),
     (
         "tip: a similar argument exists: '{}'",
-        "提示：有一个相近的参数：'{}'",
+        "提示：有一个相近的参数：{}",
     ),
     (
         "tip: a similar subcommand exists: '{}'",
-        "提示：有一个相近的课程或命令：'{}'",
+        "提示：有一个相近的课程或命令：{}",
     ),
     (
         "tip: a similar value exists: '{}'",
-        "提示：有一个相近的值：'{}'",
+        "提示：有一个相近的值：{}",
     ),
     (
         "tip: some similar arguments exist: {}",
@@ -219,18 +217,22 @@ const CLAP_MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "tip: to pass '{}' as a value, use '{}'",
-        "提示：要把 '{}' 当作值传入，请写 '{}'",
+        "提示：要把“{}”当作值传入，请写 {}",
     ),
     ("tip: {}", "提示：{}"),
     ("[possible values: {}]", "［可选值：{}］"),
 ];
 
 /// clap's error (rendered without colours) in Chinese: every message
-/// procdemo knows, and at least the frame of the others.
-pub fn clap_error_zh(rendered: &str) -> String {
+/// procdemo knows, and at least the frame of the others. `help` is the
+/// command that shows the help of what was asked (`procdemo join --help`).
+pub fn clap_error_zh(rendered: &str, help: &str) -> String {
     rendered
         .lines()
         .map(|line| {
+            if line == CLAP_TRY_HELP {
+                return format!("想了解更多，请运行 {help}。\n");
+            }
             let indent = &line[..line.len() - line.trim_start().len()];
             let (label, rest) = match line.trim_start().strip_prefix("error: ") {
                 Some(rest) => ("错误：", rest),
@@ -239,7 +241,10 @@ pub fn clap_error_zh(rendered: &str) -> String {
             let translated = CLAP_MESSAGES
                 .iter()
                 .find_map(|(english, chinese)| {
-                    holes(english, rest).map(|words| fill(chinese, &words))
+                    holes(english, rest).map(|words| {
+                        let words: Vec<String> = words.iter().map(|word| list_zh(word)).collect();
+                        fill(chinese, &words)
+                    })
                 })
                 .unwrap_or_else(|| rest.to_string());
             let framed = CLAP_WORDS
@@ -250,6 +255,22 @@ pub fn clap_error_zh(rendered: &str) -> String {
             format!("{indent}{label}{framed}\n")
         })
         .collect()
+}
+
+/// clap's list of names or values ("'a', 'b'" or "a, b") as Chinese lists
+/// it: "a、b". Any other word as it is.
+fn list_zh(word: &str) -> String {
+    if !word.contains(", ") {
+        return word.to_string();
+    }
+    word.split(", ")
+        .map(|item| {
+            item.strip_prefix('\'')
+                .and_then(|item| item.strip_suffix('\''))
+                .unwrap_or(item)
+        })
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// The words in the holes of `pattern` (`{}`) when `text` matches it.
@@ -328,15 +349,24 @@ fn gloss_zh(errno: Errno) -> Option<&'static str> {
 /// The system errors a learner may meet, and what they mean in Chinese.
 const GLOSSES: &[(Errno, &str)] = &[
     (Errno::EPIPE, "管道已断开：读的一端已经关闭"),
-    (Errno::ENOSPC, "设备上没有剩余空间"),
-    (Errno::EACCES, "权限不够"),
+    (
+        Errno::ENOSPC,
+        "没有剩余空间：磁盘已满，或内核的某项上限已用完（例如消息队列的个数）",
+    ),
+    (Errno::EACCES, "权限不足"),
     (Errno::EPERM, "不允许这样操作"),
     (Errno::ENOENT, "没有这个文件或目录"),
-    (Errno::EEXIST, "文件已经存在"),
-    (Errno::EMFILE, "这个进程打开的文件太多了"),
+    (Errno::EEXIST, "同名的文件、队列或信号量已经存在"),
+    (
+        Errno::EMFILE,
+        "这个进程打开的文件描述符太多了（达到 RLIMIT_NOFILE 上限）",
+    ),
     (Errno::ENFILE, "整个系统打开的文件太多了"),
     (Errno::ENOMEM, "内存不够"),
-    (Errno::EAGAIN, "资源暂时不可用，稍后再试"),
+    (
+        Errno::EAGAIN,
+        "资源暂时不可用（fork 时是进程数达到上限；非阻塞读写时是现在没有数据或没有空间）",
+    ),
     (Errno::EINTR, "系统调用被信号打断"),
     (Errno::ENOSYS, "这个内核没有实现这个系统调用"),
     (Errno::ECHILD, "没有可等待的子进程"),
@@ -374,8 +404,8 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                         "The first lesson: one process becomes two.",
                     ),
                     (
-                        "procdemo fork --step".into(),
-                        "The same, waiting for Enter before each step.",
+                        "procdemo fork --step | tee fork.log".into(),
+                        "Waits for Enter before each step even with stdout piped; tee keeps a log of the lesson.",
                     ),
                     (
                         "procdemo pool --workers 4 --tasks 100".into(),
@@ -386,8 +416,8 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                         "The lesson's Python programs, to run with python3 fork.py.",
                     ),
                     (
-                        "procdemo tour --pace 0.5".into(),
-                        "Every lesson in order, at twice the speed.",
+                        "procdemo tour --stream --pace 0.5".into(),
+                        "Every lesson in order without waiting for Enter, with every pause and reading time halved.",
                     ),
                     (
                         "procdemo fork --json --pace 0".into(),
@@ -405,7 +435,7 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         fallback,
-                        "The same file when XDG_STATE_HOME is not set or not an absolute path.",
+                        "The same file when XDG_STATE_HOME is not set, empty or not an absolute path.",
                     ),
                 ],
             },
@@ -414,7 +444,7 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                 entries: vec![
                     (
                         "LC_ALL, LC_MESSAGES, LANG".into(),
-                        "The first one set chooses the language when --lang is not given: a value starting with zh gives Chinese, any other English.",
+                        "The first one set and not empty chooses the language when --lang is not given: a value starting with zh gives Chinese, any other English.",
                     ),
                     (
                         "NO_COLOR".into(),
@@ -430,7 +460,7 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "HOME".into(),
-                        "Where the progress file is kept when XDG_STATE_HOME is not set.",
+                        "Where the progress file is kept when XDG_STATE_HOME is not set, empty or not an absolute path.",
                     ),
                     (
                         "COLUMNS, LINES".into(),
@@ -474,20 +504,20 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     ("procdemo fork".into(), "第一课：一个进程变成两个。"),
                     (
-                        "procdemo fork --step".into(),
-                        "同一课，每一步之前等你按回车。",
+                        "procdemo fork --step | tee fork.log".into(),
+                        "即使标准输出接了管道也在每一步之前等回车；tee 把整课记到日志里。",
                     ),
                     (
                         "procdemo pool --workers 4 --tasks 100".into(),
-                        "带本课自己的选项运行（见 procdemo pool --help）。",
+                        "带本课自己的选项运行（见 procdemo pool --help --lang zh）。",
                     ),
                     (
                         "procdemo fork --python > fork.py".into(),
                         "导出本课的 Python 程序，再用 python3 fork.py 运行。",
                     ),
                     (
-                        "procdemo tour --pace 0.5".into(),
-                        "以两倍的速度按顺序学完每一课（导览）。",
+                        "procdemo tour --stream --pace 0.5".into(),
+                        "按顺序运行每一课，不等回车，所有停顿和阅读时间都减半。",
                     ),
                     (
                         "procdemo fork --json --pace 0".into(),
@@ -501,11 +531,11 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                 entries: vec![
                     (
                         progress,
-                        "你的进度：学完的课和测验的最好成绩。procdemo reset 会清除它。文件损坏时会被挪到一旁（progress.json.damaged-时间），再重新开始记录。",
+                        "你的进度：学完的课和小测验的最好成绩。procdemo reset 会清除它。文件损坏时会被挪到一旁（progress.json.damaged-时间），再重新开始记录。",
                     ),
                     (
                         fallback,
-                        "没有设置 XDG_STATE_HOME，或者它不是绝对路径时，进度文件在这里。",
+                        "没有设置 XDG_STATE_HOME、它为空或不是绝对路径时，进度文件在这里。",
                     ),
                 ],
             },
@@ -514,7 +544,7 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                 entries: vec![
                     (
                         "LC_ALL, LC_MESSAGES, LANG".into(),
-                        "没有给出 --lang 时，由其中第一个设置了的变量决定语言：以 zh 开头的是中文，其余都是英文。",
+                        "没有给出 --lang 时，由其中第一个设置了且不为空的变量决定语言：以 zh 开头的是中文，其余都是英文。",
                     ),
                     (
                         "NO_COLOR".into(),
@@ -530,7 +560,7 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "HOME".into(),
-                        "没有设置 XDG_STATE_HOME 时，进度文件在它下面。",
+                        "没有设置 XDG_STATE_HOME、它为空或不是绝对路径时，进度文件在它下面。",
                     ),
                     (
                         "COLUMNS, LINES".into(),
@@ -543,11 +573,11 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                 entries: vec![
                     (
                         "0".into(),
-                        "课程、导览或命令完成了，或者你输入 q 结束了本课；--help 和 --version 也是 0。",
+                        "本课、导览或命令完成了，或者你输入 q 结束了本课；--help 和 --version 也是 0。",
                     ),
                     (
                         "1".into(),
-                        "课程出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事。",
+                        "本课出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事。",
                     ),
                     (
                         "2".into(),
@@ -637,10 +667,32 @@ pub fn progress_reason(lang: Lang, reason: &str) -> String {
             ("; ", "；"),
         ]
         .iter()
-        .fold(with_gloss(lang, reason), |text, (english, chinese)| {
-            text.replace(english, chinese)
-        }),
+        .fold(
+            with_gloss(lang, &json_detail_zh(reason)),
+            |text, (english, chinese)| text.replace(english, chinese),
+        ),
     }
+}
+
+/// serde's "(expected value at line 1 column 1)" after NOT_JSON, as
+/// "（第 1 行第 1 列：expected value）".
+fn json_detail_zh(reason: &str) -> String {
+    use crate::model::reason::NOT_JSON;
+    let Some(detail) = reason
+        .strip_prefix(NOT_JSON)
+        .and_then(|rest| rest.strip_prefix(" ("))
+        .and_then(|rest| rest.strip_suffix(')'))
+    else {
+        return reason.to_string();
+    };
+    let place = detail.rsplit_once(" at line ").and_then(|(what, place)| {
+        let (line, column) = place.split_once(" column ")?;
+        Some(format!("第 {line} 行第 {column} 列：{what}"))
+    });
+    format!(
+        "{NOT_JSON}（{}）",
+        place.unwrap_or_else(|| detail.to_string())
+    )
 }
 
 #[cfg(test)]
@@ -651,22 +703,27 @@ mod tests {
     fn clap_messages_keep_their_names_and_values_in_chinese() {
         let said = clap_error_zh(
             "error: invalid value '0' for '--workers <N>': too few\n\nFor more information, try '--help'.\n",
+            "procdemo pool --help --lang zh",
         );
         assert_eq!(
             said,
-            "错误：'--workers <N>' 的值 '0' 无效：too few\n\n想了解更多，请运行 '--help'。\n"
+            "错误：--workers <N> 的值“0”无效：too few\n\n想了解更多，请运行 procdemo pool --help --lang zh。\n"
+        );
+        assert_eq!(
+            clap_error_zh("  tip: some similar values exist: 'map', 'imap'\n", ""),
+            "  提示：有几个相近的值：map、imap\n"
         );
     }
 
     #[test]
     fn a_message_procdemo_does_not_know_keeps_its_words_in_the_chinese_frame() {
         assert_eq!(
-            clap_error_zh("error: something new\n\n  tip: try this\n"),
+            clap_error_zh("error: something new\n\n  tip: try this\n", ""),
             "错误：something new\n\n  提示：try this\n"
         );
         assert_eq!(
-            clap_error_zh("  [possible values: en, zh]\n"),
-            "  ［可选值：en, zh］\n"
+            clap_error_zh("  [possible values: en, zh]\n", ""),
+            "  ［可选值：en、zh］\n"
         );
     }
 
@@ -680,7 +737,7 @@ mod tests {
             strerror_word(Lang::En, "Broken pipe").as_deref(),
             Some("Broken pipe (EPIPE)")
         );
-        assert!(with_gloss(Lang::Zh, "open: Permission denied (os error 13)").contains("权限不够"));
+        assert!(with_gloss(Lang::Zh, "open: Permission denied (os error 13)").contains("权限不足"));
         assert_eq!(with_gloss(Lang::En, "fork: EAGAIN: x"), "fork: EAGAIN: x");
     }
 }

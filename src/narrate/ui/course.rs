@@ -39,7 +39,7 @@ pub fn course_heading(lang: Lang) -> &'static str {
 pub fn finished_count(lang: Lang, finished: usize, total: usize) -> String {
     match lang {
         Lang::En => format!("{finished} of {total} lessons finished."),
-        Lang::Zh => format!("{total} 课中已学完 {finished} 课。"),
+        Lang::Zh => format!("共 {total} 课，已学完 {finished} 课。"),
     }
 }
 
@@ -70,11 +70,16 @@ pub fn lesson_done(lang: Lang, lesson: &str) -> String {
 /// How far through the course, counting the lesson just finished even when
 /// it could not be saved, and saying so.
 pub fn course_so_far(lang: Lang, finished: usize, total: usize, saved: bool) -> String {
+    let count = match (lang, finished == total) {
+        (Lang::En, true) => format!("All {total} lessons finished"),
+        (Lang::En, false) => format!("{finished} of {total} lessons finished"),
+        (Lang::Zh, true) => format!("{total} 课全部学完了"),
+        (Lang::Zh, false) => format!("共 {total} 课，已学完 {finished} 课"),
+    };
     match (lang, saved) {
-        (Lang::En, true) => format!("{finished} of {total} lessons finished"),
-        (Lang::En, false) => format!("{finished} of {total} lessons finished (this one not saved)"),
-        (Lang::Zh, true) => format!("{total} 课中已学完 {finished} 课"),
-        (Lang::Zh, false) => format!("{total} 课中已学完 {finished} 课（这一课没能保存）"),
+        (_, true) => count,
+        (Lang::En, false) => format!("{count} (this one not saved)"),
+        (Lang::Zh, false) => format!("{count}（这一课没能保存）"),
     }
 }
 
@@ -117,21 +122,39 @@ pub fn next_word(lang: Lang) -> &'static str {
     }
 }
 
-pub fn all_done(lang: Lang) -> &'static str {
+/// Before the next command once every lesson is finished: a quiz to answer.
+pub fn quizzes_word(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "Every lesson finished and every quiz answered in full. Well done!",
-        Lang::Zh => "所有课程都已学完，每个小测验也都全部答对。太棒了！",
+        Lang::En => "Try the quizzes: ",
+        Lang::Zh => "再试试小测验：",
     }
 }
 
-pub fn more_commands(lang: Lang) -> &'static str {
+pub fn all_done(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => {
-            "Also: `procdemo tour` runs them all · `--quiz` asks you to predict · `--stream` runs without waiting for Enter · `--lang zh` · `procdemo --help`"
-        }
-        Lang::Zh => {
-            "另外：`procdemo tour` 依次运行全部课程 · `--quiz` 先让你预测 · `--stream` 不等回车一口气运行 · `--lang en` · `procdemo --help`"
-        }
+        Lang::En => "Every lesson finished and every quiz answered in full. Well done!",
+        Lang::Zh => "每一课都学完了，每个小测验也都全部答对了。太棒了！",
+    }
+}
+
+/// `lang_flag` is " --lang zh" (or en) when the language came from the
+/// command line, so that the commands named keep it.
+pub fn more_commands(lang: Lang, lang_flag: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Also: `procdemo tour{lang_flag}` runs them all · `--quiz` asks you to predict · `--stream` runs without waiting for Enter · `--lang zh` · `procdemo --help{lang_flag}`"
+        ),
+        Lang::Zh => format!(
+            "另外：`procdemo tour{lang_flag}` 依次运行全部课程 · `--quiz` 先让你预测 · `--stream` 不等回车一口气运行 · `--lang en` · `procdemo --help{lang_flag}`"
+        ),
+    }
+}
+
+/// How procdemo starts a line of its own on stderr.
+pub fn procdemo_says(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "procdemo: ",
+        Lang::Zh => "procdemo：",
     }
 }
 
@@ -166,6 +189,14 @@ pub fn progress_no_place(lang: Lang) -> &'static str {
     }
 }
 
+/// `reset` with nowhere to look for the progress file.
+pub fn reset_no_place(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "neither XDG_STATE_HOME nor HOME is set, so there is no progress file to reset",
+        Lang::Zh => "XDG_STATE_HOME 和 HOME 都没有设置，所以没有可以清除的进度文件",
+    }
+}
+
 pub fn progress_not_saved(lang: Lang, error: &str) -> String {
     match lang {
         Lang::En => format!("your progress was not saved: {error}"),
@@ -190,7 +221,7 @@ pub fn tour_prompt(lang: Lang) -> &'static str {
 pub fn tour_covered(lang: Lang, finished: usize, total: usize) -> String {
     match lang {
         Lang::En => format!("Tour over: {finished} of {total} lessons finished."),
-        Lang::Zh => format!("导览结束：{total} 课中学完了 {finished} 课。"),
+        Lang::Zh => format!("导览结束：共 {total} 课，学完了 {finished} 课。"),
     }
 }
 
@@ -213,7 +244,7 @@ pub fn tour_not_finished(lang: Lang) -> &'static str {
 pub fn tour_failed(lang: Lang, lessons: &str) -> String {
     match lang {
         Lang::En => format!("Failed (see the messages above): {lessons}"),
-        Lang::Zh => format!("出错的课程（见上面的提示）：{lessons}"),
+        Lang::Zh => format!("出错的课（见上面的提示）：{lessons}"),
     }
 }
 

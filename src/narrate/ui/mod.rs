@@ -99,7 +99,7 @@ pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
             processes(reaped)
         ),
         Lang::Zh => format!(
-            "procdemo：课程被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"
+            "procdemo：本课被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"
         ),
     }
 }
@@ -123,7 +123,7 @@ pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
             processes(reaped)
         ),
         Lang::Zh => format!(
-            "procdemo：课程出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"
+            "procdemo：本课出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"
         ),
     }
 }
@@ -201,7 +201,8 @@ pub fn label_colon(lang: Lang) -> &'static str {
     }
 }
 
-/// Between the items of a list of values.
+/// Between the items of a list of values, and between the values of one
+/// fact reported by several events.
 pub fn list_separator(lang: Lang) -> &'static str {
     match lang {
         Lang::En => ", ",
@@ -209,8 +210,9 @@ pub fn list_separator(lang: Lang) -> &'static str {
     }
 }
 
-/// Between the values of one fact reported by several events.
-pub fn values_separator(lang: Lang) -> &'static str {
+/// Between the values of one fact reported by several events when they
+/// are lists themselves.
+pub fn lists_separator(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "; ",
         Lang::Zh => "；",
