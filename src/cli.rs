@@ -451,7 +451,7 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Result<(GlobalArgs, Parsed)> {
                         Some(sub) => sub.error(clap::error::ErrorKind::ArgumentConflict, reason),
                         None => root.error(clap::error::ErrorKind::ArgumentConflict, reason),
                     };
-                    exit(&error, lang)
+                    exit(&error, lang, &help)
                 }
                 Parsed::Lesson(lesson, options.clone())
             }
