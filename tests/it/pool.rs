@@ -1464,7 +1464,7 @@ fn options_that_do_not_go_together_are_refused_at_parse_time() {
             "take no chunksize",
             "没有 chunksize 参数",
         ),
-        (&["--crash-task", "-1"], "from 0 to 99999", "0 到 99999"),
+        (&["--crash-task", "-1"], "below --tasks", "小于 --tasks"),
         (&["--seed", "-1"], "the seed must be", "种子必须是"),
     ];
     for (bad, english, chinese) in cases {

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "K", value_parser = within(1..=100_000_usize, "--maxtasksperchild must be a whole number of chunks from 1 to 100000", "--maxtasksperchild 必须是 1 到 100000 之间的整数（块数）"), allow_negative_numbers = true)]
     pub maxtasksperchild: Option<usize>,
 
-    #[arg(long, value_name = "I", value_parser = within(0..=99_999_usize, "the task to crash must be a whole number from 0 to 99999, the number of one of the tasks", "要崩溃的任务必须是 0 到 99999 之间的整数，也就是某个任务的编号"), allow_negative_numbers = true)]
+    #[arg(long, value_name = "I", value_parser = within(0..=99_999_usize, "--crash-task must be the number of one of the tasks: a whole number from 0, below --tasks", "--crash-task 必须是某个任务的编号：从 0 起的整数，小于 --tasks"), allow_negative_numbers = true)]
     pub crash_task: Option<usize>,
 
     #[arg(long, value_name = "S", value_parser = within(0.01..=600.0, "--terminate-after must be a number of seconds from 0.01 to 600", "--terminate-after 必须是 0.01 到 600 之间的秒数"), allow_negative_numbers = true)]
