@@ -5,7 +5,7 @@
 //! the lessons must run without it.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +18,9 @@ use crate::model::{LessonProgress, Notice, Score, reason};
 const FILE_NAME: &str = "progress.json";
 const LOCK_NAME: &str = "progress.lock";
 const VERSION: u32 = 1;
+/// The start of a file being written, before it is renamed over
+/// `progress.json`; older procdemos named theirs `progress.json.new-<pid>`.
+const FRESH_PREFIX: &str = "progress.json.new-";
 
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Progress {
@@ -142,17 +145,52 @@ fn lock_beside(path: &Path) -> Result<Flock<std::fs::File>> {
         .map_err(|(_, errno)| anyhow::anyhow!("cannot lock {}: {errno}", lock_path.display()))
 }
 
-/// Writes a new file beside the old one and renames it over: a reader never
-/// sees half a file, even if procdemo is killed while it writes. The
-/// directory exists: `lock_beside` made it.
+/// Writes a new file beside the old one, flushes it to the disk and renames
+/// it over: a reader never sees half a file, even if procdemo or the
+/// machine stops while it writes. The caller holds the lock, so any other
+/// `progress.json.new-*` is one that a SIGKILL left mid-save: it goes.
+/// tempfile removes its own file on every path procdemo controls (an
+/// error, a panic): only a SIGKILL or a power cut between its creation and
+/// the rename leaves one, for the next save to remove.
 fn save(path: &Path, progress: &Progress) -> Result<()> {
-    let fresh = path.with_file_name(format!("{FILE_NAME}.new-{}", std::process::id()));
+    let dir = path
+        .parent()
+        .context("the progress file has no directory")?;
+    remove_leftovers(dir);
     let json = serde_json::to_vec_pretty(progress).context("serialising progress")?;
-    std::fs::write(&fresh, json).with_context(|| format!("cannot write {}", fresh.display()))?;
-    std::fs::rename(&fresh, path).with_context(|| {
-        let _ = std::fs::remove_file(&fresh);
-        format!("cannot replace {}", path.display())
-    })
+    let mut fresh = tempfile::Builder::new()
+        .prefix(FRESH_PREFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    fresh
+        .write_all(&json)
+        .and_then(|()| fresh.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", fresh.path().display()))?;
+    fresh
+        .persist(path)
+        .map_err(|error| error.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    // The rename is on the disk once the directory is.
+    std::fs::File::open(dir)
+        .and_then(|opened| opened.sync_all())
+        .with_context(|| format!("cannot flush {} to the disk", dir.display()))
+}
+
+/// Removes files that a save killed midway left in `dir`; one that cannot
+/// be removed is no reason not to save.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(FRESH_PREFIX)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Removes the progress file; says whether there was one.

@@ -633,6 +633,80 @@ fn reset_without_a_terminal_removes_the_file_without_asking() {
     assert_eq!(welcome_line(&state, &[])["finished"], 0);
 }
 
+/// The names of the files in `procdemo/` under `state`.
+fn files_in(state: &Path) -> Vec<String> {
+    std::fs::read_dir(state.join("procdemo"))
+        .map(|entries| {
+            entries
+                .map(|entry| {
+                    entry
+                        .expect("an entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The temporary files of a save, under `state`.
+fn temporary_files(state: &Path) -> Vec<String> {
+    let mut names = files_in(state);
+    names.retain(|name| name.starts_with("progress.json.new-"));
+    names
+}
+
+/// A save killed midway (here: `kill -9` moments after the lesson's `done`,
+/// while procdemo writes its progress) never leaves a file half-written,
+/// and the next save removes what it left; so does a save after an older
+/// procdemo's leftover `progress.json.new-<pid>`.
+#[test]
+fn a_save_killed_midway_leaves_a_whole_file_and_no_leftover_after_the_next_save() {
+    use std::io::BufRead;
+    let state = fresh_state_home("atomic");
+    let dir = state.join("procdemo");
+    std::fs::create_dir_all(&dir).expect("procdemo/");
+    std::fs::write(dir.join("progress.json.new-4242"), "{\"vers").expect("a leftover");
+    finish(&state, "fork");
+    assert_eq!(temporary_files(&state), Vec::<String>::new());
+
+    let kill_after_done = |delay_us: u64| {
+        let mut child = procdemo_in(&state, &["fork", "--json", "--pace", "0", "--lang", "en"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting procdemo");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let done = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("\"step\":\"done\""));
+        assert!(done, "the lesson ran to its end");
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+        let _ = child.wait();
+        if let Some(progress) = read_progress(&state) {
+            assert_eq!(progress["version"], 1, "{progress}");
+        }
+    };
+    // Spread over the save: from before it starts to after it ends.
+    std::thread::scope(|scope| {
+        for thread in 0..4_u64 {
+            scope.spawn(move || {
+                for run in 0..8_u64 {
+                    kill_after_done(fastrand::u64(0..=(thread * 8 + run) * 150));
+                }
+            });
+        }
+    });
+    let finished = entry(&state, "fork")["finished"].as_u64().expect("a count");
+    assert!((1..=33).contains(&finished), "{finished}");
+    finish(&state, "fork");
+    assert_eq!(temporary_files(&state), Vec::<String>::new());
+    assert_eq!(entry(&state, "fork")["finished"], finished + 1);
+}
+
 /// A lesson for people, to its end, under `state` (`--lang` given as a flag
 /// when `lang` is `Some`), with `input` on stdin.
 fn finish_for_people(state: &Path, args: &[&str], lang: Option<&str>, input: &str) -> Output {
