@@ -2,7 +2,8 @@
 //! in `$XDG_STATE_HOME/procdemo/progress.json` (or
 //! `~/.local/state/procdemo/progress.json`). A file that cannot be read or
 //! parsed is moved aside and reported, never fatal: progress is a comfort,
-//! the lessons must run without it.
+//! the lessons must run without it. A file from a newer procdemo is left
+//! exactly as it is, and nothing is recorded while it is there.
 
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Write};
@@ -29,6 +30,14 @@ pub struct Progress {
     /// By lesson id; ids this version does not know are kept as they are.
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+}
+
+/// The version alone, read before the rest: a newer procdemo's file may
+/// hold anything else.
+#[derive(Deserialize)]
+struct Version {
+    #[serde(default)]
+    version: u32,
 }
 
 /// Where progress lives; `None` when the environment names no place.
@@ -59,10 +68,23 @@ fn load_from(path: &Path) -> (Progress, Option<Notice>) {
         return (Progress::default(), Some(set_aside(path, problem)));
     }
     let problem = match std::fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<Progress>(&bytes) {
-            Ok(progress) => return (progress, None),
-            Err(error) => format!("{} ({error})", reason::NOT_JSON),
-        },
+        Ok(bytes) => {
+            if let Ok(Version { version }) = serde_json::from_slice(&bytes)
+                && version > VERSION
+            {
+                // Shown as far as this version can read it; never rewritten.
+                let progress = serde_json::from_slice(&bytes).unwrap_or_default();
+                let newer = Notice::Newer {
+                    path: path.to_path_buf(),
+                    version,
+                };
+                return (progress, Some(newer));
+            }
+            match serde_json::from_slice::<Progress>(&bytes) {
+                Ok(progress) => return (progress, None),
+                Err(error) => format!("{} ({error})", reason::NOT_JSON),
+            }
+        }
         Err(error) if error.kind() == ErrorKind::NotFound => {
             return (Progress::default(), None);
         }
@@ -107,7 +129,7 @@ pub fn record_finished(lesson: &str, quiz: Option<Score>) -> (Option<Notice>, Re
         Err(error) => return (None, Err(error)),
     };
     let (mut progress, notice) = load_from(&path);
-    if matches!(notice, Some(Notice::Unusable { .. })) {
+    if notice.as_ref().is_some_and(Notice::blocks_saving) {
         return (notice, Ok(()));
     }
     let now = now();

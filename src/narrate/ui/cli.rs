@@ -20,7 +20,10 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
         ),
         "list" => ("按课程顺序列出各课，每课一行简介，并显示你的进度", None),
         "tour" => ("按课程顺序一课接一课学完，最后总结学到了什么", None),
-        "reset" => ("清除你的进度：学完的课和测验成绩（在终端里会先问你）", None),
+        "reset" => (
+            "清除你的进度：学完的课和测验成绩（在终端里会先问你，不在终端里要加 --yes）",
+            None,
+        ),
         "completions" => (
             "输出你的 shell 的补全脚本",
             Some(
@@ -64,7 +67,7 @@ pub fn option_help_zh(id: &str) -> Option<&'static str> {
         "python" => {
             "输出本课完整的 Python 程序，合成一个能运行它们的文件（python3 FILE），而不运行本课"
         }
-        "yes" => "不再询问，立即清除",
+        "yes" => "不再询问，立即清除（标准输入不是终端时必须加上）",
         "dir" => {
             "改为把 procdemo.1 和每个命令各一页（procdemo-fork.1 等）写进 DIR，例如 ~/.local/share/man/man1"
         }

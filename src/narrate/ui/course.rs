@@ -166,6 +166,39 @@ pub fn progress_no_place(lang: Lang) -> &'static str {
     }
 }
 
+pub fn progress_newer(lang: Lang, path: &str, version: u32) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} was written by a newer procdemo (format {version}, newer than this one reads). It is left as it is, and this run is not recorded."
+        ),
+        Lang::Zh => format!(
+            "进度文件 {path} 是更新版本的 procdemo 写的（格式 {version}，比这个版本认得的新）。文件保持原样，这次运行不记进度。"
+        ),
+    }
+}
+
+pub fn reset_cannot_ask(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "stdin is not a terminal, so reset cannot ask before forgetting your progress: to forget it without asking, run procdemo reset --yes"
+        }
+        Lang::Zh => {
+            "标准输入不是终端，reset 没法先问你再清除进度：要不经询问直接清除，请运行 procdemo reset --yes"
+        }
+    }
+}
+
+pub fn reset_newer(lang: Lang, path: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} was written by a newer procdemo: reset it with that procdemo, or run procdemo reset --yes to remove it anyway"
+        ),
+        Lang::Zh => format!(
+            "进度文件 {path} 是更新版本的 procdemo 写的：请用那个版本的 procdemo 清除，或者运行 procdemo reset --yes 直接删除它"
+        ),
+    }
+}
+
 pub fn progress_not_saved(lang: Lang, error: &str) -> String {
     match lang {
         Lang::En => format!("your progress was not saved: {error}"),
