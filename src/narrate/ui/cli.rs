@@ -450,15 +450,27 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "1".into(),
-                        "A lesson failed (its processes were stopped and reaped first), or procdemo could not do what was asked.",
+                        "A lesson failed (its processes were stopped and reaped first), or procdemo could not do what was asked: writing its output failed (a full disk, a closed stdout), a size an option asks for is beyond the memory limit, or the --trace file cannot be written.",
                     ),
                     (
                         "2".into(),
-                        "The command line is wrong: an unknown lesson or option, or a value out of range.",
+                        "The command line is wrong: an unknown lesson or option, a value out of range, or options that do not go together. Also reset without --yes when stdin is not a terminal (there is no one to ask) or when a newer procdemo wrote the progress file.",
+                    ),
+                    (
+                        "129".into(),
+                        "Stopped by SIGHUP (the terminal was closed, an SSH connection dropped), after stopping and reaping the lesson's processes: 128 + 1.",
                     ),
                     (
                         "130".into(),
                         "Stopped by SIGINT (Ctrl-C), after stopping and reaping the lesson's processes: 128 + 2.",
+                    ),
+                    (
+                        "131".into(),
+                        "Stopped by SIGQUIT (Ctrl-\\), after stopping and reaping the lesson's processes: 128 + 3.",
+                    ),
+                    (
+                        "141".into(),
+                        "Whatever read stdout went away (a broken pipe, as in procdemo daemon | head -3): the lesson was stopped and its processes reaped, and nothing more was printed; 128 + 13, as a shell reports a process killed by SIGPIPE.",
                     ),
                     (
                         "143".into(),
@@ -550,15 +562,27 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "1".into(),
-                        "课程出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事。",
+                        "课程出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事：输出写不出去（磁盘满了、标准输出被关闭），某个选项要的内存超出了内存限制，或者 --trace 的文件写不进去。",
                     ),
                     (
                         "2".into(),
-                        "命令行有误：没有这一课或这个选项，或者值超出了范围。",
+                        "命令行有误：没有这一课或这个选项，值超出了范围，或者几个选项不能一起用。标准输入不是终端（没人可问）或进度文件是更新版本的 procdemo 写的时，reset 不加 --yes 也是 2。",
+                    ),
+                    (
+                        "129".into(),
+                        "被 SIGHUP 中止（终端被关闭、SSH 连接断开），本课的进程已被结束并回收：128 + 1。",
                     ),
                     (
                         "130".into(),
                         "被 SIGINT（Ctrl-C）中止，本课的进程已被结束并回收：128 + 2。",
+                    ),
+                    (
+                        "131".into(),
+                        "被 SIGQUIT（Ctrl-\\）中止，本课的进程已被结束并回收：128 + 3。",
+                    ),
+                    (
+                        "141".into(),
+                        "读标准输出的一方不读了（管道断开，例如 procdemo daemon | head -3）：本课已被结束、进程已被回收，之后不再输出任何东西；128 + 13，和 shell 报告被 SIGPIPE 杀死的进程一样。",
                     ),
                     (
                         "143".into(),
