@@ -37,7 +37,7 @@ pub enum Command {
     /// Every lesson in course order, one after the other, then a summary of what was covered
     #[command(display_order = 101)]
     Tour,
-    /// Forget your progress: finished lessons and quiz scores (asks first on a terminal)
+    /// Forget your progress: finished lessons and quiz scores (asks first on a terminal; elsewhere only with --yes)
     #[command(display_order = 102)]
     Reset(ResetArgs),
     /// Print a completion script for your shell
@@ -62,7 +62,7 @@ pub struct ManArgs {
 
 #[derive(Args, Debug)]
 pub struct ResetArgs {
-    /// Do not ask; reset at once
+    /// Do not ask; reset at once (needed when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
 }

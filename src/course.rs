@@ -61,8 +61,7 @@ fn run_then(
     if let Outcome::Finished(quiz) = &outcome {
         let (notice, saved) = progress::record_finished(lesson.id, *quiz);
         narrate::progress_notice(notice.as_ref(), lang);
-        let recorded =
-            saved.is_ok() && !matches!(notice, Some(Notice::NoPlace | Notice::Unusable { .. }));
+        let recorded = saved.is_ok() && !notice.as_ref().is_some_and(Notice::blocks_saving);
         if let Err(error) = saved {
             narrate::progress_not_saved(&error, lang);
         }
@@ -318,19 +317,32 @@ fn finish_tour(
     })
 }
 
+/// The exit code of a command line that cannot be carried out as given.
+const USAGE: u8 = 2;
+
 /// `procdemo reset`: forgets the progress, after asking on a terminal.
+/// Without `--yes` it forgets nothing when there is no terminal to ask on,
+/// nor a newer procdemo's file (this one cannot say what it would lose):
+/// a usage error, exit 2.
 pub fn reset(config: &Config, args: &ResetArgs) -> Result<ExitCode> {
     let Some(path) = progress::path() else {
         bail!(narrate::ui::reset_no_place(config.lang));
     };
     let (progress, notice) = progress::load();
-    narrate::progress_notice(notice.as_ref(), config.lang);
+    let newer = matches!(notice, Some(Notice::Newer { .. }));
+    // For a newer file, the one line below says it all.
+    if !newer {
+        narrate::progress_notice(notice.as_ref(), config.lang);
+    }
     if !path.exists() {
         narrate::reset_nothing(&path, config.lang);
         return Ok(ExitCode::SUCCESS);
     }
-    let asks = !args.yes && config.output == Output::Human && narrate::can_ask();
-    if asks {
+    if !args.yes && (newer || !narrate::can_ask()) {
+        narrate::reset_needs_yes(&path, newer, config.lang);
+        return Ok(ExitCode::from(USAGE));
+    }
+    if !args.yes {
         let signals = Signals::get()?;
         let confirmed = narrate::ask_reset(
             &path,

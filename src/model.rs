@@ -324,6 +324,16 @@ pub enum Notice {
     Unusable { path: PathBuf, reason: String },
     /// Neither XDG_STATE_HOME nor HOME says where the file belongs.
     NoPlace,
+    /// A newer procdemo wrote the file, in format `version`: it is left
+    /// as it is, and nothing is recorded in it.
+    Newer { path: PathBuf, version: u32 },
+}
+
+impl Notice {
+    /// True when progress cannot be saved while this holds.
+    pub fn blocks_saving(&self) -> bool {
+        !matches!(self, Notice::SetAside { .. })
+    }
 }
 
 /// Why a progress file cannot be used, as a notice's reason says it (with

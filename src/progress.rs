@@ -2,10 +2,11 @@
 //! in `$XDG_STATE_HOME/procdemo/progress.json` (or
 //! `~/.local/state/procdemo/progress.json`). A file that cannot be read or
 //! parsed is moved aside and reported, never fatal: progress is a comfort,
-//! the lessons must run without it.
+//! the lessons must run without it. A file from a newer procdemo is left
+//! exactly as it is, and nothing is recorded while it is there.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,9 @@ use crate::model::{LessonProgress, Notice, Score, reason};
 const FILE_NAME: &str = "progress.json";
 const LOCK_NAME: &str = "progress.lock";
 const VERSION: u32 = 1;
+/// The start of a file being written, before it is renamed over
+/// `progress.json`; older procdemos named theirs `progress.json.new-<pid>`.
+const FRESH_PREFIX: &str = "progress.json.new-";
 
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Progress {
@@ -26,6 +30,14 @@ pub struct Progress {
     /// By lesson id; ids this version does not know are kept as they are.
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonProgress>,
+}
+
+/// The version alone, read before the rest: a newer procdemo's file may
+/// hold anything else.
+#[derive(Deserialize)]
+struct Version {
+    #[serde(default)]
+    version: u32,
 }
 
 /// Where progress lives; `None` when the environment names no place.
@@ -56,10 +68,23 @@ fn load_from(path: &Path) -> (Progress, Option<Notice>) {
         return (Progress::default(), Some(set_aside(path, problem)));
     }
     let problem = match std::fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<Progress>(&bytes) {
-            Ok(progress) => return (progress, None),
-            Err(error) => format!("{} ({error})", reason::NOT_JSON),
-        },
+        Ok(bytes) => {
+            if let Ok(Version { version }) = serde_json::from_slice(&bytes)
+                && version > VERSION
+            {
+                // Shown as far as this version can read it; never rewritten.
+                let progress = serde_json::from_slice(&bytes).unwrap_or_default();
+                let newer = Notice::Newer {
+                    path: path.to_path_buf(),
+                    version,
+                };
+                return (progress, Some(newer));
+            }
+            match serde_json::from_slice::<Progress>(&bytes) {
+                Ok(progress) => return (progress, None),
+                Err(error) => format!("{} ({error})", reason::NOT_JSON),
+            }
+        }
         Err(error) if error.kind() == ErrorKind::NotFound => {
             return (Progress::default(), None);
         }
@@ -104,7 +129,7 @@ pub fn record_finished(lesson: &str, quiz: Option<Score>) -> (Option<Notice>, Re
         Err(error) => return (None, Err(error)),
     };
     let (mut progress, notice) = load_from(&path);
-    if matches!(notice, Some(Notice::Unusable { .. })) {
+    if notice.as_ref().is_some_and(Notice::blocks_saving) {
         return (notice, Ok(()));
     }
     let now = now();
@@ -142,17 +167,52 @@ fn lock_beside(path: &Path) -> Result<Flock<std::fs::File>> {
         .map_err(|(_, errno)| anyhow::anyhow!("cannot lock {}: {errno}", lock_path.display()))
 }
 
-/// Writes a new file beside the old one and renames it over: a reader never
-/// sees half a file, even if procdemo is killed while it writes. The
-/// directory exists: `lock_beside` made it.
+/// Writes a new file beside the old one, flushes it to the disk and renames
+/// it over: a reader never sees half a file, even if procdemo or the
+/// machine stops while it writes. The caller holds the lock, so any other
+/// `progress.json.new-*` is one that a SIGKILL left mid-save: it goes.
+/// tempfile removes its own file on every path procdemo controls (an
+/// error, a panic): only a SIGKILL or a power cut between its creation and
+/// the rename leaves one, for the next save to remove.
 fn save(path: &Path, progress: &Progress) -> Result<()> {
-    let fresh = path.with_file_name(format!("{FILE_NAME}.new-{}", std::process::id()));
+    let dir = path
+        .parent()
+        .context("the progress file has no directory")?;
+    remove_leftovers(dir);
     let json = serde_json::to_vec_pretty(progress).context("serialising progress")?;
-    std::fs::write(&fresh, json).with_context(|| format!("cannot write {}", fresh.display()))?;
-    std::fs::rename(&fresh, path).with_context(|| {
-        let _ = std::fs::remove_file(&fresh);
-        format!("cannot replace {}", path.display())
-    })
+    let mut fresh = tempfile::Builder::new()
+        .prefix(FRESH_PREFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    fresh
+        .write_all(&json)
+        .and_then(|()| fresh.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", fresh.path().display()))?;
+    fresh
+        .persist(path)
+        .map_err(|error| error.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    // The rename is on the disk once the directory is.
+    std::fs::File::open(dir)
+        .and_then(|opened| opened.sync_all())
+        .with_context(|| format!("cannot flush {} to the disk", dir.display()))
+}
+
+/// Removes files that a save killed midway left in `dir`; one that cannot
+/// be removed is no reason not to save.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(FRESH_PREFIX)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Removes the progress file; says whether there was one.

@@ -4,6 +4,7 @@
 
 use std::os::fd::BorrowedFd;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use colored::Colorize;
 use serde_json::{Value, json};
@@ -252,12 +253,20 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
     write_out(&format!("\n{out}"));
 }
 
+/// A newer procdemo's file stays for the whole run: said once, not after
+/// each lesson of a tour.
+static NEWER_SAID: AtomicBool = AtomicBool::new(false);
+
 /// Says what is wrong with the progress file, if anything.
 pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
     let Some(notice) = notice else {
         return;
     };
     let line = match notice {
+        Notice::Newer { .. } if NEWER_SAID.swap(true, Ordering::Relaxed) => return,
+        Notice::Newer { path, version } => {
+            ui::progress_newer(lang, &path.display().to_string(), *version)
+        }
         Notice::SetAside {
             path,
             moved_to,
@@ -278,6 +287,20 @@ pub fn progress_notice(notice: Option<&Notice>, lang: Lang) {
     write_err(&format!(
         "{}\n",
         Ink::Bad.paint(&format!("{}{line}", ui::procdemo_says(lang)))
+    ));
+}
+
+/// Why `reset` forgets nothing without `--yes`: no terminal to ask on, or
+/// a file that a newer procdemo wrote.
+pub fn reset_needs_yes(path: &Path, newer: bool, lang: Lang) {
+    let line = if newer {
+        ui::reset_newer(lang, &path.display().to_string())
+    } else {
+        ui::reset_cannot_ask(lang).to_string()
+    };
+    write_err(&format!(
+        "{}\n",
+        Ink::Bad.paint(&format!("procdemo: {line}"))
     ));
 }
 

@@ -38,7 +38,7 @@ use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
 pub use course::{
     Listed, ask_reset, can_ask, lesson_end, list, progress_not_saved, progress_notice, reset_done,
-    reset_kept, reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
+    reset_kept, reset_needs_yes, reset_nothing, tour_end, tour_heading, tour_prompt, welcome,
 };
 pub use layout::fit;
 use printer::{Heard, Printer};

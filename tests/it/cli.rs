@@ -768,6 +768,13 @@ fn the_manual_page_has_its_sections_in_both_languages_and_no_backticks() {
         ] {
             assert!(page.contains(word), "{lang}: the page does not name {word}");
         }
+        // Every exit status procdemo uses, each an entry of its own.
+        for status in ["0", "1", "2", "129", "130", "131", "141", "143"] {
+            assert!(
+                page.contains(&format!(".TP\n\\fB{status}\\fR\n")),
+                "{lang}: EXIT STATUS has no entry for {status}"
+            );
+        }
         assert!(!page.contains('`'), "{lang}: a raw backtick in the roff");
     }
 }

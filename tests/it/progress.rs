@@ -21,10 +21,15 @@ use serde_json::{Value, json};
 
 /// Runs `procdemo <args>` under `state` and checks that it succeeded.
 fn succeeds(state: &Path, args: &[&str]) -> Output {
+    exits_with(state, args, 0)
+}
+
+/// Runs `procdemo <args>` under `state` and checks its exit status.
+fn exits_with(state: &Path, args: &[&str], status: i32) -> Output {
     let output = run(procdemo_in(state, args));
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(status),
         "procdemo {args:?}:\n{}",
         output.describe()
     );
@@ -593,9 +598,20 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
     );
 }
 
+/// Runs `procdemo <args>` under `state` and checks that it was refused as a
+/// usage error: exit 2, one line on stderr, nothing on stdout.
+fn refused(state: &Path, args: &[&str]) -> Output {
+    let output = exits_with(state, args, 2);
+    assert_eq!(output.stderr.lines().count(), 1, "{}", output.describe());
+    assert!(output.stdout.is_empty(), "{}", output.describe());
+    output
+}
+
+/// Without a terminal on stdin there is no one to ask: `reset` forgets
+/// nothing unless `--yes` says to, and says how.
 #[test]
-fn reset_without_a_terminal_removes_the_file_without_asking() {
-    let state = fresh_state_home("reset");
+fn reset_without_a_terminal_refuses_without_yes() {
+    let state = fresh_state_home("reset-refused");
     let path = progress_path(&state);
     let output = succeeds(&state, &["reset", "--lang", "en"]);
     assert!(
@@ -605,35 +621,205 @@ fn reset_without_a_terminal_removes_the_file_without_asking() {
     );
 
     finish(&state, "fork");
-    assert!(path.exists());
-    // stdin is not a terminal: no question, and no --yes needed.
-    let output = succeeds(&state, &["reset", "--lang", "en"]);
-    assert!(!output.stdout.contains("[y/N]"), "{}", output.describe());
-    assert!(
-        output.stdout.contains("Progress forgotten"),
-        "{}",
-        output.describe()
+    let recorded = std::fs::read(&path).expect("a progress file");
+    for (lang, says) in [
+        ("en", "stdin is not a terminal"),
+        ("zh", "标准输入不是终端"),
+    ] {
+        for json in [&[][..], &["--json"][..]] {
+            let mut args = vec!["reset", "--lang", lang];
+            args.extend_from_slice(json);
+            let output = refused(&state, &args);
+            assert!(
+                output.stderr.starts_with("procdemo")
+                    && output.stderr.contains(says)
+                    && output.stderr.contains("procdemo reset --yes"),
+                "{}",
+                output.describe()
+            );
+            assert!(!output.stderr.contains("[y/N]"), "{}", output.describe());
+        }
+    }
+    assert_eq!(
+        std::fs::read(&path).ok(),
+        Some(recorded),
+        "the file is kept"
     );
-    assert!(!path.exists(), "{}", output.describe());
-    let output = succeeds(&state, &["reset", "--lang", "en"]);
-    assert!(
-        output.stdout.contains("Nothing to reset"),
-        "{}",
-        output.describe()
-    );
+    assert_eq!(welcome_line(&state, &[])["finished"], 1);
+}
 
+#[test]
+fn reset_with_yes_without_a_terminal_removes_the_file() {
+    let state = fresh_state_home("reset-yes");
+    let path = progress_path(&state);
     for yes in ["--yes", "-y"] {
         finish(&state, "fork");
+        assert!(path.exists());
         let output = succeeds(&state, &["reset", yes, "--lang", "en"]);
         assert!(
             output.stdout.contains("Progress forgotten"),
             "{}",
             output.describe()
         );
+        assert!(!output.stderr.contains("[y/N]"), "{}", output.describe());
         assert!(!path.exists(), "{yes}: {}", output.describe());
+        let output = succeeds(&state, &["reset", yes, "--lang", "en"]);
+        assert!(
+            output.stdout.contains("Nothing to reset"),
+            "{}",
+            output.describe()
+        );
     }
     // The welcome starts over.
     assert_eq!(welcome_line(&state, &[])["finished"], 0);
+}
+
+/// A file from a newer procdemo, with a field this one does not know.
+const NEWER: &str = "{\"version\": 99, \"lessons\": {\"fork\": {\"finished\": 2}}, \"goals\": [1]}";
+
+/// How many times stderr says the file at `path` is from a newer procdemo.
+fn said_newer(output: &Output, path: &Path, lang: &str) -> usize {
+    let says = match lang {
+        "zh" => "是更新版本的 procdemo 写的",
+        _ => "was written by a newer procdemo",
+    };
+    output
+        .stderr
+        .lines()
+        .filter(|line| line.contains(&path.display().to_string()) && line.contains(says))
+        .count()
+}
+
+/// A newer procdemo's file is left byte for byte; every command says once
+/// that it is newer, the lessons run and are not recorded.
+#[test]
+fn a_file_from_a_newer_procdemo_is_left_untouched_and_nothing_is_recorded() {
+    let state = fresh_state_home("newer");
+    let path = write_progress(&state, NEWER);
+    for lang in ["en", "zh"] {
+        let output = succeeds(&state, &["fork", "--json", "--pace", "0", "--lang", lang]);
+        assert_eq!(output.events().last().map(step), Some("done"));
+        assert_eq!(said_newer(&output, &path, lang), 1, "{}", output.describe());
+        assert!(
+            output.stderr.contains(match lang {
+                "zh" => "这次运行不记进度",
+                _ => "this run is not recorded",
+            }),
+            "{}",
+            output.describe()
+        );
+        let output = finish_for_people(&state, &["fork"], Some(lang), "");
+        assert_eq!(said_newer(&output, &path, lang), 1, "{}", output.describe());
+        if lang == "en" {
+            assert!(
+                last_line(&output).contains("(this one not saved)"),
+                "{}",
+                output.describe()
+            );
+        }
+        for command in [&["list", "--json"][..], &["--json"][..]] {
+            let mut args = command.to_vec();
+            args.extend(["--lang", lang]);
+            let output = succeeds(&state, &args);
+            assert_eq!(said_newer(&output, &path, lang), 1, "{}", output.describe());
+        }
+        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(NEWER));
+    }
+    let names = files_in(&state);
+    assert!(
+        names
+            .iter()
+            .all(|name| name == "progress.json" || name == "progress.lock"),
+        "nothing set aside, nothing left: {names:?}"
+    );
+
+    // reset forgets a newer file only with --yes, even where it could ask.
+    for lang in ["en", "zh"] {
+        let output = refused(&state, &["reset", "--lang", lang]);
+        assert_eq!(said_newer(&output, &path, lang), 1, "{}", output.describe());
+        assert!(
+            output.stderr.contains("procdemo reset --yes"),
+            "{}",
+            output.describe()
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(NEWER));
+    succeeds(&state, &["reset", "--yes", "--lang", "en"]);
+    assert!(!path.exists());
+}
+
+/// The names of the files in `procdemo/` under `state`.
+fn files_in(state: &Path) -> Vec<String> {
+    std::fs::read_dir(state.join("procdemo"))
+        .map(|entries| {
+            entries
+                .map(|entry| {
+                    entry
+                        .expect("an entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The temporary files of a save, under `state`.
+fn temporary_files(state: &Path) -> Vec<String> {
+    let mut names = files_in(state);
+    names.retain(|name| name.starts_with("progress.json.new-"));
+    names
+}
+
+/// A save killed midway (here: `kill -9` moments after the lesson's `done`,
+/// while procdemo writes its progress) never leaves a file half-written,
+/// and the next save removes what it left; so does a save after an older
+/// procdemo's leftover `progress.json.new-<pid>`.
+#[test]
+fn a_save_killed_midway_leaves_a_whole_file_and_no_leftover_after_the_next_save() {
+    use std::io::BufRead;
+    let state = fresh_state_home("atomic");
+    let dir = state.join("procdemo");
+    std::fs::create_dir_all(&dir).expect("procdemo/");
+    std::fs::write(dir.join("progress.json.new-4242"), "{\"vers").expect("a leftover");
+    finish(&state, "fork");
+    assert_eq!(temporary_files(&state), Vec::<String>::new());
+
+    let kill_after_done = |delay_us: u64| {
+        let mut child = procdemo_in(&state, &["fork", "--json", "--pace", "0", "--lang", "en"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting procdemo");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let done = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("\"step\":\"done\""));
+        assert!(done, "the lesson ran to its end");
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+        let _ = child.wait();
+        if let Some(progress) = read_progress(&state) {
+            assert_eq!(progress["version"], 1, "{progress}");
+        }
+    };
+    // Spread over the save: from before it starts to after it ends.
+    std::thread::scope(|scope| {
+        for thread in 0..4_u64 {
+            scope.spawn(move || {
+                for run in 0..8_u64 {
+                    kill_after_done(fastrand::u64(0..=(thread * 8 + run) * 150));
+                }
+            });
+        }
+    });
+    let finished = entry(&state, "fork")["finished"].as_u64().expect("a count");
+    assert!((1..=33).contains(&finished), "{finished}");
+    finish(&state, "fork");
+    assert_eq!(temporary_files(&state), Vec::<String>::new());
+    assert_eq!(entry(&state, "fork")["finished"], finished + 1);
 }
 
 /// A lesson for people, to its end, under `state` (`--lang` given as a flag

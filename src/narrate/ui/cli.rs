@@ -20,7 +20,10 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
         ),
         "list" => ("按顺序列出各课和你的进度，每课一行简介", None),
         "tour" => ("按课程顺序一课接一课学完，最后总结学到了什么", None),
-        "reset" => ("清除学完的课和小测验成绩（在终端里会先问你）", None),
+        "reset" => (
+            "清除学完的课和小测验成绩（在终端里会先问你，不在终端里要加 --yes）",
+            None,
+        ),
         "completions" => (
             "输出你的 shell 的补全脚本",
             Some(
@@ -64,7 +67,7 @@ pub fn option_help_zh(id: &str) -> Option<&'static str> {
         "python" => {
             "输出本课完整的 Python 程序，合成一个能运行它们的文件（python3 FILE），而不运行本课"
         }
-        "yes" => "不再询问，立即清除",
+        "yes" => "不再询问，立即清除（标准输入不是终端时必须加上）",
         "dir" => {
             "改为把 procdemo.1 和每个命令各一页（procdemo-fork.1 等）写进 DIR，例如 ~/.local/share/man/man1"
         }
@@ -477,15 +480,27 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "1".into(),
-                        "A lesson failed (its processes were stopped and reaped first), or procdemo could not do what was asked.",
+                        "A lesson failed (its processes were stopped and reaped first), or procdemo could not do what was asked: writing its output failed (a full disk, a closed stdout), a size an option asks for is beyond the memory limit, or the --trace file cannot be written.",
                     ),
                     (
                         "2".into(),
-                        "The command line is wrong: an unknown lesson or option, or a value out of range.",
+                        "The command line is wrong: an unknown lesson or option, a value out of range, or options that do not go together. Also reset without --yes when stdin is not a terminal (there is no one to ask) or when a newer procdemo wrote the progress file.",
+                    ),
+                    (
+                        "129".into(),
+                        "Stopped by SIGHUP (the terminal was closed, an SSH connection dropped), after stopping and reaping the lesson's processes: 128 + 1.",
                     ),
                     (
                         "130".into(),
                         "Stopped by SIGINT (Ctrl-C), after stopping and reaping the lesson's processes: 128 + 2.",
+                    ),
+                    (
+                        "131".into(),
+                        "Stopped by SIGQUIT (Ctrl-\\), after stopping and reaping the lesson's processes: 128 + 3.",
+                    ),
+                    (
+                        "141".into(),
+                        "Whatever read stdout went away (a broken pipe, as in procdemo daemon | head -3): the lesson was stopped and its processes reaped, and nothing more was printed; 128 + 13, as a shell reports a process killed by SIGPIPE.",
                     ),
                     (
                         "143".into(),
@@ -577,15 +592,27 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                     ),
                     (
                         "1".into(),
-                        "本课出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事。",
+                        "本课出错（它的进程已先被结束并回收），或者 procdemo 做不到所要求的事：输出写不出去（磁盘满了、标准输出被关闭），某个选项要的内存超出了内存限制，或者 --trace 的文件写不进去。",
                     ),
                     (
                         "2".into(),
-                        "命令行有误：没有这一课或这个选项，或者值超出了范围。",
+                        "命令行有误：没有这一课或这个选项，值超出了范围，或者几个选项不能一起用。标准输入不是终端（没人可问）或进度文件是更新版本的 procdemo 写的时，reset 不加 --yes 也是 2。",
+                    ),
+                    (
+                        "129".into(),
+                        "被 SIGHUP 中止（终端被关闭、SSH 连接断开），本课的进程已被结束并回收：128 + 1。",
                     ),
                     (
                         "130".into(),
                         "被 SIGINT（Ctrl-C）中止，本课的进程已被结束并回收：128 + 2。",
+                    ),
+                    (
+                        "131".into(),
+                        "被 SIGQUIT（Ctrl-\\）中止，本课的进程已被结束并回收：128 + 3。",
+                    ),
+                    (
+                        "141".into(),
+                        "读标准输出的一方不读了（管道断开，例如 procdemo daemon | head -3）：本课已被结束、进程已被回收，之后不再输出任何东西；128 + 13，和 shell 报告被 SIGPIPE 杀死的进程一样。",
                     ),
                     (
                         "143".into(),

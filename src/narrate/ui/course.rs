@@ -185,7 +185,7 @@ pub fn progress_no_place(lang: Lang) -> &'static str {
         Lang::En => {
             "neither XDG_STATE_HOME nor HOME is set, so your progress cannot be saved (the lesson itself ran normally)."
         }
-        Lang::Zh => "XDG_STATE_HOME 和 HOME 都没有设置，所以无法保存进度（课程本身正常运行了）。",
+        Lang::Zh => "XDG_STATE_HOME 和 HOME 都没有设置，所以无法保存进度（这一课照常运行完了）。",
     }
 }
 
@@ -194,6 +194,39 @@ pub fn reset_no_place(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "neither XDG_STATE_HOME nor HOME is set, so there is no progress file to reset",
         Lang::Zh => "XDG_STATE_HOME 和 HOME 都没有设置，所以没有可以清除的进度文件",
+    }
+}
+
+pub fn progress_newer(lang: Lang, path: &str, version: u32) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} was written by a newer procdemo (format {version}, newer than this one reads). It is left as it is, and this run is not recorded."
+        ),
+        Lang::Zh => format!(
+            "进度文件 {path} 是更新版本的 procdemo 写的（格式 {version}，比这个版本认得的新）。文件保持原样，这次运行不记进度。"
+        ),
+    }
+}
+
+pub fn reset_cannot_ask(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "stdin is not a terminal, so reset cannot ask before forgetting your progress: to forget it without asking, run procdemo reset --yes"
+        }
+        Lang::Zh => {
+            "标准输入不是终端，reset 没法先问你再清除进度：要不经询问直接清除，请运行 procdemo reset --yes"
+        }
+    }
+}
+
+pub fn reset_newer(lang: Lang, path: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "the progress file {path} was written by a newer procdemo: reset it with that procdemo, or run procdemo reset --yes to remove it anyway"
+        ),
+        Lang::Zh => format!(
+            "进度文件 {path} 是更新版本的 procdemo 写的：请用那个版本的 procdemo 清除，或者运行 procdemo reset --yes 直接删除它"
+        ),
     }
 }
 
