@@ -83,7 +83,7 @@ fn vocabulary() -> BTreeSet<String> {
         }
     }
     let word = Regex::new("[A-Za-z0-9_]+").expect("a regex");
-    files
+    let mut words: BTreeSet<String> = files
         .iter()
         .flat_map(|path| {
             let text = std::fs::read_to_string(path).expect("a source file");
@@ -91,7 +91,14 @@ fn vocabulary() -> BTreeSet<String> {
                 .map(|found| found.as_str().to_string())
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .collect();
+    // The memory lesson shows the binary's path, wherever the checkout is:
+    // its pieces are words of the run (`wt-progress` may break at the dash).
+    words.extend(
+        word.find_iter(crate::common::bin())
+            .map(|found| found.as_str().to_string()),
+    );
+    words
 }
 
 /// What is wrong with `screen` on a terminal `columns` wide.
