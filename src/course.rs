@@ -309,7 +309,12 @@ fn finish_tour(
             Ok((lesson.id, lesson.text(config.lang)?, finished))
         })
         .collect::<Result<Vec<_>>>()?;
-    narrate::tour_end(&end, &covered, stop, next.as_deref(), config);
+    // Every lesson finished: what the next command offers is a quiz.
+    let all_finished = COURSE
+        .iter()
+        .all(|lesson| progress.lessons.contains_key(lesson.id));
+    let next = next.as_deref().map(|command| (command, all_finished));
+    narrate::tour_end(&end, &covered, stop, next, config);
     Ok(match stop {
         Some(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
         _ if !end.failed.is_empty() => ExitCode::FAILURE,

@@ -375,7 +375,7 @@ pub fn tour_end(
     end: &TourEnd,
     covered: &[(&str, LessonText, bool)],
     stop: Option<Stop>,
-    next: Option<&str>,
+    next: Option<(&str, bool)>,
     config: &Config,
 ) {
     let lang = config.lang;
@@ -428,8 +428,13 @@ pub fn tour_end(
             ui::quiz_score(lang, right, asked).bold()
         ));
     }
-    if let Some(command) = next {
-        out.push_str(&next_command(ui::next_word(lang), command));
+    if let Some((command, all_finished)) = next {
+        let word = if all_finished {
+            ui::quizzes_word(lang)
+        } else {
+            ui::next_word(lang)
+        };
+        out.push_str(&next_command(word, command));
     }
     write_out(&out);
 }
