@@ -30,6 +30,7 @@ mod python;
 mod queue;
 mod quiz;
 mod semaphore;
+mod signals;
 mod steps;
 mod terminal;
 mod text_coverage;
