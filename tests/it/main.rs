@@ -19,6 +19,7 @@ mod late_start;
 mod layers;
 mod leftovers;
 mod lifetime;
+mod limits;
 mod lock;
 mod memory;
 mod orphan;
