@@ -31,13 +31,13 @@ pub fn queue_bytes() -> Option<u64> {
     soft(Resource::RLIMIT_MSGQUEUE)
 }
 
-/// How many descriptors procdemo has open now (`/proc/self/fd`, whose
-/// listing takes one more); `None` when it cannot tell, as when no
+/// How many descriptors procdemo has open now (`/proc/self/fd`, less the
+/// one its listing takes); `None` when it cannot tell, as when no
 /// descriptor is left to list it with.
 pub fn descriptors_open() -> Option<usize> {
     std::fs::read_dir("/proc/self/fd")
         .ok()
-        .map(|entries| entries.count())
+        .map(|entries| entries.count().saturating_sub(1))
 }
 
 /// `len` copies of `value`, or the error if the memory cannot be had.

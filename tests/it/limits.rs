@@ -11,10 +11,10 @@ use procdemo::model::Ended;
 use crate::common::{Output, assert_no_leftovers, bin, pids_seen, procdemo, report, run, step};
 
 /// procdemo with `args`, its environment as `procdemo` gives it, started by
-/// a shell that first runs `ulimit <limit>`.
+/// bash (whose `ulimit` has -q, which dash's lacks) after `ulimit <limit>`.
 fn under_limit(limit: &str, args: &[&str]) -> Command {
     let plain = procdemo(args);
-    let mut command = Command::new("sh");
+    let mut command = Command::new("bash");
     command
         .arg("-c")
         .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
@@ -122,4 +122,19 @@ fn queue_under_ulimit_n_names_emfile_first() {
         reached_the_queue,
         "no limit stopped the lesson at mq_open()"
     );
+}
+
+/// Under `ulimit -q` the queue's memory is refused with the same EMFILE,
+/// while descriptors are left: that limit is named, not `ulimit -n`.
+#[test]
+fn queue_under_ulimit_q_names_emfile_then_the_queues_memory_limit() {
+    let output = run(under_limit(
+        "-q 100",
+        &["queue", "--json", "--pace", "0", "--lang", "en"],
+    ));
+    let line = one_failure_line(&output);
+    let cause = line.find("EMFILE").expect("EMFILE named");
+    let hint = line.find("ulimit -q 100").expect("the queues' limit named");
+    assert!(cause < hint, "the cause comes first: {line}");
+    assert!(!line.contains("ulimit -n"), "{line}");
 }
