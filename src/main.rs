@@ -4,22 +4,55 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use procdemo::cli::{self, Command, Parsed};
 use procdemo::config::{self, Config};
+use procdemo::os::signals::{self, Signals, shell_exit_code};
 use procdemo::{course, lab, narrate};
 
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let result = if args.get(1).is_some_and(|word| word == lab::SPAWNED) {
+    // The far side of a lesson's "spawn" is a child: the stop signals kill
+    // it, as they kill any program (exec left their defaults in place).
+    if args.get(1).is_some_and(|word| word == lab::SPAWNED) {
         args.remove(1);
-        cli::parse_spawned(args)
-            .and_then(|spawned| course::run_spawned(&spawned))
-            .map(|()| ExitCode::SUCCESS)
-    } else {
-        cli::parse(args).and_then(|(global, parsed)| run(parsed, Config::new(&global)))
+        return finish(
+            cli::parse_spawned(args)
+                .and_then(|spawned| course::run_spawned(&spawned))
+                .map(|()| ExitCode::SUCCESS),
+        );
+    }
+    // Before anything else: a signal that comes while the command line is
+    // read, or between two lessons, must find the handlers, or it kills
+    // procdemo without a chance to reap what it started.
+    let signals = match Signals::get().context("installing the signal handlers") {
+        Ok(signals) => signals,
+        Err(error) => return finish(Err(error)),
     };
+    finish(cli::parse(args).and_then(|(global, parsed)| {
+        // Any other command lets a stop signal kill it, as any program; one
+        // that came while the command line was read ends it now.
+        if !watches_stops(&parsed) {
+            signals::restore_defaults();
+            if let Some(signal) = signals.caught() {
+                return Ok(ExitCode::from(shell_exit_code(signal)));
+            }
+        }
+        run(parsed, Config::new(&global))
+    }))
+}
+
+/// Whether `parsed` looks for a stop signal as it runs, and so ends
+/// cleanly on one: a lesson, the tour, and reset at its question.
+fn watches_stops(parsed: &Parsed) -> bool {
+    matches!(
+        parsed,
+        Parsed::Lesson(..) | Parsed::Command(Command::Tour | Command::Reset(_))
+    )
+}
+
+fn finish(result: Result<ExitCode>) -> ExitCode {
     result.unwrap_or_else(|error| {
         narrate::procdemo_failed(config::command_line_lang(), &error);
         ExitCode::FAILURE

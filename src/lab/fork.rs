@@ -29,7 +29,7 @@ pub struct Forked {
 
 impl Lab {
     /// Forks a child that runs `body` and reports through the event pipe.
-    /// The child resets SIGINT/SIGTERM to their defaults, dies with procdemo
+    /// The child resets the stop signals to their defaults, dies with procdemo
     /// (parent-death signal), has a lifetime cap, and ends with `_exit` and
     /// the code `body` returns (1 if it fails).
     pub fn fork(

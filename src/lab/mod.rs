@@ -20,7 +20,7 @@ mod waiting;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid};
@@ -31,9 +31,10 @@ pub use fork::{default_lifetime, spawned_side};
 pub use waiting::Asleep;
 
 use crate::config::Config;
-use crate::model::{Done, Ended, Event, Outcome, Report, Stop, micros_since};
+use crate::model::{Done, Ended, Event, Lang, Outcome, Report, Stop, micros_since};
 use crate::narrate::{self, Ending, Narrator};
 use crate::os::cleanup::kill_and_reap_all;
+use crate::os::limits;
 use crate::os::pipe;
 use crate::os::process::become_subreaper;
 use crate::os::procfs;
@@ -170,6 +171,24 @@ impl Lab {
     /// Microseconds since the lesson began, on the clock every process shares.
     pub fn now_us(&self) -> u64 {
         micros_since(self.started, Instant::now())
+    }
+
+    /// The learner's language, for what a lesson says itself (an option
+    /// that cannot be followed).
+    pub fn lang(&self) -> Lang {
+        self.config.lang
+    }
+
+    /// `option value` asked for `bytes` that procdemo could not have: the
+    /// error that ends the lesson, naming the option and the limit.
+    pub fn no_memory(&self, option: &str, value: usize, bytes: usize) -> anyhow::Error {
+        anyhow!(narrate::ui::no_memory(
+            self.config.lang,
+            option,
+            value,
+            bytes,
+            limits::address_space()
+        ))
     }
 
     /// The `--pace` factor, for lessons whose timing is part of the lesson.

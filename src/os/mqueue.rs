@@ -33,6 +33,16 @@ pub struct Queue {
     pub message_size: usize,
 }
 
+impl Drop for Queue {
+    fn drop(&mut self) {
+        // nix's MqdT does not close itself: without this every queue of the
+        // lesson would keep a descriptor until procdemo exits.
+        // SAFETY: the descriptor is this queue's own, open since
+        // `open_unlinked`, and nothing uses it after the queue is dropped.
+        let _ = unsafe { libc::close(self.descriptor.as_raw_fd()) };
+    }
+}
+
 /// Why a put or a get did not happen: what Python raises as `Full`/`Empty`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {

@@ -71,7 +71,8 @@ pub enum Key {
 /// The next key pressed on the terminal on stdin, or `Woken` as soon as
 /// `wake` becomes readable. Other keys are passed over. The terminal leaves
 /// line mode only while this waits, and is put back however the wait ends
-/// (a key, a signal, an error, a panic); Ctrl-C still sends SIGINT.
+/// (a key, a signal, an error, a panic); Ctrl-C and Ctrl-\ still send
+/// their signals.
 pub fn read_key_or_wake(wake: BorrowedFd<'_>) -> Result<Key, Errno> {
     let stdin = io::stdin();
     let _one_key = OneKeyMode::enter()?;
@@ -112,11 +113,8 @@ impl OneKeyMode {
             .remove(LocalFlags::ICANON | LocalFlags::ECHO);
         one_key.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
         one_key.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-        // Ctrl-\ would kill procdemo with a core dump and no chance to put the
-        // terminal back: while a key is awaited, it is an ordinary key (0 is
-        // _POSIX_VDISABLE on Linux). Ctrl-C keeps its SIGINT, which procdemo
-        // catches.
-        one_key.control_chars[SpecialCharacterIndices::VQUIT as usize] = 0;
+        // ISIG stays: Ctrl-C and Ctrl-\ still send SIGINT and SIGQUIT, which
+        // procdemo catches, and this mode is undone as the wait ends.
         termios::tcsetattr(io::stdin(), SetArg::TCSANOW, &one_key)?;
         Ok(Self { saved })
     }

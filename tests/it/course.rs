@@ -273,6 +273,11 @@ fn sigterm_during_a_tour_ends_it_with_143_and_leaves_nothing() {
     interrupt_a_tour(Signal::SIGTERM, 143);
 }
 
+#[test]
+fn sighup_during_a_tour_ends_it_with_129_and_leaves_nothing() {
+    interrupt_a_tour(Signal::SIGHUP, 129);
+}
+
 /// `q` as an answer during a tour ends the tour: exit 0, reason `quit`.
 #[test]
 fn q_during_a_tour_ends_it() {

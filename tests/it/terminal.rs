@@ -141,7 +141,7 @@ fn decode(read: &str) -> String {
 
 /// The pid of the procdemo whose XDG_STATE_HOME is `state`: a child of this
 /// test process (rexpect forks it) with that in its environment.
-fn procdemo_pid(state: &Path) -> i32 {
+pub fn procdemo_pid(state: &Path) -> i32 {
     let wanted = format!("XDG_STATE_HOME={}", state.display());
     let found: Vec<i32> = children_of(std::process::id() as i32)
         .into_iter()

@@ -13,6 +13,7 @@ use nix::unistd::getpid;
 use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT, SpawnedSide};
 use crate::model::Report;
+use crate::os::limits;
 use crate::os::procfs::{self, MemorySummary};
 use crate::os::shm::SharedCounters;
 
@@ -67,8 +68,11 @@ fn copied_not_shared(lab: &mut Lab) -> Result<()> {
 
 fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
     let bytes = mib * MIB;
-    // Filled with ones, not zeros: every page is written, so it is really in memory.
-    let mut buffer = vec![1u8; bytes];
+    // Filled with ones, not zeros: every page is written, so it is really
+    // in memory. A size the learner chose may be more than procdemo may
+    // have (`ulimit -v`): that ends the lesson with a reason, not an abort.
+    let mut buffer =
+        limits::try_filled(bytes, 1u8).map_err(|_| lab.no_memory("--mib", mib, bytes))?;
     let before = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
     lab.tell(
         PARENT,

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::lab::pool::{Departure, Pool, Settings};
 use crate::lab::{ChildSide, Lab, PARENT, raw_pids, signal_name};
 use crate::model::{Lang, Report};
+use crate::os::limits;
 
 mod options;
 mod reports;
@@ -26,12 +27,23 @@ pub use task::{WORK_LIMIT_S, durations};
 /// Above this many tasks people see a progress bar instead of a line per task.
 const TASKS_TOLD_ONE_BY_ONE: usize = 24;
 
+/// The memory procdemo needs for each task, at the most: its duration, its
+/// end, its result in the run's summary and that summary's JSON. Measured
+/// as about 250 bytes a task (the peak of 100000 tasks, less that of 10).
+const BYTES_PER_TASK: usize = 320;
+
 pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     // The command line refuses these already; a caller that skipped it
     // gets the same reason.
     if let Some(reason) = refusal(args, Lang::En) {
         bail!(reason);
     }
+    // The tasks' memory is many small allocations, most of them in the
+    // summary, which cannot all be fallible: its room is made sure of
+    // before any worker starts, so that a limit (`ulimit -v`) ends the
+    // lesson with a reason and not an abort.
+    let room = args.tasks * BYTES_PER_TASK;
+    limits::room_for(room).map_err(|_| lab.no_memory("--tasks", args.tasks, room))?;
     let workers = workers(args);
     let chunksize = chunksize(args, workers);
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
@@ -88,7 +100,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         },
     )?;
 
-    let mut run = Run::new(args.tasks, chunksize);
+    let mut run =
+        Run::new(args.tasks, chunksize).map_err(|_| lab.no_memory("--tasks", args.tasks, room))?;
     run.workers = raw_pids(&pool.workers);
     // Counted from the moment the tasks are out, as a program would after map_async().
     let terminate = args

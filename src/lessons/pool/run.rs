@@ -2,13 +2,17 @@
 //! which ended, on which worker and when, which were lost, in what order
 //! the results came; and from that, the summary's counts and timeline.
 
+use std::collections::TryReserveError;
+
 use serde_json::{Map, Value, json};
 
 use crate::lab::pool::TaskEnd;
+use crate::os::limits;
 
 /// A span of a lane: the (first) task, from, to.
 type Span = (usize, u64, u64);
 
+#[derive(Clone)]
 struct Ended {
     pid: i32,
     from_us: u64,
@@ -34,17 +38,21 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn new(tasks: usize, chunksize: usize) -> Self {
-        Self {
+    /// A run of `tasks` tasks, none settled; an error when the memory
+    /// for them cannot be had.
+    pub fn new(tasks: usize, chunksize: usize) -> Result<Self, TryReserveError> {
+        let mut arrival = Vec::new();
+        arrival.try_reserve_exact(tasks)?;
+        Ok(Self {
             chunksize,
-            ended: (0..tasks).map(|_| None).collect(),
+            ended: limits::try_filled(tasks, None)?,
             lost: Vec::new(),
-            is_lost: vec![false; tasks],
+            is_lost: limits::try_filled(tasks, false)?,
             settled_count: 0,
-            arrival: Vec::new(),
+            arrival,
             workers: Vec::new(),
             died_at_work: Vec::new(),
-        }
+        })
     }
 
     pub fn finish(&mut self, task: TaskEnd) {

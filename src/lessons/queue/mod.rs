@@ -7,7 +7,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use crate::lab::{Lab, PARENT};
@@ -38,7 +39,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 }
 
 fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
-    let queue = open(size)?;
+    let queue = open(lab, size)?;
     lab.tell(
         PARENT,
         &QueueCreated {
@@ -120,7 +121,7 @@ fn walk_through(lab: &mut Lab, size: usize) -> Result<()> {
 }
 
 fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
-    let queue = open(size)?;
+    let queue = open(lab, size)?;
     let mut random = fastrand::Rng::with_seed(seed);
     // The common example's writer sleeps a random while between puts.
     let pauses: Vec<f64> = (0..3).map(|_| 0.2 + random.f64() * 0.8).collect();
@@ -158,9 +159,12 @@ fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
 }
 
 fn many_to_many(lab: &mut Lab, args: &Args) -> Result<()> {
-    let queue = open(args.size)?;
-    let delivered =
-        SharedCounters::new(args.messages).context("mmap() for the delivery counters")?;
+    let queue = open(lab, args.size)?;
+    let counters = args.messages * size_of::<u32>();
+    let delivered = SharedCounters::new(args.messages).map_err(|errno| match errno {
+        Errno::ENOMEM => lab.no_memory("--messages", args.messages, counters),
+        other => anyhow!("mmap() for the delivery counters: {other}"),
+    })?;
     let mut producers = Vec::new();
     for first in 0..args.producers {
         let child = lab.fork(PRODUCER, |side| {

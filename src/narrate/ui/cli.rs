@@ -663,7 +663,7 @@ pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
         (Lang::En, _) => format!("procdemo: {error:#}\n"),
         (Lang::Zh, None) => format!("procdemo：出错了：{error:#}\n"),
         (Lang::Zh, Some(errno)) => format!(
-            "procdemo：出错了：{error:#}\n（系统报告：{}）\n",
+            "procdemo：出错了：{error:#}（系统报告：{}）\n",
             system_error(lang, errno)
         ),
     }

@@ -116,15 +116,61 @@ pub fn quit(lang: Lang, reaped: u64) -> String {
     }
 }
 
+/// An option asked for more memory than procdemo may have: the option and
+/// its value, what could not be had, the limit (`ulimit -v`, in KiB, as the
+/// shell takes it) when one is set, and what to do.
+pub fn no_memory(
+    lang: Lang,
+    option: &str,
+    value: usize,
+    bytes: usize,
+    limit: Option<u64>,
+) -> String {
+    let wanted = mib(bytes as u64);
+    match (lang, limit) {
+        (Lang::En, Some(limit)) => format!(
+            "{option} {value}: cannot allocate {wanted} under this process's memory limit (ulimit -v {}, {}): Cannot allocate memory (ENOMEM); try a smaller {option}",
+            limit / 1024,
+            mib(limit)
+        ),
+        (Lang::En, None) => format!(
+            "{option} {value}: cannot allocate {wanted}: Cannot allocate memory (ENOMEM); try a smaller {option}"
+        ),
+        (Lang::Zh, Some(limit)) => format!(
+            "{option} {value}：本进程的内存上限是 ulimit -v {}（{}），在这个上限下无法分配 {wanted}：内存不够（ENOMEM）；请把 {option} 调小",
+            limit / 1024,
+            mib(limit)
+        ),
+        (Lang::Zh, None) => {
+            format!("{option} {value}：无法分配 {wanted}：内存不够（ENOMEM）；请把 {option} 调小")
+        }
+    }
+}
+
+/// Bytes in MiB (KiB below one MiB), as `ulimit` users count them.
+fn mib(bytes: u64) -> String {
+    if bytes < 1024 * 1024 {
+        return format!("{} KiB", bytes.div_ceil(1024));
+    }
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if mib.fract() == 0.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+/// One line, as for an interrupt: the cause first, then what was cleaned up.
 pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
+    let error = error.split_whitespace().collect::<Vec<_>>().join(" ");
     match lang {
         Lang::En => format!(
-            "procdemo: the lesson failed: {error}\n(stopped and reaped {}; nothing is left running)",
+            "procdemo: the lesson failed: {error}; stopped and reaped {}, nothing is left running.",
             processes(reaped)
         ),
-        Lang::Zh => format!(
-            "procdemo：本课出错：{error}\n（已结束并回收 {reaped} 个进程，没有留下任何进程）"
-        ),
+        Lang::Zh => {
+            format!("procdemo：本课出错：{error}；已结束并回收 {reaped} 个进程，没有留下任何进程。")
+        }
     }
 }
 
@@ -357,7 +403,8 @@ mod tests {
         assert!(quit(Lang::En, 1).ends_with("reaped 1 process."));
         assert!(quit(Lang::En, 2).ends_with("reaped 2 processes."));
         assert!(interrupted(Lang::En, "SIGINT", 1).contains("reaped 1 process,"));
-        assert!(failed(Lang::En, "x", 4).contains("reaped 4 processes;"));
+        assert!(failed(Lang::En, "x", 4).contains("reaped 4 processes,"));
+        assert!(!failed(Lang::En, "first\nsecond", 1).contains('\n'));
         assert!(!failed(Lang::Zh, "x", 1).contains("(s)"));
         assert_eq!(quiz_score(Lang::En, 1, 1), "Quiz: 1 of 1 prediction right.");
         assert_eq!(
