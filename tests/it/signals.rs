@@ -145,7 +145,7 @@ fn ctrl_backslash_at_the_enter_prompt_in_chinese_ends_the_lesson_with_131() {
         &["fork", "--pace", "0", "--lang", "zh", "--color", "never"],
         "24",
         "回车",
-        "课程被 SIGQUIT 中断",
+        "本课被 SIGQUIT 中断",
     );
 }
 
