@@ -20,10 +20,12 @@ fn main() -> ExitCode {
     } else {
         cli::parse(args).and_then(|(global, parsed)| run(parsed, Config::new(&global)))
     };
-    result.unwrap_or_else(|error| {
+    let code = result.unwrap_or_else(|error| {
         narrate::procdemo_failed(config::command_line_lang(), &error);
         ExitCode::FAILURE
-    })
+    });
+    // Output lost is never success, whichever command wrote it.
+    course::after_stdout(config::command_line_lang()).unwrap_or(code)
 }
 
 fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {

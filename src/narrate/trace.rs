@@ -3,12 +3,22 @@
 //! on its process's track; `timeline` facts add slices (waiting, holding,
 //! inside) and counters (a semaphore's value, a buffer's fill level).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-use super::write_err;
 use crate::model::Event;
+
+/// Writes a trace with no event to `path`, to learn before the lesson
+/// begins whether the file can be written.
+pub fn empty(path: &Path) -> Result<()> {
+    std::fs::write(path, b"{\"traceEvents\": []}\n").with_context(|| cannot_write(path))
+}
+
+fn cannot_write(path: &Path) -> String {
+    format!("cannot write the --trace file {}", path.display())
+}
 
 /// An observer of the narration: it sees every event shown, late ones
 /// included, whichever printer shows them, and writes the file when the
@@ -30,18 +40,12 @@ impl Recorder {
         self.events.push(event.clone());
     }
 
-    /// Writes the file with everything recorded so far; a failure is said
-    /// on stderr and does not stop the lesson.
-    pub fn save(&self, lesson: &str) {
-        let written = serde_json::to_vec_pretty(&self.to_json(lesson))
+    /// Writes the file with everything recorded so far.
+    pub fn save(&self, lesson: &str) -> Result<()> {
+        serde_json::to_vec_pretty(&self.to_json(lesson))
             .map_err(std::io::Error::from)
-            .and_then(|bytes| std::fs::write(&self.path, bytes));
-        if let Err(error) = written {
-            write_err(&format!(
-                "procdemo: could not write the trace to {}: {error}\n",
-                self.path.display()
-            ));
-        }
+            .and_then(|bytes| std::fs::write(&self.path, bytes))
+            .with_context(|| cannot_write(&self.path))
     }
 
     fn to_json(&self, lesson: &str) -> Value {

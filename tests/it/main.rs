@@ -22,6 +22,7 @@ mod lifetime;
 mod lock;
 mod memory;
 mod orphan;
+mod output;
 mod pids;
 mod pipe;
 mod pool;

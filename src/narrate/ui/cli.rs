@@ -458,6 +458,10 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                         "Stopped by SIGINT (Ctrl-C), after stopping and reaping the lesson's processes: 128 + 2.",
                     ),
                     (
+                        "141".into(),
+                        "The reader of stdout went away (procdemo daemon | head -3): the lesson stopped at once and its processes were reaped, as a shell reports a program killed by SIGPIPE: 128 + 13. Any other error writing stdout exits 1.",
+                    ),
+                    (
                         "143".into(),
                         "Stopped by SIGTERM, after stopping and reaping the lesson's processes: 128 + 15.",
                     ),
@@ -558,6 +562,10 @@ pub fn man_sections(lang: Lang) -> [ManSection; 4] {
                         "被 SIGINT（Ctrl-C）中止，本课的进程已被结束并回收：128 + 2。",
                     ),
                     (
+                        "141".into(),
+                        "读取标准输出的程序先退出了（procdemo daemon | head -3）：本课立即停止，所有进程都已回收；这和 shell 报告被 SIGPIPE 杀死的程序一样：128 + 13。写标准输出时遇到其他错误，退出状态为 1。",
+                    ),
+                    (
                         "143".into(),
                         "被 SIGTERM 中止，本课的进程已被结束并回收：128 + 15。",
                     ),
@@ -608,6 +616,23 @@ pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
         (Lang::Zh, Some(errno)) => format!(
             "procdemo：出错了：{error:#}\n（系统报告：{}）\n",
             system_error(lang, errno)
+        ),
+    }
+}
+
+/// Writing to stdout failed with `errno` (never `EPIPE`, which is said by
+/// no word): one line; for a lesson, with how many processes it reaped.
+pub fn stdout_failed(lang: Lang, errno: Errno, reaped: Option<u64>) -> String {
+    let error = system_error(lang, errno);
+    match (lang, reaped) {
+        (Lang::En, None) => format!("procdemo: cannot write to stdout: {error}"),
+        (Lang::En, Some(reaped)) => format!(
+            "procdemo: cannot write the lesson to stdout: {error}; stopped and reaped {}, nothing is left running.",
+            super::processes(reaped)
+        ),
+        (Lang::Zh, None) => format!("procdemo：无法写到标准输出：{error}"),
+        (Lang::Zh, Some(reaped)) => format!(
+            "procdemo：课程无法写到标准输出：{error}；已结束并回收 {reaped} 个进程，没有留下任何进程。"
         ),
     }
 }
