@@ -3,10 +3,11 @@
 use std::io;
 use std::os::fd::AsFd;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use nix::errno::Errno;
-use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::stat::{SFlag, fstat, major, minor};
+use nix::sys::stat::{SFlag, fstat};
 
 /// True when stdout is a pipe or a socket: a reader at its other end may
 /// go away while procdemo writes nothing (`procdemo daemon | head -3`).
@@ -31,19 +32,27 @@ pub fn reader_gone() -> bool {
     }
 }
 
-/// True when procdemo started with stdout closed (`procdemo fork >&-`).
-/// Rust's runtime opens /dev/null read-write in place of a closed standard
-/// descriptor before `main`, so every write would vanish; a shell opens
-/// /dev/null for `> /dev/null` write-only. (`1<>/dev/null` looks closed too.)
+/// Whether fd 1 was closed when procdemo started (`procdemo fork >&-`).
+static CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Looks at fd 1 before `main`, and before Rust's runtime opens /dev/null
+/// in place of a closed standard descriptor (after which every write would
+/// vanish, and /dev/null opened by a parent, as Python's
+/// `subprocess.DEVNULL` does, would look the same).
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LOOK_AT_STDOUT: extern "C" fn() = look_at_stdout;
+
+extern "C" fn look_at_stdout() {
+    // SAFETY: F_GETFD only reads the flags of descriptor 1, whether or not
+    // it is open; nothing else runs yet.
+    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) };
+    CLOSED_AT_START.store(flags == -1, Ordering::Relaxed);
+}
+
+/// True when procdemo started with stdout closed.
 pub fn closed_at_start() -> bool {
-    let out = io::stdout();
-    let null_device = fstat(out.as_fd()).is_ok_and(|stat| {
-        let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
-        kind == SFlag::S_IFCHR && major(stat.st_rdev) == 1 && minor(stat.st_rdev) == 3
-    });
-    null_device
-        && fcntl(out.as_fd(), FcntlArg::F_GETFL)
-            .is_ok_and(|flags| OFlag::from_bits_truncate(flags) & OFlag::O_ACCMODE == OFlag::O_RDWR)
+    CLOSED_AT_START.load(Ordering::Relaxed)
 }
 
 /// The errno of a failed write, as the kernel gave it; `EIO` when the

@@ -95,6 +95,22 @@ fn a_closed_stdout_is_an_error() {
     }
 }
 
+/// /dev/null opened for reading and writing by the parent (as Python's
+/// `subprocess.DEVNULL` is) is a stdout like any other, not a closed one,
+/// although Rust's runtime puts the same in place of a closed stdout.
+#[test]
+fn dev_null_opened_by_the_parent_is_not_a_closed_stdout() {
+    let null = File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .expect("opening /dev/null");
+    let mut command = procdemo(&["list", "--lang", "en"]);
+    command.stdout(null);
+    let status = command.status().expect("running procdemo");
+    assert_eq!(status.code(), Some(0));
+}
+
 /// Runs `lesson` at its default pace for a reader that takes three lines
 /// and goes away, as `procdemo <lesson> | head -3` does, once the lesson's
 /// processes run. Returns how long procdemo took to end after the reader
