@@ -144,7 +144,7 @@ impl Lab {
         if let Some(path) = &config.trace {
             // An empty trace now, so that a file that cannot be written
             // (`/dev/full`) stops procdemo before the lesson begins.
-            narrate::empty_trace(path)?;
+            narrate::empty_trace(path, config.lang)?;
         }
         let signals = Signals::get().context("installing the Ctrl-C and SIGCHLD handlers")?;
         become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;

@@ -103,7 +103,9 @@ impl Narrator {
                 Screen::new(config.lang, config.screen),
             ),
             quiz: QuizState::new(config.quiz, text),
-            trace: config.trace.map(trace::Recorder::new),
+            trace: config
+                .trace
+                .map(|path| trace::Recorder::new(path, config.lang)),
             trace_failure: None,
         }
     }

@@ -5,19 +5,28 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
 
-use crate::model::Event;
+use super::ui;
+use crate::model::{Event, Lang};
+use crate::os;
 
 /// Writes a trace with no event to `path`, to learn before the lesson
 /// begins whether the file can be written.
-pub fn empty(path: &Path) -> Result<()> {
-    std::fs::write(path, b"{\"traceEvents\": []}\n").with_context(|| cannot_write(path))
+pub fn empty(path: &Path, lang: Lang) -> Result<()> {
+    std::fs::write(path, b"{\"traceEvents\": []}\n")
+        .map_err(|error| cannot_write(path, lang, &error))
 }
 
-fn cannot_write(path: &Path) -> String {
-    format!("cannot write the --trace file {}", path.display())
+/// The whole failure in `lang`, in one line: nothing of it is left in
+/// English for the learner's error to say again.
+fn cannot_write(path: &Path, lang: Lang, error: &std::io::Error) -> anyhow::Error {
+    anyhow!(ui::cli::trace_not_written(
+        lang,
+        &path.display().to_string(),
+        os::stdout::errno_of(error)
+    ))
 }
 
 /// An observer of the narration: it sees every event shown, late ones
@@ -25,13 +34,15 @@ fn cannot_write(path: &Path) -> String {
 /// lesson is done or has ended.
 pub struct Recorder {
     path: PathBuf,
+    lang: Lang,
     events: Vec<Event>,
 }
 
 impl Recorder {
-    pub fn new(path: PathBuf) -> Self {
+    pub fn new(path: PathBuf, lang: Lang) -> Self {
         Self {
             path,
+            lang,
             events: Vec::new(),
         }
     }
@@ -45,7 +56,7 @@ impl Recorder {
         serde_json::to_vec_pretty(&self.to_json(lesson))
             .map_err(std::io::Error::from)
             .and_then(|bytes| std::fs::write(&self.path, bytes))
-            .with_context(|| cannot_write(&self.path))
+            .map_err(|error| cannot_write(&self.path, self.lang, &error))
     }
 
     fn to_json(&self, lesson: &str) -> Value {

@@ -637,6 +637,16 @@ pub fn stdout_failed(lang: Lang, errno: Errno, reaped: Option<u64>) -> String {
     }
 }
 
+/// The `--trace` file could not be written: one line, the system error
+/// said in `lang`.
+pub fn trace_not_written(lang: Lang, file: &str, errno: Errno) -> String {
+    let error = system_error(lang, errno);
+    match lang {
+        Lang::En => format!("cannot write the --trace file {file}: {error}"),
+        Lang::Zh => format!("无法写入 --trace 文件 {file}：{error}"),
+    }
+}
+
 /// The system error among `error`'s causes, if one is.
 pub fn errno_of(error: &anyhow::Error) -> Option<Errno> {
     error.chain().find_map(|cause| {
