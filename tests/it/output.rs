@@ -70,6 +70,8 @@ fn commands_that_cannot_write_their_stdout_exit_1() {
         &["man", "--lang", "en"],
         &["completions", "bash"],
         &["fork", "--python"],
+        &["--lang", "en"],
+        &["tour", "--pace", "0", "--lang", "en"],
     ] {
         assert_said_once(&to_dev_full(args), "ENOSPC");
     }
