@@ -500,6 +500,11 @@ fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
             Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Reply::Quit,
             Ok(Input::Line(line)) => return Reply::Line(line),
             Ok(Input::Woken) if interrupted() => return Reply::Interrupted,
+            // Nobody reads the lesson any more: the lab stops it.
+            Ok(Input::Woken) if os::stdout::is_pipe_or_socket() && os::stdout::reader_gone() => {
+                stdout_reader_gone();
+                return Reply::Interrupted;
+            }
             Ok(Input::Woken) => {}
             Ok(Input::Closed) | Err(_) => return Reply::Closed,
         }

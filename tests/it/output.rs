@@ -6,7 +6,7 @@
 //! cannot be written exits 1 too.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::thread;
@@ -195,4 +195,40 @@ fn a_trace_file_that_cannot_be_written_exits_1() {
         !state.join("procdemo").join("progress.json").exists(),
         "a lesson that could not do what was asked is not recorded"
     );
+}
+
+/// A lesson waiting for an answer on stdin, which nobody gives, ends too
+/// when the reader of its stdout goes away (which happens here once the
+/// question is asked).
+#[test]
+fn a_reader_that_goes_away_ends_a_wait_for_an_answer() {
+    let mut child = procdemo(&["fork", "--quiz", "--pace", "0", "--lang", "en"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting procdemo");
+    // Held open, never written: the question waits for its answer.
+    let stdin = child.stdin.take();
+    let reader = child.stdout.take().expect("stdout piped");
+    let mut stderr = child.stderr.take().expect("stderr piped");
+    let mut said = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !String::from_utf8_lossy(&said).contains("Your answer") {
+        let read = stderr.read(&mut chunk).expect("reading stderr");
+        assert!(read > 0, "procdemo asked nothing");
+        said.extend_from_slice(&chunk[..read]);
+    }
+    let processes = children_of(child.id() as i32);
+    let left = Instant::now();
+    drop(reader);
+    let status = wait_with_deadline(&mut child, left + DEADLINE, "fork --quiz");
+    let took = left.elapsed();
+    drop(stdin);
+    assert!(
+        took < Duration::from_secs(2),
+        "ended {took:?} after its reader left"
+    );
+    assert_eq!(status.code(), Some(READER_GONE));
+    assert_no_leftovers(&processes);
 }
