@@ -360,10 +360,7 @@ impl Narrator {
         // The lesson ended for another reason, which its line says: the
         // trace's failure is said on a line of its own.
         if let Some(failure) = self.trace_failure.as_ref().filter(|_| !failed_before) {
-            write_err(&format!(
-                "procdemo: {}\n",
-                ui::cli::with_gloss(self.lang, failure)
-            ));
+            procdemo_failed(self.lang, &anyhow::anyhow!("{failure}"));
         }
         let line = match ending {
             Ending::Signal(signal) => ui::interrupted(self.lang, signal, reaped),
