@@ -3,10 +3,13 @@
 //! `reset`, and the far side of a lesson's "spawn". Everything here works
 //! from `COURSE`, so a new lesson joins the course by its table line alone.
 
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
 
 use crate::cli::{ResetArgs, SpawnedArgs};
 use crate::config::{Config, LangSource, Output, StepMode};
@@ -16,7 +19,8 @@ use crate::model::{
     CHILD_FAILED, Lang, LessonEnd, LessonProgress, Notice, Outcome, Score, Stop, Then, TourEnd,
 };
 use crate::narrate::{self, Answer, Listed};
-use crate::os::pipe::wait_readable;
+use crate::os;
+use crate::os::pipe::wait_readable_watching;
 use crate::os::signals::{Signals, shell_exit_code};
 use crate::progress::{self, Progress};
 
@@ -122,12 +126,31 @@ fn lesson_end(
 }
 
 /// The exit code for how a lesson ended: 0 when it finished or the user
-/// pressed `q`, 128 + N when signal N stopped it, 1 when it failed.
+/// pressed `q`, 128 + N when signal N stopped it, 1 when it failed or
+/// could not write to stdout, 141 when stdout's reader went away.
 pub fn exit_code(outcome: &Outcome) -> ExitCode {
     match outcome {
         Outcome::Finished(_) | Outcome::Stopped(Stop::Quit) => ExitCode::SUCCESS,
         Outcome::Stopped(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(*signal)),
+        Outcome::Stopped(Stop::Output(errno)) => stdout_exit_code(*errno),
         Outcome::Failed => ExitCode::FAILURE,
+    }
+}
+
+/// Once stdout failed, whatever the command: 141 when its reader went away,
+/// as a shell reports a program killed by SIGPIPE (128 + 13; procdemo, like
+/// every Rust program, ignores SIGPIPE so that it can clean up first), and 1
+/// for any other error, said in one line. `None` while stdout is fine.
+pub fn after_stdout(lang: Lang) -> Option<ExitCode> {
+    let errno = narrate::stdout_failed()?;
+    narrate::say_stdout_failed(lang);
+    Some(stdout_exit_code(errno))
+}
+
+fn stdout_exit_code(errno: Errno) -> ExitCode {
+    match errno {
+        Errno::EPIPE => ExitCode::from(shell_exit_code(Signal::SIGPIPE)),
+        _ => ExitCode::FAILURE,
     }
 }
 
@@ -281,13 +304,20 @@ fn pause(config: &Config, signals: &Signals) -> Result<()> {
     }
     let reading = narrate::Screen::new(config.lang, config.screen).reading_time();
     let deadline = Instant::now() + TOUR_PAUSE.max(reading).mul_f64(config.pace);
+    // A reader of stdout that went away ends the pause too: the next lesson
+    // then stops at once.
+    let out = std::io::stdout();
+    let watched = os::stdout::is_pipe_or_socket().then(|| out.as_fd());
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || signals.caught().is_some() {
             return Ok(());
         }
-        wait_readable(&[signals.wake_fd()], Some(left)).context("poll")?;
+        wait_readable_watching(&[signals.wake_fd()], watched, Some(left)).context("poll")?;
         signals.drain();
+        if watched.is_some() && os::stdout::reader_gone() {
+            return Ok(());
+        }
     }
 }
 
@@ -317,6 +347,7 @@ fn finish_tour(
     narrate::tour_end(&end, &covered, stop, next, config);
     Ok(match stop {
         Some(Stop::Signal(signal)) => ExitCode::from(shell_exit_code(signal)),
+        Some(Stop::Output(errno)) => stdout_exit_code(errno),
         _ if !end.failed.is_empty() => ExitCode::FAILURE,
         _ => ExitCode::SUCCESS,
     })

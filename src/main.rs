@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             cli::parse_spawned(args)
                 .and_then(|spawned| course::run_spawned(&spawned))
                 .map(|()| ExitCode::SUCCESS),
+            None,
         );
     }
     // Before anything else: a signal that comes while the command line is
@@ -28,19 +29,22 @@ fn main() -> ExitCode {
     // procdemo without a chance to reap what it started.
     let signals = match Signals::get().context("installing the signal handlers") {
         Ok(signals) => signals,
-        Err(error) => return finish(Err(error)),
+        Err(error) => return finish(Err(error), None),
     };
-    finish(cli::parse(args).and_then(|(global, parsed)| {
-        // Any other command lets a stop signal kill it, as any program; one
-        // that came while the command line was read ends it now.
-        if !watches_stops(&parsed) {
-            signals::restore_defaults();
-            if let Some(signal) = signals.caught() {
-                return Ok(ExitCode::from(shell_exit_code(signal)));
+    finish(
+        cli::parse(args).and_then(|(global, parsed)| {
+            // Any other command lets a stop signal kill it, as any program; one
+            // that came while the command line was read ends it now.
+            if !watches_stops(&parsed) {
+                signals::restore_defaults();
+                if let Some(signal) = signals.caught() {
+                    return Ok(ExitCode::from(shell_exit_code(signal)));
+                }
             }
-        }
-        run(parsed, Config::new(&global))
-    }))
+            run(parsed, Config::new(&global))
+        }),
+        Some(signals),
+    )
 }
 
 /// Whether `parsed` looks for a stop signal as it runs, and so ends
@@ -52,11 +56,18 @@ fn watches_stops(parsed: &Parsed) -> bool {
     )
 }
 
-fn finish(result: Result<ExitCode>) -> ExitCode {
-    result.unwrap_or_else(|error| {
+fn finish(result: Result<ExitCode>, signals: Option<&Signals>) -> ExitCode {
+    let code = result.unwrap_or_else(|error| {
         narrate::procdemo_failed(config::command_line_lang(), &error);
         ExitCode::FAILURE
-    })
+    });
+    // A stop signal caught is the cause: after a hang-up the terminal is
+    // gone, and the writes that fail with EIO are only its consequence.
+    if let Some(signal) = signals.and_then(Signals::caught) {
+        return ExitCode::from(shell_exit_code(signal));
+    }
+    // Output lost is never success, whichever command wrote it.
+    course::after_stdout(config::command_line_lang()).unwrap_or(code)
 }
 
 fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {

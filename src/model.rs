@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::unistd::{getpid, getppid};
 use serde::de::DeserializeOwned;
@@ -163,11 +164,11 @@ report! {
 
     /// The last event of a lesson stopped early.
     "ended" => pub struct Ended {
-        /// The signal's name, `quit` or `error`.
+        /// The signal's name, `quit`, `stdout` or `error`.
         pub reason: String,
         pub processes_started: u64,
         pub processes_reaped: u64,
-        /// What went wrong, when `reason` is `error`.
+        /// What went wrong, when `reason` is `error` or `stdout`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub error: Option<String>,
     }
@@ -223,6 +224,9 @@ pub fn micros_since(started: Instant, at: Instant) -> u64 {
 pub enum Stop {
     Signal(Signal),
     Quit,
+    /// Writing to stdout failed: nobody can read the lesson any more.
+    /// `EPIPE` when its reader went away (`procdemo daemon | head -3`).
+    Output(Errno),
 }
 
 impl fmt::Display for Stop {
@@ -230,6 +234,7 @@ impl fmt::Display for Stop {
         match self {
             Stop::Signal(signal) => write!(f, "interrupted by {signal}"),
             Stop::Quit => write!(f, "ended at the user's request"),
+            Stop::Output(errno) => write!(f, "cannot write to stdout: {errno}"),
         }
     }
 }

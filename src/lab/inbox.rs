@@ -187,7 +187,8 @@ impl Lab {
             self.obey(answer)?;
         }
         let answer = self.narrator.show(event);
-        self.obey(answer)
+        self.obey(answer)?;
+        self.check_output()
     }
 
     /// What the reader said at a prompt: go on, end the lesson (q), or a

@@ -33,6 +33,7 @@ pub use waiting::Asleep;
 use crate::config::Config;
 use crate::model::{Done, Ended, Event, Lang, Outcome, Report, Stop, micros_since};
 use crate::narrate::{self, Ending, Narrator};
+use crate::os;
 use crate::os::cleanup::kill_and_reap_all;
 use crate::os::limits;
 use crate::os::pipe;
@@ -75,6 +76,9 @@ pub struct Lab {
     /// How long the lesson's own work may take at pace 1, as the lesson
     /// said (`expect_work`): added to the default lifetime cap.
     work: Duration,
+    /// stdout is a pipe or a socket, whose reader may go away while the
+    /// lesson waits: every wait watches it.
+    watch_stdout: bool,
 }
 
 impl Lab {
@@ -108,6 +112,11 @@ impl Lab {
                 Ending::Quit,
                 Outcome::Stopped(Stop::Quit),
             ),
+            Some(Stop::Output(errno)) => (
+                "stdout".to_string(),
+                Ending::Output(*errno),
+                Outcome::Stopped(Stop::Output(*errno)),
+            ),
             None => (
                 "error".to_string(),
                 Ending::Failed(format!("{error:#}")),
@@ -118,7 +127,8 @@ impl Lab {
             reason,
             processes_started: lab.started_count(),
             processes_reaped: reaped,
-            error: matches!(outcome, Outcome::Failed).then(|| format!("{error:#}")),
+            error: matches!(outcome, Outcome::Failed | Outcome::Stopped(Stop::Output(_)))
+                .then(|| format!("{error:#}")),
         };
         let event = Event::observed(
             lab.lesson,
@@ -133,8 +143,9 @@ impl Lab {
 
     fn new(config: Config, lesson: &'static str, text: LessonText) -> Result<Self> {
         if let Some(path) = &config.trace {
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write the --trace file {}", path.display()))?;
+            // An empty trace now, so that a file that cannot be written
+            // (`/dev/full`) stops procdemo before the lesson begins.
+            narrate::empty_trace(path, config.lang)?;
         }
         let signals = Signals::get().context("installing the Ctrl-C and SIGCHLD handlers")?;
         become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;
@@ -160,6 +171,7 @@ impl Lab {
             owner: getpid(),
             cleaned_up: false,
             work: Duration::ZERO,
+            watch_stdout: os::stdout::is_pipe_or_socket(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! pass. All of them are one loop, `poll_until`, so that each shows the
 //! children's events and obeys a stop signal the same way.
 
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,9 @@ use nix::unistd::Pid;
 
 use super::Lab;
 use crate::model::{Event, Stop};
-use crate::os::pipe::wait_readable;
+use crate::narrate;
+use crate::os;
+use crate::os::pipe::wait_readable_watching;
 use crate::os::procfs;
 
 /// The state `/proc/<pid>/stat` gives a process asleep in the kernel.
@@ -59,6 +62,7 @@ impl Lab {
                 self.pump()?;
             }
             self.check_signal()?;
+            self.check_output()?;
             if let Some(found) = look(self)? {
                 return Ok(Some(found));
             }
@@ -262,16 +266,20 @@ impl Lab {
         self.pause_until(Instant::now() + pause, Wake::SignalOnly)
     }
 
-    /// Sleeps until `wake` says, a signal comes, or `timeout`.
+    /// Sleeps until `wake` says, a signal comes, the reader of stdout goes
+    /// away, or `timeout`.
     fn idle(&mut self, wake: Wake<'_>, timeout: Option<Duration>) -> Result<()> {
         let signal = self.signals.wake_fd();
+        let out = io::stdout();
+        let watched = self.watch_stdout.then(|| out.as_fd());
         let (also, timeout) = match wake {
             Wake::Event => (None, timeout),
             Wake::EventOrAfter(nap) => (None, Some(timeout.map_or(nap, |left| left.min(nap)))),
             Wake::EventOrReadable(fd) => (Some(fd), timeout),
             Wake::SignalOnly => {
-                wait_readable(&[signal], timeout).context("poll")?;
+                wait_readable_watching(&[signal], watched, timeout).context("poll")?;
                 self.signals.drain();
+                self.look_at_stdout();
                 return Ok(());
             }
         };
@@ -280,9 +288,27 @@ impl Lab {
         let mut fds: Vec<BorrowedFd> = self.events_read.iter().map(AsFd::as_fd).collect();
         fds.push(signal);
         fds.extend(also);
-        wait_readable(&fds, timeout).context("poll")?;
+        wait_readable_watching(&fds, watched, timeout).context("poll")?;
         self.signals.drain();
+        self.look_at_stdout();
         self.check_lifetimes()
+    }
+
+    /// Notes that stdout's reader went away, for `check_output` to stop the
+    /// lesson: a lesson that waits writes nothing that would fail.
+    fn look_at_stdout(&self) {
+        if self.watch_stdout && os::stdout::reader_gone() {
+            narrate::stdout_reader_gone();
+        }
+    }
+
+    /// Stops the lesson once stdout failed (nobody can read it any more)
+    /// or the `--trace` file could not be written.
+    pub(super) fn check_output(&self) -> Result<()> {
+        if let Some(errno) = narrate::stdout_failed() {
+            return Err(Stop::Output(errno).into());
+        }
+        self.narrator.trace_failed()
     }
 
     /// A child killed by SIGALRM reached its lifetime cap: the lesson cannot

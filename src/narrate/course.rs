@@ -383,6 +383,7 @@ pub fn tour_end(
         None => None,
         Some(Stop::Quit) => Some("quit".to_string()),
         Some(Stop::Signal(signal)) => Some(signal.as_str().to_string()),
+        Some(Stop::Output(_)) => Some("stdout".to_string()),
     };
     if config.output == Output::Json {
         let line = json!({

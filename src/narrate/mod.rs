@@ -29,11 +29,15 @@ pub mod ui;
 use std::io::{self, Write};
 use std::os::fd::BorrowedFd;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
 
 use crate::config::{Config, StepMode};
 use crate::model::{DONE, Event, Lang, Score};
+use crate::os;
 use crate::os::terminal::{self, Input};
 use crate::text::{LessonText, Quiz};
 pub use course::{
@@ -44,6 +48,7 @@ pub use layout::fit;
 use printer::{Heard, Printer};
 use quiz::{Asked, QuizState};
 pub use screen::Screen;
+pub use trace::empty as empty_trace;
 
 /// Ctrl-D at a question on a terminal ends the questions for the whole run
 /// (every lesson of a tour), not for the lesson alone.
@@ -62,6 +67,8 @@ pub enum Ending<'a> {
     Signal(&'a str),
     Quit,
     Failed(String),
+    /// Writing to stdout failed (`Stop::Output`).
+    Output(Errno),
 }
 
 pub struct Narrator {
@@ -75,6 +82,8 @@ pub struct Narrator {
     quiz: QuizState,
     /// `--trace`: an observer of every event shown.
     trace: Option<trace::Recorder>,
+    /// Why the trace could not be written: the lab fails the lesson.
+    trace_failure: Option<String>,
 }
 
 impl Narrator {
@@ -95,7 +104,10 @@ impl Narrator {
                 Screen::new(config.lang, config.screen),
             ),
             quiz: QuizState::new(config.quiz, text),
-            trace: config.trace.map(trace::Recorder::new),
+            trace: config
+                .trace
+                .map(|path| trace::Recorder::new(path, config.lang)),
+            trace_failure: None,
         }
     }
 
@@ -321,6 +333,10 @@ impl Narrator {
         self.record(event);
         if event.step == DONE {
             self.save_trace(&event.lesson);
+            if self.trace_failure.is_some() {
+                // Not done as asked: the lab fails the lesson instead.
+                return Answer::Next;
+            }
             self.printer.done(event, self.quiz.score())
         } else {
             self.printer.show(event)
@@ -339,13 +355,25 @@ impl Narrator {
     pub fn ended(&mut self, event: &Event, ending: Ending<'_>, reaped: u64) {
         self.printer.stop();
         self.record(event);
+        let failed_before = self.trace_failure.is_some();
         self.save_trace(&event.lesson);
         self.printer.ended(event);
+        // The lesson ended for another reason, which its line says: the
+        // trace's failure is said on a line of its own.
+        if let Some(failure) = self.trace_failure.as_ref().filter(|_| !failed_before) {
+            procdemo_failed(self.lang, &anyhow::anyhow!("{failure}"));
+        }
         let line = match ending {
             Ending::Signal(signal) => ui::interrupted(self.lang, signal, reaped),
             Ending::Quit => ui::quit(self.lang, reaped),
             Ending::Failed(error) => {
                 ui::failed(self.lang, &ui::cli::with_gloss(self.lang, &error), reaped)
+            }
+            // Nobody reads any more: nothing to say, as after a SIGPIPE death.
+            Ending::Output(Errno::EPIPE) => return,
+            Ending::Output(errno) => {
+                STDOUT_FAILURE_SAID.store(true, Ordering::Relaxed);
+                ui::cli::stdout_failed(self.lang, errno, Some(reaped))
             }
         };
         write_err(&format!("{line}\n"));
@@ -373,9 +401,20 @@ impl Narrator {
         }
     }
 
-    fn save_trace(&self, lesson: &str) {
-        if let Some(trace) = &self.trace {
-            trace.save(lesson);
+    /// Writes the trace, unless writing it failed already.
+    fn save_trace(&mut self, lesson: &str) {
+        if let Some(trace) = self.trace.as_ref().filter(|_| self.trace_failure.is_none())
+            && let Err(error) = trace.save(lesson)
+        {
+            self.trace_failure = Some(format!("{error:#}"));
+        }
+    }
+
+    /// An error once the `--trace` file could not be written.
+    pub fn trace_failed(&self) -> anyhow::Result<()> {
+        match &self.trace_failure {
+            Some(failure) => Err(anyhow::anyhow!("{failure}")),
+            None => Ok(()),
         }
     }
 }
@@ -391,12 +430,53 @@ pub fn use_colour(on: bool) {
     colored::control::set_override(on);
 }
 
-/// Writes to stdout, ignoring a closed pipe (`procdemo fork | head`): the
-/// lesson must still clean up after itself.
+/// Writes to stdout, until a write fails: the first failure is kept (see
+/// [`stdout_failed`]) and nothing more is written, for the lab to stop the
+/// lesson and `main` to exit with what it means.
 fn write_out(text: &str) {
-    let mut out = io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write_bytes(text.as_bytes());
+}
+
+/// The first error writing to stdout, as a raw errno (0: none yet).
+static STDOUT_FAILED: AtomicI32 = AtomicI32::new(0);
+/// Whether stdout was closed when procdemo started, looked at once.
+static STDOUT_CHECKED: Once = Once::new();
+/// The lesson's end said why stdout failed: `main` does not say it again.
+static STDOUT_FAILURE_SAID: AtomicBool = AtomicBool::new(false);
+
+/// Why stdout can take no more, if it cannot: `EPIPE` when its reader went
+/// away, `EBADF` when it was closed, else the error a write got.
+pub fn stdout_failed() -> Option<Errno> {
+    STDOUT_CHECKED.call_once(|| {
+        if os::stdout::closed_at_start() {
+            stdout_failed_with(Errno::EBADF);
+        }
+    });
+    match STDOUT_FAILED.load(Ordering::Relaxed) {
+        0 => None,
+        raw => Some(Errno::from_raw(raw)),
+    }
+}
+
+/// The reader of stdout went away while procdemo was writing nothing.
+pub fn stdout_reader_gone() {
+    stdout_failed_with(Errno::EPIPE);
+}
+
+fn stdout_failed_with(errno: Errno) {
+    // The first failure is the cause; later ones follow from it.
+    let _ = STDOUT_FAILED.compare_exchange(0, errno as i32, Ordering::Relaxed, Ordering::Relaxed);
+}
+
+/// When stdout failed (see [`stdout_failed`]): one line saying why, unless
+/// the lesson's end said it already, or the reader went away (a program
+/// whose reader left says nothing, like one killed by SIGPIPE).
+pub fn say_stdout_failed(lang: Lang) {
+    match stdout_failed() {
+        Some(Errno::EPIPE) | None => {}
+        Some(_) if STDOUT_FAILURE_SAID.load(Ordering::Relaxed) => {}
+        Some(errno) => write_err(&format!("{}\n", ui::cli::stdout_failed(lang, errno, None))),
+    }
 }
 
 /// What came on stdin when procdemo asked.
@@ -418,6 +498,11 @@ fn read_reply(wake: BorrowedFd<'_>, interrupted: impl Fn() -> bool) -> Reply {
             Ok(Input::Line(line)) if line.trim().eq_ignore_ascii_case("q") => return Reply::Quit,
             Ok(Input::Line(line)) => return Reply::Line(line),
             Ok(Input::Woken) if interrupted() => return Reply::Interrupted,
+            // Nobody reads the lesson any more: the lab stops it.
+            Ok(Input::Woken) if os::stdout::is_pipe_or_socket() && os::stdout::reader_gone() => {
+                stdout_reader_gone();
+                return Reply::Interrupted;
+            }
             Ok(Input::Woken) => {}
             Ok(Input::Closed) | Err(_) => return Reply::Closed,
         }
@@ -432,11 +517,16 @@ pub fn step_needs_terminal(lang: crate::model::Lang) {
     ));
 }
 
-/// Bytes made by a library (a completion script, a manual page) for stdout.
+/// Bytes for stdout, made by procdemo or by a library (a completion
+/// script, a manual page); nothing once a write to stdout has failed.
 pub fn write_bytes(bytes: &[u8]) {
+    if stdout_failed().is_some() {
+        return;
+    }
     let mut out = io::stdout().lock();
-    let _ = out.write_all(bytes);
-    let _ = out.flush();
+    if let Err(error) = out.write_all(bytes).and_then(|()| out.flush()) {
+        stdout_failed_with(os::stdout::errno_of(&error));
+    }
 }
 
 /// procdemo's own failure, as `main` ends with it, in `lang`.

@@ -3,25 +3,46 @@
 //! on its process's track; `timeline` facts add slices (waiting, holding,
 //! inside) and counters (a semaphore's value, a buffer's fill level).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
 
-use super::write_err;
-use crate::model::Event;
+use super::ui;
+use crate::model::{Event, Lang};
+use crate::os;
+
+/// Writes a trace with no event to `path`, to learn before the lesson
+/// begins whether the file can be written.
+pub fn empty(path: &Path, lang: Lang) -> Result<()> {
+    std::fs::write(path, b"{\"traceEvents\": []}\n")
+        .map_err(|error| cannot_write(path, lang, &error))
+}
+
+/// The whole failure in `lang`, in one line: nothing of it is left in
+/// English for the learner's error to say again.
+fn cannot_write(path: &Path, lang: Lang, error: &std::io::Error) -> anyhow::Error {
+    anyhow!(ui::cli::trace_not_written(
+        lang,
+        &path.display().to_string(),
+        os::stdout::errno_of(error)
+    ))
+}
 
 /// An observer of the narration: it sees every event shown, late ones
 /// included, whichever printer shows them, and writes the file when the
 /// lesson is done or has ended.
 pub struct Recorder {
     path: PathBuf,
+    lang: Lang,
     events: Vec<Event>,
 }
 
 impl Recorder {
-    pub fn new(path: PathBuf) -> Self {
+    pub fn new(path: PathBuf, lang: Lang) -> Self {
         Self {
             path,
+            lang,
             events: Vec::new(),
         }
     }
@@ -30,18 +51,12 @@ impl Recorder {
         self.events.push(event.clone());
     }
 
-    /// Writes the file with everything recorded so far; a failure is said
-    /// on stderr and does not stop the lesson.
-    pub fn save(&self, lesson: &str) {
-        let written = serde_json::to_vec_pretty(&self.to_json(lesson))
+    /// Writes the file with everything recorded so far.
+    pub fn save(&self, lesson: &str) -> Result<()> {
+        serde_json::to_vec_pretty(&self.to_json(lesson))
             .map_err(std::io::Error::from)
-            .and_then(|bytes| std::fs::write(&self.path, bytes));
-        if let Err(error) = written {
-            write_err(&format!(
-                "procdemo: could not write the trace to {}: {error}\n",
-                self.path.display()
-            ));
-        }
+            .and_then(|bytes| std::fs::write(&self.path, bytes))
+            .map_err(|error| cannot_write(&self.path, self.lang, &error))
     }
 
     fn to_json(&self, lesson: &str) -> Value {

@@ -68,9 +68,21 @@ pub fn wait_readable(
     fds: &[BorrowedFd<'_>],
     timeout: Option<Duration>,
 ) -> Result<Vec<bool>, Errno> {
+    wait_readable_watching(fds, None, timeout)
+}
+
+/// `wait_readable`, which also ends when `watched` reports an error or a
+/// hang-up (stdout, whose reader may go away); whether it is readable is
+/// never asked.
+pub fn wait_readable_watching(
+    fds: &[BorrowedFd<'_>],
+    watched: Option<BorrowedFd<'_>>,
+    timeout: Option<Duration>,
+) -> Result<Vec<bool>, Errno> {
     let mut polled: Vec<PollFd> = fds
         .iter()
         .map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+        .chain(watched.map(|fd| PollFd::new(fd, PollFlags::empty())))
         .collect();
     let timeout = match timeout {
         None => PollTimeout::NONE,
@@ -78,7 +90,7 @@ pub fn wait_readable(
             .unwrap_or(PollTimeout::MAX),
     };
     match poll(&mut polled, timeout) {
-        Ok(_) => Ok(polled
+        Ok(_) => Ok(polled[..fds.len()]
             .iter()
             .map(|fd| {
                 fd.revents()

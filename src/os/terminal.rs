@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use nix::errno::Errno;
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 
-use super::pipe::wait_readable;
+use super::pipe::{wait_readable, wait_readable_watching};
 
 pub enum Input {
     Line(String),
@@ -37,7 +37,10 @@ pub fn read_line_or_wake(wake: BorrowedFd<'_>) -> Result<Input, Errno> {
             let line: Vec<u8> = pending.drain(..=end).collect();
             return Ok(Input::Line(text_of(&line[..end])));
         }
-        let ready = wait_readable(&[stdin.as_fd(), wake], None)?;
+        // stdout's reader going away wakes the wait too (`Woken`).
+        let out = io::stdout();
+        let watched = super::stdout::is_pipe_or_socket().then(|| out.as_fd());
+        let ready = wait_readable_watching(&[stdin.as_fd(), wake], watched, None)?;
         if ready[1] || !ready[0] {
             return Ok(Input::Woken);
         }

@@ -24,6 +24,7 @@ mod limits;
 mod lock;
 mod memory;
 mod orphan;
+mod output;
 mod pids;
 mod pipe;
 mod pool;

@@ -669,6 +669,33 @@ pub fn procdemo_failed(lang: Lang, error: &anyhow::Error) -> String {
     }
 }
 
+/// Writing to stdout failed with `errno` (never `EPIPE`, which is said by
+/// no word): one line; for a lesson, with how many processes it reaped.
+pub fn stdout_failed(lang: Lang, errno: Errno, reaped: Option<u64>) -> String {
+    let error = system_error(lang, errno);
+    match (lang, reaped) {
+        (Lang::En, None) => format!("procdemo: cannot write to stdout: {error}"),
+        (Lang::En, Some(reaped)) => format!(
+            "procdemo: cannot write the lesson to stdout: {error}; stopped and reaped {}, nothing is left running.",
+            super::processes(reaped)
+        ),
+        (Lang::Zh, None) => format!("procdemo：无法写到标准输出：{error}"),
+        (Lang::Zh, Some(reaped)) => format!(
+            "procdemo：课程无法写到标准输出：{error}；已结束并回收 {reaped} 个进程，没有留下任何进程。"
+        ),
+    }
+}
+
+/// The `--trace` file could not be written: one line, the system error
+/// said in `lang`.
+pub fn trace_not_written(lang: Lang, file: &str, errno: Errno) -> String {
+    let error = system_error(lang, errno);
+    match lang {
+        Lang::En => format!("cannot write the --trace file {file}: {error}"),
+        Lang::Zh => format!("无法写入 --trace 文件 {file}：{error}"),
+    }
+}
+
 /// The system error among `error`'s causes, if one is.
 pub fn errno_of(error: &anyhow::Error) -> Option<Errno> {
     error.chain().find_map(|cause| {
