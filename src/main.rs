@@ -61,9 +61,13 @@ fn finish(result: Result<ExitCode>, signals: Option<&Signals>) -> ExitCode {
         narrate::procdemo_failed(config::command_line_lang(), &error);
         ExitCode::FAILURE
     });
-    // A stop signal caught is the cause: after a hang-up the terminal is
-    // gone, and the writes that fail with EIO are only its consequence.
-    if let Some(signal) = signals.and_then(Signals::caught) {
+    // When stdout failed after a stop signal, the signal is the cause:
+    // after a hang-up the terminal is gone, and the writes that fail with
+    // EIO are only its consequence. (A signal that came after a lesson's
+    // end changes nothing: the lesson finished.)
+    if narrate::stdout_failed().is_some()
+        && let Some(signal) = signals.and_then(Signals::caught)
+    {
         return ExitCode::from(shell_exit_code(signal));
     }
     // Output lost is never success, whichever command wrote it.

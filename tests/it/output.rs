@@ -80,7 +80,7 @@ fn commands_that_cannot_write_their_stdout_exit_1() {
 #[test]
 fn the_error_is_said_in_the_learners_language() {
     let output = to_dev_full(&["list", "--lang", "zh"]);
-    assert_said_once(&output, "设备上没有剩余空间");
+    assert_said_once(&output, "没有剩余空间");
 }
 
 #[test]
