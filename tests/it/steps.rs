@@ -66,6 +66,16 @@ fn shown_as_a_bar(lesson: &Lesson, args: &[&str]) -> Vec<&'static str> {
     }
 }
 
+/// The (N, M) of every "step N of M" counter in `stdout`, as `counter`
+/// (with N and M as its groups 1 and 2) finds them.
+fn step_numbers(stdout: &str, counter: &Regex) -> Vec<(usize, usize)> {
+    stdout
+        .lines()
+        .filter_map(|line| counter.captures(line.trim_end()))
+        .map(|found| (found[1].parse().expect("N"), found[2].parse().expect("M")))
+        .collect()
+}
+
 /// Runs `check` for every coverage run, on threads of their own (the runs
 /// are short but many), and fails with the first failure.
 fn for_every_run(check: impl Fn(&'static Lesson, &'static [&'static str]) + Sync) {
@@ -146,12 +156,7 @@ fn people_read_step_numbers_from_1_to_the_steps_this_run_shows() {
             command.extend_from_slice(args);
             let output = run(procdemo_in(&state, &command));
             assert_eq!(output.status.code(), Some(0), "{}", output.describe());
-            let numbers: Vec<(usize, usize)> = output
-                .stdout
-                .lines()
-                .filter_map(|line| counter.captures(line.trim_end()))
-                .map(|found| (found[1].parse().expect("N"), found[2].parse().expect("M")))
-                .collect();
+            let numbers = step_numbers(&output.stdout, counter);
             let expected: Vec<(usize, usize)> = (1..=shown).map(|at| (at, shown)).collect();
             assert_eq!(
                 numbers, expected,
@@ -185,12 +190,7 @@ fn a_terminate_race_the_tasks_win_is_numbered_as_shown() {
         ],
     ));
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
-    let numbers: Vec<(usize, usize)> = output
-        .stdout
-        .lines()
-        .filter_map(|line| counter.captures(line.trim_end()))
-        .map(|found| (found[1].parse().expect("N"), found[2].parse().expect("M")))
-        .collect();
+    let numbers = step_numbers(&output.stdout, &counter);
     let shown = numbers.len();
     let expected: Vec<(usize, usize)> = (1..=shown).map(|at| (at, shown)).collect();
     assert_eq!(numbers, expected, "{}", output.stdout);
