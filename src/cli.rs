@@ -499,21 +499,28 @@ fn help_of(cli: &clap::Command, args: &[std::ffi::OsString], lang: Lang) -> Stri
 /// Ends procdemo with clap's `error` (or help, or version), in `lang`;
 /// `help` is the command that shows the help of what was asked.
 fn exit(error: &clap::Error, lang: Lang, help: &str) -> ! {
-    if lang == Lang::En {
+    if error.use_stderr() && lang == Lang::En {
         error.exit()
     }
     let rendered = error.render();
     if error.use_stderr() {
         narrate::write_err(&cli_words::clap_error_zh(&rendered.to_string(), help));
-    } else {
-        let text = if os::terminal::stdout_is_terminal() {
-            rendered.ansi().to_string()
-        } else {
-            rendered.to_string()
-        };
-        narrate::write_bytes(cli_words::help_zh(&text).as_bytes());
+        std::process::exit(error.exit_code())
     }
-    std::process::exit(error.exit_code())
+    let text = if os::terminal::stdout_is_terminal() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let text = match lang {
+        Lang::En => text,
+        Lang::Zh => cli_words::help_zh(&text),
+    };
+    // Help and version through procdemo's stdout, so that losing them is
+    // an error as for any other output.
+    narrate::write_bytes(text.as_bytes());
+    let status = narrate::stdout_exit_status(lang).map_or(error.exit_code(), i32::from);
+    std::process::exit(status)
 }
 
 /// procdemo's manual page (roff) in `lang`: clap's sections, then

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
-use nix::sys::signal::Signal;
 
 use crate::cli::{ResetArgs, SpawnedArgs};
 use crate::config::{Config, LangSource, Output, StepMode};
@@ -137,21 +136,14 @@ pub fn exit_code(outcome: &Outcome) -> ExitCode {
     }
 }
 
-/// Once stdout failed, whatever the command: 141 when its reader went away,
-/// as a shell reports a program killed by SIGPIPE (128 + 13; procdemo, like
-/// every Rust program, ignores SIGPIPE so that it can clean up first), and 1
-/// for any other error, said in one line. `None` while stdout is fine.
+/// Once stdout failed, whatever the command: the failure said, and its
+/// exit status (see `narrate::stdout_exit_status`).
 pub fn after_stdout(lang: Lang) -> Option<ExitCode> {
-    let errno = narrate::stdout_failed()?;
-    narrate::say_stdout_failed(lang);
-    Some(stdout_exit_code(errno))
+    narrate::stdout_exit_status(lang).map(ExitCode::from)
 }
 
 fn stdout_exit_code(errno: Errno) -> ExitCode {
-    match errno {
-        Errno::EPIPE => ExitCode::from(shell_exit_code(Signal::SIGPIPE)),
-        _ => ExitCode::FAILURE,
-    }
+    ExitCode::from(narrate::exit_status_for(errno))
 }
 
 /// The hidden `__spawned` command: the child half of a lesson's "spawn",

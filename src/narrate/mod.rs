@@ -471,6 +471,25 @@ fn stdout_failed_with(errno: Errno) {
 /// When stdout failed (see [`stdout_failed`]): one line saying why, unless
 /// the lesson's end said it already, or the reader went away (a program
 /// whose reader left says nothing, like one killed by SIGPIPE).
+/// Once stdout failed, whatever wrote it: the failure said (see
+/// `say_stdout_failed`) and the exit status for it, 141 when its reader
+/// went away, as a shell reports a program killed by SIGPIPE (128 + 13;
+/// procdemo, like every Rust program, ignores SIGPIPE so that it can clean
+/// up first), and 1 for any other error. `None` while stdout is fine.
+pub fn stdout_exit_status(lang: Lang) -> Option<u8> {
+    let errno = stdout_failed()?;
+    say_stdout_failed(lang);
+    Some(exit_status_for(errno))
+}
+
+/// The exit status for stdout failing with `errno` (see `stdout_exit_status`).
+pub fn exit_status_for(errno: Errno) -> u8 {
+    match errno {
+        Errno::EPIPE => os::signals::shell_exit_code(nix::sys::signal::Signal::SIGPIPE),
+        _ => 1,
+    }
+}
+
 pub fn say_stdout_failed(lang: Lang) {
     match stdout_failed() {
         Some(Errno::EPIPE) | None => {}

@@ -72,6 +72,9 @@ fn commands_that_cannot_write_their_stdout_exit_1() {
         &["fork", "--python"],
         &["--lang", "en"],
         &["tour", "--pace", "0", "--lang", "en"],
+        &["--help", "--lang", "en"],
+        &["fork", "--help", "--lang", "zh"],
+        &["--version"],
     ] {
         assert_said_once(&to_dev_full(args), "ENOSPC");
     }
