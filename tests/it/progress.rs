@@ -582,7 +582,7 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
     write(&["queue"], &["zombie"]);
     assert_eq!(welcome_line(&state, &[])["next"], "procdemo zombie --quiz");
     let text = welcome_text(&state);
-    assert!(text.contains("12 of 12 lessons finished."), "{text}");
+    assert!(text.contains("All 12 lessons finished."), "{text}");
     assert!(
         text.contains("Try the quizzes: procdemo zombie --quiz"),
         "{text}"

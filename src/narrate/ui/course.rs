@@ -36,10 +36,12 @@ pub fn course_heading(lang: Lang) -> &'static str {
     }
 }
 
+/// The welcome's count, worded as a lesson's last line words it.
 pub fn finished_count(lang: Lang, finished: usize, total: usize) -> String {
+    let count = course_so_far(lang, finished, total, true);
     match lang {
-        Lang::En => format!("{finished} of {total} lessons finished."),
-        Lang::Zh => format!("共 {total} 课，已学完 {finished} 课。"),
+        Lang::En => format!("{count}."),
+        Lang::Zh => format!("{count}。"),
     }
 }
 
