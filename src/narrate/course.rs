@@ -209,7 +209,7 @@ pub fn lesson_end(end: &LessonEnd, lang: Lang) {
             palette::muted(&ui::best_in_lesson(lang, best.right, best.asked))
         ));
     }
-    let command = |command: &str| Ink::Code.paint(command).bold().to_string();
+    let command = palette::code_bold;
     let next = match &end.then {
         Then::Command(next) => {
             // Every lesson finished: what is left is a quiz.
@@ -329,9 +329,7 @@ pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, 
             palette::bold,
         )
         .push("  ")
-        .push_in(&format!("procdemo {id}"), |text| {
-            Ink::Code.paint(text).bold().to_string()
-        });
+        .push_in(&format!("procdemo {id}"), palette::code_bold);
     let mut out = format!("\n{}\n", rule("═", width));
     for line in
         heading
@@ -445,7 +443,7 @@ fn next_command(word: &str, command: &str) -> String {
     let width = layout::width();
     let mut text = Text::new();
     text.push_in(word, palette::bold)
-        .push_in(command, |text| Ink::Code.paint(text).bold().to_string());
+        .push_in(command, palette::code_bold);
     let mut out = String::new();
     for line in text.lines(width - 2, width - 4) {
         out.push_str(&format!("  {line}\n"));

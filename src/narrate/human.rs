@@ -68,9 +68,7 @@ pub fn step(title: &str, blocks: &[Block], position: usize, total: usize, lang: 
             }
             Block::Code(code) => {
                 let (heading, look): (&str, layout::Look) = match code.kind.as_str() {
-                    "python" => (ui::python_heading(lang, code.fragment), |text| {
-                        Ink::Code.paint(text).bold().to_string()
-                    }),
+                    "python" => (ui::python_heading(lang, code.fragment), palette::code_bold),
                     "os" => (ui::os_heading(lang), |text| {
                         Ink::Os.paint(text).bold().to_string()
                     }),

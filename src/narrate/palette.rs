@@ -63,6 +63,11 @@ pub fn code(text: &str) -> String {
     Ink::Code.paint(text).to_string()
 }
 
+/// Code in bold: a command to type, a heading in the code's colour.
+pub fn code_bold(text: &str) -> String {
+    Ink::Code.paint(text).bold().to_string()
+}
+
 pub fn muted(text: &str) -> String {
     Ink::Muted.paint(text).to_string()
 }

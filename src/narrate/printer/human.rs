@@ -283,14 +283,12 @@ impl HumanPrinter {
 fn question(quiz: &Quiz, lang: Lang) -> String {
     let width = layout::width();
     let mut heading = Text::new();
-    heading.push_in(&format!("? {}", ui::quiz_heading(lang)), |text| {
-        Ink::Code.paint(text).bold().to_string()
-    });
+    heading.push_in(&format!("? {}", ui::quiz_heading(lang)), palette::code_bold);
     let mut out = String::from("\n");
     for line in heading.lines(width - 2, width - 4) {
         out.push_str(&format!("  {line}\n"));
     }
-    let code_in_bold: layout::Look = |text| Ink::Code.paint(text).bold().to_string();
+    let code_in_bold: layout::Look = palette::code_bold;
     let mut asked = Text::new();
     for (at, piece) in quiz.question.split('`').enumerate() {
         if at % 2 == 1 {
