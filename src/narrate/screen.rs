@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use colored::Colorize;
 
-use super::{Answer, ui, write_err, write_out};
+use super::{Answer, layout, ui, write_err, write_out};
 use crate::model::Lang;
 use crate::os::signals::Signals;
 use crate::os::terminal::{self, Key, Size};
@@ -158,7 +158,7 @@ impl Screen {
 /// Rows a line takes on a screen `columns` wide; escape sequences take none.
 fn rows_of(line: &str, columns: usize) -> usize {
     let text = line.strip_suffix('\n');
-    let width = textwrap::core::display_width(text.unwrap_or(line));
+    let width = layout::columns(text.unwrap_or(line));
     let rows = width.div_ceil(columns.max(1));
     if text.is_some() { rows.max(1) } else { rows }
 }
