@@ -131,7 +131,7 @@ impl Text {
     /// only thing ever broken.
     pub fn lines(&self, first: usize, rest: usize) -> Vec<String> {
         let (first, rest) = (first.max(1), rest.max(1));
-        let words = textwrap::core::break_words(words(&self.plain, &self.whole), first.min(rest));
+        let words = break_long(words(&self.plain, &self.whole), first.min(rest));
         let widths = [first as f64, rest as f64];
         let mut lines = Vec::new();
         let mut at = 0;
@@ -207,7 +207,10 @@ fn words<'a>(text: &'a str, whole: &[Range<usize>]) -> Vec<Word<'a>> {
     whole.extend(kept(text));
     let mut out: Vec<Word<'_>> = Vec::new();
     let mut start = 0;
-    for word in WordSeparator::UnicodeBreakProperties.find_words(text) {
+    for word in WordSeparator::UnicodeBreakProperties
+        .find_words(text)
+        .flat_map(split_before_paths)
+    {
         let end = start + word_bytes(&word);
         let inside = whole
             .iter()
@@ -221,6 +224,49 @@ fn words<'a>(text: &'a str, whole: &[Range<usize>]) -> Vec<Word<'a>> {
         }
         start = end;
     }
+    out
+}
+
+/// `words`, each one wider than `width` broken after the last `/` that
+/// fits (a path reads on from there), or where the line ends when none does.
+fn break_long(words: Vec<Word<'_>>, width: usize) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    for word in words {
+        let mut rest = word;
+        while rest.width > width {
+            let slash = rest
+                .word
+                .match_indices('/')
+                .map(|(at, _)| at + 1)
+                .take_while(|&end| columns(&rest.word[..end]) <= width)
+                .last()
+                .filter(|&end| end < rest.word.len());
+            let Some(end) = slash else { break };
+            out.push(Word::from(&rest.word[..end]));
+            let mut tail = Word::from(&rest.word[end..]);
+            tail.whitespace = rest.whitespace;
+            tail.penalty = rest.penalty;
+            rest = tail;
+        }
+        out.extend(textwrap::core::break_words([rest], width));
+    }
+    out
+}
+
+/// `word` with a break allowed after each space that comes before a `/`:
+/// UAX #14 keeps `/` with what precedes it even across a space (rule LB13),
+/// which would glue a path to the label before it.
+fn split_before_paths(word: Word<'_>) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    let mut rest = word.word;
+    while let Some(at) = rest.find(" /") {
+        out.push(Word::from(&rest[..=at]));
+        rest = &rest[at + 1..];
+    }
+    let mut last = Word::from(rest);
+    last.whitespace = word.whitespace;
+    last.penalty = word.penalty;
+    out.push(last);
     out
 }
 
@@ -306,6 +352,19 @@ mod tests {
         assert_eq!(
             plain("进程是正在运行的程序", 8),
             ["进程是正", "在运行的", "程序"]
+        );
+    }
+
+    #[test]
+    fn a_path_after_a_label_moves_whole_to_the_next_line() {
+        let path = "/tmp/x/work/main/target/debug/procdemo";
+        let mut text = Text::new();
+        text.push("program: ").push(path);
+        assert_eq!(text.lines(44, 42), ["program:", path]);
+        assert_eq!(plain("see /proc/self/exe", 16), ["see", "/proc/self/exe"]);
+        assert_eq!(
+            plain("see /proc/self/exe", 12),
+            ["see", "/proc/self/", "exe"]
         );
     }
 
