@@ -13,6 +13,7 @@ use crate::common::{
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::lessons::COURSE;
 use procdemo::model::{Done, Ended, Score};
 use serde_json::{Value, json};
 
@@ -127,7 +128,7 @@ fn a_tour_runs_every_lesson_in_course_order_and_records_each() {
     let welcome = run(procdemo_in(&state, &["--json"]));
     assert_eq!(
         welcome.events().pop().expect("a last line"),
-        json!({"next": "procdemo fork --quiz", "finished": 12, "lessons": 12})
+        json!({"next": "procdemo fork --quiz", "finished": COURSE.len(), "lessons": COURSE.len()})
     );
 }
 
@@ -425,7 +426,7 @@ fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     let mut from = 0;
     for (number, id) in (1..).zip(&course) {
-        let heading = format!("Tour · lesson {number} of 12  procdemo {id}");
+        let heading = format!("Tour · lesson {number} of {}  procdemo {id}", COURSE.len());
         let at = output.stdout[from..].find(&heading).unwrap_or_else(|| {
             panic!(
                 "`{heading}` missing or out of order; stdout:\n{}\nstderr:\n{}",
@@ -438,9 +439,10 @@ fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
             Some(next) => format!("Next in the tour: procdemo {next}"),
             None => "The last lesson of the tour".to_string(),
         };
-        let count = match number {
-            12 => "All 12 lessons finished".to_string(),
-            _ => format!("{number} of 12 lessons finished"),
+        let count = if number == COURSE.len() {
+            format!("All {number} lessons finished")
+        } else {
+            format!("{number} of {} lessons finished", COURSE.len())
         };
         let end = format!("✔ Lesson {id} done · {count} · {then}\n");
         let at = output.stdout[from..]
@@ -449,9 +451,12 @@ fn a_tour_with_step_and_no_terminal_runs_every_lesson_without_reading_stdin() {
         from += at + end.len();
     }
     assert!(
-        output.stdout[from..].contains("Tour over: 12 of 12 lessons finished."),
+        output.stdout[from..].contains(&format!(
+            "Tour over: {0} of {0} lessons finished.",
+            COURSE.len()
+        )),
         "{}",
         output.describe()
     );
-    assert_eq!(recorded(&state).len(), 12);
+    assert_eq!(recorded(&state).len(), COURSE.len());
 }

@@ -16,6 +16,7 @@ use crate::common::{
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procdemo::lessons::COURSE;
 use procdemo::model::{Done, Ended};
 use serde_json::{Value, json};
 
@@ -260,7 +261,7 @@ fn a_damaged_file_is_set_aside_with_a_message_and_a_fresh_one_written() {
     let output = succeeds(&state, &["list", "--json", "--lang", "en"]);
     assert_said_damaged(&output, &path);
     let lessons = output.events();
-    assert_eq!(lessons.len(), 12, "{}", output.describe());
+    assert_eq!(lessons.len(), COURSE.len(), "{}", output.describe());
     assert!(lessons.iter().all(|lesson| lesson["finished"] == 0));
     assert!(!path.exists(), "the damaged file was moved");
     write_progress(&state, "\u{0}\u{1} binary garbage");
@@ -269,7 +270,7 @@ fn a_damaged_file_is_set_aside_with_a_message_and_a_fresh_one_written() {
     let last = output.events().pop().expect("a last line");
     assert_eq!(
         last,
-        json!({"next": "procdemo fork --lang en", "finished": 0, "lessons": 12})
+        json!({"next": "procdemo fork --lang en", "finished": 0, "lessons": COURSE.len()})
     );
 }
 
@@ -445,13 +446,12 @@ fn with_no_place_for_progress_the_lesson_still_runs_and_says_so() {
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
 }
 
-/// The welcome's last JSON line.
 /// The welcome's JSON line, as a grader reads it: the command to run next
-/// (none when all is done) and how many of the 12 lessons are finished.
-fn assert_welcome(state: &Path, next: Option<&str>, finished: u64) {
+/// (none when all is done) and how many of the course's lessons are finished.
+fn assert_welcome(state: &Path, next: Option<&str>, finished: usize) {
     assert_eq!(
         welcome_line(state, &[]),
-        json!({"next": next, "finished": finished, "lessons": 12})
+        json!({"next": next, "finished": finished, "lessons": COURSE.len()})
     );
 }
 
@@ -462,8 +462,8 @@ fn welcome_line(state: &Path, extra: &[&str]) -> Value {
     let lines = output.events();
     assert_eq!(
         lines.len(),
-        13,
-        "12 lessons and a last line: {}",
+        COURSE.len() + 1,
+        "every lesson and a last line: {}",
         output.describe()
     );
     for (lesson, listed) in lines.iter().zip(listed_lessons("en")) {
@@ -496,7 +496,10 @@ fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
         "{text}"
     );
     assert!(!text.contains("Next:"), "{text}");
-    assert!(text.contains("0 of 12 lessons finished."), "{text}");
+    assert!(
+        text.contains(&format!("0 of {} lessons finished.", COURSE.len())),
+        "{text}"
+    );
     for lesson in ["fork", "pids", "pool"] {
         assert!(
             !row(&text, lesson).contains('✓'),
@@ -514,7 +517,10 @@ fn the_welcome_and_list_show_what_is_finished_and_the_next_command_moves_on() {
     let text = welcome_text(&state);
     assert!(text.contains("Next: procdemo pids"), "{text}");
     assert!(!text.contains("Start here"), "{text}");
-    assert!(text.contains("1 of 12 lessons finished."), "{text}");
+    assert!(
+        text.contains(&format!("1 of {} lessons finished.", COURSE.len())),
+        "{text}"
+    );
     assert!(
         row(&text, "fork").trim_start().starts_with("✓ fork"),
         "{text}"
@@ -573,7 +579,7 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
         );
     };
     write(&["queue", "join"], &[]);
-    assert_welcome(&state, Some("procdemo join --quiz"), 12);
+    assert_welcome(&state, Some("procdemo join --quiz"), COURSE.len());
     assert_eq!(
         welcome_line(&state, &["--lang", "en"])["next"],
         "procdemo join --quiz --lang en"
@@ -582,14 +588,17 @@ fn after_every_lesson_the_next_command_is_the_first_quiz_not_answered_in_full() 
     write(&["queue"], &["zombie"]);
     assert_eq!(welcome_line(&state, &[])["next"], "procdemo zombie --quiz");
     let text = welcome_text(&state);
-    assert!(text.contains("All 12 lessons finished."), "{text}");
+    assert!(
+        text.contains(&format!("All {} lessons finished.", COURSE.len())),
+        "{text}"
+    );
     assert!(
         text.contains("Try the quizzes: procdemo zombie --quiz"),
         "{text}"
     );
 
     write(&[], &[]);
-    assert_welcome(&state, None, 12);
+    assert_welcome(&state, None, COURSE.len());
     let text = welcome_text(&state);
     assert!(!text.contains("Next:"), "{text}");
     assert!(
@@ -845,19 +854,20 @@ fn last_line(output: &Output) -> &str {
 
 #[test]
 fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next() {
+    let n = COURSE.len();
     let state = fresh_state_home("lesson-end");
     let output = finish_for_people(&state, &["fork"], Some("en"), "");
     // The language came from the flag: the command repeats it.
     assert_eq!(
         last_line(&output),
-        "✔ Lesson fork done · 1 of 12 lessons finished · Next: procdemo pids --lang en",
+        format!("✔ Lesson fork done · 1 of {n} lessons finished · Next: procdemo pids --lang en"),
         "{}",
         output.describe()
     );
     let output = finish_for_people(&state, &["pids"], Some("zh"), "");
     assert_eq!(
         last_line(&output),
-        "✔ pids 这一课学完了 · 共 12 课，已学完 2 课 · 下一课：procdemo join --lang zh",
+        format!("✔ pids 这一课学完了 · 共 {n} 课，已学完 2 课 · 下一课：procdemo join --lang zh"),
         "{}",
         output.describe()
     );
@@ -865,7 +875,7 @@ fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next
     let output = finish_for_people(&state, &["fork"], None, "");
     assert_eq!(
         last_line(&output),
-        "✔ Lesson fork done · 2 of 12 lessons finished · Next: procdemo join"
+        format!("✔ Lesson fork done · 2 of {n} lessons finished · Next: procdemo join")
     );
     // Too wide for the terminal: a line for each part, none broken.
     let mut narrow = procdemo_in(
@@ -881,7 +891,7 @@ fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next
         end,
         [
             "Next: procdemo join --lang en",
-            "2 of 12 lessons finished",
+            &format!("2 of {n} lessons finished"),
             "✔ Lesson pids done"
         ],
         "{}",
@@ -897,6 +907,7 @@ fn a_finished_lesson_ends_saying_how_far_through_the_course_and_what_to_run_next
 /// When every lesson and quiz is done, the line says so instead of a command.
 #[test]
 fn the_last_lesson_line_says_when_the_course_is_done() {
+    let n = COURSE.len();
     let state = fresh_state_home("lesson-end-all");
     let entries: serde_json::Map<String, Value> = right_answers(&listed_lessons("en"))
         .into_iter()
@@ -919,12 +930,14 @@ fn the_last_lesson_line_says_when_the_course_is_done() {
     let output = finish_for_people(&state, &["zombie"], Some("en"), "");
     assert_eq!(
         last_line(&output),
-        "✔ Lesson zombie done · All 12 lessons finished · The whole course is done, quizzes included"
+        format!(
+            "✔ Lesson zombie done · All {n} lessons finished · The whole course is done, quizzes included"
+        )
     );
     let output = finish_for_people(&state, &["zombie"], Some("zh"), "");
     assert_eq!(
         last_line(&output),
-        "✔ zombie 这一课学完了 · 12 课全部学完了 · 整个课程连同小测验都完成了"
+        format!("✔ zombie 这一课学完了 · {n} 课全部学完了 · 整个课程连同小测验都完成了")
     );
     // Every lesson finished, one quiz never answered: the quiz is what is left.
     let mut entries = entries;
@@ -939,12 +952,16 @@ fn the_last_lesson_line_says_when_the_course_is_done() {
     let output = finish_for_people(&state, &["zombie"], Some("en"), "");
     assert_eq!(
         last_line(&output),
-        "✔ Lesson zombie done · All 12 lessons finished · Try the quizzes: procdemo fork --quiz --lang en"
+        format!(
+            "✔ Lesson zombie done · All {n} lessons finished · Try the quizzes: procdemo fork --quiz --lang en"
+        )
     );
     let output = finish_for_people(&state, &["zombie"], Some("zh"), "");
     assert_eq!(
         last_line(&output),
-        "✔ zombie 这一课学完了 · 12 课全部学完了 · 再试试小测验：procdemo fork --quiz --lang zh"
+        format!(
+            "✔ zombie 这一课学完了 · {n} 课全部学完了 · 再试试小测验：procdemo fork --quiz --lang zh"
+        )
     );
 }
 
@@ -952,6 +969,7 @@ fn the_last_lesson_line_says_when_the_course_is_done() {
 /// watched it, and the line says it was not saved.
 #[test]
 fn the_last_lesson_line_counts_a_lesson_not_saved_and_says_so() {
+    let n = COURSE.len();
     let dir = fresh_state_home("lesson-end-unsaved");
     let mut command = with_env(
         &[
@@ -966,7 +984,9 @@ fn the_last_lesson_line_counts_a_lesson_not_saved_and_says_so() {
     assert_eq!(output.status.code(), Some(0), "{}", output.describe());
     assert_eq!(
         last_line(&output),
-        "✔ Lesson fork done · 1 of 12 lessons finished (this one not saved) · Next: procdemo pids --lang en",
+        format!(
+            "✔ Lesson fork done · 1 of {n} lessons finished (this one not saved) · Next: procdemo pids --lang en"
+        ),
         "{}",
         output.describe()
     );
