@@ -9,6 +9,7 @@
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,12 +33,16 @@ struct ExecRun {
     events: Vec<Value>,
 }
 
-fn exec_run() -> ExecRun {
-    let (output, events) = run_lesson("exec", "en", &[]);
-    ExecRun {
-        procdemo: output.pid,
-        events,
-    }
+/// One run shared by the tests of facts: each reads its own steps.
+fn exec_run() -> &'static ExecRun {
+    static RUN: OnceLock<ExecRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let (output, events) = run_lesson("exec", "en", &[]);
+        ExecRun {
+            procdemo: output.pid,
+            events,
+        }
+    })
 }
 
 impl ExecRun {
