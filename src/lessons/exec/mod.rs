@@ -77,6 +77,7 @@ fn start(lab: &mut Lab, program: &Program, capture: bool) -> Result<Started> {
     if let Some(errno) = exec::exec_outcome(error_read.as_fd()).context("reading the error pipe")? {
         bail!("execve({:?}) failed: {errno}", program.argv());
     }
+    label_program(lab, child.pid, program);
     Ok(Started {
         pid: child.pid,
         stdin: Some(stdin_write),
@@ -114,6 +115,7 @@ fn new_program(lab: &mut Lab) -> Result<()> {
     if let Some(errno) = exec::exec_outcome(error_read.as_fd()).context("reading the error pipe")? {
         bail!("execve({CAT}) failed: {errno}");
     }
+    label_program(lab, pid, &cat);
     // The exec closed the error pipe before the new program ran at all:
     // once asleep, cat has loaded its libraries and waits in read(0).
     let asleep = lab.wait_until_asleep(pid)?;
@@ -436,6 +438,14 @@ fn check_true(status: ExitStatus) -> Result<()> {
         Some(0) => Ok(()),
         _ => bail!("/bin/true ended with status {}", status.0),
     }
+}
+
+/// Trees name a child by the program procdemo forked; this says which
+/// program it runs since its exec.
+fn label_program(lab: &mut Lab, pid: Pid, program: &Program) {
+    let argv = program.argv();
+    let name = argv.first().map_or("?", String::as_str);
+    lab.label(pid, &format!("execve → {name}"));
 }
 
 fn rss_kb(pid: Pid) -> Option<u64> {
