@@ -102,6 +102,7 @@ course! {
     zombie,
     orphan,
     daemon,
+    exec,
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },

@@ -12,6 +12,7 @@ mod colour;
 mod course;
 mod daemon;
 mod drift;
+mod exec;
 mod fork;
 mod fork_fails;
 mod interrupt;
