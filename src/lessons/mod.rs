@@ -102,6 +102,7 @@ course! {
     zombie,
     orphan,
     daemon,
+    states,
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },
