@@ -65,7 +65,9 @@ pub fn context_switches(pid: Pid) -> io::Result<(u64, u64)> {
 
 /// `/proc/<pid>/wchan` as the kernel wrote it, trimmed: a function name,
 /// `0` (a process that is not asleep, or a kernel that does not say), or
-/// empty.
+/// empty. Linux 6 names, for instance, `hrtimer_nanosleep` (a sleep),
+/// `anon_pipe_read` (a read on an empty pipe), `do_signal_stop` (a
+/// stopped process) and `kernel_clone` (a vfork parent).
 pub fn wchan_text(pid: Pid) -> io::Result<String> {
     Ok(fs::read_to_string(format!("/proc/{pid}/wchan"))?
         .trim()
