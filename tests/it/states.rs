@@ -41,13 +41,13 @@ fn each_step_reads_the_letter_it_shows() {
         "running",
         "sleeping",
         "stopped",
-        "continued",
         "zombie",
+        "continued",
         "reaped",
         "ready",
         "uninterruptible",
-        "vfork-ends",
         "three-states",
+        "vfork-ends",
         "done",
     ]);
     let events = &run.events;
@@ -81,7 +81,7 @@ fn each_step_reads_the_letter_it_shows() {
     let zombie: Zombie = report(only(events, "zombie"));
     assert_eq!(
         (zombie.child_pid, zombie.state.as_str()),
-        (running.child_pid, "Z")
+        (sleeping.child_pid, "Z")
     );
     let reaped: Reaped = report(only(events, "reaped"));
     assert_eq!(reaped.python_exitcode, -15, "SIGTERM, as terminate()");
@@ -140,11 +140,9 @@ fn pinned_spinners_are_all_r_and_wait_in_the_run_queue() {
         );
     }
     assert_eq!(ready.total_wait_ms, ready.wait_ms.iter().sum::<u64>());
+    // It went to sleep once: a voluntary switch (pinned beside a spinner,
+    // it may also have been preempted before).
     assert!(ready.sleeper_voluntary >= 1, "{ready:?}");
-    assert!(
-        ready.sleeper_voluntary > ready.sleeper_nonvoluntary,
-        "{ready:?}"
-    );
 }
 
 #[test]
@@ -213,6 +211,7 @@ fn an_outside_observer_sees_each_letter_while_the_lesson_holds() {
     let mut answers = live.child.stdin.take().expect("stdin");
     let procdemo_pid = live.pid();
     let mut checked = Vec::new();
+    let mut shown: Option<(i32, String)> = None;
     for quiz in [
         "running",
         "sleeping",
@@ -224,6 +223,18 @@ fn an_outside_observer_sees_each_letter_while_the_lesson_holds() {
         let question = live.read_until("quiz-question");
         assert_eq!(question["facts"]["quiz"], quiz, "{question}");
         let seen = descendants(procdemo_pid);
+        // The step shown last, followed straight by this question, still
+        // holds its state while people read it.
+        if let Some((pid, letter)) = shown.take()
+            && matches!(quiz, "sleeping" | "stopped" | "zombie")
+        {
+            let held = seen.iter().find(|(child, _)| *child == pid);
+            assert_eq!(
+                held.map(|(_, state)| state.to_string()),
+                Some(letter),
+                "at {quiz}'s question: {seen:?}"
+            );
+        }
         // Held: the same states a moment later.
         thread::sleep(Duration::from_millis(30));
         let again = descendants(procdemo_pid);
@@ -241,6 +252,7 @@ fn an_outside_observer_sees_each_letter_while_the_lesson_holds() {
                 .unwrap_or_else(|| panic!("{quiz}: {pid} not seen from outside: {states:?}"));
             assert_eq!(observed.1.to_string(), letter, "{quiz}: {event}");
         }
+        shown = Some((pid, letter.clone()));
         checked.push(letter);
     }
     drop(answers);
@@ -304,10 +316,11 @@ fn an_interrupt_while_spinners_compete_leaves_none() {
     live.read_until("reaped");
     let procdemo_pid = live.pid();
     let deadline = Instant::now() + DEADLINE;
-    // The sleeper and one spinner more than the CPUs, all started.
+    // One spinner more than the CPUs, all running (the first spinner and
+    // the sleeper have ended by then).
     let running = loop {
         let now = descendants(procdemo_pid);
-        if now.len() > usable_cpus() + 1 && now.iter().filter(|(_, s)| *s == 'R').count() > 1 {
+        if now.len() == usable_cpus() + 1 && now.iter().all(|(_, state)| *state == 'R') {
             break now.iter().map(|(pid, _)| *pid).collect::<Vec<_>>();
         }
         assert!(Instant::now() < deadline, "the spinners never ran: {now:?}");
@@ -332,7 +345,7 @@ fn kill_9_while_spinners_compete_leaves_nothing() {
     let deadline = Instant::now() + DEADLINE;
     let running = loop {
         let now = descendants(live.pid());
-        if now.len() > usable_cpus() + 1 {
+        if now.len() == usable_cpus() + 1 && now.iter().all(|(_, state)| *state == 'R') {
             break now.iter().map(|(pid, _)| *pid).collect::<Vec<_>>();
         }
         assert!(

@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
-use nix::unistd::Pid;
 
 use super::{Ready, SAMPLE_EVERY, SPINNER, spin};
 use crate::lab::{Lab, PARENT};
@@ -13,9 +12,10 @@ use crate::os::states::{context_switches, schedstat, usable_cpus};
 
 /// Starts one spinner more than procdemo has CPUs, lets them compete for
 /// a short window while their states are read, then reads what the
-/// scheduler counted for each (and for the sleeper, `sleeper`), ends them
-/// and tells `ready`. Returns its report.
-pub(super) fn compete(lab: &mut Lab, sleeper: Pid) -> Result<Ready> {
+/// scheduler counted for each, ends them and tells `ready` with them and
+/// the sleeper's context switches (`sleeper_switches`, read before it
+/// ended). Returns its report.
+pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<Ready> {
     let cpus = usable_cpus().context("sched_getaffinity")?;
     let gate = lab.gate()?;
     let mut spinners = Vec::new();
@@ -62,8 +62,7 @@ pub(super) fn compete(lab: &mut Lab, sleeper: Pid) -> Result<Ready> {
         voluntary.push(willing);
         nonvoluntary.push(forced);
     }
-    let (sleeper_voluntary, sleeper_nonvoluntary) =
-        context_switches(sleeper).context("reading the sleeper's status")?;
+    let (sleeper_voluntary, sleeper_nonvoluntary) = sleeper_switches;
     for &pid in &spinners {
         lab.signal(pid, Signal::SIGKILL)?;
     }

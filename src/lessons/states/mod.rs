@@ -13,7 +13,7 @@ use nix::sys::signal::Signal;
 
 use crate::lab::{Lab, PARENT};
 use crate::os::procfs;
-use crate::os::states::{last_cpu, ps_line, schedstat, usable_cpus, wchan_text};
+use crate::os::states::{context_switches, last_cpu, ps_line, schedstat, usable_cpus, wchan_text};
 
 mod crowd;
 mod reports;
@@ -95,6 +95,24 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    // Each state holds while its step is read: people press Enter when the
+    // next step's facts are ready, so the next change is made to another
+    // process. The sleeper ends now, while the spinner stays stopped.
+    let sleeper_switches = context_switches(sleeper.pid).context("reading the sleeper's status")?;
+    // On purpose, no waitpid() yet: the sleeper stays a zombie until `reaped`.
+    lab.signal(sleeper.pid, Signal::SIGTERM)?;
+    lab.wait_until_ended(sleeper.pid)?;
+    let zombie = procfs::stat(sleeper.pid).context("reading the zombie's /proc/<pid>/stat")?;
+    lab.tell(
+        PARENT,
+        &Zombie {
+            child_pid: sleeper.pid.as_raw(),
+            signal: Signal::SIGTERM.as_str().to_string(),
+            state: zombie.state.to_string(),
+            ps_shows: ps_line(sleeper.pid),
+        },
+    )?;
+
     lab.signal(spinner.pid, Signal::SIGCONT)?;
     let continued = lab.wait_for_state(spinner.pid, 'R', SETTLE)?;
     lab.tell(
@@ -107,46 +125,35 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
-    // On purpose, no waitpid() yet: the spinner stays a zombie until `reaped`.
-    lab.signal(spinner.pid, Signal::SIGTERM)?;
-    lab.wait_until_ended(spinner.pid)?;
-    let zombie = procfs::stat(spinner.pid).context("reading the zombie's /proc/<pid>/stat")?;
-    lab.tell(
-        PARENT,
-        &Zombie {
-            child_pid: spinner.pid.as_raw(),
-            signal: Signal::SIGTERM.as_str().to_string(),
-            state: zombie.state.to_string(),
-            ps_shows: ps_line(spinner.pid),
-        },
-    )?;
-    let status = lab.wait(spinner.pid)?;
+    let status = lab.wait(sleeper.pid)?;
     lab.tell(
         PARENT,
         &Reaped {
-            child_pid: spinner.pid.as_raw(),
+            child_pid: sleeper.pid.as_raw(),
             python_exitcode: status.python_exitcode(),
-            proc_entry_exists: procfs::exists(spinner.pid),
+            proc_entry_exists: procfs::exists(sleeper.pid),
         },
     )?;
 
-    let ready = crowd::compete(lab, sleeper.pid)?;
-    lab.signal(sleeper.pid, Signal::SIGTERM)?;
-    lab.wait(sleeper.pid)?;
+    // The first spinner would compete too: it ends before the crowd starts.
+    lab.signal(spinner.pid, Signal::SIGKILL)?;
+    lab.wait(spinner.pid)?;
+    let ready = crowd::compete(lab, sleeper_switches)?;
 
     let sleeping = asleep.state.clone();
-    let uninterruptible = vfork::uninterruptible(lab)?;
+    let held = vfork::hold_in_d(lab)?;
     lab.tell(
         PARENT,
         &ThreeStates {
             running: running.to_string(),
             ready: ready.letters_seen,
-            waiting: format!("{sleeping}, {uninterruptible}"),
+            waiting: format!("{sleeping}, {}", held.state),
             stopped: stopped.to_string(),
             ended: zombie.state.to_string(),
             machine_now: machine_now()?,
         },
-    )
+    )?;
+    vfork::release(lab, held)
 }
 
 /// A busy loop: no system call, so the spinner never sleeps.

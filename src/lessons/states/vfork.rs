@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 
 use super::{SETTLE, Uninterruptible, VFORK_CHILD, VFORK_PARENT, VforkEnds};
-use crate::lab::{Lab, PARENT};
+use crate::lab::{Gate, Lab, PARENT};
 use crate::os::procfs;
 use crate::os::states::{ps_line, wchan_text};
 
@@ -15,9 +15,17 @@ use crate::os::states::{ps_line, wchan_text};
 /// state again: a process in `S` would be `T` well within it.
 const STOP_GRACE: Duration = Duration::from_millis(20);
 
-/// Shows a vfork parent in `D`, then lets its vfork child end; returns the
-/// letter it had while it waited.
-pub(super) fn uninterruptible(lab: &mut Lab) -> Result<String> {
+/// A vfork parent held in its wait: the letter read, and the gate that
+/// ends the wait.
+pub(super) struct Held {
+    pub(super) state: char,
+    parent: nix::unistd::Pid,
+    gate: Gate,
+}
+
+/// Shows a vfork parent in `D` (and a SIGSTOP waiting), and leaves it
+/// there until `release`.
+pub(super) fn hold_in_d(lab: &mut Lab) -> Result<Held> {
     let gate = lab.gate()?;
     let parent = lab.fork(VFORK_PARENT, |side| {
         let child = side.vfork_until(VFORK_CHILD, &gate)?;
@@ -54,18 +62,27 @@ pub(super) fn uninterruptible(lab: &mut Lab) -> Result<String> {
             state_after_sigstop: after_stop.state.to_string(),
         },
     )?;
+    Ok(Held {
+        state: waiting,
+        parent: parent.pid,
+        gate,
+    })
+}
 
+/// Lets the vfork child end: its parent takes the stop it held back, and
+/// ends after SIGCONT.
+pub(super) fn release(lab: &mut Lab, held: Held) -> Result<()> {
+    let Held { parent, gate, .. } = held;
     lab.open(&gate);
-    let once_ended = lab.wait_for_state(parent.pid, 'T', SETTLE)?;
-    lab.signal(parent.pid, Signal::SIGCONT)?;
-    let status = lab.wait(parent.pid)?;
+    let once_ended = lab.wait_for_state(parent, 'T', SETTLE)?;
+    lab.signal(parent, Signal::SIGCONT)?;
+    let status = lab.wait(parent)?;
     lab.tell(
         PARENT,
         &VforkEnds {
-            vfork_parent_pid: parent.pid.as_raw(),
+            vfork_parent_pid: parent.as_raw(),
             state: once_ended.to_string(),
             python_exitcode: status.python_exitcode(),
         },
-    )?;
-    Ok(waiting.to_string())
+    )
 }
