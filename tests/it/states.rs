@@ -93,6 +93,7 @@ fn each_step_reads_the_letter_it_shows() {
     assert_eq!(d.vfork_child_state, "S", "the vfork child waits at a pipe");
     let ends: VforkEnds = report(only(events, "vfork-ends"));
     assert_eq!(ends.vfork_parent_pid, d.vfork_parent_pid);
+    assert_eq!(ends.state_before, "D", "held through three-states");
     assert_eq!(ends.state, "T", "the held-back SIGSTOP arrives");
     assert_eq!(ends.python_exitcode, 0);
 

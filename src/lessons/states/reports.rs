@@ -94,10 +94,12 @@ report! {
         pub state_after_sigstop: String,
     }
 
-    /// The vfork child ended: the state its parent reached then (the
-    /// SIGSTOP it held back), and how the parent ended after SIGCONT.
+    /// The vfork child ended: its parent's state just before, the state it
+    /// reached then (the SIGSTOP it held back), and how it ended after
+    /// SIGCONT.
     "vfork-ends" => pub struct VforkEnds {
         pub vfork_parent_pid: i32,
+        pub state_before: String,
         pub state: String,
         pub python_exitcode: i32,
     }

@@ -73,6 +73,7 @@ pub(super) fn hold_in_d(lab: &mut Lab) -> Result<Held> {
 /// ends after SIGCONT.
 pub(super) fn release(lab: &mut Lab, held: Held) -> Result<()> {
     let Held { parent, gate, .. } = held;
+    let before = procfs::stat(parent).context("reading the vfork parent's state")?;
     lab.open(&gate);
     let once_ended = lab.wait_for_state(parent, 'T', SETTLE)?;
     lab.signal(parent, Signal::SIGCONT)?;
@@ -81,6 +82,7 @@ pub(super) fn release(lab: &mut Lab, held: Held) -> Result<()> {
         PARENT,
         &VforkEnds {
             vfork_parent_pid: parent.as_raw(),
+            state_before: before.state.to_string(),
             state: once_ended.to_string(),
             python_exitcode: status.python_exitcode(),
         },
