@@ -14,6 +14,7 @@ mod inbox;
 pub mod pool;
 mod registry;
 mod reports;
+mod states;
 mod tree;
 mod waiting;
 

@@ -103,6 +103,7 @@ course! {
     orphan,
     daemon,
     exec,
+    states,
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },

@@ -14,6 +14,7 @@ pub mod procfs;
 pub mod semaphore;
 pub mod shm;
 pub mod signals;
+pub mod states;
 pub mod stdout;
 pub mod terminal;
 pub mod wait;

@@ -35,6 +35,7 @@ mod queue;
 mod quiz;
 mod semaphore;
 mod signals;
+mod states;
 mod steps;
 mod terminal;
 mod text_coverage;
