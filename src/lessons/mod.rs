@@ -102,6 +102,7 @@ course! {
     zombie,
     orphan,
     daemon,
+    signals { spawned: Some(signals::spawned) },
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },
