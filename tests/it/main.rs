@@ -34,6 +34,7 @@ mod queue;
 mod quiz;
 mod semaphore;
 mod signals;
+mod signals_lesson;
 mod steps;
 mod terminal;
 mod text_coverage;

@@ -31,6 +31,8 @@ const SENT_UNBLOCKED: [Signal; 3] = [Signal::SIGUSR1, Signal::SIGUSR1, Signal::S
 const SENT_BLOCKED: usize = 2;
 /// The integer `sigqueue` carries.
 const VALUE: i32 = 42;
+/// Seconds (at pace 1) the lesson holds where another terminal can look.
+const LOOK: f64 = 2.0;
 /// The exit code of the grandchild whose end SIGCHLD reports.
 const GRANDCHILD_EXIT: i32 = 3;
 
@@ -197,6 +199,8 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
             shd_pnd,
         },
     )?;
+    // Time to look: `grep Sig /proc/<pid>/status` in another terminal.
+    lab.sleep(LOOK)?;
 
     for signal in SENT_UNBLOCKED {
         lab.signal(pid, signal)?;
@@ -225,6 +229,8 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
             process_pending,
         },
     )?;
+    // Time to look: the signal stays pending while the child blocks it.
+    lab.sleep(LOOK)?;
     lab.open(&second);
     lab.expect_report::<OneBit>(pid)?;
 
@@ -327,6 +333,19 @@ fn process_group(lab: &mut Lab) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()
         .context("getpgid(member)")?;
     let spared_group = sig::group_of(spared.pid).context("getpgid(spared)")?;
+    lab.tell(
+        PARENT,
+        &Groups {
+            procdemo_pgid: procdemo_pgid.as_raw(),
+            group: group.as_raw(),
+            members: crate::lab::raw_pids(&members),
+            member_groups,
+            spared_pid: spared.pid.as_raw(),
+            spared_group: spared_group.as_raw(),
+        },
+    )?;
+    // Time to look: `ps -o pid,pgid,stat` in another terminal.
+    lab.sleep(LOOK)?;
     sig::signal_group(group, Signal::SIGINT).with_context(|| format!("killpg({group}, SIGINT)"))?;
     let mut member_exitcodes = Vec::new();
     for pid in members {
@@ -337,15 +356,10 @@ fn process_group(lab: &mut Lab) -> Result<()> {
     let spared_exitcode = lab.wait(spared.pid)?.python_exitcode();
     lab.tell(
         PARENT,
-        &Group {
-            procdemo_pgid: procdemo_pgid.as_raw(),
-            group: group.as_raw(),
-            members: crate::lab::raw_pids(&members),
-            member_groups,
+        &Killpg {
             signal: Signal::SIGINT.as_str().into(),
+            group: group.as_raw(),
             member_exitcodes,
-            spared_pid: spared.pid.as_raw(),
-            spared_group: spared_group.as_raw(),
             spared_state,
             spared_exitcode,
         },

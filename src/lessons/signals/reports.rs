@@ -124,18 +124,23 @@ report! {
         pub ignore_kept: bool,
     }
 
-    /// Two children in a group of their own and one in another, each
-    /// group read from `/proc`; SIGINT sent to the first group with
-    /// `killpg()`: how each ended, and the other child's state afterwards.
-    "group" => pub struct Group {
+    /// Two children in a new process group, a third in another, each
+    /// group read back with `getpgid()`, beside procdemo's own.
+    "groups" => pub struct Groups {
         pub procdemo_pgid: i32,
         pub group: i32,
         pub members: Vec<i32>,
         pub member_groups: Vec<i32>,
-        pub signal: String,
-        pub member_exitcodes: Vec<i32>,
         pub spared_pid: i32,
         pub spared_group: i32,
+    }
+
+    /// SIGINT sent to the first group with `killpg()`: how each member
+    /// ended, and the other child's state afterwards and its exitcode.
+    "killpg" => pub struct Killpg {
+        pub signal: String,
+        pub group: i32,
+        pub member_exitcodes: Vec<i32>,
         pub spared_state: String,
         pub spared_exitcode: i32,
     }
