@@ -310,6 +310,7 @@ const COMMANDS: &[&str] = &[
     "zombie",
     "orphan",
     "daemon",
+    "signals",
     "pipe",
     "queue",
     "memory",

@@ -246,7 +246,10 @@ fn q_at_the_first_prompt_of_a_tour_ends_it() {
             "tour", "--step", "--pace", "0", "--lang", "en", "--color", "never",
         ],
     );
-    tour.expect("Tour · lesson 1 of 12");
+    tour.expect(&format!(
+        "Tour · lesson 1 of {}",
+        procdemo::lessons::COURSE.len()
+    ));
     tour.expect("procdemo fork");
     tour.expect("Enter: start this lesson · q then Enter: end the tour");
     let pid = procdemo_pid(&state);
@@ -254,7 +257,10 @@ fn q_at_the_first_prompt_of_a_tour_ends_it() {
     let (code, rest) = tour.finish();
     assert_eq!(code, 0, "after q:\n{rest}");
     assert!(
-        rest.contains("Tour over: 0 of 12 lessons finished."),
+        rest.contains(&format!(
+            "Tour over: 0 of {} lessons finished.",
+            procdemo::lessons::COURSE.len()
+        )),
         "{rest}"
     );
     assert!(!rest.contains("What you saw"), "nothing was seen:\n{rest}");
@@ -510,7 +516,10 @@ fn a_tour_asks_once_per_lesson_and_lists_a_lesson_quit_early() {
     let (code, rest) = tour.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(
-        rest.contains("Tour over: 0 of 12 lessons finished."),
+        rest.contains(&format!(
+            "Tour over: 0 of {} lessons finished.",
+            procdemo::lessons::COURSE.len()
+        )),
         "{rest}"
     );
     let seen = rest

@@ -180,6 +180,8 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
     })?;
     let pid = child.pid;
     lab.expect_report::<SetUp>(pid)?;
+    // Asleep at the gate: done with its set-up, so the sets hold still.
+    lab.wait_until_asleep(pid)?;
     let (sig_cgt, caught) = mask(pid, "SigCgt")?;
     let (sig_ign, ignored) = mask(pid, "SigIgn")?;
     let (sig_blk, blocked) = mask(pid, "SigBlk")?;
