@@ -14,7 +14,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use crate::common::{LessonRun, Live, check_interrupted, only, pid, ppid, proc_stat, report, role};
+use crate::common::{
+    LessonRun, Live, check_interrupted, check_kill_9, only, pid, ppid, proc_stat, report, role,
+};
 use procdemo::lessons::signals::{
     AcrossExec, AcrossFork, Groups, Handler, KillRefused, Killed, Killpg, Masks, OneBit, Pending,
     SetUp, Sigchld, Sigqueue, StopContinue, Terminate,
@@ -281,4 +283,16 @@ fn sigint_to_procdemo_s_group_ends_the_children_of_other_groups_too() {
     running.extend(&groups.members);
     nix::sys::signal::killpg(Pid::from_raw(procdemo), Signal::SIGINT).expect("killpg");
     check_interrupted(live, Signal::SIGINT, 130, 1, &running);
+}
+
+/// `kill -9` on procdemo while two children sit in a group of their own:
+/// it cannot clean up, but every child dies with it (parent-death signal).
+#[test]
+fn kill_9_while_children_are_in_other_groups_leaves_nothing() {
+    let mut live = Live::spawn(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
+    let groups: Groups = report(&live.read_until("groups"));
+    let mut running = crate::common::children_of(live.pid());
+    running.extend(&groups.members);
+    running.push(groups.spared_pid);
+    check_kill_9(live, &running, "children in other process groups");
 }
