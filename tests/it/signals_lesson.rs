@@ -18,8 +18,8 @@ use crate::common::{
     LessonRun, Live, check_interrupted, check_kill_9, only, pid, ppid, proc_stat, report, role,
 };
 use procdemo::lessons::signals::{
-    AcrossExec, AcrossFork, Groups, Handler, KillRefused, Killed, Killpg, Masks, OneBit, Pending,
-    SetUp, Sigchld, Sigqueue, StopContinue, Terminate,
+    AcrossExec, AcrossFork, Continued, Groups, Handler, KillRefused, Killed, Killpg, Masks, OneBit,
+    Pending, SetUp, Sigchld, Sigqueue, Stopped, Terminate,
 };
 
 /// The signals a mask of `/proc/<pid>/status` holds, by number (bit n-1 is
@@ -78,12 +78,14 @@ fn check_default_actions(run: &LessonRun) {
     assert_eq!(killed.killed_by, Some(9), "{killed:?}");
     assert_eq!(killed.python_exitcode, -9, "{killed:?}");
 
-    let stop: StopContinue = run.procdemo_report();
+    let stop: Stopped = run.procdemo_report();
     assert_eq!(stop.state_before, "S", "{stop:?}");
     assert_eq!(stop.stopped_by, "SIGSTOP", "{stop:?}");
     assert_eq!(stop.state_stopped, "T", "{stop:?}");
-    assert!(stop.continued_seen, "{stop:?}");
-    assert!(matches!(stop.state_after.as_str(), "S" | "R"), "{stop:?}");
+    let cont: Continued = run.procdemo_report();
+    assert_eq!(cont.child_pid, stop.child_pid);
+    assert!(cont.continued_seen, "{cont:?}");
+    assert_eq!(cont.state_after, "S", "asleep at its gate again: {cont:?}");
 }
 
 fn check_masks_and_pending(run: &LessonRun) {
@@ -197,12 +199,17 @@ fn pgrp(pid: i32) -> i32 {
         .expect("a number")
 }
 
-/// While the lesson holds (pace 1: two seconds at `masks`, `pending` and
-/// `groups`), what `/proc` shows from outside is what the lesson says;
+/// While the lesson holds (pace 0.5: a second at `stopped`, `masks`,
+/// `pending` and `groups`), what `/proc` shows from outside is what the lesson says;
 /// SIGTERM then ends it with nothing left.
 #[test]
 fn an_outside_observer_sees_what_the_lesson_says() {
-    let mut live = Live::spawn(&["signals", "--json", "--pace", "1", "--lang", "en"]);
+    let mut live = Live::spawn(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
+    let stopped: Stopped = report(&live.read_until("stopped"));
+    assert_eq!(
+        proc_stat(stopped.child_pid).map(|(_, state)| state),
+        Some('T')
+    );
     let masks: Masks = report(&live.read_until("masks"));
     let child = masks.child_pid;
     assert_eq!(proc_stat(child).map(|(_, state)| state), Some('S'));
@@ -251,6 +258,7 @@ fn interrupted_at(step: &str, signal: Signal, code: i32) -> Vec<Value> {
 #[test]
 fn interrupts_at_several_steps_leave_nothing() {
     let cases = [
+        ("stopped", Signal::SIGINT, 130),
         ("masks", Signal::SIGINT, 130),
         ("pending", Signal::SIGTERM, 143),
         ("groups", Signal::SIGINT, 130),

@@ -105,20 +105,27 @@ fn stop_and_continue(lab: &mut Lab) -> Result<()> {
     lab.signal(child.pid, Signal::SIGSTOP)?;
     let stopped_by = sig::wait_stopped(child.pid).context("waitid(WSTOPPED)")?;
     let state_stopped = state_of(child.pid)?;
-    lab.signal(child.pid, Signal::SIGCONT)?;
-    sig::wait_continued(child.pid).context("waitid(WCONTINUED)")?;
-    // Once continued, the child goes back to its read at the gate.
-    lab.wait_until_asleep(child.pid)?;
-    let state_after = state_of(child.pid)?;
     lab.tell(
         PARENT,
-        &StopContinue {
+        &Stopped {
             child_pid: child.pid.as_raw(),
             state_before,
             stopped_by: stopped_by.as_str().to_string(),
             state_stopped,
+        },
+    )?;
+    // Time to look: `ps -o pid,stat` in another terminal shows T.
+    lab.sleep(LOOK)?;
+    lab.signal(child.pid, Signal::SIGCONT)?;
+    sig::wait_continued(child.pid).context("waitid(WCONTINUED)")?;
+    // Once continued, the child goes back to its read at the gate.
+    lab.wait_until_asleep(child.pid)?;
+    lab.tell(
+        PARENT,
+        &Continued {
+            child_pid: child.pid.as_raw(),
             continued_seen: true,
-            state_after,
+            state_after: state_of(child.pid)?,
         },
     )?;
     lab.open(&gate);

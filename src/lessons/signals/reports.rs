@@ -26,13 +26,19 @@ report! {
         pub python_exitcode: i32,
     }
 
-    /// A child's state before SIGSTOP, after it (`waitid(WSTOPPED)` said
-    /// which signal stopped it) and after SIGCONT (`WCONTINUED` seen).
-    "stop-continue" => pub struct StopContinue {
+    /// A child's state before SIGSTOP and after it (`waitid(WSTOPPED)`
+    /// said which signal stopped it). Held while it is stopped.
+    "stopped" => pub struct Stopped {
         pub child_pid: i32,
         pub state_before: String,
         pub stopped_by: String,
         pub state_stopped: String,
+    }
+
+    /// The same child after SIGCONT: `waitid(WCONTINUED)` returned, and its
+    /// state once it sleeps again.
+    "continued" => pub struct Continued {
+        pub child_pid: i32,
         pub continued_seen: bool,
         pub state_after: String,
     }
