@@ -83,10 +83,22 @@ impl Lab {
     /// `exec` a fresh procdemo running the hidden `__spawned` command, which
     /// hands `spawned_args` to the lesson's `spawned` function.
     pub fn spawn(&mut self, role: &'static str, spawned_args: &[String]) -> Result<Forked> {
+        self.spawn_after(role, spawned_args, |_| Ok(()))
+    }
+
+    /// `spawn`, with `prepare` run in the child between fork and exec (what
+    /// survives `exec` is the point of some lessons).
+    pub fn spawn_after(
+        &mut self,
+        role: &'static str,
+        spawned_args: &[String],
+        prepare: impl FnOnce(&ChildSide) -> Result<()>,
+    ) -> Result<Forked> {
         let lesson = self.lesson.to_string();
         let elapsed = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let started_ns = monotonic_ns().saturating_sub(elapsed);
         self.fork(role, |side| {
+            prepare(side)?;
             pipe::keep_across_exec(side.events).context("fcntl(F_SETFD) on the event pipe")?;
             let mut args: Vec<String> = vec![
                 super::SPAWNED.into(),

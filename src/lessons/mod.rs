@@ -103,6 +103,7 @@ course! {
     orphan,
     daemon,
     exec,
+    signals { spawned: Some(signals::spawned) },
     states,
     pipe,
     queue,

@@ -13,6 +13,7 @@ pub mod process;
 pub mod procfs;
 pub mod semaphore;
 pub mod shm;
+pub mod sigaction;
 pub mod signals;
 pub mod states;
 pub mod stdout;

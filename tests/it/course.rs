@@ -311,6 +311,7 @@ const COMMANDS: &[&str] = &[
     "orphan",
     "daemon",
     "exec",
+    "signals",
     "states",
     "pipe",
     "queue",

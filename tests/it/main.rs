@@ -35,6 +35,7 @@ mod queue;
 mod quiz;
 mod semaphore;
 mod signals;
+mod signals_lesson;
 mod states;
 mod steps;
 mod terminal;
