@@ -192,7 +192,9 @@ fn step_waits_for_enter_before_each_step_and_q_ends_the_lesson() {
     let (code, rest) = fork.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(
-        rest.contains("Lesson ended at your request; stopped and reaped 1 process."),
+        rest.contains(
+            "Lesson ended at your request; 1 process reaped in all, nothing is left running."
+        ),
         "{rest}"
     );
     assert!(!rest.contains("step 4 of 6"), "{rest}");

@@ -676,12 +676,13 @@ pub fn stdout_failed(lang: Lang, errno: Errno, reaped: Option<u64>) -> String {
     match (lang, reaped) {
         (Lang::En, None) => format!("procdemo: cannot write to stdout: {error}"),
         (Lang::En, Some(reaped)) => format!(
-            "procdemo: cannot write the lesson to stdout: {error}; stopped and reaped {}, nothing is left running.",
-            super::processes(reaped)
+            "procdemo: cannot write the lesson to stdout: {error}; {}",
+            super::cleaned_up(lang, reaped)
         ),
         (Lang::Zh, None) => format!("procdemo：无法写到标准输出：{error}"),
         (Lang::Zh, Some(reaped)) => format!(
-            "procdemo：课程无法写到标准输出：{error}；已结束并回收 {reaped} 个进程，没有留下任何进程。"
+            "procdemo：课程无法写到标准输出：{error}；{}",
+            super::cleaned_up(lang, reaped)
         ),
     }
 }

@@ -92,27 +92,35 @@ pub fn summary(lang: Lang, started: u64, reaped: u64) -> String {
     }
 }
 
+/// What a lesson stopped early left: every process it started reaped (the
+/// count is of the whole lesson: most had ended before the stop).
+pub fn cleaned_up(lang: Lang, reaped: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "{} reaped in all, nothing is left running.",
+            processes(reaped)
+        ),
+        Lang::Zh => format!("共回收 {reaped} 个进程，没有留下任何进程。"),
+    }
+}
+
 pub fn interrupted(lang: Lang, signal: &str, reaped: u64) -> String {
     match lang {
         Lang::En => format!(
-            "procdemo: lesson interrupted by {signal}; stopped and reaped {}, nothing is left running.",
-            processes(reaped)
+            "procdemo: lesson interrupted by {signal}; {}",
+            cleaned_up(lang, reaped)
         ),
         Lang::Zh => format!(
-            "procdemo：本课被 {signal} 中断；已结束并回收 {reaped} 个进程，没有留下任何进程。"
+            "procdemo：本课被 {signal} 中断；{}",
+            cleaned_up(lang, reaped)
         ),
     }
 }
 
 pub fn quit(lang: Lang, reaped: u64) -> String {
     match lang {
-        Lang::En => {
-            format!(
-                "Lesson ended at your request; stopped and reaped {}.",
-                processes(reaped)
-            )
-        }
-        Lang::Zh => format!("按你的要求结束本课；已结束并回收 {reaped} 个进程。"),
+        Lang::En => format!("Lesson ended at your request; {}", cleaned_up(lang, reaped)),
+        Lang::Zh => format!("按你的要求结束本课；{}", cleaned_up(lang, reaped)),
     }
 }
 
@@ -165,12 +173,10 @@ pub fn failed(lang: Lang, error: &str, reaped: u64) -> String {
     let error = error.split_whitespace().collect::<Vec<_>>().join(" ");
     match lang {
         Lang::En => format!(
-            "procdemo: the lesson failed: {error}; stopped and reaped {}, nothing is left running.",
-            processes(reaped)
+            "procdemo: the lesson failed: {error}; {}",
+            cleaned_up(lang, reaped)
         ),
-        Lang::Zh => {
-            format!("procdemo：本课出错：{error}；已结束并回收 {reaped} 个进程，没有留下任何进程。")
-        }
+        Lang::Zh => format!("procdemo：本课出错：{error}；{}", cleaned_up(lang, reaped)),
     }
 }
 
@@ -400,10 +406,10 @@ mod tests {
         assert!(summary(Lang::En, 3, 3).starts_with("3 processes started, 3 reaped;"));
         assert!(summary(Lang::En, 0, 0).starts_with("0 processes started"));
         assert!(summary(Lang::Zh, 1, 1).starts_with("共启动 1 个进程，回收 1 个；"));
-        assert!(quit(Lang::En, 1).ends_with("reaped 1 process."));
-        assert!(quit(Lang::En, 2).ends_with("reaped 2 processes."));
-        assert!(interrupted(Lang::En, "SIGINT", 1).contains("reaped 1 process,"));
-        assert!(failed(Lang::En, "x", 4).contains("reaped 4 processes,"));
+        assert!(quit(Lang::En, 1).contains("; 1 process reaped in all,"));
+        assert!(quit(Lang::En, 2).contains("; 2 processes reaped in all,"));
+        assert!(interrupted(Lang::En, "SIGINT", 1).contains("; 1 process reaped in all,"));
+        assert!(failed(Lang::En, "x", 4).contains("; 4 processes reaped in all,"));
         assert!(!failed(Lang::En, "first\nsecond", 1).contains('\n'));
         assert!(!failed(Lang::Zh, "x", 1).contains("(s)"));
         assert_eq!(quiz_score(Lang::En, 1, 1), "Quiz: 1 of 1 prediction right.");
