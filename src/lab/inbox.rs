@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use super::Lab;
+use super::{Lab, PARENT};
 use crate::model::{CHILD_FAILED, Event, FORKED, REAPED, Stop};
 use crate::narrate::{self, Answer};
 use crate::os::pipe;
@@ -170,25 +170,52 @@ impl Lab {
         Ok(true)
     }
 
+    /// The lesson is about to act for `step` (stop a child, let one go,
+    /// send a signal): people finish the step on screen first, with its
+    /// reading pause, the Enter prompt, and `step`'s question. What the
+    /// step on screen says then still holds, even for `ps` in another
+    /// terminal, until the reader moves on; `step`'s first event follows
+    /// without another pause.
+    pub fn before(&mut self, step: &str) -> Result<()> {
+        self.pump()?;
+        self.check_signal()?;
+        if self.held.is_some() {
+            return Ok(());
+        }
+        let next = Event::observed(self.lesson, self.started, PARENT, step, json!({}));
+        self.turn_to(&next, true)?;
+        self.narrator.turned_to(step);
+        Ok(())
+    }
+
     fn render(&mut self, event: &Event) -> Result<()> {
         if let Some(held) = &mut self.held {
             held.push(event.clone());
             return Ok(());
         }
-        if self.narrator.is_step_change(&event.step) {
-            if let Some(pause) = self.narrator.reading_pause(&event.step) {
-                self.pause_to_read(pause)?;
-            }
-            let signals = &self.signals;
-            let answer = self.narrator.before_step(event, signals.wake_fd(), || {
-                signals.drain();
-                signals.caught().is_some()
-            });
-            self.obey(answer)?;
-        }
+        self.turn_to(event, false)?;
         let answer = self.narrator.show(event);
         self.obey(answer)?;
         self.check_output()
+    }
+
+    /// What comes before `next` when it is another step than the one on
+    /// screen: the reading pause, reveals, the question or the prompt.
+    fn turn_to(&mut self, next: &Event, ahead: bool) -> Result<()> {
+        if !self.narrator.is_step_change(&next.step) {
+            return Ok(());
+        }
+        if let Some(pause) = self.narrator.reading_pause(&next.step) {
+            self.pause_to_read(pause)?;
+        }
+        let signals = &self.signals;
+        let answer = self
+            .narrator
+            .before_step(next, ahead, signals.wake_fd(), || {
+                signals.drain();
+                signals.caught().is_some()
+            });
+        self.obey(answer)
     }
 
     /// What the reader said at a prompt: go on, end the lesson (q), or a

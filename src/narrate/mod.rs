@@ -84,6 +84,9 @@ pub struct Narrator {
     trace: Option<trace::Recorder>,
     /// Why the trace could not be written: the lab fails the lesson.
     trace_failure: Option<String>,
+    /// The step people were already brought to (see [`Narrator::turned_to`]):
+    /// its first event is shown without another pause.
+    turned_to: Option<String>,
 }
 
 impl Narrator {
@@ -108,6 +111,7 @@ impl Narrator {
                 .trace
                 .map(|path| trace::Recorder::new(path, config.lang)),
             trace_failure: None,
+            turned_to: None,
         }
     }
 
@@ -149,7 +153,7 @@ impl Narrator {
     /// [`screen::ENGLISH_WORDS_PER_MINUTE`]), else a beat; scaled by
     /// `--pace`. `None` when a prompt will wait instead, or nobody reads.
     pub fn reading_pause(&self, step: &str) -> Option<Duration> {
-        if !self.for_people() || !self.is_new_step(step) {
+        if !self.for_people() || !self.is_new_step(step) || self.is_turned_to(step) {
             return None;
         }
         if self.step == StepMode::PauseBeforeEachStep {
@@ -164,12 +168,27 @@ impl Narrator {
         Some(reading.mul_f64(self.pace))
     }
 
+    /// Marks `step` as the one people have been brought to by a
+    /// [`Narrator::before_step`] ahead of its first event, which then
+    /// follows without another pause (only a new screen).
+    pub fn turned_to(&mut self, step: &str) {
+        self.turned_to = Some(step.to_string());
+    }
+
+    fn is_turned_to(&self, step: &str) -> bool {
+        self.turned_to.as_deref() == Some(step)
+    }
+
     /// Everything that comes before the first event of another step: the
     /// reveals that are due, then for a new step its question (`--quiz`) or
     /// the Enter prompt, and a new screen.
+    /// `ahead`: the lesson asks before it acts for `next` (see
+    /// [`Narrator::turned_to`]); the step on screen stays until `next`'s
+    /// first event.
     pub fn before_step(
         &mut self,
         next: &Event,
+        ahead: bool,
         wake: BorrowedFd<'_>,
         interrupted: impl Fn() -> bool,
     ) -> Answer {
@@ -183,6 +202,12 @@ impl Narrator {
             return Answer::Next;
         }
         let first = !self.printer.has_shown_a_step();
+        if self.turned_to.take().is_some_and(|turned| turned == step) {
+            if !first {
+                self.printer.top();
+            }
+            return Answer::Next;
+        }
         let question = self
             .quiz
             .question(step)
@@ -201,7 +226,7 @@ impl Narrator {
             None => Answer::Next,
         };
         // The lesson's heading shares the first step's screen.
-        if matches!(answer, Answer::Next) && !first {
+        if matches!(answer, Answer::Next) && !first && !ahead {
             self.printer.top();
         }
         answer
