@@ -281,6 +281,37 @@ fn an_outside_observer_sees_procdemo_before_the_exec_and_cat_after() {
     assert!(status.success(), "{stderr}");
 }
 
+/// SIGINT and SIGTERM while the child is held before its exec (the lesson
+/// waits for the answer to `after-exec`'s question): exit 130 or 143, and
+/// the child, still procdemo, is gone.
+#[test]
+fn interrupts_before_the_exec_leave_nothing() {
+    let runs: Vec<_> = [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)]
+        .into_iter()
+        .map(|(signal, code)| {
+            thread::spawn(move || {
+                let mut command =
+                    crate::common::procdemo(&["exec", "--json", "--quiz", "--pace", "0"]);
+                command.args(["--lang", "en"]).stdin(Stdio::piped());
+                let mut live = Live::spawn_command(command);
+                // Kept open: the lesson waits for this answer.
+                let answers = live.child.stdin.take().expect("stdin");
+                let child = pid(&live.read_until("before-exec"));
+                let question = live.read_until("quiz-question");
+                assert_eq!(question["facts"]["quiz"], "after-exec", "{question}");
+                assert_eq!(link(child, "exe"), link(live.pid(), "exe"));
+                kill(Pid::from_raw(live.pid()), signal).expect("signal");
+                check_interrupted(live, signal, code, 1, &[child]);
+                drop(answers);
+                assert_program_gone(child, "the held child");
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().expect("an interrupt run");
+    }
+}
+
 #[test]
 fn steps_come_in_order_and_every_child_is_reaped_with_its_status() {
     let run = exec_run();
