@@ -172,9 +172,12 @@ fn the_tree_shows_a_shell_between_exactly_when_this_sh_stays() {
     if one.shell_stayed {
         assert_ne!(node["name"], "cat", "{node}");
         assert_eq!(node["children"][0]["name"], "cat", "{node}");
+        assert_eq!(node["note"], "execve → sh", "{node}");
     } else {
         assert_eq!(node["name"], "cat", "{node}");
         assert!(node.get("children").is_none(), "{node}");
+        // Two execs: procdemo → sh → cat.
+        assert_eq!(node["note"], "execve → sh → cat", "{node}");
     }
 }
 
