@@ -255,8 +255,9 @@ fn an_outside_observer_sees_procdemo_before_the_exec_and_cat_after() {
     assert_eq!(question["facts"]["quiz"], "after-exec", "{question}");
     let procdemo_exe = link(live.pid(), "exe");
     for _ in 0..2 {
+        // Held: still procdemo a moment later (on its way to the gate, or
+        // asleep at it).
         assert_eq!(link(child, "exe"), procdemo_exe, "held before its exec");
-        assert_eq!(proc_stat(child).map(|(_, state)| state), Some('S'));
         thread::sleep(Duration::from_millis(30));
     }
     answers.write_all(b"2\n").expect("answer");
