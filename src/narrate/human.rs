@@ -238,7 +238,12 @@ pub fn done(done: &Done, words: Words) -> String {
 pub fn show_value(value: &Value, words: Words) -> String {
     let lang = words.lang;
     match value {
-        Value::String(text) => words.of(text),
+        // A line read or written with its newline: shown as `\n`, not as
+        // an empty line after it.
+        Value::String(text) => match text.strip_suffix('\n') {
+            Some(line) if !line.contains('\n') => format!("{}\\n", words.of(line)),
+            _ => words.of(text),
+        },
         Value::Bool(flag) => ui::yes_no(lang, *flag).to_string(),
         Value::Array(items) if items.is_empty() => ui::none(lang).to_string(),
         // Long lists (a pool's thousands of tasks) show their start and their size.

@@ -172,9 +172,12 @@ fn the_tree_shows_a_shell_between_exactly_when_this_sh_stays() {
     if one.shell_stayed {
         assert_ne!(node["name"], "cat", "{node}");
         assert_eq!(node["children"][0]["name"], "cat", "{node}");
+        assert_eq!(node["note"], "execve → sh", "{node}");
     } else {
         assert_eq!(node["name"], "cat", "{node}");
         assert!(node.get("children").is_none(), "{node}");
+        // Two execs: procdemo → sh → cat.
+        assert_eq!(node["note"], "execve → sh → cat", "{node}");
     }
 }
 
@@ -225,10 +228,92 @@ fn cost_is_measured_both_ways() {
     ] {
         assert!(0 < least && least <= middle && middle <= most, "{cost:?}");
     }
+    // The saving in percent of fork + exec's median, and the variant
+    // chosen by it against the margin.
+    let (forked, spawned) = (cost.fork_exec_median_us as f64, cost.spawn_median_us as f64);
+    let saving = (forked - spawned) * 100.0 / forked;
+    assert_eq!(cost.spawn_saving_percent, saving.round() as i64, "{cost:?}");
+    assert_eq!(cost.margin_percent, 10);
+    assert_eq!(cost.about_same, saving.abs() < 10.0, "{cost:?}");
+    assert_eq!(cost.spawn_faster, saving >= 10.0, "{cost:?}");
+    assert!(!(cost.about_same && cost.spawn_faster), "{cost:?}");
+}
+
+/// With `--quiz` and answers from a pipe, the lesson waits for the answer
+/// to `after-exec`'s question while `before-exec` is the step shown: the
+/// child is still procdemo, held before its exec. At `exec-waited`'s
+/// question, after `after-exec` was shown, the same pid runs cat.
+#[test]
+fn an_outside_observer_sees_procdemo_before_the_exec_and_cat_after() {
+    let mut command = crate::common::procdemo(&["exec", "--json", "--quiz", "--pace", "0"]);
+    command.args(["--lang", "en"]).stdin(Stdio::piped());
+    let mut live = Live::spawn_command(command);
+    let mut answers = live.child.stdin.take().expect("stdin");
+    let before = live.read_until("before-exec");
+    let child = pid(&before);
+    let question = live.read_until("quiz-question");
+    assert_eq!(question["facts"]["quiz"], "after-exec", "{question}");
+    let procdemo_exe = link(live.pid(), "exe");
+    for _ in 0..2 {
+        // Held: still procdemo a moment later (on its way to the gate, or
+        // asleep at it).
+        assert_eq!(link(child, "exe"), procdemo_exe, "held before its exec");
+        thread::sleep(Duration::from_millis(30));
+    }
+    answers.write_all(b"2\n").expect("answer");
+    let after: AfterExec = report(&live.read_until("after-exec"));
     assert_eq!(
-        cost.spawn_faster,
-        cost.spawn_median_us < cost.fork_exec_median_us
+        (after.child_pid, after.exe_before.as_str()),
+        (child, procdemo_exe.as_str())
     );
+    let question = live.read_until("quiz-question");
+    assert_eq!(question["facts"]["quiz"], "exec-waited", "{question}");
+    for _ in 0..2 {
+        assert_eq!(link(child, "exe"), after.exe_after, "cat, held");
+        assert_eq!(
+            proc_stat(child).map(|(comm, _)| comm).as_deref(),
+            Some("cat")
+        );
+        thread::sleep(Duration::from_millis(30));
+    }
+    answers.write_all(b"2\n").expect("answer");
+    let waited: ExecWaited = report(&live.read_until("exec-waited"));
+    assert_eq!((waited.child_pid, waited.exit_code), (child, Some(0)));
+    // No more answers: the lesson goes on without questions.
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// SIGINT and SIGTERM while the child is held before its exec (the lesson
+/// waits for the answer to `after-exec`'s question): exit 130 or 143, and
+/// the child, still procdemo, is gone.
+#[test]
+fn interrupts_before_the_exec_leave_nothing() {
+    let runs: Vec<_> = [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)]
+        .into_iter()
+        .map(|(signal, code)| {
+            thread::spawn(move || {
+                let mut command =
+                    crate::common::procdemo(&["exec", "--json", "--quiz", "--pace", "0"]);
+                command.args(["--lang", "en"]).stdin(Stdio::piped());
+                let mut live = Live::spawn_command(command);
+                // Kept open: the lesson waits for this answer.
+                let answers = live.child.stdin.take().expect("stdin");
+                let child = pid(&live.read_until("before-exec"));
+                let question = live.read_until("quiz-question");
+                assert_eq!(question["facts"]["quiz"], "after-exec", "{question}");
+                assert_eq!(link(child, "exe"), link(live.pid(), "exe"));
+                kill(Pid::from_raw(live.pid()), signal).expect("signal");
+                check_interrupted(live, signal, code, 1, &[child]);
+                drop(answers);
+                assert_program_gone(child, "the held child");
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().expect("an interrupt run");
+    }
 }
 
 #[test]

@@ -108,6 +108,9 @@ report! {
         pub spawn_min_us: u64,
         pub spawn_median_us: u64,
         pub spawn_max_us: u64,
+        pub spawn_saving_percent: i64,
+        pub margin_percent: i64,
+        pub about_same: bool,
         pub spawn_faster: bool,
     }
 }
