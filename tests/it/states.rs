@@ -6,13 +6,14 @@
 //! `kill -9` that leave nothing running.
 
 use std::io::Write;
-use std::process::Stdio;
+use std::process::{ChildStdin, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, LessonRun, Live, PINNED, UNPINNED, check_interrupted, check_kill_9, children_of,
-    done_of, only, proc_stat, procdemo, report, run_behind, step,
+    DEADLINE, LessonRun, Live, PINNED, UNPINNED, assert_no_leftovers, check_interrupted,
+    check_kill_9, children_of, done_of, only, pids_seen, proc_stat, procdemo, report, run_behind,
+    step,
 };
 use nix::sched::{CpuSet, sched_getaffinity};
 use nix::sys::signal::{Signal, kill};
@@ -25,6 +26,22 @@ use serde_json::Value;
 
 const ARGS: &[&str] = &["states", "--json", "--pace", "0", "--lang", "en"];
 
+/// The lesson's steps, in order.
+const STEPS: [&str; 12] = [
+    "spinner-starts",
+    "running",
+    "sleeping",
+    "stopped",
+    "zombie",
+    "continued",
+    "reaped",
+    "ready",
+    "uninterruptible",
+    "three-states",
+    "vfork-ends",
+    "done",
+];
+
 /// The CPUs this test may use; procdemo, started from it, inherits them.
 fn usable_cpus() -> usize {
     let set = sched_getaffinity(Pid::from_raw(0)).expect("sched_getaffinity");
@@ -36,20 +53,7 @@ fn usable_cpus() -> usize {
 #[test]
 fn each_step_reads_the_letter_it_shows() {
     let run = LessonRun::run("states", &[]);
-    run.assert_steps_in_order(&[
-        "spinner-starts",
-        "running",
-        "sleeping",
-        "stopped",
-        "zombie",
-        "continued",
-        "reaped",
-        "ready",
-        "uninterruptible",
-        "three-states",
-        "vfork-ends",
-        "done",
-    ]);
+    run.assert_steps_in_order(&STEPS);
     let events = &run.events;
     let starts: SpinnerStarts = report(only(events, "spinner-starts"));
     assert_eq!(starts.usable_cpus, usable_cpus());
@@ -158,34 +162,16 @@ fn unpinned_there_is_one_spinner_more_than_cpus_and_they_wait() {
     assert!(ready.window_ms >= 300, "{ready:?}");
 }
 
-/// Whose state a quiz's step is about, and the letter the lesson says.
-fn subject(event: &Value) -> (i32, String) {
-    match step(event) {
-        "running" => {
-            let facts: Running = report(event);
-            (facts.child_pid, facts.state)
-        }
-        "sleeping" => {
-            let facts: Sleeping = report(event);
-            (facts.child_pid, facts.state)
-        }
-        "stopped" => {
-            let facts: Stopped = report(event);
-            (facts.child_pid, facts.state)
-        }
-        "zombie" => {
-            let facts: Zombie = report(event);
-            (facts.child_pid, facts.state)
-        }
-        "uninterruptible" => {
-            let facts: Uninterruptible = report(event);
-            (facts.vfork_parent_pid, facts.state)
-        }
-        other => panic!("no subject for {other}"),
-    }
+/// The one letter of `/proc/<pid>/stat` that `state` (as a step reports
+/// it) holds.
+fn letter(state: &str) -> char {
+    let mut letters = state.chars();
+    let first = letters.next().expect("a state");
+    assert_eq!(letters.next(), None, "one letter: {state}");
+    first
 }
 
-/// procdemo's children and grandchildren now, with their states.
+/// procdemo's children and grandchildren now, with their states, by pid.
 fn descendants(procdemo: i32) -> Vec<(i32, char)> {
     let mut found = Vec::new();
     let mut parents = vec![procdemo];
@@ -197,74 +183,137 @@ fn descendants(procdemo: i32) -> Vec<(i32, char)> {
             parents.push(child);
         }
     }
+    found.sort_unstable();
     found
 }
 
-/// With `--quiz` and answers from a pipe, the lesson waits for an answer
-/// before each step that has a question, while the child holds the state
-/// that step shows. The test reads `/proc` itself then, answers, and finds
-/// the same letter in the step's event.
+/// The steps with a question, in order (every step but the first, the
+/// summary and `done`): the lesson asks each one before it acts for that
+/// step.
+fn quizzes() -> impl Iterator<Item = &'static str> {
+    STEPS
+        .into_iter()
+        .filter(|step| !matches!(*step, "spinner-starts" | "three-states" | "done"))
+}
+
+/// What the processes of the lesson are after `event` (the step `quiz`),
+/// as that step's text says: `before` changed by the step's action, with
+/// the letters the step reports.
+fn after_step(quiz: &str, event: &Value, mut before: Vec<(i32, char)>) -> Vec<(i32, char)> {
+    let mut set = |pid: i32, state: &str| {
+        before.retain(|(known, _)| *known != pid);
+        before.push((pid, letter(state)));
+    };
+    match quiz {
+        "running" => {
+            let facts: Running = report(event);
+            set(facts.child_pid, &facts.state);
+        }
+        "sleeping" => {
+            let facts: Sleeping = report(event);
+            set(facts.child_pid, &facts.state);
+        }
+        "stopped" => {
+            let facts: Stopped = report(event);
+            set(facts.child_pid, &facts.state);
+        }
+        "zombie" => {
+            let facts: Zombie = report(event);
+            set(facts.child_pid, &facts.state);
+        }
+        "continued" => {
+            let facts: Continued = report(event);
+            set(facts.child_pid, &facts.state);
+        }
+        "reaped" => {
+            let facts: Reaped = report(event);
+            assert!(!facts.proc_entry_exists);
+            before.retain(|(pid, _)| *pid != facts.child_pid);
+        }
+        "ready" => {
+            // The first spinner ended before the crowd; the crowd runs on.
+            let facts: Ready = report(event);
+            before = facts.spinner_pids.iter().map(|&pid| (pid, 'R')).collect();
+        }
+        "uninterruptible" => {
+            // The crowd ended before the vfork parent started.
+            let facts: Uninterruptible = report(event);
+            before = vec![
+                (facts.vfork_parent_pid, letter(&facts.state)),
+                (facts.vfork_child_pid, letter(&facts.vfork_child_state)),
+            ];
+        }
+        "vfork-ends" => before.clear(),
+        other => panic!("no question at {other}"),
+    }
+    before.sort_unstable();
+    before
+}
+
+/// With `--quiz` and answers from a pipe, the lesson asks each step's
+/// question before it acts for that step: the step shown before still
+/// holds then. At every question the test reads `/proc` itself, twice,
+/// and finds every process the step shown speaks about in the state that
+/// step says (the spinner still `T` while `zombie` is shown, the sleeper
+/// still `Z` during `continued`, the crowd of spinners `R` during `ready`,
+/// the vfork parent `D` during `three-states`), and nothing more.
 #[test]
-fn an_outside_observer_sees_each_letter_while_the_lesson_holds() {
+fn an_outside_observer_sees_each_step_while_it_is_shown() {
     let mut command = procdemo(&["states", "--json", "--quiz", "--pace", "0", "--lang", "en"]);
     command.stdin(Stdio::piped());
     let mut live = Live::spawn_command(command);
     let mut answers = live.child.stdin.take().expect("stdin");
     let procdemo_pid = live.pid();
-    let mut checked = Vec::new();
-    let mut shown: Option<(i32, String)> = None;
-    for quiz in [
-        "running",
-        "sleeping",
-        "stopped",
-        "zombie",
-        "ready",
-        "uninterruptible",
-    ] {
+    let starts = live.read_until("spinner-starts");
+    let mut expected = vec![(crate::common::pid(&starts), 'R')];
+    let mut seen_at = Vec::new();
+    for quiz in quizzes() {
         let question = live.read_until("quiz-question");
         assert_eq!(question["facts"]["quiz"], quiz, "{question}");
-        let seen = descendants(procdemo_pid);
-        // The step shown last, followed straight by this question, still
-        // holds its state while people read it.
-        if let Some((pid, letter)) = shown.take()
-            && matches!(quiz, "sleeping" | "stopped" | "zombie")
-        {
-            let held = seen.iter().find(|(child, _)| *child == pid);
-            assert_eq!(
-                held.map(|(_, state)| state.to_string()),
-                Some(letter),
-                "at {quiz}'s question: {seen:?}"
-            );
-        }
         // Held: the same states a moment later.
-        thread::sleep(Duration::from_millis(30));
-        let again = descendants(procdemo_pid);
+        for _ in 0..2 {
+            assert_eq!(
+                descendants(procdemo_pid),
+                expected,
+                "at {quiz}'s question, before its action"
+            );
+            thread::sleep(Duration::from_millis(30));
+        }
+        let mut letters: Vec<char> = expected.iter().map(|(_, state)| *state).collect();
+        letters.sort_unstable();
+        seen_at.push((quiz, letters.into_iter().collect::<String>()));
         answers.write_all(b"1\n").expect("answer");
         let event = live.read_until(quiz);
-        if quiz == "ready" {
-            // Its spinners were read while they ran, then ended.
-            continue;
-        }
-        let (pid, letter) = subject(&event);
-        for states in [&seen, &again] {
-            let observed = states
-                .iter()
-                .find(|(child, _)| *child == pid)
-                .unwrap_or_else(|| panic!("{quiz}: {pid} not seen from outside: {states:?}"));
-            assert_eq!(observed.1.to_string(), letter, "{quiz}: {event}");
-        }
-        shown = Some((pid, letter.clone()));
-        checked.push(letter);
+        expected = after_step(quiz, &event, expected);
     }
     drop(answers);
     let (status, _, stderr) = live.finish();
     assert!(status.success(), "{stderr}");
-    assert_eq!(checked, ["R", "S", "T", "Z", "D"]);
+    let crowd = "R".repeat(usable_cpus() + 1);
+    let held: Vec<(&str, &str)> = seen_at
+        .iter()
+        .map(|(quiz, letters)| (*quiz, letters.as_str()))
+        .collect();
+    // Sorted letters of the processes seen at each question.
+    assert_eq!(
+        held,
+        [
+            ("running", "R"),
+            ("sleeping", "R"),
+            ("stopped", "RS"),
+            ("zombie", "ST"),
+            ("continued", "TZ"),
+            ("reaped", "RZ"),
+            ("ready", "R"),
+            ("uninterruptible", crowd.as_str()),
+            ("vfork-ends", "DS"),
+        ]
+    );
 }
 
-/// A run held at `quiz`'s question (answers from a pipe that is never
-/// written), with the processes running then.
-fn held_at(quiz: &str) -> (Live, Vec<i32>) {
+/// A run held at `quiz`'s question (answers from a pipe, returned: the
+/// lesson waits while it is open), with the processes running then.
+fn held_at(quiz: &str) -> (Live, Vec<i32>, ChildStdin) {
     let mut command = procdemo(&["states", "--json", "--quiz", "--pace", "0", "--lang", "en"]);
     command.stdin(Stdio::piped());
     let mut live = Live::spawn_command(command);
@@ -276,29 +325,29 @@ fn held_at(quiz: &str) -> (Live, Vec<i32>) {
         }
         answers.write_all(b"1\n").expect("answer");
     }
-    // Kept open: the lesson waits for this answer.
-    std::mem::forget(answers);
     let running = descendants(live.pid())
         .iter()
         .map(|(pid, _)| *pid)
         .collect();
-    (live, running)
+    (live, running, answers)
 }
 
 #[test]
 fn interrupts_at_each_held_state_leave_nothing() {
     let cases = [
         ("running", Signal::SIGINT, 130, 1),
-        ("sleeping", Signal::SIGTERM, 143, 2),
-        ("stopped", Signal::SIGINT, 130, 2),
-        ("zombie", Signal::SIGTERM, 143, 2),
-        ("uninterruptible", Signal::SIGINT, 130, 6),
+        ("sleeping", Signal::SIGTERM, 143, 1),
+        ("zombie", Signal::SIGINT, 130, 2),
+        ("continued", Signal::SIGTERM, 143, 2),
+        ("uninterruptible", Signal::SIGINT, 130, 4),
+        ("vfork-ends", Signal::SIGTERM, 143, 6),
     ];
     let runs: Vec<_> = cases
         .into_iter()
         .map(|(quiz, signal, code, started)| {
             thread::spawn(move || {
-                let (live, running) = held_at(quiz);
+                // `_answers` stays open: the lesson waits for an answer.
+                let (live, running, _answers) = held_at(quiz);
                 assert!(!running.is_empty(), "{quiz}: nothing ran");
                 kill(Pid::from_raw(live.pid()), signal).expect("kill");
                 check_interrupted(live, signal, code, started, &running);
@@ -332,9 +381,11 @@ fn an_interrupt_while_spinners_compete_leaves_none() {
     assert!(!events.iter().any(|event| step(event) == "ready"));
 }
 
+/// At `vfork-ends`' question, `three-states` is shown: the vfork parent
+/// still waits in `D`.
 #[test]
 fn kill_9_in_the_vfork_wait_leaves_nothing() {
-    let (live, running) = held_at("uninterruptible");
+    let (live, running, _answers) = held_at("vfork-ends");
     assert_eq!(running.len(), 2, "the vfork parent and child: {running:?}");
     check_kill_9(live, &running, "the vfork parent or child");
 }
@@ -356,4 +407,40 @@ fn kill_9_while_spinners_compete_leaves_nothing() {
         thread::sleep(Duration::from_millis(5));
     };
     check_kill_9(live, &running, "a spinner or the sleeper");
+}
+
+/// The vfork parent killed from outside while `three-states` is shown: it
+/// never wakes, so `vfork-ends` reports it ended (`Z`, -9) and procdemo
+/// reaps it and its child, leaving nothing.
+#[test]
+fn a_vfork_parent_killed_from_outside_is_told_as_ended() {
+    let (mut live, running, mut answers) = held_at("vfork-ends");
+    let (parent, _) = *descendants(live.pid())
+        .iter()
+        .find(|(_, state)| *state == 'D')
+        .expect("the vfork parent in D");
+    kill(Pid::from_raw(parent), Signal::SIGKILL).expect("kill -9 the vfork parent");
+    let deadline = Instant::now() + DEADLINE;
+    while proc_stat(parent).is_some_and(|(_, state)| state != 'Z') {
+        assert!(Instant::now() < deadline, "the vfork parent never ended");
+        thread::sleep(Duration::from_millis(2));
+    }
+    answers.write_all(b"2\n").expect("answer");
+    drop(answers);
+    let ends: VforkEnds = report(&live.read_until("vfork-ends"));
+    assert_eq!(ends.vfork_parent_pid, parent);
+    assert_eq!(
+        (ends.state_before.as_str(), ends.state.as_str()),
+        ("Z", "Z")
+    );
+    assert_eq!(ends.python_exitcode, -9);
+    let procdemo_pid = live.pid();
+    let (status, events, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+    let started = 2 + usable_cpus() as u64 + 1 + 2;
+    let done = done_of(&events, procdemo_pid, started);
+    assert!(done.tree.to_string().contains("adopted"), "{}", done.tree);
+    let mut pids = pids_seen(&events);
+    pids.extend_from_slice(&running);
+    assert_no_leftovers(&pids);
 }

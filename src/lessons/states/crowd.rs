@@ -4,25 +4,34 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 
-use super::{Ready, SAMPLE_EVERY, SPINNER, spin};
+use super::{Ready, SAMPLE_EVERY, SPINNER, spin_for};
 use crate::lab::{Lab, PARENT};
 use crate::os::procfs;
 use crate::os::states::{context_switches, schedstat, usable_cpus};
 
+/// How long the spinners go on after their window, while people read
+/// `ready`: then each ends by itself, so that a reader who walks away does
+/// not leave every CPU busy.
+const RUN_ON: Duration = Duration::from_secs(60);
+
 /// Starts one spinner more than procdemo has CPUs, lets them compete for
 /// a short window while their states are read, then reads what the
-/// scheduler counted for each, ends them and tells `ready` with them and
-/// the sleeper's context switches (`sleeper_switches`, read before it
-/// ended). Returns its report.
-pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<Ready> {
+/// scheduler counted for each and tells `ready` with them and the
+/// sleeper's context switches (`sleeper_switches`, read before it ended).
+/// Returns its report and the spinners, still running (for `RUN_ON` at
+/// most) until `end`.
+pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<(Ready, Vec<Pid>)> {
     let cpus = usable_cpus().context("sched_getaffinity")?;
     let gate = lab.gate()?;
+    // Short at --pace 0, longer for people: the spinners take every CPU.
+    let window = Duration::from_secs_f64(lab.pace().max(0.3));
     let mut spinners = Vec::new();
     for _ in 0..=cpus {
         let forked = lab.fork(SPINNER, |side| {
             side.wait_for(&gate)?;
-            spin()
+            Ok(spin_for(window + RUN_ON))
         })?;
         spinners.push(forked.pid);
     }
@@ -30,8 +39,6 @@ pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<Rea
     for &pid in &spinners {
         lab.wait_until_asleep(pid)?;
     }
-    // Short at --pace 0, longer for people: the spinners take every CPU.
-    let window = Duration::from_secs_f64(lab.pace().max(0.3));
     lab.open(&gate);
     let started = Instant::now();
     let mut letters = String::new();
@@ -63,12 +70,6 @@ pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<Rea
         nonvoluntary.push(forced);
     }
     let (sleeper_voluntary, sleeper_nonvoluntary) = sleeper_switches;
-    for &pid in &spinners {
-        lab.signal(pid, Signal::SIGKILL)?;
-    }
-    for &pid in &spinners {
-        lab.wait(pid)?;
-    }
     let ready = Ready {
         usable_cpus: cpus,
         spinners: spinners.len(),
@@ -86,5 +87,17 @@ pub(super) fn compete(lab: &mut Lab, sleeper_switches: (u64, u64)) -> Result<Rea
         sleeper_nonvoluntary,
     };
     lab.tell(PARENT, &ready)?;
-    Ok(ready)
+    Ok((ready, spinners))
+}
+
+/// Ends the spinners (SIGKILL; one past `RUN_ON` has ended by itself) and
+/// reaps them.
+pub(super) fn end(lab: &mut Lab, spinners: Vec<Pid>) -> Result<()> {
+    for &pid in &spinners {
+        lab.signal(pid, Signal::SIGKILL)?;
+    }
+    for &pid in &spinners {
+        lab.wait(pid)?;
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 //! CPUs all show `R`, though some wait in the run queue (`schedstat`); a
 //! parent in `vfork()` is `D`. Last, the notes' three states as letters.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::sched::sched_getcpu;
@@ -35,7 +35,12 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// How often the spinners' states are read while they compete.
 const SAMPLE_EVERY: Duration = Duration::from_millis(10);
 
+/// Every action of this lesson (a fork, a signal, a `waitpid()`) comes
+/// after `lab.before(step)` for the step it is for: people finish the step
+/// on screen first, so that what it says holds, even for `ps` in another
+/// terminal, until they move on.
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
+    lab.before("spinner-starts")?;
     let spinner = lab.fork(SPINNER, |side| {
         side.tell(&SpinnerStarts {
             cpu: sched_getcpu().context("sched_getcpu")?,
@@ -60,6 +65,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    lab.before("sleeping")?;
     let sleeper = lab.fork(SLEEPER, |_| {
         loop {
             // time.sleep(): nanosleep; procdemo ends it with SIGTERM.
@@ -83,6 +89,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    lab.before("stopped")?;
     lab.signal(spinner.pid, Signal::SIGSTOP)?;
     let stopped = lab.wait_for_state(spinner.pid, 'T', SETTLE)?;
     lab.tell(
@@ -95,9 +102,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
-    // Each state holds while its step is read: people press Enter when the
-    // next step's facts are ready, so the next change is made to another
-    // process. The sleeper ends now, while the spinner stays stopped.
+    lab.before("zombie")?;
     let sleeper_switches = context_switches(sleeper.pid).context("reading the sleeper's status")?;
     // On purpose, no waitpid() yet: the sleeper stays a zombie until `reaped`.
     lab.signal(sleeper.pid, Signal::SIGTERM)?;
@@ -113,6 +118,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    lab.before("continued")?;
     lab.signal(spinner.pid, Signal::SIGCONT)?;
     let continued = lab.wait_for_state(spinner.pid, 'R', SETTLE)?;
     lab.tell(
@@ -125,6 +131,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    lab.before("reaped")?;
     let status = lab.wait(sleeper.pid)?;
     lab.tell(
         PARENT,
@@ -136,10 +143,14 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     )?;
 
     // The first spinner would compete too: it ends before the crowd starts.
+    lab.before("ready")?;
     lab.signal(spinner.pid, Signal::SIGKILL)?;
     lab.wait(spinner.pid)?;
-    let ready = crowd::compete(lab, sleeper_switches)?;
+    let (ready, crowd) = crowd::compete(lab, sleeper_switches)?;
 
+    // The crowd runs on while `ready` is read.
+    lab.before("uninterruptible")?;
+    crowd::end(lab, crowd)?;
     let sleeping = asleep.state.clone();
     let held = vfork::hold_in_d(lab)?;
     lab.tell(
@@ -153,6 +164,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
             machine_now: machine_now()?,
         },
     )?;
+    lab.before("vfork-ends")?;
     vfork::release(lab, held)
 }
 
@@ -161,6 +173,19 @@ pub(crate) fn spin() -> ! {
     let mut turns: u64 = 0;
     loop {
         turns = std::hint::black_box(turns.wrapping_add(1));
+    }
+}
+
+/// A busy loop that ends by itself once `limit` has passed: it reads the
+/// clock (vDSO, no system call) every few million turns.
+pub(crate) fn spin_for(limit: Duration) -> i32 {
+    let started = Instant::now();
+    let mut turns: u64 = 0;
+    loop {
+        turns = std::hint::black_box(turns.wrapping_add(1));
+        if turns.is_multiple_of(1 << 22) && started.elapsed() >= limit {
+            return 0;
+        }
     }
 }
 

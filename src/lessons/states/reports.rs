@@ -45,7 +45,7 @@ report! {
         pub ps_shows: Option<String>,
     }
 
-    /// SIGTERM sent to the spinner, which ended and is not reaped yet.
+    /// SIGTERM sent to the sleeper, which ended and is not reaped yet.
     "zombie" => pub struct Zombie {
         pub child_pid: i32,
         pub signal: String,

@@ -70,12 +70,20 @@ pub(super) fn hold_in_d(lab: &mut Lab) -> Result<Held> {
 }
 
 /// Lets the vfork child end: its parent takes the stop it held back, and
-/// ends after SIGCONT.
+/// ends after SIGCONT (unless it was killed from outside before).
 pub(super) fn release(lab: &mut Lab, held: Held) -> Result<()> {
     let Held { parent, gate, .. } = held;
     let before = procfs::stat(parent).context("reading the vfork parent's state")?;
     lab.open(&gate);
-    let once_ended = lab.wait_for_state(parent, 'T', SETTLE)?;
+    // A parent that had ended already (killed from outside) stops no more.
+    let once_ended = match before.state {
+        'Z' => {
+            procfs::stat(parent)
+                .context("reading the vfork parent's state")?
+                .state
+        }
+        _ => lab.wait_for_state(parent, 'T', SETTLE)?,
+    };
     lab.signal(parent, Signal::SIGCONT)?;
     let status = lab.wait(parent)?;
     lab.tell(
