@@ -318,6 +318,23 @@ fn an_outside_observer_sees_what_the_lesson_says() {
     let one_bit: OneBit = report(&run.live.read_until("one-bit"));
     assert_eq!(one_bit.runs_after_unblock, 1, "{one_bit:?}");
 
+    // `across-fork` is on screen: the grandchild's parent has not called
+    // exec yet, and still catches SIGUSR1.
+    run.question_of("across-exec");
+    let forker = ppid(&run.seen("across-fork"));
+    for _ in 0..2 {
+        assert!(
+            numbers(&status_field(forker, "SigCgt")).contains(&10),
+            "{forker} before exec"
+        );
+        thread::sleep(Duration::from_millis(30));
+    }
+    run.answer();
+    let exec_event = run.live.read_until("across-exec");
+    assert_eq!(pid(&exec_event), forker);
+    let exec: AcrossExec = report(&exec_event);
+    assert!(!exec.handler_kept, "{exec:?}");
+
     // `groups` is on screen: both groups stand, every child asleep.
     run.question_of("killpg");
     let groups: Groups = report(&run.seen("groups"));

@@ -287,6 +287,7 @@ fn handle_and_ignore() -> Result<(Vec<String>, Vec<String>)> {
 }
 
 fn across_fork_and_exec(lab: &mut Lab) -> Result<()> {
+    let gate = lab.gate()?;
     lab.before("across-fork")?;
     let execed = lab.spawn_after(EXECED, &[], |side| {
         let (parent_caught, parent_ignored) = handle_and_ignore()?;
@@ -304,8 +305,13 @@ fn across_fork_and_exec(lab: &mut Lab) -> Result<()> {
             Ok(0)
         })?;
         side.wait(grandchild)?;
-        Ok(())
+        // Not exec'd yet while `across-fork` is on screen: its handler
+        // is still there for `grep SigCgt`.
+        side.wait_for(&gate)
     })?;
+    lab.expect_any_report::<AcrossFork>()?;
+    lab.before("across-exec")?;
+    lab.open(&gate);
     lab.expect_report::<AcrossExec>(execed.pid)?;
     lab.wait(execed.pid)?;
     Ok(())
