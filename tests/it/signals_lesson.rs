@@ -5,17 +5,22 @@
 //! carries its value, SIGCHLD names the ended child, fork keeps handlers
 //! and exec keeps only what is ignored, and `killpg` ends one group and
 //! spares another; checked from the JSON events of real runs, from `/proc`
-//! while the lesson holds, and after interrupts. (`signals.rs` is about
+//! while the lesson waits at a question (each step holds until then), and
+//! after interrupts. (`signals.rs` is about
 //! procdemo's own stop signals.)
 
+use std::io::Write;
+use std::process::{ChildStdin, Command, Stdio};
 use std::thread;
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
 use crate::common::{
-    LessonRun, Live, check_interrupted, check_kill_9, only, pid, ppid, proc_stat, report, role,
+    LessonRun, Live, check_interrupted, check_kill_9, children_of, only, pid, ppid, proc_stat,
+    procdemo, report, role,
 };
 use procdemo::lessons::signals::{
     AcrossExec, AcrossFork, Continued, Groups, Handler, KillRefused, Killed, Killpg, Masks, OneBit,
@@ -199,69 +204,189 @@ fn pgrp(pid: i32) -> i32 {
         .expect("a number")
 }
 
-/// While the lesson holds (pace 0.5: a second at `stopped`, `masks`,
-/// `pending` and `groups`), what `/proc` shows from outside is what the lesson says;
-/// SIGTERM then ends it with nothing left.
+fn state(pid: i32) -> Option<char> {
+    proc_stat(pid).map(|(_, state)| state)
+}
+
+/// A run with `--quiz` and answers from a pipe: the lesson asks each
+/// question before it acts for that step, so the step before stays as it
+/// was shown until the answer comes.
+struct Quizzed {
+    live: Live,
+    answers: Option<ChildStdin>,
+}
+
+impl Quizzed {
+    fn spawn(mut command: Command) -> Self {
+        command.stdin(Stdio::piped());
+        let mut live = Live::spawn_command(command);
+        let answers = live.child.stdin.take();
+        Self { live, answers }
+    }
+
+    fn start() -> Self {
+        Self::spawn(procdemo(QUIZZED))
+    }
+
+    /// Reads up to the question of `step`, answering the ones before.
+    fn question_of(&mut self, step: &str) {
+        loop {
+            let question = self.live.read_until("quiz-question");
+            if question["facts"]["quiz"] == step {
+                return;
+            }
+            self.answer();
+        }
+    }
+
+    fn answer(&mut self) {
+        let answers = self.answers.as_mut().expect("stdin open");
+        answers.write_all(b"1\n").expect("answer");
+    }
+
+    /// The last event of `step` read so far.
+    fn seen(&self, step: &str) -> Value {
+        self.live
+            .events
+            .iter()
+            .rev()
+            .find(|event| crate::common::step(event) == step)
+            .unwrap_or_else(|| panic!("no {step} yet"))
+            .clone()
+    }
+}
+
+const QUIZZED: &[&str] = &["signals", "--json", "--quiz", "--pace", "0", "--lang", "en"];
+
+/// While the lesson asks the question of a step, what `/proc` shows from
+/// outside is what the step before said, and still is a moment later; each
+/// step's facts then match. SIGTERM at the last question ends the run with
+/// nothing left, children in other process groups included.
 #[test]
 fn an_outside_observer_sees_what_the_lesson_says() {
-    let mut live = Live::spawn(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
-    let stopped: Stopped = report(&live.read_until("stopped"));
-    assert_eq!(
-        proc_stat(stopped.child_pid).map(|(_, state)| state),
-        Some('T')
-    );
-    let masks: Masks = report(&live.read_until("masks"));
-    let child = masks.child_pid;
-    assert_eq!(proc_stat(child).map(|(_, state)| state), Some('S'));
-    assert_eq!(status_field(child, "SigCgt"), masks.sig_cgt);
-    assert_eq!(status_field(child, "SigIgn"), masks.sig_ign);
-    assert_eq!(status_field(child, "SigBlk"), masks.sig_blk);
-    assert_eq!(names(&numbers(&status_field(child, "SigBlk"))), ["SIGTERM"]);
+    let mut run = Quizzed::start();
+    let procdemo = run.live.pid();
 
-    let pending: Pending = report(&live.read_until("pending"));
+    // `terminate` is on screen: its child is reaped, the next not forked.
+    run.question_of("kill-refused");
+    let term: Terminate = report(&run.seen("terminate"));
+    assert_eq!(state(term.child_pid), None, "{term:?}");
     assert_eq!(
-        numbers(&status_field(child, "ShdPnd")),
-        [10],
-        "SIGUSR1 pending"
+        children_of(procdemo),
+        Vec::<i32>::new(),
+        "nothing forked yet"
     );
-    assert_eq!(status_field(child, "SigBlk"), pending.sig_blk);
+    run.answer();
 
-    let groups: Groups = report(&live.read_until("groups"));
-    for member in &groups.members {
-        assert_eq!(pgrp(*member), groups.group, "member {member}");
+    // `stopped` is on screen: its child stays in T.
+    run.question_of("continued");
+    let stopped: Stopped = report(&run.seen("stopped"));
+    for _ in 0..2 {
+        assert_eq!(state(stopped.child_pid), Some('T'), "{stopped:?}");
+        thread::sleep(Duration::from_millis(30));
     }
-    assert_eq!(pgrp(groups.spared_pid), groups.spared_pid);
-    assert_ne!(pgrp(live.pid()), groups.group);
+    run.answer();
+    let cont: Continued = report(&run.live.read_until("continued"));
+    assert_eq!(cont.child_pid, stopped.child_pid);
+    assert_eq!(cont.state_after, "S", "{cont:?}");
+
+    // `masks` is on screen: the sets are as read, nothing pending yet.
+    run.question_of("handler");
+    let masks: Masks = report(&run.seen("masks"));
+    let child = masks.child_pid;
+    for _ in 0..2 {
+        assert_eq!(state(child), Some('S'));
+        assert_eq!(status_field(child, "SigCgt"), masks.sig_cgt);
+        assert_eq!(status_field(child, "SigIgn"), masks.sig_ign);
+        assert_eq!(status_field(child, "SigBlk"), masks.sig_blk);
+        assert_eq!(names(&numbers(&status_field(child, "SigBlk"))), ["SIGTERM"]);
+        assert_eq!(numbers(&status_field(child, "ShdPnd")), Vec::<i32>::new());
+        thread::sleep(Duration::from_millis(30));
+    }
+    run.answer();
+
+    // `pending` is on screen: SIGUSR1 stays pending, blocked.
+    run.question_of("one-bit");
+    let pending: Pending = report(&run.seen("pending"));
+    assert_eq!(pending.child_pid, child);
+    for _ in 0..2 {
+        assert_eq!(numbers(&status_field(child, "ShdPnd")), [10], "SIGUSR1");
+        assert_eq!(status_field(child, "SigBlk"), pending.sig_blk);
+        thread::sleep(Duration::from_millis(30));
+    }
+    run.answer();
+    let one_bit: OneBit = report(&run.live.read_until("one-bit"));
+    assert_eq!(one_bit.runs_after_unblock, 1, "{one_bit:?}");
+
+    // `across-fork` is on screen: the grandchild's parent has not called
+    // exec yet, and still catches SIGUSR1.
+    run.question_of("across-exec");
+    let forker = ppid(&run.seen("across-fork"));
+    for _ in 0..2 {
+        assert!(
+            numbers(&status_field(forker, "SigCgt")).contains(&10),
+            "{forker} before exec"
+        );
+        thread::sleep(Duration::from_millis(30));
+    }
+    run.answer();
+    let exec_event = run.live.read_until("across-exec");
+    assert_eq!(pid(&exec_event), forker);
+    let exec: AcrossExec = report(&exec_event);
+    assert!(!exec.handler_kept, "{exec:?}");
+
+    // `groups` is on screen: both groups stand, every child asleep.
+    run.question_of("killpg");
+    let groups: Groups = report(&run.seen("groups"));
+    for _ in 0..2 {
+        for member in &groups.members {
+            assert_eq!(pgrp(*member), groups.group, "member {member}");
+            assert_eq!(state(*member), Some('S'), "member {member}");
+        }
+        assert_eq!(pgrp(groups.spared_pid), groups.spared_pid);
+        assert_eq!(state(groups.spared_pid), Some('S'));
+        assert_ne!(pgrp(procdemo), groups.group);
+        thread::sleep(Duration::from_millis(30));
+    }
     // Then SIGTERM while those children are in groups of their own.
-    let procdemo = live.pid();
-    let mut running = crate::common::children_of(procdemo);
+    let mut running = children_of(procdemo);
     running.extend(&groups.members);
     running.push(groups.spared_pid);
     kill(Pid::from_raw(procdemo), Signal::SIGTERM).expect("send SIGTERM");
-    check_interrupted(live, Signal::SIGTERM, 143, 1, &running);
+    check_interrupted(run.live, Signal::SIGTERM, 143, 1, &running);
 }
 
-/// Interrupted at `step` by `signal` (exit `code`): the children alive then
-/// are gone afterwards (those in other process groups: see the tests below
-/// and above).
+/// Held at `step`'s question (the answer never comes) with `command`, and
+/// procdemo's children then (none has a child of its own at those steps).
+fn held_at(command: Command, step: &str) -> (Live, Vec<i32>) {
+    let mut run = Quizzed::spawn(command);
+    run.question_of(step);
+    // Kept open: the lesson waits for this answer.
+    std::mem::forget(run.answers.take());
+    let running = children_of(run.live.pid());
+    (run.live, running)
+}
+
+/// Interrupted at `step`'s question by `signal` (exit `code`): the
+/// children alive then are gone afterwards.
 fn interrupted_at(step: &str, signal: Signal, code: i32) -> Vec<Value> {
-    // Pace 0.5: each of those steps holds for a second.
-    let mut live = Live::spawn(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
-    live.read_until(step);
-    let procdemo = live.pid();
-    let running = crate::common::children_of(procdemo);
-    assert!(!running.is_empty(), "children run at {step}");
-    kill(Pid::from_raw(procdemo), signal).expect("send the signal");
+    let (live, running) = held_at(procdemo(QUIZZED), step);
+    assert!(!running.is_empty(), "children run at {step}'s question");
+    kill(Pid::from_raw(live.pid()), signal).expect("send the signal");
     check_interrupted(live, signal, code, 1, &running)
 }
 
 #[test]
 fn interrupts_at_several_steps_leave_nothing() {
     let cases = [
-        ("stopped", Signal::SIGINT, 130),
-        ("masks", Signal::SIGINT, 130),
-        ("pending", Signal::SIGTERM, 143),
-        ("groups", Signal::SIGINT, 130),
+        // The child stopped (T).
+        ("continued", Signal::SIGINT, 130),
+        // The child with its handler, sets and gate.
+        ("handler", Signal::SIGINT, 130),
+        // SIGUSR1 pending in the child.
+        ("one-bit", Signal::SIGTERM, 143),
+        // Children in two process groups of their own.
+        ("killpg", Signal::SIGINT, 130),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -278,16 +403,20 @@ fn interrupts_at_several_steps_leave_nothing() {
 #[test]
 fn sigint_to_procdemo_s_group_ends_the_children_of_other_groups_too() {
     use std::os::unix::process::CommandExt;
-    let mut command =
-        crate::common::procdemo(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
+    let mut command = procdemo(QUIZZED);
     // procdemo leads a group of its own here, so that the test sends
     // SIGINT to that group and never to its own.
     command.process_group(0);
-    let mut live = Live::spawn_command(command);
-    let groups: Groups = report(&live.read_until("groups"));
+    let (live, mut running) = held_at(command, "killpg");
     let procdemo = live.pid();
     assert_eq!(pgrp(procdemo), procdemo);
-    let mut running = crate::common::children_of(procdemo);
+    let groups: Groups = report(
+        live.events
+            .iter()
+            .rev()
+            .find(|event| crate::common::step(event) == "groups")
+            .expect("groups"),
+    );
     running.extend(&groups.members);
     nix::sys::signal::killpg(Pid::from_raw(procdemo), Signal::SIGINT).expect("killpg");
     check_interrupted(live, Signal::SIGINT, 130, 1, &running);
@@ -297,10 +426,7 @@ fn sigint_to_procdemo_s_group_ends_the_children_of_other_groups_too() {
 /// it cannot clean up, but every child dies with it (parent-death signal).
 #[test]
 fn kill_9_while_children_are_in_other_groups_leaves_nothing() {
-    let mut live = Live::spawn(&["signals", "--json", "--pace", "0.5", "--lang", "en"]);
-    let groups: Groups = report(&live.read_until("groups"));
-    let mut running = crate::common::children_of(live.pid());
-    running.extend(&groups.members);
-    running.push(groups.spared_pid);
+    let (live, running) = held_at(procdemo(QUIZZED), "killpg");
+    assert!(running.len() >= 3, "{running:?}");
     check_kill_9(live, &running, "children in other process groups");
 }

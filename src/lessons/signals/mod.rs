@@ -25,14 +25,13 @@ const MEMBER: &str = "member";
 const SPARED: &str = "spared";
 const EXECED: &str = "exec";
 
-/// What procdemo sends while the handler is installed and nothing is blocked.
+/// What procdemo sends while the handler is installed and neither SIGUSR1 nor
+/// SIGUSR2 is blocked (only SIGTERM is).
 const SENT_UNBLOCKED: [Signal; 3] = [Signal::SIGUSR1, Signal::SIGUSR1, Signal::SIGUSR2];
 /// How many SIGUSR1 procdemo sends while the child blocks it.
 const SENT_BLOCKED: usize = 2;
 /// The integer `sigqueue` carries.
 const VALUE: i32 = 42;
-/// Seconds (at pace 1) the lesson holds where another terminal can look.
-const LOOK: f64 = 2.0;
 /// The exit code of the grandchild whose end SIGCHLD reports.
 const GRANDCHILD_EXIT: i32 = 3;
 
@@ -67,6 +66,7 @@ fn default_actions(lab: &mut Lab) -> Result<()> {
         },
     )?;
 
+    lab.before("kill-refused")?;
     let child = lab.fork(CHILD, |side| {
         let (handler, ignore) = sig::try_catch_and_ignore(Signal::SIGKILL);
         side.tell(&KillRefused {
@@ -76,6 +76,8 @@ fn default_actions(lab: &mut Lab) -> Result<()> {
         sleeper(side, &gate)
     })?;
     lab.expect_report::<KillRefused>(child.pid)?;
+    // Until people move on, the child that tried sits at its gate (S).
+    lab.before("killed")?;
     lab.signal(child.pid, Signal::SIGKILL)?;
     let status = lab.wait(child.pid)?;
     lab.open(&gate);
@@ -99,6 +101,7 @@ fn state_of(pid: Pid) -> Result<String> {
 
 fn stop_and_continue(lab: &mut Lab) -> Result<()> {
     let gate = lab.gate()?;
+    lab.before("stopped")?;
     let child = lab.fork(CHILD, |side| sleeper(side, &gate))?;
     lab.wait_until_asleep(child.pid)?;
     let state_before = state_of(child.pid)?;
@@ -114,8 +117,8 @@ fn stop_and_continue(lab: &mut Lab) -> Result<()> {
             state_stopped,
         },
     )?;
-    // Time to look: `ps -o pid,stat` in another terminal shows T.
-    lab.sleep(LOOK)?;
+    // Stopped until people move on: `ps -o pid,stat` elsewhere shows T.
+    lab.before("continued")?;
     lab.signal(child.pid, Signal::SIGCONT)?;
     sig::wait_continued(child.pid).context("waitid(WCONTINUED)")?;
     // Once continued, the child goes back to its read at the gate.
@@ -128,6 +131,8 @@ fn stop_and_continue(lab: &mut Lab) -> Result<()> {
             state_after: state_of(child.pid)?,
         },
     )?;
+    // Asleep again until people move on; then it ends and is reaped.
+    lab.before("set-up")?;
     lab.open(&gate);
     lab.wait(child.pid)?;
     Ok(())
@@ -208,8 +213,8 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
             shd_pnd,
         },
     )?;
-    // Time to look: `grep Sig /proc/<pid>/status` in another terminal.
-    lab.sleep(LOOK)?;
+    // The sets hold until people move on (`grep Sig /proc/<pid>/status`).
+    lab.before("handler")?;
 
     for signal in SENT_UNBLOCKED {
         lab.signal(pid, signal)?;
@@ -219,6 +224,7 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
     lab.open(&first);
     lab.expect_report::<Handler>(pid)?;
 
+    lab.before("pending")?;
     for _ in 0..SENT_BLOCKED {
         lab.signal(pid, Signal::SIGUSR1)?;
     }
@@ -238,11 +244,12 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
             process_pending,
         },
     )?;
-    // Time to look: the signal stays pending while the child blocks it.
-    lab.sleep(LOOK)?;
+    // Pending while the child blocks it, until people move on.
+    lab.before("one-bit")?;
     lab.open(&second);
     lab.expect_report::<OneBit>(pid)?;
 
+    lab.before("sigqueue")?;
     sig::queue(pid, Signal::SIGUSR1, VALUE).context("sigqueue(SIGUSR1)")?;
     lab.open(&third);
     lab.expect_report::<Sigqueue>(pid)?;
@@ -251,6 +258,7 @@ fn handler_masks_and_bits(lab: &mut Lab) -> Result<()> {
 }
 
 fn sigchld(lab: &mut Lab) -> Result<()> {
+    lab.before("sigchld")?;
     let child = lab.fork(CHILD, |side| {
         sig::block(&[Signal::SIGCHLD]).context("blocking SIGCHLD")?;
         let grandchild = side.fork(GRANDCHILD, Tie::ToParent, |_| Ok(GRANDCHILD_EXIT))?;
@@ -279,6 +287,8 @@ fn handle_and_ignore() -> Result<(Vec<String>, Vec<String>)> {
 }
 
 fn across_fork_and_exec(lab: &mut Lab) -> Result<()> {
+    let gate = lab.gate()?;
+    lab.before("across-fork")?;
     let execed = lab.spawn_after(EXECED, &[], |side| {
         let (parent_caught, parent_ignored) = handle_and_ignore()?;
         let grandchild = side.fork(GRANDCHILD, Tie::ToParent, |side| {
@@ -295,8 +305,13 @@ fn across_fork_and_exec(lab: &mut Lab) -> Result<()> {
             Ok(0)
         })?;
         side.wait(grandchild)?;
-        Ok(())
+        // Not exec'd yet while `across-fork` is on screen: its handler
+        // is still there for `grep SigCgt`.
+        side.wait_for(&gate)
     })?;
+    lab.expect_any_report::<AcrossFork>()?;
+    lab.before("across-exec")?;
+    lab.open(&gate);
     lab.expect_report::<AcrossExec>(execed.pid)?;
     lab.wait(execed.pid)?;
     Ok(())
@@ -319,6 +334,7 @@ pub fn spawned(side: &SpawnedSide) -> Result<()> {
 
 fn process_group(lab: &mut Lab) -> Result<()> {
     let gate = lab.gate()?;
+    lab.before("groups")?;
     let leader = lab.fork(MEMBER, |side| sleeper(side, &gate))?;
     sig::set_group(leader.pid, leader.pid).context("setpgid(leader, leader)")?;
     let member = lab.fork(MEMBER, |side| sleeper(side, &gate))?;
@@ -353,8 +369,8 @@ fn process_group(lab: &mut Lab) -> Result<()> {
             spared_group: spared_group.as_raw(),
         },
     )?;
-    // Time to look: `ps -o pid,pgid,stat` in another terminal.
-    lab.sleep(LOOK)?;
+    // The groups hold until people move on (`ps -o pid,pgid,stat`).
+    lab.before("killpg")?;
     sig::signal_group(group, Signal::SIGINT).with_context(|| format!("killpg({group}, SIGINT)"))?;
     let mut member_exitcodes = Vec::new();
     for pid in members {
