@@ -8,6 +8,7 @@
 //! holds, and after interrupts.
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::thread;
@@ -280,6 +281,45 @@ fn an_outside_observer_sees_procdemo_before_the_exec_and_cat_after() {
     let waited: ExecWaited = report(&live.read_until("exec-waited"));
     assert_eq!((waited.child_pid, waited.exit_code), (child, Some(0)));
     // No more answers: the lesson goes on without questions.
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// While `fds-across-exec` is the step shown (the lesson waits for the
+/// answer to `leak-eof`'s question), its cat still runs and its
+/// `/proc/<pid>/fd` still has the descriptor without close-on-exec, and
+/// not the other.
+#[test]
+fn an_outside_observer_sees_the_descriptor_table_while_its_step_is_shown() {
+    let mut command = crate::common::procdemo(&["exec", "--json", "--quiz", "--pace", "0"]);
+    command.args(["--lang", "en"]).stdin(Stdio::piped());
+    let mut live = Live::spawn_command(command);
+    let mut answers = live.child.stdin.take().expect("stdin");
+    loop {
+        let question = live.read_until("quiz-question");
+        if question["facts"]["quiz"] == "leak-eof" {
+            break;
+        }
+        answers.write_all(b"1\n").expect("answer");
+    }
+    let fds: FdsAcrossExec = report(
+        live.events
+            .iter()
+            .rev()
+            .find(|event| step(event) == "fds-across-exec")
+            .expect("fds-across-exec before leak-eof's question"),
+    );
+    for _ in 0..2 {
+        let fd = |number: i32| format!("/proc/{}/fd/{number}", fds.child_pid);
+        assert_eq!(
+            proc_stat(fds.child_pid).map(|(comm, _)| comm).as_deref(),
+            Some("cat")
+        );
+        assert!(Path::new(&fd(fds.inherited_fd)).exists(), "{fds:?}");
+        assert!(!Path::new(&fd(fds.cloexec_fd)).exists(), "{fds:?}");
+        thread::sleep(Duration::from_millis(30));
+    }
     drop(answers);
     let (status, _, stderr) = live.finish();
     assert!(status.success(), "{stderr}");
