@@ -40,10 +40,15 @@ pub(super) fn hold_in_d(lab: &mut Lab) -> Result<Held> {
     else {
         bail!("the vfork parent {} has no child in /proc", parent.pid);
     };
-    // The vfork child blocks in read() at the gate: on its way there, it runs.
-    let child_state = lab.wait_for_state(child, 'S', SETTLE)?;
+    // The vfork child blocks in read() at the gate: on its way there, it
+    // runs, and it can read `S` before /proc names where it sleeps.
+    let asleep = lab.wait_until_asleep(child)?;
+    let child_state = asleep.state;
+    let child_wchan = match asleep.wchan {
+        Some(named) => named,
+        None => wchan_text(child).context("reading the vfork child's wchan")?,
+    };
     let wchan = wchan_text(parent.pid).context("reading the vfork parent's wchan")?;
-    let child_wchan = wchan_text(child).context("reading the vfork child's wchan")?;
     let ps_shows = ps_line(parent.pid);
     lab.signal(parent.pid, Signal::SIGSTOP)?;
     // Not an ordering: a state that does not change must be given time to.
@@ -57,7 +62,7 @@ pub(super) fn hold_in_d(lab: &mut Lab) -> Result<Held> {
             wchan,
             ps_shows,
             vfork_child_pid: child.as_raw(),
-            vfork_child_state: child_state.to_string(),
+            vfork_child_state: child_state,
             vfork_child_wchan: child_wchan,
             state_after_sigstop: after_stop.state.to_string(),
         },
