@@ -99,6 +99,8 @@ fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
             state,
         },
     )?;
+    // The child still runs while people read that join(timeout) gave up.
+    lab.before(JoinAgain::STEP)?;
     lab.open(&release);
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
