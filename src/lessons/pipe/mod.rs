@@ -226,6 +226,8 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
             bytes_read: drained.len(),
         },
     )?;
+    // The woken writer stays until people are done with the read.
+    lab.before(WriterResumes::STEP)?;
     lab.open(&drain_shown);
     lab.expect_report::<WriterResumes>(writer.pid)?;
     let rest = kernel::read_exact(&read_end, capacity + 1 - drained.len()).context("read()")?;
