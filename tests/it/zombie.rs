@@ -1,7 +1,8 @@
 //! `procdemo zombie`: a child that has ended but is not reaped yet is in
 //! state `Z`, holds its exit status and no memory, survives `kill -9`, and
 //! is gone once its parent's `waitpid()` reaps it; checked from the JSON
-//! events of real runs.
+//! events of real runs, and from outside while a person steps it at a
+//! terminal.
 
 use std::fs::File;
 use std::io::{Read, Write};
