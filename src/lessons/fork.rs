@@ -77,6 +77,10 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // ran first, so that the narration keeps the steps apart. It orders the
     // telling only: both processes took their timestamps before it.
     let go_on = lab.gate()?;
+    // Holds the child's "work" until the parent has told what it sees, so
+    // that the parent's waitpid() has that work to wait for: the pauses
+    // for people before those steps must not use it up.
+    let may_work = lab.gate()?;
     let w_in_parent = &mut w;
     let child = lab.fork(CHILD, |side| {
         side.tell(&AfterFork {
@@ -93,6 +97,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
             w_after: *w_in_parent,
             w_address: format!("{:p}", w_in_parent),
         })?;
+        side.wait_for(&may_work)?;
         // The child's "work": it keeps the parent waiting in waitpid() for a moment.
         side.sleep(1.0);
         Ok(0)
@@ -139,6 +144,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    lab.open(&may_work);
     let waiting_since = Instant::now();
     let status = lab.wait(child.pid)?;
     lab.tell(

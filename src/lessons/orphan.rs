@@ -8,6 +8,7 @@ use nix::unistd::{Pid, getpid, getppid};
 use serde_json::Value;
 
 use crate::lab::{CHILD, Lab, PARENT, Tie};
+use crate::model::Report;
 use crate::os::process::wait_for_adoption;
 use crate::os::procfs;
 use crate::report;
@@ -97,6 +98,8 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     let (orphan, _) = lab.expect_any_report::<GrandchildBorn>()?;
     let tree = lab.live_tree()?;
     lab.tell(PARENT, &TreeBefore { tree })?;
+    // All three stay alive while people read the tree.
+    lab.before(ParentExits::STEP)?;
     lab.open(&tree_drawn);
 
     let status = lab.wait(child.pid)?;
@@ -128,6 +131,8 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // Time to look at the tree before the orphan goes.
     lab.sleep(1.5)?;
 
+    // The orphan stays under procdemo while people read the tree.
+    lab.before(OrphanReaped::STEP)?;
     lab.open(&may_end);
     let status = lab.wait(orphan)?;
     lab.tell(

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::config::within;
 use crate::lab::{CHILD, Lab, PARENT};
+use crate::model::Report;
 use crate::os::procfs;
 use crate::report;
 
@@ -112,6 +113,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     // Time to look at the tree while every process in it still runs.
     lab.sleep(1.0)?;
 
+    // The children end only once people are done with the tree.
+    lab.before(Reaped::STEP)?;
     lab.open(&snapshot_taken);
     let mut exit_codes = Vec::new();
     for (pid, _) in &children {

@@ -8,6 +8,7 @@ use nix::sys::wait::WaitStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::lab::{CHILD, Lab, PARENT};
+use crate::model::Report;
 use crate::os::process::process_limit;
 use crate::os::procfs;
 use crate::os::wait::held_status;
@@ -113,6 +114,8 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
         },
     )?;
 
+    // The zombie stays until people have read that it survived the kill.
+    lab.before(Reap::STEP)?;
     let status = lab.wait(child.pid)?;
     lab.tell(
         PARENT,

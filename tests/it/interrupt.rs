@@ -59,8 +59,9 @@
 //!
 //! After every interrupted or killed run no message queue of it is left.
 
+use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::process::Command;
+use std::process::{ChildStdin, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -852,4 +853,51 @@ fn kill_9_during_semaphore_leaves_nothing_running() {
 #[test]
 fn kill_9_during_lock_while_an_adder_waits_for_the_lock_leaves_nothing_running() {
     kill_hard(&LOCK_HELD);
+}
+
+/// A run of `procdemo <args> --json --quiz --pace 0` with answers from a
+/// pipe, answered up to `quiz`'s question and held there (the lesson waits
+/// for that answer), and the pipe to answer it with. A question is asked
+/// before its step's first event, and with `lab.before` before the action
+/// that brings it: what `/proc` shows then is what the step before says.
+pub fn held_at_question(args: &[&str], quiz: &str) -> (Live, ChildStdin) {
+    let mut all = args.to_vec();
+    all.extend(["--json", "--quiz", "--pace", "0", "--lang", "en"]);
+    let mut command = procdemo(&all);
+    command.stdin(Stdio::piped());
+    let mut live = Live::spawn_command(command);
+    let mut answers = live.child.stdin.take().expect("stdin");
+    loop {
+        let question = live.read_until("quiz-question");
+        if question["facts"]["quiz"] == quiz {
+            return (live, answers);
+        }
+        answers.write_all(b"1\n").expect("answer");
+    }
+}
+
+/// Held at the question of `orphan-reaped`, before procdemo lets the
+/// adopted orphan end: a signal then ends the orphan too.
+#[test]
+fn signals_at_the_question_before_the_orphan_ends_leave_nothing() {
+    let runs: Vec<_> = [(Signal::SIGINT, 130), (Signal::SIGTERM, 143)]
+        .into_iter()
+        .map(|(signal, code)| {
+            thread::spawn(move || {
+                let (live, answers) = held_at_question(&["orphan"], "orphan-reaped");
+                let running = children_of(live.pid());
+                assert_eq!(running.len(), 1, "the orphan alone: {running:?}");
+                kill(Pid::from_raw(live.pid()), signal).expect("kill");
+                let events = check_clean_ending(live, signal, code, &running);
+                drop(answers);
+                assert!(
+                    !events.iter().any(|event| step(event) == "orphan-reaped"),
+                    "{events:?}"
+                );
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().expect("an interrupted run");
+    }
 }

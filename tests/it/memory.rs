@@ -6,9 +6,13 @@
 //! globals, where a forked child sees them all. Checked from the JSON
 //! events of real runs.
 
+use std::io::Write;
 use std::path::Path;
+use std::thread;
+use std::time::Duration;
 
-use crate::common::{LessonRun, bin, events_of, only, pid, report};
+use crate::common::{LessonRun, bin, children_of, events_of, only, pid, report};
+use crate::interrupt::held_at_question;
 use procdemo::lessons::memory::{
     BufferFilled, ChildAppends, ChildWritesBoth, CowAfterFork, CowAfterWrite, ForkVsSpawn,
     ForkedChildSees, GlobalSet, Item, ParentReadsBoth, ParentUnchanged, ParentView,
@@ -190,4 +194,53 @@ fn every_child_is_reaped_and_shown_in_the_tree() {
             "{event} is not in {done}"
         );
     }
+}
+
+/// `/proc/<pid>/smaps_rollup` read from outside procdemo: (shared kB,
+/// private kB).
+fn shared_and_private_kb(pid: i32) -> (u64, u64) {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_else(|error| panic!("smaps_rollup of {pid}: {error}"));
+    let sum = |prefix: &str| -> u64 {
+        rollup
+            .lines()
+            .filter(|line| line.starts_with(prefix))
+            .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum()
+    };
+    (sum("Shared_"), sum("Private_"))
+}
+
+/// With `--quiz` and answers from a pipe, the question of `cow-after-fork`
+/// is asked once the child has measured itself at `fork()`, and the child
+/// writes only after that step (`lab.before`). While procdemo waits for
+/// the answer, an observer outside procdemo finds what the step says: the
+/// child shares the buffer and has copied next to nothing. Once answered,
+/// the child copies half of it.
+#[test]
+fn an_outside_observer_sees_the_buffer_shared_until_the_writing_step() {
+    let (mut live, mut answers) = held_at_question(&["memory", "--mib", MIB], "cow-after-fork");
+    let children = children_of(live.pid());
+    let [child] = children[..] else {
+        panic!("one child at the question: {children:?}");
+    };
+    // Now, and a moment later: held, not merely not yet written.
+    for _ in 0..2 {
+        let (shared_kb, private_kb) = shared_and_private_kb(child);
+        let seen = format!("shared {shared_kb} kB, private {private_kb} kB");
+        assert!(shared_kb as f64 >= BUFFER_KB * MOSTLY, "{seen}");
+        assert!((private_kb as f64) < 4.0 * 1024.0, "{seen}");
+        thread::sleep(Duration::from_millis(30));
+    }
+    answers.write_all(b"2\n").expect("answer");
+    let at_fork = live.read_until("cow-after-fork");
+    assert_eq!(pid(&at_fork), child);
+    let written: CowAfterWrite = report(&live.read_until("cow-after-write"));
+    assert!(
+        written.copied_kb as f64 >= BUFFER_KB / 2.0 * MOSTLY,
+        "{written:?}"
+    );
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
 }

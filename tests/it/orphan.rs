@@ -3,9 +3,16 @@
 //! changes, the tree drawn from `/proc` changes, and procdemo reaps it at
 //! the end. Checked from the JSON events of real runs.
 
+use std::io::Write;
 use std::ops::Deref;
+use std::thread;
+use std::time::Duration;
 
-use crate::common::{LessonRun, done_of, events_of, only, pid, ppid, report, role, step};
+use crate::common::{
+    LessonRun, assert_no_leftovers, children_of, done_of, events_of, only, pid, ppid, proc_stat,
+    report, role, step,
+};
+use crate::interrupt::held_at_question;
 use procdemo::lessons::orphan::{
     Adopted, GrandchildBorn, OrphanReaped, ParentExits, ParentReaped, TreeAfter, TreeBefore,
 };
@@ -201,4 +208,36 @@ fn steps_come_in_the_order_the_lesson_tells_them() {
         "done",
     ]);
     assert_eq!(events_of(&run.events, "adopted").len(), 1);
+}
+
+/// With `--quiz` and answers from a pipe, the question of `orphan-reaped`
+/// is asked before procdemo lets the orphan end. While it waits for the
+/// answer, an observer outside procdemo finds what `tree-after`, the step
+/// before, says: the orphan alive, directly under procdemo. Once answered,
+/// it is reaped and gone.
+#[test]
+fn an_outside_observer_sees_the_adopted_orphan_until_the_reaping_step() {
+    let (mut live, mut answers) = held_at_question(&["orphan"], "orphan-reaped");
+    let procdemo_pid = live.pid();
+    let orphan = pid(only(&live.events, "grandchild-born"));
+    let after: TreeAfter = report(only(&live.events, "tree-after"));
+    assert_eq!(after.orphan_ppid_in_proc, procdemo_pid);
+    // Now, and a moment later: held, not merely not yet gone.
+    for _ in 0..2 {
+        assert_eq!(children_of(procdemo_pid), [orphan]);
+        let state = proc_stat(orphan).map(|(_, state)| state);
+        assert!(
+            matches!(state, Some('S' | 'R')),
+            "orphan {orphan}: {state:?}"
+        );
+        thread::sleep(Duration::from_millis(30));
+    }
+    answers.write_all(b"2\n").expect("answer");
+    let reaped: OrphanReaped = report(&live.read_until("orphan-reaped"));
+    assert_eq!(reaped.orphan_pid, orphan);
+    assert!(!reaped.proc_entry_exists);
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_leftovers(&[orphan]);
 }

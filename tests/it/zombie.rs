@@ -1,11 +1,21 @@
 //! `procdemo zombie`: a child that has ended but is not reaped yet is in
 //! state `Z`, holds its exit status and no memory, survives `kill -9`, and
 //! is gone once its parent's `waitpid()` reaps it; checked from the JSON
-//! events of real runs.
+//! events of real runs, and from outside while a person steps it at a
+//! terminal.
 
+use std::fs::File;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
-use crate::common::{done_of, only, pid, ppid, report, role, run_lesson, step};
+use crate::common::{
+    DEADLINE, children_of, done_of, only, pid, ppid, proc_stat, procdemo, report, role, run_lesson,
+    step, wait_with_deadline,
+};
+use nix::pty::{Winsize, openpty};
 use procdemo::lessons::zombie::{AtScale, ChildExits, KillZombie, ProcessLimit, Reap, ZombieState};
 use procdemo::model::Done;
 use serde_json::Value;
@@ -182,4 +192,82 @@ fn pid_max_is_one_more_than_the_largest_pid() {
     for pid in pids {
         assert!(pid < pid_max, "pid {pid} with pid_max {pid_max}");
     }
+}
+
+/// Stepped by a person at a terminal (a pty, Enter for each step): while
+/// `kill-zombie` waits for Enter, an observer outside procdemo still finds
+/// the zombie that the step says survived `kill -9` (procdemo reaps it
+/// only once people move on, `lab.before`); at the next step it is gone.
+#[test]
+fn stepping_at_a_terminal_the_zombie_stays_until_the_reaping_step() {
+    let size = Winsize {
+        ws_row: 200,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&size), None).expect("a pty");
+    let mut command = procdemo(&["zombie", "--step", "--pace", "0", "--lang", "en"]);
+    let slave = File::from(pty.slave);
+    command
+        .env_remove("COLUMNS")
+        .env_remove("LINES")
+        .stdin(Stdio::from(slave.try_clone().expect("dup")))
+        .stdout(Stdio::from(slave.try_clone().expect("dup")))
+        .stderr(Stdio::from(slave));
+    let mut child = command.spawn().expect("spawn procdemo");
+    drop(command);
+    let procdemo_pid = child.id() as i32;
+    let mut keys = File::from(pty.master);
+    let mut screen = keys.try_clone().expect("dup");
+    let (sender, chunks) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(read @ 1..) = screen.read(&mut buffer) {
+            if sender.send(buffer[..read].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + DEADLINE;
+    let mut text = String::new();
+    let mut prompts = 0;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(chunk) = chunks.recv_timeout(left.min(Duration::from_secs(2))) else {
+            break;
+        };
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        let now = text.matches("Enter: next step").count();
+        if now == prompts {
+            continue;
+        }
+        prompts = now;
+        // The last step title printed is the step on screen.
+        let on_screen = [
+            "kill -9 cannot remove a zombie",
+            "waitpid() collects the status",
+        ]
+        .into_iter()
+        .filter_map(|title| text.rfind(title).map(|at| (at, title)))
+        .max()
+        .map(|(_, title)| title);
+        let states: Vec<char> = children_of(procdemo_pid)
+            .into_iter()
+            .filter_map(|pid| proc_stat(pid).map(|(_, state)| state))
+            .collect();
+        seen.push((on_screen, states));
+        keys.write_all(b"\n").expect("Enter");
+    }
+    let status = wait_with_deadline(&mut child, deadline, "procdemo zombie --step");
+    assert!(status.success(), "{status}\n{text}");
+    let at = |title: &str| {
+        seen.iter()
+            .find(|(on_screen, _)| *on_screen == Some(title))
+            .map(|(_, states)| states.clone())
+            .unwrap_or_else(|| panic!("no prompt at {title}: {seen:?}"))
+    };
+    assert_eq!(at("kill -9 cannot remove a zombie"), ['Z'], "{seen:?}");
+    assert!(at("waitpid() collects the status").is_empty(), "{seen:?}");
 }

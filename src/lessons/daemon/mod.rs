@@ -12,6 +12,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpgrp, getpid};
 
 use crate::lab::{CHILD, ChildSide, Lab, PARENT, Tie};
+use crate::model::Report;
 use crate::os::process::{new_session, settle_as_daemon, wait_for_adoption};
 use crate::os::procfs;
 
@@ -210,6 +211,8 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
             procdemo_tty_nr: own.tty_nr,
         },
     )?;
+    // The session leader stays while people read about it.
+    lab.before(DaemonReady::STEP)?;
     lab.open(&leader_seen);
     lab.wait(first.pid)?;
 
@@ -236,6 +239,8 @@ fn unix_daemon(lab: &mut Lab) -> Result<()> {
     // Time to look, e.g. `ps -o pid,ppid,sid,tty,cmd -p <pid>` in another terminal.
     lab.sleep(2.0)?;
 
+    // The daemon runs on until people are done with its proof.
+    lab.before(DaemonStopped::STEP)?;
     lab.signal(daemon, Signal::SIGTERM)?;
     let status = lab.wait(daemon)?;
     lab.tell(

@@ -55,15 +55,20 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
 }
 
 fn join_blocks(lab: &mut Lab) -> Result<()> {
+    // The child works once people see that it does (the step's prompt
+    // comes before that), so that join() has its whole work to wait for.
+    let shown = lab.gate()?;
     let child = lab.fork(CHILD, |side| {
         side.tell(&ChildWorks {
             work_ms: (1000.0 * side.scaled(1.0)) as u64,
         })?;
+        side.wait_for(&shown)?;
         // The child's work: one second at pace 1.
         side.sleep(1.0);
         Ok(0)
     })?;
     lab.expect_report::<ChildWorks>(child.pid)?;
+    lab.open(&shown);
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
     lab.tell(
@@ -99,6 +104,8 @@ fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
             state,
         },
     )?;
+    // The child still runs while people read that join(timeout) gave up.
+    lab.before(JoinAgain::STEP)?;
     lab.open(&release);
     let since = Instant::now();
     let status = lab.wait(child.pid)?;
@@ -172,6 +179,10 @@ fn start_three(lab: &mut Lab) -> Result<Vec<Pid>> {
 }
 
 fn in_order_then_first_ended(lab: &mut Lab) -> Result<()> {
+    // The race of the three starts once people are done with the exit
+    // codes: their prompt would otherwise come in the middle of it, and the
+    // children would all end while people read.
+    lab.before(ChildEnds::STEP)?;
     let started = start_three(lab)?;
     let mut ended_before_join = Vec::new();
     let since = Instant::now();

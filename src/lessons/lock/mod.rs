@@ -164,6 +164,8 @@ fn forced_interleaving(lab: &mut Lab, locking: Locking) -> Result<()> {
     } else {
         locking.expect::<RaceRead>(lab, second.pid)?;
     }
+    // With the lock, the second worker sleeps in it while people read so.
+    locking.before::<RaceWrite>(lab)?;
     lab.open(&first_may_write);
     locking.expect::<RaceWrite>(lab, first.pid)?;
     lab.open(&second_may_write);

@@ -77,14 +77,23 @@ impl Locking {
         }
     }
 
+    /// The step of `R`, or of its twin.
+    fn step<R: Twin>(self) -> &'static str {
+        match self {
+            Locking::Without => R::STEP,
+            Locking::With => R::Locked::STEP,
+        }
+    }
+
+    /// `lab.before` the step of `R`, or of its twin.
+    pub fn before<R: Twin>(self, lab: &mut Lab) -> Result<()> {
+        lab.before(self.step::<R>())
+    }
+
     /// Every report any of `pids` made so far of the step of `R`, or of
     /// its twin, in the order they arrived: the order the narration shows.
     pub fn reports<R: Twin>(self, lab: &Lab, pids: &[Pid]) -> Result<Vec<R>> {
-        let step = match self {
-            Locking::Without => R::STEP,
-            Locking::With => R::Locked::STEP,
-        };
-        lab.reports_from(pids, step)
+        lab.reports_from(pids, self.step::<R>())
             .iter()
             .map(|event| match self {
                 Locking::Without => event.read::<R>(),

@@ -84,7 +84,9 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
         },
     )?;
 
-    // The child stays alive while procdemo reads its own numbers.
+    // The child writes only once people are done with its numbers at
+    // fork(), and stays alive while procdemo reads its own.
+    let fork_shown = lab.gate()?;
     let parent_looked = lab.gate()?;
     let memory = &mut buffer;
     let child = lab.fork(CHILD, |side| {
@@ -94,6 +96,7 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
             shared_kb: at_fork.shared_kb,
             private_kb: at_fork.private_kb,
         })?;
+        side.wait_for(&fork_shown)?;
         // One byte in every page of the first half: each first write to a
         // shared page makes the kernel copy that page for this process.
         let mut pages = 0;
@@ -112,6 +115,10 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
         side.wait_for(&parent_looked)?;
         Ok(0)
     })?;
+    lab.expect_report::<CowAfterFork>(child.pid)?;
+    // Everything stays shared while people read that it is.
+    lab.before(CowAfterWrite::STEP)?;
+    lab.open(&fork_shown);
     lab.expect_report::<CowAfterWrite>(child.pid)?;
     let MemorySummary {
         rss_kb,
@@ -127,6 +134,8 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
             first_byte_here: buffer[0],
         },
     )?;
+    // Half the buffer stays shared with the child while people read so.
+    lab.before(ChildWritesBoth::STEP)?;
     lab.open(&parent_looked);
     lab.wait(child.pid)?;
     Ok(())

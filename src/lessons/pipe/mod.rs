@@ -154,6 +154,8 @@ fn end_of_file(lab: &mut Lab) -> Result<()> {
             end_of_file: ready[0],
         },
     )?;
+    // procdemo holds its copy while people read that it does.
+    lab.before(EofArrives::STEP)?;
     drop(write_end);
     let last = kernel::read_once(read_end.as_fd(), 64).context("read()")?;
     lab.tell(
@@ -215,6 +217,8 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
     )?;
     // The writer stays blocked for as long as nobody reads: a moment to look.
     lab.sleep(1.5)?;
+    // Still asleep in write() while people read that it is.
+    lab.before(ReaderDrains::STEP)?;
     let drained = kernel::read_once(read_end.as_fd(), 4096).context("read()")?;
     lab.tell(
         PARENT,
@@ -222,6 +226,8 @@ fn full_pipe(lab: &mut Lab) -> Result<()> {
             bytes_read: drained.len(),
         },
     )?;
+    // The woken writer stays until people are done with the read.
+    lab.before(WriterResumes::STEP)?;
     lab.open(&drain_shown);
     lab.expect_report::<WriterResumes>(writer.pid)?;
     let rest = kernel::read_exact(&read_end, capacity + 1 - drained.len()).context("read()")?;

@@ -165,6 +165,9 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
                 tasks_lost: run.lost.len(),
             },
         )?;
+        // The workers wait for their stop records until people are done
+        // with close().
+        lab.before(Join::STEP)?;
         let left = pool.join(lab)?;
         lab.tell(
             PARENT,

@@ -12,6 +12,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use crate::lab::{Lab, PARENT};
+use crate::model::Report;
 use crate::os::mqueue;
 use crate::os::shm::SharedCounters;
 
@@ -146,6 +147,8 @@ fn writer_and_reader(lab: &mut Lab, size: usize, seed: u64) -> Result<()> {
     })?;
     lab.wait(writer.pid)?;
     let got: Vec<ReaderGets> = lab.expect_reports_of(reader.pid, 3)?;
+    // The endless reader goes on while people read about it.
+    lab.before(ReaderTerminated::STEP)?;
     lab.signal(reader.pid, Signal::SIGTERM)?;
     let status = lab.wait(reader.pid)?;
     lab.tell(
