@@ -401,7 +401,7 @@ impl Narrator {
                 ui::cli::stdout_failed(self.lang, errno, Some(reaped))
             }
         };
-        write_err(&format!("{line}\n"));
+        write_err(&format!("{}\n", for_stderr(&line)));
     }
 
     /// Writes whatever the printer keeps waiting (JSON lines).
@@ -589,4 +589,13 @@ pub fn manual_written(lang: Lang, dir: &std::path::Path, pages: &[String]) {
 
 pub fn write_err(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// `line` broken between words where stderr is a terminal, which would
+/// otherwise break it anywhere ("reaped i / n all").
+fn for_stderr(line: &str) -> String {
+    match terminal::size().filter(|_| terminal::stderr_is_terminal()) {
+        Some(size) => layout::fit(line, size.columns),
+        None => line.to_string(),
+    }
 }

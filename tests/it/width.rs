@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -14,6 +15,8 @@ use std::thread;
 use std::time::Instant;
 
 use nix::pty::{Winsize, openpty};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use procdemo::lessons::COURSE;
 use regex::Regex;
 use unicode_width::UnicodeWidthStr;
@@ -236,5 +239,52 @@ fn every_line_of_code_in_the_lesson_files_is_narrow() {
         wide.is_empty(),
         "code lines wider than {CODE_WIDTH} columns (a Chinese character takes two):\n{}",
         wide.join("\n")
+    );
+}
+
+/// The line an interrupted lesson ends with goes to stderr; on a narrow
+/// terminal it breaks between words, as the lesson's own text does.
+#[test]
+fn the_line_of_an_interrupted_lesson_breaks_between_words() {
+    let size = Winsize {
+        ws_row: 24,
+        ws_col: 50,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(Some(&size), None).expect("a pty");
+    let mut command = procdemo(&[
+        "exec", "--stream", "--pace", "1", "--color", "never", "--lang", "en",
+    ]);
+    command
+        .env_remove("COLUMNS")
+        .env_remove("LINES")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(File::from(pty.slave)));
+    let mut child = command.spawn().expect("procdemo starts");
+    drop(command);
+    let stderr = read_all_on_thread(File::from(pty.master));
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    // The lesson's first line: its signal handlers are in place.
+    stdout.read_line(&mut first).expect("a first line");
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("SIGINT");
+    let drained = read_all_on_thread(stdout.into_inner());
+    let status = wait_with_deadline(&mut child, Instant::now() + DEADLINE, "exec");
+    assert_eq!(status.code(), Some(130));
+    drop(drained);
+    let bytes = stderr.recv_timeout(DEADLINE).expect("stderr closed");
+    let screen = String::from_utf8_lossy(&bytes).replace('\r', "");
+    let lines: Vec<&str> = screen.lines().filter(|line| !line.is_empty()).collect();
+    let end = lines.len().saturating_sub(2);
+    let said = Regex::new(
+        "^procdemo: lesson interrupted by SIGINT; [0-9]+ process(es)? reaped in all, nothing is left running\\.$",
+    )
+    .expect("a regex");
+    // Two lines, each within the terminal, broken where a space was.
+    assert!(said.is_match(&lines[end..].join(" ")), "{screen}");
+    assert!(
+        lines[end..].iter().all(|line| line.width() <= 50),
+        "{screen}"
     );
 }
