@@ -7,10 +7,10 @@
 //! failure, and is generous enough for a loaded 2-core machine.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -1237,4 +1237,25 @@ pub fn procdemo_on_terminal(state_home: &std::path::Path, args: &[&str]) -> Comm
     }
     command.env("XDG_STATE_HOME", state_home);
     command
+}
+
+/// A run of `procdemo <args> --json --quiz --pace 0` with answers from a
+/// pipe, answered up to `quiz`'s question and held there (the lesson waits
+/// for that answer), and the pipe to answer it with. A question is asked
+/// before its step's first event, and with `lab.before` before the action
+/// that brings it: what `/proc` shows then is what the step before says.
+pub fn held_at_question(args: &[&str], quiz: &str) -> (Live, ChildStdin) {
+    let mut all = args.to_vec();
+    all.extend(["--json", "--quiz", "--pace", "0", "--lang", "en"]);
+    let mut command = procdemo(&all);
+    command.stdin(Stdio::piped());
+    let mut live = Live::spawn_command(command);
+    let mut answers = live.child.stdin.take().expect("stdin");
+    loop {
+        let question = live.read_until("quiz-question");
+        if question["facts"]["quiz"] == quiz {
+            return (live, answers);
+        }
+        answers.write_all(b"1\n").expect("answer");
+    }
 }

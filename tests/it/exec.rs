@@ -15,7 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, Live, check_interrupted, only, pid, proc_stat, report, run_lesson, step,
+    DEADLINE, Live, check_interrupted, held_at_question, only, pid, proc_stat, report, run_lesson,
+    step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -292,17 +293,7 @@ fn an_outside_observer_sees_procdemo_before_the_exec_and_cat_after() {
 /// not the other.
 #[test]
 fn an_outside_observer_sees_the_descriptor_table_while_its_step_is_shown() {
-    let mut command = crate::common::procdemo(&["exec", "--json", "--quiz", "--pace", "0"]);
-    command.args(["--lang", "en"]).stdin(Stdio::piped());
-    let mut live = Live::spawn_command(command);
-    let mut answers = live.child.stdin.take().expect("stdin");
-    loop {
-        let question = live.read_until("quiz-question");
-        if question["facts"]["quiz"] == "leak-eof" {
-            break;
-        }
-        answers.write_all(b"1\n").expect("answer");
-    }
+    let (live, answers) = held_at_question(&["exec"], "leak-eof");
     let fds: FdsAcrossExec = report(
         live.events
             .iter()

@@ -59,16 +59,15 @@
 //!
 //! After every interrupted or killed run no message queue of it is left.
 
-use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
     DEADLINE, LOCK_HELD_ARGS, Live, assert_no_leftovers, assert_no_queue_left, check_interrupted,
-    check_kill_9, children_of, interrupted_line, lesson_path, pid, proc_stat, procdemo, report,
-    role, sorted, step, still_running, wait_with_deadline,
+    check_kill_9, children_of, held_at_question, interrupted_line, lesson_path, pid, proc_stat,
+    procdemo, report, role, sorted, step, still_running, wait_with_deadline,
 };
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
@@ -853,27 +852,6 @@ fn kill_9_during_semaphore_leaves_nothing_running() {
 #[test]
 fn kill_9_during_lock_while_an_adder_waits_for_the_lock_leaves_nothing_running() {
     kill_hard(&LOCK_HELD);
-}
-
-/// A run of `procdemo <args> --json --quiz --pace 0` with answers from a
-/// pipe, answered up to `quiz`'s question and held there (the lesson waits
-/// for that answer), and the pipe to answer it with. A question is asked
-/// before its step's first event, and with `lab.before` before the action
-/// that brings it: what `/proc` shows then is what the step before says.
-pub fn held_at_question(args: &[&str], quiz: &str) -> (Live, ChildStdin) {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiz", "--pace", "0", "--lang", "en"]);
-    let mut command = procdemo(&all);
-    command.stdin(Stdio::piped());
-    let mut live = Live::spawn_command(command);
-    let mut answers = live.child.stdin.take().expect("stdin");
-    loop {
-        let question = live.read_until("quiz-question");
-        if question["facts"]["quiz"] == quiz {
-            return (live, answers);
-        }
-        answers.write_all(b"1\n").expect("answer");
-    }
 }
 
 /// Held at the question of `orphan-reaped`, before procdemo lets the

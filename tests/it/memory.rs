@@ -11,8 +11,8 @@ use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
+use crate::common::held_at_question;
 use crate::common::{LessonRun, bin, children_of, events_of, only, pid, report};
-use crate::interrupt::held_at_question;
 use procdemo::lessons::memory::{
     BufferFilled, ChildAppends, ChildWritesBoth, CowAfterFork, CowAfterWrite, ForkVsSpawn,
     ForkedChildSees, GlobalSet, Item, ParentReadsBoth, ParentUnchanged, ParentView,

@@ -8,11 +8,11 @@ use std::ops::Deref;
 use std::thread;
 use std::time::Duration;
 
+use crate::common::held_at_question;
 use crate::common::{
     LessonRun, assert_no_leftovers, children_of, done_of, events_of, only, pid, ppid, proc_stat,
     report, role, step,
 };
-use crate::interrupt::held_at_question;
 use procdemo::lessons::orphan::{
     Adopted, GrandchildBorn, OrphanReaped, ParentExits, ParentReaped, TreeAfter, TreeBefore,
 };

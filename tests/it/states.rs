@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::{
     DEADLINE, LessonRun, Live, PINNED, UNPINNED, assert_no_leftovers, check_interrupted,
-    check_kill_9, children_of, done_of, only, pids_seen, proc_stat, procdemo, report, run_behind,
-    step,
+    check_kill_9, children_of, done_of, held_at_question, only, pids_seen, proc_stat, procdemo,
+    report, run_behind, step,
 };
 use nix::sched::{CpuSet, sched_getaffinity};
 use nix::sys::signal::{Signal, kill};
@@ -314,17 +314,7 @@ fn an_outside_observer_sees_each_step_while_it_is_shown() {
 /// A run held at `quiz`'s question (answers from a pipe, returned: the
 /// lesson waits while it is open), with the processes running then.
 fn held_at(quiz: &str) -> (Live, Vec<i32>, ChildStdin) {
-    let mut command = procdemo(&["states", "--json", "--quiz", "--pace", "0", "--lang", "en"]);
-    command.stdin(Stdio::piped());
-    let mut live = Live::spawn_command(command);
-    let mut answers = live.child.stdin.take().expect("stdin");
-    loop {
-        let question = live.read_until("quiz-question");
-        if question["facts"]["quiz"] == quiz {
-            break;
-        }
-        answers.write_all(b"1\n").expect("answer");
-    }
+    let (live, answers) = held_at_question(&["states"], quiz);
     let running = descendants(live.pid())
         .iter()
         .map(|(pid, _)| *pid)
