@@ -10,6 +10,7 @@ use anyhow::Result;
 use nix::sched::sched_getcpu;
 
 use crate::lab::{CHILD, Lab, PARENT};
+use crate::model::Report;
 use crate::report;
 
 /// This lesson has no options of its own.
@@ -82,6 +83,8 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     // for people before those steps must not use it up.
     let may_work = lab.gate()?;
     let w_in_parent = &mut w;
+    // "Before fork(), one process": the child comes once that is read.
+    lab.before(AfterFork::STEP)?;
     let child = lab.fork(CHILD, |side| {
         side.tell(&AfterFork {
             fork_returned: side.fork_returned(),

@@ -102,6 +102,9 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     lab.before(ParentExits::STEP)?;
     lab.open(&tree_drawn);
 
+    // The ended parent stays a zombie while people read that it ended.
+    lab.expect_report::<ParentExits>(child.pid)?;
+    lab.before(ParentReaped::STEP)?;
     let status = lab.wait(child.pid)?;
     lab.tell(
         PARENT,

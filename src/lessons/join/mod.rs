@@ -120,6 +120,9 @@ fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
 }
 
 fn exit_codes(lab: &mut Lab) -> Result<()> {
+    // The first of these children ends at once: it comes after the step
+    // before is read, or `ps` shows a zombie that step does not speak of.
+    lab.before(ExitCase::STEP)?;
     for (ending, case) in ENDINGS {
         // The children that are stopped by a signal wait here until it comes.
         let hold = lab.gate()?;
