@@ -83,6 +83,8 @@ fn join_blocks(lab: &mut Lab) -> Result<()> {
 }
 
 fn join_with_timeout(lab: &mut Lab, timeout: Duration) -> Result<()> {
+    // The child and the timeout start once the step before is read.
+    lab.before(JoinTimeout::STEP)?;
     // The child works until procdemo lets it go, so join(timeout) must time out.
     let release = lab.gate()?;
     let child = lab.fork(CHILD, |side| {
