@@ -23,13 +23,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use nix::errno::Errno;
-use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid};
 use serde_json::{Value, json};
 
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 pub use fork::{default_lifetime, spawned_side};
 pub use waiting::Asleep;
+// Lessons name the signal a wait status reports; the os layer knows real-time ones too.
+pub use crate::os::sigaction::signal_name;
 
 use crate::config::Config;
 use crate::model::{Done, Ended, Event, Lang, Outcome, Report, Stop, micros_since};
@@ -297,10 +298,4 @@ pub fn span(state: &str, from_us: u64, to_us: u64) -> Value {
 /// Pids as the numbers facts carry.
 pub fn raw_pids(pids: &[Pid]) -> Vec<i32> {
     pids.iter().map(|pid| pid.as_raw()).collect()
-}
-
-pub fn signal_name(number: i32) -> String {
-    Signal::try_from(number)
-        .map(|signal| signal.as_str().to_string())
-        .unwrap_or_else(|_| format!("signal {number}"))
 }

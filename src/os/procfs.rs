@@ -204,8 +204,15 @@ pub fn count_processes() -> io::Result<(usize, usize)> {
 /// What `ps -o pid,ppid,stat,args -p <pid>` prints for it (header left
 /// out), or `None` where `ps` is not installed.
 pub fn ps_line(pid: Pid) -> Option<String> {
+    ps_columns(pid, "pid=,ppid=,stat=,args=")
+}
+
+/// What `ps -o <columns> -p <pid>` prints for it (`columns` with `=` after
+/// each name, so no header), or `None` where `ps` is not installed or no
+/// longer finds the process.
+pub fn ps_columns(pid: Pid, columns: &str) -> Option<String> {
     let output = std::process::Command::new("ps")
-        .args(["-o", "pid=,ppid=,stat=,args=", "-p", &pid.to_string()])
+        .args(["-o", columns, "-p", &pid.to_string()])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout).trim().to_string();

@@ -104,12 +104,7 @@ pub fn usable_cpus() -> Result<usize, Errno> {
 /// out; the plain `wchan` column is 6 characters wide and cuts names), or
 /// `None` where `ps` is not installed or no longer finds the process.
 pub fn ps_line(pid: Pid) -> Option<String> {
-    let output = std::process::Command::new("ps")
-        .args(["-o", "pid=,stat=,wchan:32=,cmd=", "-p", &pid.to_string()])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    (!text.is_empty()).then_some(text)
+    procfs::ps_columns(pid, "pid=,stat=,wchan:32=,cmd=")
 }
 
 /// How big the vfork child's own stack is: it makes two system calls.
