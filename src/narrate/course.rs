@@ -339,7 +339,7 @@ pub fn tour_heading(position: usize, total: usize, id: &str, text: &LessonText, 
     {
         out.push_str(&format!("{line}\n"));
     }
-    Screen::new(config.lang, config.screen).write(&out);
+    Screen::of(config).write(&out);
 }
 
 /// Between two lessons of a tour that steps, on stderr: Enter goes on,
@@ -355,7 +355,7 @@ pub fn tour_prompt(
     );
     write_err(&prompt);
     // With its Enter, the prompt takes a row of the lesson's first screen.
-    Screen::new(config.lang, config.screen).count(&format!("{prompt}\n"));
+    Screen::of(config).count(&format!("{prompt}\n"));
     match read_reply(wake, interrupted) {
         Reply::Quit => Answer::Quit,
         Reply::Interrupted => {

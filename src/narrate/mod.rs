@@ -104,7 +104,7 @@ impl Narrator {
                 Rc::clone(&text),
                 lesson,
                 started,
-                Screen::new(config.lang, config.screen),
+                Screen::of(&config),
             ),
             quiz: QuizState::new(config.quiz, text),
             trace: config

@@ -1,16 +1,21 @@
 //! The screen a lesson is read on, when stdout is a terminal: each step
 //! starts at its top, a step taller than the screen stops at each
-//! screenful with a "more" prompt (on stderr, the conversation's stream),
-//! and the text shown since the top says how long it takes to read.
+//! screenful (with a "more" prompt on stderr, the conversation's stream,
+//! when the lesson steps; for as long as the screenful takes to read with
+//! `--stream`), and the text shown since the top says how long it takes
+//! to read.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use colored::Colorize;
+use nix::errno::Errno;
 
 use super::{Answer, layout, ui, write_err, write_out};
+use crate::config::{Config, StepMode};
 use crate::model::Lang;
+use crate::os::pipe::wait_readable;
 use crate::os::signals::Signals;
 use crate::os::terminal::{self, Key, Size};
 
@@ -46,6 +51,9 @@ pub struct Screen {
     /// A key can be read (stdin, stderr and stdout are the terminal), so a
     /// tall step stops at each screenful.
     pages: bool,
+    /// `--stream`'s pace: a full screen stays for as long as it takes to
+    /// read instead of waiting for a key, as the doc of `--stream` says.
+    timed: Option<f64>,
 }
 
 impl Screen {
@@ -59,7 +67,19 @@ impl Screen {
             pages: size.is_some()
                 && terminal::stdin_is_terminal()
                 && terminal::stderr_is_terminal(),
+            timed: None,
         }
+    }
+
+    /// The screen of a run with `config`: a lesson that runs through
+    /// (`--stream`) gives a full screen its reading time, one that steps
+    /// asks for a key.
+    pub fn of(config: &Config) -> Self {
+        let mut screen = Self::new(config.lang, config.screen);
+        if config.step == StepMode::Continuous && screen.size.is_some() {
+            screen.timed = Some(config.pace);
+        }
+        screen
     }
 
     pub fn is_on(&self) -> bool {
@@ -94,9 +114,13 @@ impl Screen {
         for line in text.split_inclusive('\n') {
             let rows = rows_of(line, size.columns);
             let used = USED_ROWS.load(Ordering::Relaxed);
-            if self.pages && used > 0 && used + rows > fits {
+            if (self.pages || self.timed.is_some()) && used > 0 && used + rows > fits {
                 write_out(&std::mem::take(&mut out));
-                match self.more() {
+                let answer = match self.timed {
+                    Some(pace) => self.read_screenful(pace),
+                    None => self.more(),
+                };
+                match answer {
                     Answer::Next => USED_ROWS.store(0, Ordering::Relaxed),
                     stop => return stop,
                 }
@@ -124,6 +148,35 @@ impl Screen {
     pub fn reading_time(&self) -> Duration {
         let seconds = *TO_READ.lock().unwrap_or_else(PoisonError::into_inner);
         Duration::from_secs_f64(seconds.max(0.0))
+    }
+
+    /// Waits as long as the full screen takes to read at `pace`, which is
+    /// then read: the step's own pause counts only what comes after.
+    /// `Woken` when a stop signal came.
+    fn read_screenful(&self, pace: f64) -> Answer {
+        let Ok(signals) = Signals::get() else {
+            return Answer::Next;
+        };
+        let seconds = std::mem::take(&mut *TO_READ.lock().unwrap_or_else(PoisonError::into_inner));
+        let until = Instant::now() + Duration::from_secs_f64(seconds.max(0.0) * pace);
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Answer::Next;
+            }
+            match wait_readable(&[signals.wake_fd()], Some(left)) {
+                Ok(ready) if ready[0] => {
+                    // SIGCHLD only means a child ended: the screen stays.
+                    signals.drain();
+                    if signals.caught().is_some() {
+                        return Answer::Woken;
+                    }
+                }
+                Ok(_) | Err(Errno::EINTR) => {}
+                // Nothing to wait on: the rest scrolls by, as at a closed terminal.
+                Err(_) => return Answer::Next,
+            }
+        }
     }
 
     /// The "more" prompt on stderr, until Enter, space or q; erased after.

@@ -80,10 +80,10 @@ fn sigquit_ends_daemon_cleanly_with_131() {
     at_a_random_moment(DAEMON, DAEMON_WINDOW, Signal::SIGQUIT, 131);
 }
 
-/// Ctrl-\ on a terminal 60 columns wide, at the prompt `prompt`, in
-/// procdemo run with `args` on `rows` rows: exit 131, and one line saying
-/// so, with `said` in it.
-fn ctrl_backslash_at(name: &str, args: &[&str], rows: &str, prompt: &str, said: &str) {
+/// Ctrl-\ on a terminal 60 columns wide, at the last of `prompts` (Enter
+/// at each before it), in procdemo run with `args` on `rows` rows: exit
+/// 131, and one line saying so, with `said` in it.
+fn ctrl_backslash_at(name: &str, args: &[&str], rows: &str, prompts: &[&str], said: &str) {
     let state = fresh_state_home(name);
     let mut command = procdemo_on_terminal(&state, args);
     command.env("COLUMNS", "60").env("LINES", rows);
@@ -92,9 +92,16 @@ fn ctrl_backslash_at(name: &str, args: &[&str], rows: &str, prompt: &str, said: 
         .unwrap_or_else(|error| panic!("{what}: cannot start on a pty: {error}"));
     // rexpect reads one `char` per byte.
     let as_read = |text: &str| -> String { text.bytes().map(char::from).collect() };
-    session
-        .exp_string(&as_read(prompt))
-        .unwrap_or_else(|error| panic!("{what}: no prompt `{prompt}`: {error}"));
+    for (at, prompt) in prompts.iter().enumerate() {
+        session
+            .exp_string(&as_read(prompt))
+            .unwrap_or_else(|error| panic!("{what}: no prompt `{prompt}`: {error}"));
+        if at + 1 < prompts.len() {
+            session
+                .send_line("")
+                .unwrap_or_else(|error| panic!("{what}: cannot press Enter: {error}"));
+        }
+    }
     let procdemo = procdemo_pid(&state);
     let running = children_of(procdemo);
     session
@@ -133,7 +140,7 @@ fn ctrl_backslash_at_the_enter_prompt_ends_the_lesson_with_131() {
         "signals-enter-en",
         &["fork", "--pace", "0", "--lang", "en", "--color", "never"],
         "24",
-        "Enter: next step",
+        &["Enter: next step"],
         "lesson interrupted by SIGQUIT; ",
     );
 }
@@ -144,7 +151,7 @@ fn ctrl_backslash_at_the_enter_prompt_in_chinese_ends_the_lesson_with_131() {
         "signals-enter-zh",
         &["fork", "--pace", "0", "--lang", "zh", "--color", "never"],
         "24",
-        "回车",
+        &["回车"],
         "本课被 SIGQUIT 中断",
     );
 }
@@ -155,11 +162,9 @@ fn ctrl_backslash_at_the_enter_prompt_in_chinese_ends_the_lesson_with_131() {
 fn ctrl_backslash_at_the_more_prompt_ends_the_lesson_with_131() {
     ctrl_backslash_at(
         "signals-more",
-        &[
-            "fork", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
-        ],
+        &["fork", "--pace", "0", "--lang", "en", "--color", "never"],
         "6",
-        "more: Enter or space",
+        &["Enter: next step", "more: Enter or space"],
         "lesson interrupted by SIGQUIT; ",
     );
 }

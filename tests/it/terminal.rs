@@ -354,20 +354,21 @@ fn stream_on_a_terminal_does_not_wait() {
     assert!(!rest.contains("Enter"), "{rest}");
 }
 
+const MORE: &str = "more: Enter or space · q: end the lesson";
+
 /// A step taller than the screen stops at a "more" prompt; space (one key,
 /// no Enter) shows the next screenful; q ends the lesson, and the terminal
 /// is given back in line mode.
 #[test]
 fn a_tall_step_pages_and_q_ends_it() {
-    const MORE: &str = "more: Enter or space · q: end the lesson";
     let state = fresh_state_home("terminal-pages");
     let mut fork = Terminal::start_on(screen(
         &state,
-        &[
-            "fork", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
-        ],
+        &["fork", "--pace", "0", "--lang", "en", "--color", "never"],
         12,
     ));
+    fork.expect(STEP_PROMPT);
+    fork.type_line("");
     let page = fork.expect(MORE);
     assert!(page.contains("step 1 of 6"), "{}", fork.seen);
     // From the top of the screen to the prompt's row, which the screen keeps free.
@@ -392,6 +393,24 @@ fn a_tall_step_pages_and_q_ends_it() {
     assert_eq!(code, 0, "{rest}");
     assert!(rest.contains("Lesson ended at your request"), "{rest}");
     assert_no_leftovers(&pids);
+}
+
+/// `--stream` runs through without a key: a step taller than the screen
+/// stays for its reading time (none at pace 0) instead of asking for more.
+#[test]
+fn a_tall_step_with_stream_runs_through_without_a_key() {
+    let state = fresh_state_home("terminal-stream-pages");
+    let fork = Terminal::start_on(screen(
+        &state,
+        &[
+            "fork", "--stream", "--pace", "0", "--lang", "en", "--color", "never",
+        ],
+        12,
+    ));
+    let (code, rest) = fork.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("step 6 of 6"), "{rest}");
+    assert!(!rest.contains("more:"), "{rest}");
 }
 
 /// stdout redirected, stdin and stderr the terminal (`procdemo fork --step >
