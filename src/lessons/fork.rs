@@ -48,7 +48,7 @@ report! {
         pub gap_us: u64,
         pub parent_cpu: Option<usize>,
         pub child_cpu: Option<usize>,
-        pub cpus_online: usize,
+        pub cpus_online: Option<usize>,
     }
 
     /// The parent's `w` after the child changed its copy.
@@ -130,9 +130,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
             gap_us: child.resumed_us.abs_diff(child_resumed_us),
             parent_cpu: cpu(),
             child_cpu: child_after_fork.cpu,
-            cpus_online: std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(1),
+            cpus_online: std::thread::available_parallelism().ok().map(usize::from),
         },
     )?;
     lab.open(&go_on);
