@@ -496,6 +496,19 @@ fn help_of(cli: &clap::Command, args: &[std::ffi::OsString], lang: Lang) -> Stri
     help
 }
 
+/// Whether clap paints its errors on stderr (its `ColorChoice::Auto`, as
+/// anstream decides it): forced by CLICOLOR_FORCE, else on a terminal that
+/// is not `TERM=dumb`, unless NO_COLOR. `--color` is not parsed yet.
+fn clap_paints_stderr() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if std::env::var_os("CLICOLOR_FORCE").is_some_and(|value| !value.is_empty() && value != "0") {
+        return true;
+    }
+    !set("NO_COLOR")
+        && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
+        && os::terminal::stderr_is_terminal()
+}
+
 /// Ends procdemo with clap's `error` (or help, or version), in `lang`;
 /// `help` is the command that shows the help of what was asked.
 fn exit(error: &clap::Error, lang: Lang, help: &str) -> ! {
@@ -504,7 +517,14 @@ fn exit(error: &clap::Error, lang: Lang, help: &str) -> ! {
     }
     let rendered = error.render();
     if error.use_stderr() {
-        narrate::write_err(&cli_words::clap_error_zh(&rendered.to_string(), help));
+        let text = cli_words::clap_error_zh(&rendered.to_string(), help);
+        let text = if clap_paints_stderr() {
+            narrate::use_colour(true);
+            cli_words::painted_like_clap(&text, help)
+        } else {
+            text
+        };
+        narrate::write_err(&text);
         std::process::exit(error.exit_code())
     }
     let text = if os::terminal::stdout_is_terminal() {

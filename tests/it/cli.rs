@@ -739,6 +739,37 @@ fn clap_errors_are_framed_in_chinese() {
     }
 }
 
+/// As clap paints its English errors (CLICOLOR_FORCE stands for a
+/// terminal on stderr), and plain with NO_COLOR.
+#[test]
+fn a_chinese_clap_error_is_coloured_as_the_english_one() {
+    for (lang, help) in [("en", "--help"), ("zh", "procdemo fork --help --lang zh")] {
+        let mut forced = procdemo(&["fork", "--pace", "99", "--lang", lang]);
+        forced.env("CLICOLOR_FORCE", "1").env_remove("NO_COLOR");
+        let forced = run(forced);
+        assert_eq!(forced.status.code(), Some(2), "{}", forced.describe());
+        assert!(
+            forced.stderr.starts_with("\x1b[1"),
+            "{lang}: {}",
+            forced.describe()
+        );
+        let painted_help = format!("\x1b[1m{help}");
+        assert!(
+            forced.stderr.contains(&painted_help),
+            "{lang}: {}",
+            forced.describe()
+        );
+        let mut plain = procdemo(&["fork", "--pace", "99", "--lang", lang]);
+        plain.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+        let plain = run(plain);
+        assert!(
+            !plain.stderr.contains('\x1b'),
+            "{lang}: {}",
+            plain.describe()
+        );
+    }
+}
+
 #[test]
 fn the_manual_page_has_its_sections_in_both_languages_and_no_backticks() {
     for (lang, sections) in [

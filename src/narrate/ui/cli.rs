@@ -4,6 +4,7 @@
 //! the manual page's own sections. A lesson's options are described in its
 //! text (`## options`), not here.
 
+use colored::Colorize;
 use nix::errno::Errno;
 
 use crate::model::Lang;
@@ -258,6 +259,19 @@ pub fn clap_error_zh(rendered: &str, help: &str) -> String {
             format!("{indent}{label}{framed}\n")
         })
         .collect()
+}
+
+/// clap's Chinese error with the colours clap gives its English one: the
+/// label bold red, the help command bold.
+pub fn painted_like_clap(text: &str, help: &str) -> String {
+    let text = match text.strip_prefix("错误：") {
+        Some(rest) => format!("{}{rest}", "错误：".red().bold()),
+        None => text.to_string(),
+    };
+    if help.is_empty() {
+        return text;
+    }
+    text.replace(help, &help.bold().to_string())
 }
 
 /// clap's list of names or values ("'a', 'b'" or "a, b") as Chinese lists
