@@ -155,6 +155,9 @@ report! {
     "done" => pub struct Done {
         pub processes_started: u64,
         pub processes_reaped: u64,
+        /// Started and reaped at once to be timed: in neither count above
+        /// nor the tree.
+        pub processes_measured: u64,
         /// What ran: procdemo and its descendants, each with how it ended.
         pub tree: Value,
         /// With `--quiz`, how the questions went.

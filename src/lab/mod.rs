@@ -71,6 +71,9 @@ pub struct Lab {
     handed_out: usize,
     gates: Vec<Option<OwnedFd>>,
     processes: Vec<Process>,
+    /// Processes a lesson started and reaped at once to time them (see
+    /// [`Lab::measured`]): counted, not drawn.
+    measured: u64,
     /// Events kept back while `hold` is on, in arrival order.
     held: Option<Vec<Event>>,
     owner: Pid,
@@ -169,6 +172,7 @@ impl Lab {
             handed_out: 0,
             gates: Vec::new(),
             processes: Vec::new(),
+            measured: 0,
             held: None,
             owner: getpid(),
             cleaned_up: false,
@@ -249,6 +253,7 @@ impl Lab {
         let done = Done {
             processes_started: self.started_count(),
             processes_reaped: self.reaped_count(),
+            processes_measured: self.measured,
             tree: tree::of_run(self.owner, &self.processes),
             quiz: self.narrator.quiz_score(),
         };

@@ -223,7 +223,12 @@ pub fn done(done: &Done, words: Words) -> String {
     let width = layout::width();
     let mut summary = Text::new();
     summary.push_in(
-        &ui::summary(lang, done.processes_started, done.processes_reaped),
+        &ui::summary(
+            lang,
+            done.processes_started,
+            done.processes_reaped,
+            done.processes_measured,
+        ),
         |text| Ink::Good.paint(text).to_string(),
     );
     format!(

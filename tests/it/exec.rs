@@ -368,7 +368,12 @@ fn steps_come_in_order_and_every_child_is_reaped_with_its_status() {
             "done"
         ]
     );
-    let Done { tree, .. } = crate::common::done_of(&run.events, run.procdemo, 8);
+    let Done {
+        tree,
+        processes_measured,
+        ..
+    } = crate::common::done_of(&run.events, run.procdemo, 8);
+    assert_eq!(processes_measured, 100, "the cost step's 50 runs each way");
     let endings: Vec<String> = tree["children"]
         .as_array()
         .expect("children")

@@ -440,6 +440,7 @@ fn cost(lab: &mut Lab) -> Result<()> {
         check_true(status)?;
         spawned.push(took.as_micros() as u64);
     }
+    lab.measured(2 * RUNS as u64);
     forked.sort_unstable();
     spawned.sort_unstable();
     let median = |times: &[u64]| times[times.len() / 2];
