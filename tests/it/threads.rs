@@ -92,7 +92,7 @@ fn fork_among_threads_copies_one_and_the_lock_stays_held() {
 fn measurements_are_consistent_with_their_verdicts() {
     let run = run();
     let cpu: CpuBound = report(only(&run.events, "cpu-bound"));
-    assert_eq!(cpu.rounds, 5);
+    assert_eq!(cpu.rounds, 3, "3 at pace 0");
     assert!(cpu.one_min_ms > 0.0 && cpu.one_min_ms <= cpu.one_median_ms);
     assert!(cpu.threads_min_ms <= cpu.threads_median_ms);
     assert_eq!(

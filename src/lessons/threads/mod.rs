@@ -29,8 +29,14 @@ pub use reports::*;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(long, value_name = "N", default_value = "5", value_parser = within(1..=ROUNDS_LIMIT, format!("--rounds must be a whole number from 1 to {ROUNDS_LIMIT}: each round takes about 60 ms"), format!("--rounds 必须是 1 到 {ROUNDS_LIMIT} 之间的整数：每一轮大约要 60 毫秒")), allow_negative_numbers = true)]
-    pub rounds: u32,
+    #[arg(long, value_name = "N", value_parser = within(1..=ROUNDS_LIMIT, format!("--rounds must be a whole number from 1 to {ROUNDS_LIMIT}: each round takes about 60 ms"), format!("--rounds 必须是 1 到 {ROUNDS_LIMIT} 之间的整数：每一轮大约要 60 毫秒")), allow_negative_numbers = true)]
+    pub rounds: Option<u32>,
+}
+
+/// Rounds when `--rounds` is not given: fewer at pace 0, where the lesson
+/// must stay quick.
+fn default_rounds(pace: f64) -> u32 {
+    if pace == 0.0 { 3 } else { 5 }
 }
 
 /// Rounds of the CPU-bound measurement at most (about 60 ms each).
@@ -124,14 +130,13 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         })?;
         Ok(0)
     })?;
-    let tasks_before = wait_for_tasks(threaded.pid, THREADS)?;
+    let (tasks_before, names) = wait_for_threads(threaded.pid)?;
     lab.wait_until_asleep(threaded.pid)?;
-    let (mut getpids, mut gettids, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut getpids, mut gettids) = (Vec::new(), Vec::new());
     for &tid in &tasks_before {
         let (tgid, own) = task_ids_of(threaded.pid, tid).context("reading a task's status")?;
         getpids.push(tgid);
         gettids.push(own);
-        names.push(task_name(threaded.pid, tid).context("reading a task's comm")?);
     }
     let faulting_tid = names
         .iter()
@@ -239,7 +244,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     lab.wait(forker.pid)?;
 
     lab.before("cpu-bound")?;
-    let rounds = args.rounds;
+    let rounds = args.rounds.unwrap_or_else(|| default_rounds(lab.pace()));
     let measurer = lab.fork("measurer", move |side| {
         side.tell(&measure::cpu_bound(rounds)?)?;
         Ok(0)
@@ -262,19 +267,26 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     )
 }
 
-/// Waits until `pid` has `count` tasks (its threads start on their own).
-fn wait_for_tasks(pid: Pid, count: usize) -> Result<Vec<i32>> {
+/// Waits until `pid` has its threads, each named (a thread names itself
+/// once it runs); returns their ids and names, in the order of the ids.
+fn wait_for_threads(pid: Pid) -> Result<(Vec<i32>, Vec<String>)> {
     let deadline = Instant::now() + SETTLE;
     loop {
         let tasks = task_ids(pid).context("reading /proc/<pid>/task")?;
-        if tasks.len() >= count {
-            return Ok(tasks);
+        let names = tasks
+            .iter()
+            .map(|&tid| task_name(pid, tid))
+            .collect::<std::io::Result<Vec<_>>>()
+            .context("reading a task's comm")?;
+        if tasks.len() == THREADS
+            && [WAITER, FAULTER]
+                .iter()
+                .all(|name| names.iter().any(|n| n == name))
+        {
+            return Ok((tasks, names));
         }
         if Instant::now() > deadline {
-            bail!(
-                "{pid} had {} threads after {SETTLE:?}, not {count}",
-                tasks.len()
-            );
+            bail!("{pid} had threads {names:?} after {SETTLE:?}");
         }
         // Starting a thread sends no signal: /proc is read every millisecond.
         std::thread::sleep(Duration::from_millis(1));
