@@ -111,7 +111,6 @@ fn hundredth(value: f64) -> f64 {
 pub fn cpu_bound(rounds: u32) -> Result<CpuBound> {
     let usable = usable_cpus().context("sched_getaffinity")?;
     let turns = calibrate();
-    let unit = one(turns)?.as_secs_f64() * 500.0;
     let all = affinity().context("sched_getaffinity")?;
     let processes = rounds_of(rounds, || two_processes(turns))?;
     let cpu = sched_getcpu().context("sched_getcpu")?;
@@ -128,7 +127,7 @@ pub fn cpu_bound(rounds: u32) -> Result<CpuBound> {
     Ok(CpuBound {
         usable_cpus: usable,
         rounds,
-        unit_ms: tenth(unit),
+        unit_ms: tenth(single.0 / 2.0),
         one_min_ms: single.0,
         one_median_ms: single.1,
         threads_min_ms: threads.0,

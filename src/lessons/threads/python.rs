@@ -15,8 +15,8 @@ use crate::os::process::cap_lifetime;
 
 /// The program, as the text shows it in `python-gil`.
 const PROGRAM: &str = include_str!("gil.py");
-/// Turns of its loop per unit of work (about 8 ms in CPython 3.11).
-const TURNS: &str = "100000";
+/// Turns of its loop per unit of work (about 12 ms in CPython 3.11).
+const TURNS: &str = "300000";
 /// python3 is ended (SIGKILL) if it runs longer than this.
 const CAP_S: u64 = 20;
 /// Exit code of the child when `exec` finds no python3, as a shell's.

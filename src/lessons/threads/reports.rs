@@ -76,7 +76,8 @@ report! {
     }
 
     /// CPU-bound work, in ms: one thread doing two units, two threads or
-    /// two processes doing one each, then the same pinned to one CPU.
+    /// two processes doing one each, then the same pinned to one CPU;
+    /// `unit_ms` is half of one thread's fastest round.
     "cpu-bound" => pub struct CpuBound {
         pub usable_cpus: usize,
         pub rounds: u32,
