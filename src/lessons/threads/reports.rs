@@ -77,7 +77,8 @@ report! {
 
     /// CPU-bound work, in ms: one thread doing two units, two threads or
     /// two processes doing one each, then the same pinned to one CPU;
-    /// `unit_ms` is half of one thread's fastest round.
+    /// `unit_ms` is half of one thread's fastest round; each speed-up is
+    /// one thread's fastest round ÷ two's, timed in turns.
     "cpu-bound" => pub struct CpuBound {
         pub usable_cpus: usize,
         pub rounds: u32,
@@ -97,6 +98,7 @@ report! {
         pub pinned_threads_speedup: f64,
         pub pinned_processes_speedup: f64,
         pub pinned_sped_up: bool,
+        pub disturbed: bool,
     }
 
     /// python3 run as a child of procdemo, if on PATH, with the same test.
