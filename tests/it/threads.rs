@@ -171,3 +171,15 @@ fn interrupts_and_kill_9_at_held_steps_leave_nothing() {
         run.join().expect("an interrupted run");
     }
 }
+
+/// The program procdemo runs with python3 is the one both texts show.
+#[test]
+fn the_python_it_runs_is_the_python_it_shows() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let program = fs::read_to_string(root.join("src/lessons/threads/gil.py")).expect("gil.py");
+    for lang in ["en", "zh"] {
+        let text =
+            fs::read_to_string(root.join(format!("lessons/{lang}/threads.md"))).expect("text");
+        assert!(text.contains(&format!("```python\n{program}```")), "{lang}");
+    }
+}

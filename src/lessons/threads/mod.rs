@@ -240,7 +240,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         })?;
         Ok(0)
     })?;
-    lab.expect_any_report::<ForkInThreads>()?;
+    let (_, forked) = lab.expect_any_report::<ForkInThreads>()?;
     lab.wait(forker.pid)?;
 
     lab.before("cpu-bound")?;
@@ -262,7 +262,7 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         &ProcdemoRule {
             procdemo_pid: lab.pid().as_raw(),
             procdemo_threads: procfs::own_thread_count(),
-            most_threads_in_a_child: THREADS,
+            most_threads_in_a_child: tasks_before.len().max(forked.parent_tasks.len()),
         },
     )
 }

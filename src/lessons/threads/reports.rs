@@ -116,7 +116,8 @@ report! {
         pub processes_sped_up: Option<bool>,
     }
 
-    /// procdemo's own thread count, and how many threads its children had.
+    /// procdemo's own thread count, and the most tasks read in one child
+    /// (`tasks`, and the forker's as its grandchild read them).
     "procdemo-rule" => pub struct ProcdemoRule {
         pub procdemo_pid: i32,
         pub procdemo_threads: Option<usize>,
