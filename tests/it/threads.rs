@@ -104,6 +104,11 @@ fn measurements_are_consistent_with_their_verdicts() {
     if python.present {
         assert_eq!(python.exit_code, Some(0), "{python:?}");
         assert!(python.threads_ms.is_some() && python.processes_ms.is_some());
+        assert!(python.gil_enabled.is_some(), "{python:?}");
+        assert_eq!(
+            python.disturbed,
+            python.gil_enabled == Some(true) && python.threads_sped_up == Some(true)
+        );
     } else {
         assert_eq!(python.threads_ms, None);
     }

@@ -6,14 +6,6 @@ def work(n):
     for i in range(n):
         total += i
 
-def best_of_3(run, n):
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        run(n)
-        times.append((time.perf_counter() - started) * 1000)
-    return min(times)
-
 def one(n):
     work(2 * n)          # one thread, two units of work
 
@@ -24,12 +16,23 @@ def two(start_worker, n):
     for w in workers:
         w.join()
 
+def timed(run, n):
+    started = time.perf_counter()
+    run(n)
+    return (time.perf_counter() - started) * 1000
+
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300_000
     fork = mp.get_context("fork")
+    runs = {"one": one,
+            "threads": lambda n: two(threading.Thread, n),
+            "processes": lambda n: two(fork.Process, n)}
+    best = {}
+    for _ in range(3):       # in turns: a busy moment slows all alike
+        for name, run in runs.items():
+            ms = timed(run, n)
+            best[name] = min(best.get(name, ms), ms)
     print("version", sys.version.split()[0])
-    print(f"one {best_of_3(one, n):.1f} ms")
-    threads = best_of_3(lambda n: two(threading.Thread, n), n)
-    print(f"threads {threads:.1f} ms")
-    processes = best_of_3(lambda n: two(fork.Process, n), n)
-    print(f"processes {processes:.1f} ms")
+    print("gil", getattr(sys, "_is_gil_enabled", lambda: True)())
+    for name, ms in best.items():
+        print(f"{name} {ms:.1f} ms")

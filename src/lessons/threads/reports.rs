@@ -101,7 +101,8 @@ report! {
         pub disturbed: bool,
     }
 
-    /// python3 run as a child of procdemo, if on PATH, with the same test.
+    /// python3 run as a child of procdemo, if on PATH, with the same test;
+    /// `disturbed` when threads with a GIL came out about twice as fast.
     "python-gil" => pub struct PythonGil {
         pub present: bool,
         pub python_pid: i32,
@@ -114,6 +115,8 @@ report! {
         pub processes_ms: Option<f64>,
         pub threads_sped_up: Option<bool>,
         pub processes_sped_up: Option<bool>,
+        pub gil_enabled: Option<bool>,
+        pub disturbed: bool,
     }
 
     /// procdemo's own thread count, and the most tasks read in one child
