@@ -15,6 +15,7 @@ pub mod pool;
 mod registry;
 mod reports;
 mod states;
+mod threads;
 mod tree;
 mod waiting;
 

@@ -105,6 +105,7 @@ course! {
     exec,
     signals { spawned: Some(signals::spawned) },
     states,
+    threads,
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },

@@ -18,6 +18,7 @@ pub mod signals;
 pub mod states;
 pub mod stdout;
 pub mod terminal;
+pub mod threads;
 pub mod wait;
 
 use nix::errno::Errno;

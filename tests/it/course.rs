@@ -313,6 +313,7 @@ const COMMANDS: &[&str] = &[
     "exec",
     "signals",
     "states",
+    "threads",
     "pipe",
     "queue",
     "memory",

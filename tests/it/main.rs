@@ -40,6 +40,7 @@ mod states;
 mod steps;
 mod terminal;
 mod text_coverage;
+mod threads;
 mod trace;
 mod width;
 mod zombie;

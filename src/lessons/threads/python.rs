@@ -1,0 +1,93 @@
+//! python3 as a child of procdemo, if it is on PATH: the same CPU-bound
+//! test with Python threads and processes, under a time cap.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::signal::Signal;
+
+use super::PythonGil;
+use crate::lab::Lab;
+use crate::os::pipe;
+use crate::os::process::cap_lifetime;
+
+/// The program, as the text shows it in `python-gil`.
+const PROGRAM: &str = include_str!("gil.py");
+/// Turns of its loop per unit of work (about 8 ms in CPython 3.11, on a quiet machine).
+const TURNS: &str = "200000";
+/// python3 is ended (SIGKILL) if it runs longer than this.
+const CAP_S: u64 = 20;
+/// Exit code of the child when `exec` finds no python3, as a shell's.
+const NOT_FOUND: i32 = 127;
+/// Two workers are "faster" when they take at most this share of one's time.
+const FASTER: f64 = 1.5;
+
+pub fn run(lab: &mut Lab) -> Result<PythonGil> {
+    let (read, write) = pipe::pipe().context("pipe()")?;
+    let python = lab.fork("python", move |_| {
+        // The alarm outlives exec: python3 ends at the cap even if
+        // procdemo could not kill it.
+        cap_lifetime(Duration::from_secs(CAP_S + 1));
+        let error = Command::new("python3")
+            .args(["-c", PROGRAM, TURNS])
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(write))
+            .stderr(Stdio::null())
+            .exec();
+        Ok(match error.kind() {
+            std::io::ErrorKind::NotFound => NOT_FOUND,
+            _ => 1,
+        })
+    })?;
+    pipe::set_nonblocking(std::os::fd::AsFd::as_fd(&read)).context("fcntl(O_NONBLOCK)")?;
+    let deadline = Instant::now() + Duration::from_secs(CAP_S);
+    let mut output = Vec::new();
+    let mut timed_out = false;
+    loop {
+        let fd = std::os::fd::AsFd::as_fd(&read);
+        if pipe::read_available(fd, &mut output).context("reading python3's output")? {
+            break;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            timed_out = true;
+            lab.signal(python.pid, Signal::SIGKILL)?;
+            break;
+        }
+        pipe::wait_readable(&[fd], Some(left)).context("poll")?;
+    }
+    let status = lab.wait(python.pid)?;
+    let text = String::from_utf8_lossy(&output);
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .map(|rest| rest.trim_end_matches(" ms").to_string())
+    };
+    let ms = |name: &str| value(name).and_then(|number| number.parse::<f64>().ok());
+    let (one, threads, processes) = (ms("one"), ms("threads"), ms("processes"));
+    let faster = |two: Option<f64>| Some(one? / two? >= FASTER);
+    let gil_enabled = value("gil").and_then(|word| match word.as_str() {
+        "True" => Some(true),
+        "False" => Some(false),
+        _ => None,
+    });
+    Ok(PythonGil {
+        present: status.code() != Some(NOT_FOUND),
+        python_pid: python.pid.as_raw(),
+        exit_code: status.code(),
+        timed_out,
+        cap_s: CAP_S,
+        version: value("version"),
+        one_ms: one,
+        threads_ms: threads,
+        processes_ms: processes,
+        threads_sped_up: faster(threads),
+        processes_sped_up: faster(processes),
+        gil_enabled,
+        // With a GIL two threads cannot be faster than one: figures that say
+        // so were disturbed by other programs.
+        disturbed: gil_enabled == Some(true) && faster(threads) == Some(true),
+    })
+}

@@ -1,0 +1,190 @@
+//! `procdemo threads`: a thread's store is seen by the other thread, a
+//! forked child's is not; threads are tasks under one pid; a fault in a
+//! thread ends the process, in a child only the child; a fork among
+//! threads copies one and leaves a held lock locked; CPU-bound speed-ups
+//! by the facts; procdemo itself stays single-threaded. Checked from the
+//! JSON events, and from outside while the lesson is held.
+
+use std::fs;
+use std::thread;
+
+use crate::common::{
+    LessonRun, check_interrupted, check_kill_9, children_of, held_at_question, only, report,
+};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use procdemo::lessons::threads::{
+    CpuBound, ForkCopies, ForkInThreads, ProcdemoRule, ProcessFault, PythonGil, Tasks, ThreadFault,
+    ThreadShares,
+};
+
+fn run() -> LessonRun {
+    LessonRun::run("threads", &[])
+}
+
+#[test]
+fn shared_by_threads_copied_by_fork() {
+    let run = run();
+    let shares: ThreadShares = report(only(&run.events, "thread-shares"));
+    assert_eq!(
+        (shares.before, shares.thread_set, shares.main_reads),
+        (100, 200, 200)
+    );
+    assert_eq!(shares.main_tid, shares.pid);
+    assert_ne!(shares.thread_tid, shares.pid);
+    let copies: ForkCopies = report(run.by_procdemo("fork-copies"));
+    assert_eq!(copies.address, shares.address, "the same address in both");
+    assert_eq!(copies.child_exit_code, Some(200));
+    assert_eq!(copies.parent_reads, 100);
+}
+
+#[test]
+fn threads_are_tasks_and_a_fault_ends_them_all() {
+    let run = run();
+    let tasks: Tasks = report(run.by_procdemo("tasks"));
+    assert_eq!(tasks.task_ids.len(), 3, "{tasks:?}");
+    assert!(
+        tasks
+            .getpid_of_each
+            .iter()
+            .all(|&pid| pid == tasks.child_pid)
+    );
+    assert_eq!(tasks.gettid_of_each, tasks.task_ids);
+    assert_eq!(tasks.threads_line.as_deref(), Some("3"));
+    assert_eq!(tasks.task_names[1..], ["waiter", "faulter"]);
+    let fault: ThreadFault = report(run.by_procdemo("thread-fault"));
+    assert_eq!(fault.child_pid, tasks.child_pid);
+    assert_eq!(fault.killed_by, Some(11));
+    assert_eq!(fault.signal.as_deref(), Some("SIGSEGV"));
+    assert!(!fault.core_dumped);
+    assert_eq!(
+        fault.tasks_left,
+        [tasks.child_pid],
+        "only the zombie leader"
+    );
+    assert!(
+        fault.core_limit.starts_with("Max core file size 0 0"),
+        "{}",
+        fault.core_limit
+    );
+    let alone: ProcessFault = report(run.by_procdemo("process-fault"));
+    assert_eq!(alone.killed_by, Some(11));
+    assert!(!alone.core_dumped);
+    assert_eq!(alone.sibling_state, "S");
+    assert_eq!(alone.parent_threads, Some(1));
+}
+
+#[test]
+fn fork_among_threads_copies_one_and_the_lock_stays_held() {
+    let run = run();
+    let event = only(&run.events, "fork-in-threads");
+    assert_eq!(event["role"], "grandchild");
+    let fork: ForkInThreads = report(event);
+    assert_eq!(fork.parent_tasks.len(), 2);
+    assert_eq!(fork.own_tasks, [event["pid"].as_i64().expect("pid") as i32]);
+    assert!(fork.still_locked);
+    assert!(fork.waited_ms >= 100 && fork.lock_tries > 1, "{fork:?}");
+    let rule: ProcdemoRule = report(run.by_procdemo("procdemo-rule"));
+    assert_eq!(rule.procdemo_threads, Some(1));
+}
+
+#[test]
+fn measurements_are_consistent_with_their_verdicts() {
+    let run = run();
+    let cpu: CpuBound = report(only(&run.events, "cpu-bound"));
+    assert_eq!(cpu.rounds, 3, "3 at pace 0");
+    assert!(cpu.one_min_ms > 0.0 && cpu.one_min_ms <= cpu.one_median_ms);
+    assert!(cpu.threads_min_ms <= cpu.threads_median_ms);
+    assert_eq!(
+        cpu.sped_up,
+        cpu.threads_speedup >= 1.5 && cpu.processes_speedup >= 1.5
+    );
+    let python: PythonGil = report(run.by_procdemo("python-gil"));
+    assert_eq!(python.present, which_python3());
+    if python.present {
+        assert_eq!(python.exit_code, Some(0), "{python:?}");
+        assert!(python.threads_ms.is_some() && python.processes_ms.is_some());
+        assert!(python.gil_enabled.is_some(), "{python:?}");
+        assert_eq!(
+            python.disturbed,
+            python.gil_enabled == Some(true) && python.threads_sped_up == Some(true)
+        );
+    } else {
+        assert_eq!(python.threads_ms, None);
+    }
+}
+
+fn which_python3() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("python3").is_file()))
+}
+
+/// Held at `thread-fault`'s question, the child with three threads is
+/// read from outside: three tasks, each with the child's pid as `Tgid`.
+#[test]
+fn an_outside_observer_sees_the_tasks_then_interrupts() {
+    let (live, _answers) = held_at_question(&["threads"], "thread-fault");
+    let children = children_of(live.pid());
+    assert_eq!(children.len(), 1, "{children:?}");
+    let child = children[0];
+    let tasks: Vec<String> = fs::read_dir(format!("/proc/{child}/task"))
+        .expect("task dir")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    for tid in &tasks {
+        let status =
+            fs::read_to_string(format!("/proc/{child}/task/{tid}/status")).expect("status");
+        assert!(status.contains(&format!("\nTgid:\t{child}\n")), "{status}");
+    }
+    kill(Pid::from_raw(live.pid()), Signal::SIGINT).expect("kill");
+    check_interrupted(live, Signal::SIGINT, 130, 3, &children);
+}
+
+#[test]
+fn interrupts_and_kill_9_at_held_steps_leave_nothing() {
+    let cases = [
+        ("fork-copies", Some((Signal::SIGTERM, 143))),
+        ("fork-in-threads", Some((Signal::SIGINT, 130))),
+        ("thread-fault", None),
+    ];
+    let runs: Vec<_> = cases
+        .into_iter()
+        .map(|(quiz, signal)| {
+            thread::spawn(move || {
+                let (live, _answers) = held_at_question(&["threads"], quiz);
+                let running = children_of(live.pid());
+                match signal {
+                    Some((signal, code)) => {
+                        kill(Pid::from_raw(live.pid()), signal).expect("kill");
+                        check_interrupted(live, signal, code, 1, &running);
+                    }
+                    None => {
+                        check_kill_9(live, &running, "the threaded child");
+                    }
+                }
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().expect("an interrupted run");
+    }
+}
+
+/// The program procdemo runs with python3 is the one both texts show.
+#[test]
+fn the_python_it_runs_is_the_python_it_shows() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let program = fs::read_to_string(root.join("src/lessons/threads/gil.py")).expect("gil.py");
+    for lang in ["en", "zh"] {
+        let text =
+            fs::read_to_string(root.join(format!("lessons/{lang}/threads.md"))).expect("text");
+        assert!(text.contains(&format!("```python\n{program}```")), "{lang}");
+    }
+}
