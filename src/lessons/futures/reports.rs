@@ -1,0 +1,114 @@
+//! The futures lesson's reports: the facts of each step. `task-raised` is
+//! the lab executor's own (`lab::futures`), re-exported here.
+
+pub use crate::lab::futures::TaskRaised;
+use crate::report;
+
+report! {
+    /// The first `submit()` to an executor whose workers start all at once
+    /// (start method `fork`): the future it returned, and the executor's
+    /// workers read from `/proc` (procdemo's children) right after it.
+    "first-submit" => pub struct FirstSubmit {
+        pub start_method: String,
+        pub max_workers: usize,
+        pub future: usize,
+        pub workers_in_proc: usize,
+        pub workers: Vec<i32>,
+    }
+
+    /// Three more submits: their futures, each task's duration (ms), and
+    /// whether each future was done when its submit returned.
+    "submit" => pub struct Submit {
+        pub futures: Vec<usize>,
+        pub durations_ms: Vec<u64>,
+        pub done_at_submit: Vec<bool>,
+    }
+
+    /// `as_completed()`: the futures in the order they completed, each
+    /// one's worker and end (lesson µs), and whether that is the order of
+    /// their durations.
+    "as-completed" => pub struct AsCompleted {
+        pub order: Vec<usize>,
+        pub workers: Vec<i32>,
+        pub ended_us: Vec<u64>,
+        pub by_duration: bool,
+    }
+
+    /// `map()`: its inputs, their tasks' durations (ms), the inputs in the
+    /// order their tasks completed, and in the order map yielded results.
+    "map" => pub struct Map {
+        pub inputs: Vec<u64>,
+        pub durations_ms: Vec<u64>,
+        pub completed_order: Vec<u64>,
+        pub yielded_order: Vec<u64>,
+        pub results: Vec<u64>,
+        pub completion_differs: bool,
+    }
+
+    /// A task a worker runs and holds (until procdemo opens a gate or kills it).
+    "task-running" => pub struct TaskRunning { pub task: usize }
+
+    /// `result()` of the future whose task raised: the error it raised, the
+    /// worker that ran it, that worker's state in `/proc` now, and the task
+    /// it is running now.
+    "result-raises" => pub struct ResultRaises {
+        pub future: usize,
+        pub error: String,
+        pub worker: i32,
+        pub worker_state: String,
+        pub worker_runs_now: usize,
+        pub same_worker: bool,
+    }
+
+    /// `shutdown(wait=True)`: the workers, their exit codes (as Python's
+    /// `exitcode`), whether `/proc` still lists any, and how long it took (µs).
+    "shutdown" => pub struct Shutdown {
+        pub workers: Vec<i32>,
+        pub exitcodes: Vec<i32>,
+        pub left_in_proc: usize,
+        pub took_us: u64,
+    }
+
+    /// A new executor whose workers start on demand: how many `/proc` shows
+    /// after the first submit and after the second (the first task still
+    /// running).
+    "on-demand" => pub struct OnDemand {
+        pub start_method: String,
+        pub max_workers: usize,
+        pub workers_after_first: usize,
+        pub workers_after_second: usize,
+        pub workers: Vec<i32>,
+    }
+
+    /// `shutdown(wait=False)`: how long it took to return (µs), the futures
+    /// not done then, and their workers' states in `/proc`.
+    "shutdown-nowait" => pub struct ShutdownNowait {
+        pub took_us: u64,
+        pub not_done: Vec<usize>,
+        pub workers: Vec<i32>,
+        pub worker_states: Vec<String>,
+    }
+
+    /// After `shutdown(wait=False)` returned: the running tasks' results,
+    /// and the workers' exit codes once they left by themselves.
+    "after-shutdown" => pub struct AfterShutdown {
+        pub results: Vec<u64>,
+        pub workers: Vec<i32>,
+        pub exitcodes: Vec<i32>,
+    }
+
+    /// SIGKILL to a worker mid-task: the worker, its task, its exit code;
+    /// the futures that failed with it and their error; the other workers
+    /// terminated, and their exit codes; whether submit() is refused now.
+    "worker-killed" => pub struct WorkerKilled {
+        pub worker: i32,
+        pub task: usize,
+        pub signal: String,
+        pub exitcode: i32,
+        pub failed_futures: Vec<usize>,
+        pub error: String,
+        pub terminated: Vec<i32>,
+        pub terminated_exitcodes: Vec<i32>,
+        pub submit_refused: bool,
+    }
+}
