@@ -83,7 +83,7 @@ pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
 /// all at once.
 fn basics(lab: &mut Lab) -> Result<()> {
     let release = lab.gate()?;
-    let durations = [60, 20, 40, 50, 10, 30];
+    let durations = [60, 20, 50, 50, 10, 30];
     let mut plan: Vec<Work> = durations
         .iter()
         .enumerate()
