@@ -319,6 +319,7 @@ const COMMANDS: &[&str] = &[
     "lock",
     "semaphore",
     "pool",
+    "futures",
     "list",
     "tour",
     "reset",
