@@ -7,6 +7,8 @@
 //! Workers start all at once at the first submit (3.11 with `fork`) or one
 //! per submit while none is idle (3.11 with any other start method).
 
+pub mod manager;
+
 use std::time::Duration;
 
 use anyhow::{Result, bail};

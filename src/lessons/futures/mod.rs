@@ -6,14 +6,19 @@
 //! once (fork) or on demand (other start methods), and a worker killed
 //! mid-task breaking the executor.
 
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
-use nix::unistd::Pid;
+use nix::unistd::{Pid, getpid};
 
+use crate::lab::futures::manager::{self, MANAGER, Proxy, sockets_of};
 use crate::lab::futures::{Executor, FutureBody, Outcome, Start, TaskResult};
 use crate::lab::{ChildSide, Gate, Lab, PARENT, raw_pids, signal_name};
 use crate::model::Report;
-use crate::os::procfs;
+use crate::os::private_dir::{self, PrivateDir};
+use crate::os::{pipe, procfs};
 
 mod reports;
 pub use reports::*;
@@ -23,6 +28,8 @@ pub use reports::*;
 pub struct Args {}
 
 const MAX_WORKERS: usize = 2;
+/// The manager's private directory: `<tmp>/procdemo-futures-<pid>`.
+const DIR: &str = "futures";
 
 /// What one task does in its worker.
 enum Work<'g> {
@@ -33,9 +40,16 @@ enum Work<'g> {
     Divide { input: u64, by: u64 },
     /// Says it runs, then holds until procdemo opens the gate; returns `input²`.
     Hold { gate: &'g Gate, input: u64 },
+    /// Connects to the manager at `path`, puts an item, says so, and holds
+    /// until procdemo opens the gate; returns `input`.
+    Put {
+        gate: &'g Gate,
+        path: &'g Path,
+        input: u64,
+    },
 }
 
-fn run_task(side: &ChildSide, work: &Work) -> Result<TaskResult> {
+fn run_task(side: &ChildSide, task: usize, work: &Work) -> Result<TaskResult> {
     Ok(match work {
         Work::Sleep { ms, input } => {
             std::thread::sleep(std::time::Duration::from_millis(*ms));
@@ -48,6 +62,17 @@ fn run_task(side: &ChildSide, work: &Work) -> Result<TaskResult> {
             side.wait_for(gate)?;
             Ok(input * input)
         }
+        Work::Put { gate, path, input } => {
+            let mut proxy = Proxy::connect(path)?;
+            proxy.put(&format!("task {task} from worker {}", getpid()))?;
+            side.tell(&ProxyConnected {
+                task,
+                fd: proxy.fd(),
+                socket: proxy.socket()?,
+            })?;
+            side.wait_for(gate)?;
+            Ok(*input)
+        }
     })
 }
 
@@ -57,7 +82,7 @@ fn body<'a>(plan: &'a [Work<'a>]) -> impl Fn(&ChildSide, usize) -> Result<TaskRe
         if let Work::Hold { .. } = plan[task] {
             side.tell(&TaskRunning { task })?;
         }
-        run_task(side, &plan[task])
+        run_task(side, task, &plan[task])
     }
 }
 
@@ -76,7 +101,8 @@ fn state_of(pid: Pid) -> Result<String> {
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     basics(lab)?;
     on_demand(lab)?;
-    broken(lab)
+    broken(lab)?;
+    managed_queue(lab)
 }
 
 /// submit, as_completed, map, an error, shutdown(wait=True): workers forked
@@ -385,6 +411,111 @@ fn broken(lab: &mut Lab) -> Result<()> {
             terminated: others.iter().map(|other| other.0).collect(),
             terminated_exitcodes: others.iter().map(|other| other.1).collect(),
             submit_refused,
+        },
+    )
+}
+
+/// A plain queue cannot reach workers that did not inherit it; a manager's
+/// queue, served over a Unix socket, can.
+fn managed_queue(lab: &mut Lab) -> Result<()> {
+    private_dir::sweep(DIR);
+    let mut dir = PrivateDir::create(DIR).context("creating the manager's directory")?;
+    let path = dir.path().join("queue.sock");
+    let listener =
+        UnixListener::bind(&path).with_context(|| format!("bind() of {}", path.display()))?;
+    // The two workers and procdemo connect.
+    let clients = MAX_WORKERS + 1;
+    let server = lab.fork(MANAGER, move |side| manager::serve(side, listener, clients))?;
+    lab.label(server.pid, "manager");
+
+    let release = lab.gate()?;
+    let plan = [
+        Work::Put {
+            gate: &release,
+            path: &path,
+            input: 1,
+        },
+        Work::Put {
+            gate: &release,
+            path: &path,
+            input: 2,
+        },
+    ];
+    let futures_body = body(&plan);
+    let task: &FutureBody = &futures_body;
+    let wrapped = Executor::wrap(task);
+    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
+    for _ in 0..plan.len() {
+        executor.submit(lab)?;
+    }
+    let workers = executor.workers().to_vec();
+
+    // A plain queue is a pipe (and locks) made now, after the workers started.
+    let (read_end, write_end) = pipe::pipe().context("pipe() for a plain queue")?;
+    let queue_pipe = manager::fd_name(&read_end)?;
+    let in_workers = workers
+        .iter()
+        .map(|worker| Ok(manager::has_open(*worker, &queue_pipe)?))
+        .collect::<Result<_>>()?;
+    lab.tell(
+        PARENT,
+        &PlainQueue {
+            in_procdemo: manager::has_open(lab.pid(), &queue_pipe)?,
+            queue_pipe,
+            workers: raw_pids(&workers),
+            in_workers,
+        },
+    )?;
+    drop((read_end, write_end));
+
+    let mut proxy = Proxy::connect(&path)?;
+    let mut worker_sockets = Vec::new();
+    for worker in &workers {
+        let connected = lab.expect_reports_of::<ProxyConnected>(*worker, 1)?;
+        let socket = &connected[0].socket;
+        if !sockets_of(*worker)?.contains(socket) {
+            anyhow::bail!("/proc/{worker}/fd does not show {socket}");
+        }
+        worker_sockets.push(socket.clone());
+    }
+    let served: ManagerConnected = lab.expect_report(server.pid)?;
+    // Every proxy is connected: the name is not needed any more.
+    dir.remove().context("removing the manager's directory")?;
+    let peers: Vec<i32> = served.connections.iter().map(|end| end.peer_pid).collect();
+    let peers_match = workers
+        .iter()
+        .map(|worker| worker.as_raw())
+        .chain([lab.pid().as_raw()])
+        .all(|pid| peers.contains(&pid));
+    let tree = lab.live_tree()?;
+    lab.tell(
+        PARENT,
+        &ManagerQueue {
+            manager: server.pid.as_raw(),
+            socket_path: path.display().to_string(),
+            path_exists: path.exists(),
+            workers: raw_pids(&workers),
+            worker_sockets,
+            manager_ends: served.connections,
+            peers_match,
+            tree,
+        },
+    )?;
+
+    lab.before(QueueItems::STEP)?;
+    lab.open(&release);
+    let items = (0..plan.len())
+        .map(|_| proxy.get())
+        .collect::<Result<Vec<_>>>()?;
+    executor.shutdown(lab)?;
+    // procdemo's proxy closes last: the manager has no client left and ends.
+    drop(proxy);
+    let status = lab.wait(server.pid)?;
+    lab.tell(
+        PARENT,
+        &QueueItems {
+            items,
+            manager_exitcode: status.python_exitcode(),
         },
     )
 }

@@ -2,6 +2,7 @@
 //! the lab executor's own (`lab::futures`), re-exported here.
 
 pub use crate::lab::futures::TaskRaised;
+pub use crate::lab::futures::manager::{ManagerConnected, ManagerEnd};
 use crate::report;
 
 report! {
@@ -111,4 +112,38 @@ report! {
         pub terminated_exitcodes: Vec<i32>,
         pub submit_refused: bool,
     }
+
+    /// A pipe (what a plain `multiprocessing.Queue` is built on) made after
+    /// the workers started: its name in procdemo's `/proc/self/fd`, and
+    /// whether each worker's `/proc/<pid>/fd` has it.
+    "plain-queue" => pub struct PlainQueue {
+        pub queue_pipe: String,
+        pub in_procdemo: bool,
+        pub workers: Vec<i32>,
+        pub in_workers: Vec<bool>,
+    }
+
+    /// A worker connected to the manager (its proxy) and put an item: the
+    /// descriptor and the socket it names.
+    "proxy-connected" => pub struct ProxyConnected { pub task: usize, pub fd: i32, pub socket: String }
+
+    /// The manager process and its socket's path (removed now that every
+    /// proxy is connected); each worker's socket as read from outside in
+    /// `/proc/<pid>/fd`; the manager's ends with their peers' pids
+    /// (`SO_PEERCRED`); whether every worker and procdemo are among those
+    /// peers; procdemo's tree now.
+    "manager-queue" => pub struct ManagerQueue {
+        pub manager: i32,
+        pub socket_path: String,
+        pub path_exists: bool,
+        pub workers: Vec<i32>,
+        pub worker_sockets: Vec<String>,
+        pub manager_ends: Vec<ManagerEnd>,
+        pub peers_match: bool,
+        pub tree: serde_json::Value,
+    }
+
+    /// procdemo's `get()`s through its proxy: the items the workers put,
+    /// and the manager's exit code once every proxy closed.
+    "queue-items" => pub struct QueueItems { pub items: Vec<String>, pub manager_exitcode: i32 }
 }
