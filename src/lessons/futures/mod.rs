@@ -455,7 +455,7 @@ fn managed_queue(lab: &mut Lab) -> Result<()> {
     let queue_pipe = manager::fd_name(&read_end)?;
     let in_workers = workers
         .iter()
-        .map(|worker| Ok(manager::has_open(*worker, &queue_pipe)?))
+        .map(|worker| manager::has_open(*worker, &queue_pipe))
         .collect::<Result<_>>()?;
     lab.tell(
         PARENT,
