@@ -6,20 +6,19 @@
 //! once (fork) or on demand (other start methods), and a worker killed
 //! mid-task breaking the executor.
 
-use std::os::unix::net::UnixListener;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use nix::sys::signal::Signal;
 use nix::unistd::{Pid, getpid};
 
-use crate::lab::futures::manager::{self, MANAGER, Proxy, sockets_of};
+use crate::lab::futures::manager::Proxy;
 use crate::lab::futures::{Executor, FutureBody, Outcome, Start, TaskResult};
-use crate::lab::{ChildSide, Gate, Lab, PARENT, raw_pids, signal_name};
+use crate::lab::{ChildSide, Gate, Lab, PARENT, raw_pids};
 use crate::model::Report;
-use crate::os::private_dir::{self, PrivateDir};
-use crate::os::{pipe, procfs};
+use crate::os::procfs;
 
+mod broken;
+mod managed;
 mod reports;
 pub use reports::*;
 
@@ -27,12 +26,10 @@ pub use reports::*;
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
-const MAX_WORKERS: usize = 2;
-/// The manager's private directory: `<tmp>/procdemo-futures-<pid>`.
-const DIR: &str = "futures";
+pub(crate) const MAX_WORKERS: usize = 2;
 
 /// What one task does in its worker.
-enum Work<'g> {
+pub(crate) enum Work<'g> {
     /// Sleeps this many ms (real ones, whatever the pace: the order of
     /// completion is the point), then returns `input²`.
     Sleep { ms: u64, input: u64 },
@@ -77,7 +74,9 @@ fn run_task(side: &ChildSide, task: usize, work: &Work) -> Result<TaskResult> {
 }
 
 /// The body of an executor whose task `n` is `plan[n]`.
-fn body<'a>(plan: &'a [Work<'a>]) -> impl Fn(&ChildSide, usize) -> Result<TaskResult> + 'a {
+pub(crate) fn body<'a>(
+    plan: &'a [Work<'a>],
+) -> impl Fn(&ChildSide, usize) -> Result<TaskResult> + 'a {
     move |side, task| {
         if let Work::Hold { .. } = plan[task] {
             side.tell(&TaskRunning { task })?;
@@ -101,8 +100,8 @@ fn state_of(pid: Pid) -> Result<String> {
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
     basics(lab)?;
     on_demand(lab)?;
-    broken(lab)?;
-    managed_queue(lab)
+    broken::broken(lab)?;
+    managed::managed_queue(lab)
 }
 
 /// submit, as_completed, map, an error, shutdown(wait=True): workers forked
@@ -338,184 +337,6 @@ fn on_demand(lab: &mut Lab) -> Result<()> {
                 .iter()
                 .map(|left| left.status.python_exitcode())
                 .collect(),
-        },
-    )
-}
-
-/// A worker killed mid-task breaks the executor.
-fn broken(lab: &mut Lab) -> Result<()> {
-    // Never opened: the held tasks end only with their workers.
-    let never = lab.gate()?;
-    let plan = [
-        Work::Hold {
-            gate: &never,
-            input: 1,
-        },
-        Work::Hold {
-            gate: &never,
-            input: 2,
-        },
-        Work::Sleep { ms: 10, input: 3 },
-        Work::Sleep { ms: 10, input: 4 },
-    ];
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
-    for _ in 0..plan.len() {
-        executor.submit(lab)?;
-    }
-    let workers = executor.workers().to_vec();
-    let mut victim = None;
-    for worker in &workers {
-        let running = lab.expect_reports_of::<TaskRunning>(*worker, 1)?;
-        if running.iter().any(|running| running.task == 0) {
-            victim = Some(*worker);
-        }
-    }
-    let victim = victim.context("no worker runs task 0")?;
-
-    lab.before(WorkerKilled::STEP)?;
-    lab.signal(victim, Signal::SIGKILL)?;
-    executor.wait_broken(lab)?;
-    let killed = executor
-        .departed
-        .iter()
-        .find(|left| left.pid == victim)
-        .context("the killed worker was not reaped")?;
-    let status = killed.status;
-    let others: Vec<_> = executor
-        .departed
-        .iter()
-        .filter(|left| left.pid != victim)
-        .map(|left| (left.pid.as_raw(), left.status.python_exitcode()))
-        .collect();
-    let failed_futures = (0..plan.len())
-        .filter(|future| *executor.outcome(*future) == Outcome::Broken)
-        .collect();
-    let signal = status
-        .signal()
-        .map(signal_name)
-        .context("the killed worker did not end by a signal")?;
-    let error = format!("broken pool: worker {victim} ended by {signal} while its task ran");
-    let submit_refused = executor.submit(lab).is_err();
-    lab.tell(
-        PARENT,
-        &WorkerKilled {
-            worker: victim.as_raw(),
-            task: 0,
-            signal,
-            exitcode: status.python_exitcode(),
-            failed_futures,
-            error,
-            terminated: others.iter().map(|other| other.0).collect(),
-            terminated_exitcodes: others.iter().map(|other| other.1).collect(),
-            submit_refused,
-        },
-    )
-}
-
-/// A plain queue cannot reach workers that did not inherit it; a manager's
-/// queue, served over a Unix socket, can.
-fn managed_queue(lab: &mut Lab) -> Result<()> {
-    private_dir::sweep(DIR);
-    let mut dir = PrivateDir::create(DIR).context("creating the manager's directory")?;
-    let path = dir.path().join("queue.sock");
-    let listener =
-        UnixListener::bind(&path).with_context(|| format!("bind() of {}", path.display()))?;
-    // The two workers and procdemo connect.
-    let clients = MAX_WORKERS + 1;
-    let server = lab.fork(MANAGER, move |side| manager::serve(side, listener, clients))?;
-    lab.label(server.pid, "manager");
-
-    let release = lab.gate()?;
-    let plan = [
-        Work::Put {
-            gate: &release,
-            path: &path,
-            input: 1,
-        },
-        Work::Put {
-            gate: &release,
-            path: &path,
-            input: 2,
-        },
-    ];
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
-    for _ in 0..plan.len() {
-        executor.submit(lab)?;
-    }
-    let workers = executor.workers().to_vec();
-
-    // A plain queue is a pipe (and locks) made now, after the workers started.
-    let (read_end, write_end) = pipe::pipe().context("pipe() for a plain queue")?;
-    let queue_pipe = manager::fd_name(&read_end)?;
-    let in_workers = workers
-        .iter()
-        .map(|worker| manager::has_open(*worker, &queue_pipe))
-        .collect::<Result<_>>()?;
-    lab.tell(
-        PARENT,
-        &PlainQueue {
-            in_procdemo: manager::has_open(lab.pid(), &queue_pipe)?,
-            queue_pipe,
-            workers: raw_pids(&workers),
-            in_workers,
-        },
-    )?;
-    drop((read_end, write_end));
-
-    let mut proxy = Proxy::connect(&path)?;
-    let mut worker_sockets = Vec::new();
-    for worker in &workers {
-        let connected = lab.expect_reports_of::<ProxyConnected>(*worker, 1)?;
-        let socket = &connected[0].socket;
-        if !sockets_of(*worker)?.contains(socket) {
-            anyhow::bail!("/proc/{worker}/fd does not show {socket}");
-        }
-        worker_sockets.push(socket.clone());
-    }
-    let served: ManagerConnected = lab.expect_report(server.pid)?;
-    // Every proxy is connected: the name is not needed any more.
-    dir.remove().context("removing the manager's directory")?;
-    let peers: Vec<i32> = served.connections.iter().map(|end| end.peer_pid).collect();
-    let peers_match = workers
-        .iter()
-        .map(|worker| worker.as_raw())
-        .chain([lab.pid().as_raw()])
-        .all(|pid| peers.contains(&pid));
-    let tree = lab.live_tree()?;
-    lab.tell(
-        PARENT,
-        &ManagerQueue {
-            manager: server.pid.as_raw(),
-            socket_path: path.display().to_string(),
-            path_exists: path.exists(),
-            workers: raw_pids(&workers),
-            worker_sockets,
-            manager_ends: served.connections,
-            peers_match,
-            tree,
-        },
-    )?;
-
-    lab.before(QueueItems::STEP)?;
-    lab.open(&release);
-    let items = (0..plan.len())
-        .map(|_| proxy.get())
-        .collect::<Result<Vec<_>>>()?;
-    executor.shutdown(lab)?;
-    // procdemo's proxy closes last: the manager has no client left and ends.
-    drop(proxy);
-    let status = lab.wait(server.pid)?;
-    lab.tell(
-        PARENT,
-        &QueueItems {
-            items,
-            manager_exitcode: status.python_exitcode(),
         },
     )
 }
