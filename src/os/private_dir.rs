@@ -25,7 +25,7 @@ impl PrivateDir {
     /// One left by an earlier process with this pid is removed first.
     pub fn create(what: &str) -> io::Result<Self> {
         let owner = getpid();
-        let path = std::env::temp_dir().join(format!("{PREFIX}{what}-{owner}"));
+        let path = path_for(what);
         if path.exists() {
             fs::remove_dir_all(&path)?;
         }
@@ -59,6 +59,11 @@ impl Drop for PrivateDir {
             let _ = fs::remove_dir_all(&self.path);
         }
     }
+}
+
+/// The path `create(what)` makes in this process.
+pub fn path_for(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{PREFIX}{what}-{}", getpid()))
 }
 
 /// Removes directories `<tmp>/procdemo-<what>-<pid>` whose owner no longer

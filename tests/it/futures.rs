@@ -16,8 +16,9 @@ use crate::common::{
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use procdemo::lessons::futures::{
-    AfterShutdown, AsCompleted, FirstSubmit, Map, OnDemand, ResultRaises, Shutdown, ShutdownNowait,
-    Submit, TaskRaised, TaskRunning, WorkerKilled,
+    AfterShutdown, AsCompleted, FirstSubmit, ManagerConnected, ManagerQueue, Map, OnDemand,
+    PlainQueue, ProxyConnected, QueueItems, ResultRaises, Shutdown, ShutdownNowait, Submit,
+    TaskRaised, TaskRunning, WorkerKilled,
 };
 use serde_json::Value;
 
@@ -187,7 +188,7 @@ fn a_killed_worker_fails_every_unfinished_future() {
         "{running:?}"
     );
     // Every process started was reaped.
-    done_of(&run.events, run.procdemo, 6);
+    done_of(&run.events, run.procdemo, 9);
 }
 
 /// While `after-shutdown`'s question is asked, shutdown(wait=False) has
@@ -222,6 +223,8 @@ fn interrupts_while_workers_hold_tasks_leave_nothing() {
         ("after-shutdown", Signal::SIGINT, 130),
         ("worker-killed", Signal::SIGTERM, 143),
         ("result-raises", Signal::SIGTERM, 143),
+        ("plain-queue", Signal::SIGINT, 130),
+        ("queue-items", Signal::SIGTERM, 143),
     ]
     .into_iter()
     .map(|(quiz, signal, code)| {
@@ -230,8 +233,10 @@ fn interrupts_while_workers_hold_tasks_leave_nothing() {
             let workers = children_of(live.pid());
             assert!(!workers.is_empty(), "{quiz}: no worker to leave behind");
             kill(Pid::from_raw(live.pid()), signal).expect("signal");
+            let procdemo = live.pid();
             check_interrupted(live, signal, code, 2, &workers);
             drop(answers);
+            assert_no_dir_left(procdemo);
         })
     })
     .collect();
@@ -248,6 +253,145 @@ fn kill_9_while_workers_hold_tasks_leaves_no_worker() {
     assert_eq!(workers.len(), 2, "{workers:?}");
     check_kill_9(live, &workers, "workers");
     drop(answers);
+}
+
+/// `kill -9 procdemo` while the manager serves: manager and workers die
+/// with it, and no socket or directory is left (the name went as soon as
+/// every proxy was connected).
+#[test]
+fn kill_9_while_the_manager_serves_leaves_no_process_and_no_socket() {
+    let (live, answers) = held_at_question(&["futures"], "queue-items");
+    let procdemo = live.pid();
+    let running = children_of(procdemo);
+    assert_eq!(running.len(), 3, "manager and two workers: {running:?}");
+    check_kill_9(live, &running, "manager and workers");
+    drop(answers);
+    assert_no_dir_left(procdemo);
+}
+
+fn manager_dir(procdemo: i32) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("procdemo-futures-{procdemo}"))
+}
+
+fn assert_no_dir_left(procdemo: i32) {
+    let dir = manager_dir(procdemo);
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
+#[test]
+fn a_plain_queue_made_after_the_workers_is_not_in_them() {
+    let run = futures_run();
+    let plain: PlainQueue = run.report();
+    assert!(plain.queue_pipe.starts_with("pipe:["), "{plain:?}");
+    assert!(plain.in_procdemo);
+    assert_eq!(plain.in_workers, vec![false, false]);
+}
+
+#[test]
+fn the_manager_serves_the_workers_proxies_over_a_socket_whose_name_is_gone() {
+    let run = futures_run();
+    let queue: ManagerQueue = run.report();
+    let plain: PlainQueue = run.report();
+    assert_eq!(queue.workers, plain.workers);
+    assert!(!queue.path_exists);
+    assert!(
+        queue
+            .socket_path
+            .ends_with(&format!("procdemo-futures-{}/queue.sock", run.procdemo))
+    );
+    assert!(queue.peers_match, "{queue:?}");
+    // Each worker's own report of its socket is what procdemo read from outside.
+    for (worker, socket) in queue.workers.iter().zip(&queue.worker_sockets) {
+        let reported: Vec<ProxyConnected> = events_of(&run.events, "proxy-connected")
+            .into_iter()
+            .filter(|event| pid(event) == *worker)
+            .map(report::<ProxyConnected>)
+            .collect();
+        assert_eq!(reported.len(), 1, "{worker}");
+        assert_eq!(&reported[0].socket, socket);
+        assert!(socket.starts_with("socket:["));
+    }
+    let connected_event = only(&run.events, "manager-connected");
+    assert_eq!(pid(connected_event), queue.manager);
+    assert_eq!(ppid(connected_event), run.procdemo);
+    let connected: ManagerConnected = report(connected_event);
+    assert_eq!(connected.connections, queue.manager_ends);
+    let mut peers: Vec<i32> = connected
+        .connections
+        .iter()
+        .map(|end| end.peer_pid)
+        .collect();
+    peers.sort_unstable();
+    let mut expected = queue.workers.clone();
+    expected.push(run.procdemo);
+    expected.sort_unstable();
+    assert_eq!(peers, expected);
+    // Each end of a connection is a socket of its own.
+    for end in &connected.connections {
+        assert!(!queue.worker_sockets.contains(&end.socket), "{end:?}");
+    }
+    let items: QueueItems = run.report();
+    let mut got = items.items.clone();
+    got.sort();
+    let mut expected: Vec<String> = queue
+        .workers
+        .iter()
+        .flat_map(|worker| (0..2).map(move |task| format!("task {task} from worker {worker}")))
+        .collect();
+    expected.retain(|item| got.contains(item));
+    assert_eq!(got.len(), 2, "{items:?}");
+    assert_eq!(expected.len(), 2, "{items:?} {queue:?}");
+    assert_eq!(items.manager_exitcode, 0);
+}
+
+/// While `queue-items`' question is asked, the manager runs, each worker's
+/// `/proc/<pid>/fd` holds the socket it reported, and the socket's name is
+/// gone.
+#[test]
+fn an_outside_observer_sees_the_manager_and_each_worker_s_socket() {
+    let (live, answers) = held_at_question(&["futures"], "queue-items");
+    let queue: ManagerQueue = report(
+        live.events
+            .iter()
+            .rev()
+            .find(|event| step(event) == "manager-queue")
+            .expect("manager-queue before queue-items' question"),
+    );
+    let children = children_of(live.pid());
+    assert!(children.contains(&queue.manager), "{children:?}");
+    assert_eq!(
+        proc_stat(queue.manager).map(|(comm, _)| comm).as_deref(),
+        Some("procdemo")
+    );
+    for (worker, socket) in queue.workers.iter().zip(&queue.worker_sockets) {
+        let fds: Vec<String> = std::fs::read_dir(format!("/proc/{worker}/fd"))
+            .expect("the worker's fd directory")
+            .flatten()
+            .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+            .map(|target| target.display().to_string())
+            .collect();
+        assert!(fds.contains(socket), "{worker}: {fds:?}");
+    }
+    assert!(!std::path::Path::new(&queue.socket_path).exists());
+    assert!(!manager_dir(live.pid()).exists());
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// A directory left by a procdemo killed before it removed it (its owner
+/// no longer runs) is swept by the next run.
+#[test]
+fn a_directory_left_by_a_dead_procdemo_is_swept() {
+    let mut gone = std::process::Command::new("true").spawn().expect("true");
+    let dead = gone.id() as i32;
+    gone.wait().expect("true ends");
+    let dir = manager_dir(dead);
+    std::fs::create_dir_all(&dir).expect("a stale directory");
+    std::fs::write(dir.join("queue.sock"), b"").expect("a stale name");
+    let (_, events) = run_lesson("futures", "en", &[]);
+    assert!(!events.is_empty());
+    assert!(!dir.exists(), "{} still there", dir.display());
 }
 
 #[test]

@@ -22,23 +22,19 @@ const DIR: &str = "futures";
 /// queue, served over a Unix socket, can.
 pub(super) fn managed_queue(lab: &mut Lab) -> Result<()> {
     private_dir::sweep(DIR);
-    let mut dir = PrivateDir::create(DIR).context("creating the manager's directory")?;
-    let path = dir.path().join("queue.sock");
-    let listener =
-        UnixListener::bind(&path).with_context(|| format!("bind() of {}", path.display()))?;
-    // The two workers and procdemo connect.
-    let clients = MAX_WORKERS + 1;
-    let server = lab.fork(MANAGER, move |side| manager::serve(side, listener, clients))?;
-    lab.label(server.pid, "manager");
-
-    let release = lab.gate()?;
+    // The socket's name, known before the directory exists: the workers
+    // start first, and connect only once the manager listens.
+    let path = private_dir::path_for(DIR).join("queue.sock");
+    let (listening, release) = (lab.gate()?, lab.gate()?);
     let plan = [
         Work::Put {
+            listening: &listening,
             gate: &release,
             path: &path,
             input: 1,
         },
         Work::Put {
+            listening: &listening,
             gate: &release,
             path: &path,
             input: 2,
@@ -71,6 +67,18 @@ pub(super) fn managed_queue(lab: &mut Lab) -> Result<()> {
     )?;
     drop((read_end, write_end));
 
+    // The directory lives only until every proxy is connected: what the
+    // processes report meanwhile is shown once it is gone, so that no
+    // reading pause keeps it.
+    lab.hold();
+    let mut dir = PrivateDir::create(DIR).context("creating the manager's directory")?;
+    let listener =
+        UnixListener::bind(&path).with_context(|| format!("bind() of {}", path.display()))?;
+    // The two workers and procdemo connect.
+    let clients = MAX_WORKERS + 1;
+    let server = lab.fork(MANAGER, move |side| manager::serve(side, listener, clients))?;
+    lab.label(server.pid, "manager");
+    lab.open(&listening);
     let mut proxy = Proxy::connect(&path)?;
     let mut worker_sockets = Vec::new();
     for worker in &workers {
@@ -84,6 +92,7 @@ pub(super) fn managed_queue(lab: &mut Lab) -> Result<()> {
     let served: ManagerConnected = lab.expect_report(server.pid)?;
     // Every proxy is connected: the name is not needed any more.
     dir.remove().context("removing the manager's directory")?;
+    lab.show_held()?;
     let peers: Vec<i32> = served.connections.iter().map(|end| end.peer_pid).collect();
     let peers_match = workers
         .iter()

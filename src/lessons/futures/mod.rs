@@ -39,7 +39,9 @@ pub(crate) enum Work<'g> {
     Hold { gate: &'g Gate, input: u64 },
     /// Connects to the manager at `path`, puts an item, says so, and holds
     /// until procdemo opens the gate; returns `input`.
+    /// Waits for the manager to listen first.
     Put {
+        listening: &'g Gate,
         gate: &'g Gate,
         path: &'g Path,
         input: u64,
@@ -59,7 +61,13 @@ fn run_task(side: &ChildSide, task: usize, work: &Work) -> Result<TaskResult> {
             side.wait_for(gate)?;
             Ok(input * input)
         }
-        Work::Put { gate, path, input } => {
+        Work::Put {
+            listening,
+            gate,
+            path,
+            input,
+        } => {
+            side.wait_for(listening)?;
             let mut proxy = Proxy::connect(path)?;
             proxy.put(&format!("task {task} from worker {}", getpid()))?;
             side.tell(&ProxyConnected {
