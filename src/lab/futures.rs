@@ -22,9 +22,6 @@ use crate::report;
 /// A task's own result, or the error it raised (its text).
 pub type TaskResult = std::result::Result<u64, String>;
 
-/// What a task of the executor does in a worker.
-pub type FutureBody<'a> = dyn Fn(&ChildSide, usize) -> Result<TaskResult> + 'a;
-
 /// What the pool's task returns when the executor's task raised: the error
 /// itself went to procdemo as a `task-raised` report just before. No task
 /// of a lesson returns this value.
@@ -112,15 +109,21 @@ impl<'body> Executor<'body> {
         })
     }
 
-    /// The pool task that runs `body`: an error goes to procdemo as a report.
-    pub fn wrap<'a>(body: &'a FutureBody<'a>) -> impl Fn(&ChildSide, usize) -> Result<u64> + 'a {
-        move |side, task| match body(side, task)? {
+    /// What the pool's task returns for a task's `outcome`: its result, or,
+    /// for an error, a marker, the error itself going to procdemo as a report.
+    pub fn pool_result(side: &ChildSide, task: usize, outcome: TaskResult) -> Result<u64> {
+        match outcome {
             Ok(result) => Ok(result),
             Err(error) => {
                 side.tell(&TaskRaised { task, error })?;
                 Ok(RAISED)
             }
         }
+    }
+
+    /// `submit()` `count` times.
+    pub fn submit_all(&mut self, lab: &mut Lab, count: usize) -> Result<Vec<usize>> {
+        (0..count).map(|_| self.submit(lab)).collect()
     }
 
     /// The workers alive now.

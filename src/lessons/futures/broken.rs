@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 
 use super::{MAX_WORKERS, TaskRunning, Work, WorkerKilled, body};
-use crate::lab::futures::{Executor, FutureBody, Outcome, Start};
+use crate::lab::futures::{Executor, Outcome, Start};
 use crate::lab::{Lab, PARENT, signal_name};
 use crate::model::Report;
 
@@ -25,13 +25,9 @@ pub(super) fn broken(lab: &mut Lab) -> Result<()> {
         Work::Sleep { ms: 10, input: 3 },
         Work::Sleep { ms: 10, input: 4 },
     ];
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
-    for _ in 0..plan.len() {
-        executor.submit(lab)?;
-    }
+    let task = body(&plan);
+    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &task)?;
+    executor.submit_all(lab, plan.len())?;
     let workers = executor.workers().to_vec();
     let mut victim = None;
     for worker in &workers {

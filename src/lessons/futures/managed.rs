@@ -9,7 +9,7 @@ use super::{
     MAX_WORKERS, ManagerConnected, ManagerQueue, PlainQueue, ProxyConnected, QueueItems, Work, body,
 };
 use crate::lab::futures::manager::{self, MANAGER, Proxy, sockets_of};
-use crate::lab::futures::{Executor, FutureBody, Start};
+use crate::lab::futures::{Executor, Start};
 use crate::lab::{Lab, PARENT, raw_pids};
 use crate::model::Report;
 use crate::os::pipe;
@@ -40,13 +40,9 @@ pub(super) fn managed_queue(lab: &mut Lab) -> Result<()> {
             input: 2,
         },
     ];
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
-    for _ in 0..plan.len() {
-        executor.submit(lab)?;
-    }
+    let task = body(&plan);
+    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &task)?;
+    executor.submit_all(lab, plan.len())?;
     let workers = executor.workers().to_vec();
 
     // A plain queue is a pipe (and locks) made now, after the workers started.

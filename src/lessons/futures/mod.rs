@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use nix::unistd::{Pid, getpid};
 
 use crate::lab::futures::manager::Proxy;
-use crate::lab::futures::{Executor, FutureBody, Outcome, Start, TaskResult};
+use crate::lab::futures::{Executor, Outcome, Start, TaskResult};
 use crate::lab::{ChildSide, Gate, Lab, PARENT, raw_pids};
 use crate::model::Report;
 use crate::os::procfs;
@@ -81,15 +81,13 @@ fn run_task(side: &ChildSide, task: usize, work: &Work) -> Result<TaskResult> {
     })
 }
 
-/// The body of an executor whose task `n` is `plan[n]`.
-pub(crate) fn body<'a>(
-    plan: &'a [Work<'a>],
-) -> impl Fn(&ChildSide, usize) -> Result<TaskResult> + 'a {
+/// The pool task of an executor whose task `n` is `plan[n]`.
+pub(crate) fn body<'a>(plan: &'a [Work<'a>]) -> impl Fn(&ChildSide, usize) -> Result<u64> + 'a {
     move |side, task| {
         if let Work::Hold { .. } = plan[task] {
             side.tell(&TaskRunning { task })?;
         }
-        run_task(side, task, &plan[task])
+        Executor::pool_result(side, task, run_task(side, task, &plan[task])?)
     }
 }
 
@@ -134,10 +132,8 @@ fn basics(lab: &mut Lab) -> Result<()> {
         gate: &release,
         input: 9,
     });
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &wrapped)?;
+    let task = body(&plan);
+    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &task)?;
 
     let first = executor.submit(lab)?;
     let first_done = executor.done(first);
@@ -182,9 +178,7 @@ fn basics(lab: &mut Lab) -> Result<()> {
         },
     )?;
 
-    let mapped: Vec<usize> = (0..3)
-        .map(|_| executor.submit(lab))
-        .collect::<Result<_>>()?;
+    let mapped = executor.submit_all(lab, 3)?;
     let mut results = Vec::new();
     for future in &mapped {
         if let Outcome::Done { result, .. } = executor.wait_for(lab, *future)? {
@@ -286,10 +280,8 @@ fn on_demand(lab: &mut Lab) -> Result<()> {
             input: 4,
         },
     ];
-    let futures_body = body(&plan);
-    let task: &FutureBody = &futures_body;
-    let wrapped = Executor::wrap(task);
-    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::OnDemand, &wrapped)?;
+    let task = body(&plan);
+    let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::OnDemand, &task)?;
     executor.submit(lab)?;
     let workers_after_first = children(lab)?.len();
     executor.submit(lab)?;
