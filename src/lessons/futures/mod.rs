@@ -172,6 +172,7 @@ fn basics(lab: &mut Lab) -> Result<()> {
         PARENT,
         &AsCompleted {
             by_duration: by_length == order,
+            by_submission: order.windows(2).all(|pair| pair[0] < pair[1]),
             order,
             workers,
             ended_us,

@@ -27,12 +27,13 @@ report! {
 
     /// `as_completed()`: the futures in the order they completed, each
     /// one's worker and end (lesson µs), and whether that is the order of
-    /// their durations.
+    /// their durations, or of their submission.
     "as-completed" => pub struct AsCompleted {
         pub order: Vec<usize>,
         pub workers: Vec<i32>,
         pub ended_us: Vec<u64>,
         pub by_duration: bool,
+        pub by_submission: bool,
     }
 
     /// `map()`: its inputs, their tasks' durations (ms), the inputs in the
