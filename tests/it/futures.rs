@@ -64,7 +64,7 @@ fn sorted(mut values: Vec<usize>) -> Vec<usize> {
 fn the_first_submit_forks_every_worker() {
     let run = futures_run();
     let first: FirstSubmit = run.report();
-    assert_eq!(first.start_method, "fork");
+    assert_eq!(first.rule_of, "fork");
     assert_eq!(first.max_workers, 2);
     assert_eq!(first.future, 0);
     assert_eq!(first.workers_in_proc, 2, "{first:?}");

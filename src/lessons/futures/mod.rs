@@ -140,7 +140,7 @@ fn basics(lab: &mut Lab) -> Result<()> {
     lab.tell(
         PARENT,
         &FirstSubmit {
-            start_method: "fork".to_string(),
+            rule_of: "fork".to_string(),
             max_workers: MAX_WORKERS,
             future: first,
             workers_in_proc: children(lab)?.len(),
@@ -290,7 +290,7 @@ fn on_demand(lab: &mut Lab) -> Result<()> {
     lab.tell(
         PARENT,
         &OnDemand {
-            start_method: "spawn".to_string(),
+            rule_of: "spawn".to_string(),
             max_workers: MAX_WORKERS,
             workers_after_first,
             workers_after_second,

@@ -6,11 +6,11 @@ pub use crate::lab::futures::manager::{ManagerConnected, ManagerEnd};
 use crate::report;
 
 report! {
-    /// The first `submit()` to an executor whose workers start all at once
-    /// (start method `fork`): the future it returned, and the executor's
+    /// The first `submit()` to an executor whose workers start all at once,
+    /// by Python 3.11's rule for the start method `fork` (`rule_of`): the future it returned, and the executor's
     /// workers read from `/proc` (procdemo's children) right after it.
     "first-submit" => pub struct FirstSubmit {
-        pub start_method: String,
+        pub rule_of: String,
         pub max_workers: usize,
         pub future: usize,
         pub workers_in_proc: usize,
@@ -71,11 +71,12 @@ report! {
         pub took_us: u64,
     }
 
-    /// A new executor whose workers start on demand: how many `/proc` shows
+    /// A new executor whose workers start on demand, by Python 3.11's rule
+    /// for the other start methods (`rule_of`: `spawn`; procdemo forks): how many `/proc` shows
     /// after the first submit and after the second (the first task still
     /// running).
     "on-demand" => pub struct OnDemand {
-        pub start_method: String,
+        pub rule_of: String,
         pub max_workers: usize,
         pub workers_after_first: usize,
         pub workers_after_second: usize,
