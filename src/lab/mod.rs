@@ -10,6 +10,7 @@
 
 mod child;
 mod fork;
+pub mod futures;
 mod inbox;
 pub mod pool;
 mod registry;

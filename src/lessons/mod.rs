@@ -121,6 +121,7 @@ course! {
             &["--tasks", "100000", "--work", "none", "--terminate-after", "0.02"],
         ],
     },
+    futures { more_reports: &[crate::lab::futures::read_report, crate::lab::futures::manager::read_report] },
 }
 
 impl Lesson {

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod limits;
 pub mod mqueue;
 pub mod pipe;
+pub mod private_dir;
 pub mod process;
 pub mod procfs;
 pub mod semaphore;

@@ -320,6 +320,7 @@ const COMMANDS: &[&str] = &[
     "lock",
     "semaphore",
     "pool",
+    "futures",
     "list",
     "tour",
     "reset",

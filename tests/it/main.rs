@@ -15,6 +15,7 @@ mod drift;
 mod exec;
 mod fork;
 mod fork_fails;
+mod futures;
 mod interrupt;
 mod join;
 mod late_start;

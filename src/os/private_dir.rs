@@ -1,0 +1,111 @@
+//! A private temporary directory (mode 0700) for names other processes
+//! connect to (a Unix socket): named with its owner's pid, removed as soon
+//! as every peer is connected, by a guard that acts only in its owner, and
+//! swept by a later run when its owner died without removing it.
+//! Also the kernel's word on who is at the other end of a Unix socket.
+
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use nix::unistd::{Pid, getpid};
+
+const PREFIX: &str = "procdemo-";
+
+pub struct PrivateDir {
+    path: PathBuf,
+    owner: Pid,
+    removed: bool,
+}
+
+impl PrivateDir {
+    /// Creates `<tmp>/procdemo-<what>-<pid>`, readable by its owner only.
+    /// One left by an earlier process with this pid is removed first.
+    pub fn create(what: &str) -> io::Result<Self> {
+        let owner = getpid();
+        let path = path_for(what);
+        if path.exists() {
+            fs::remove_dir_all(&path)?;
+        }
+        DirBuilder::new().mode(0o700).create(&path)?;
+        Ok(Self {
+            path,
+            owner,
+            removed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Removes the directory and what is in it (a socket's name: connected
+    /// sockets do not need it).
+    pub fn remove(&mut self) -> io::Result<()> {
+        if !self.removed {
+            fs::remove_dir_all(&self.path)?;
+            self.removed = true;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        // A forked copy of the guard is not the owner and leaves it alone.
+        if getpid() == self.owner && !self.removed {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// The path `create(what)` makes in this process.
+pub fn path_for(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{PREFIX}{what}-{}", getpid()))
+}
+
+/// Removes directories `<tmp>/procdemo-<what>-<pid>` whose owner no longer
+/// runs (it was killed before it could remove its own).
+pub fn sweep(what: &str) {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let prefix = format!("{PREFIX}{what}-");
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if owner.parse::<u32>().is_ok() && fs::metadata(format!("/proc/{owner}")).is_err() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The pid of the process at the other end of a connected Unix socket, as
+/// the kernel recorded it at `connect()` (`SO_PEERCRED`).
+pub fn peer_pid(socket: BorrowedFd<'_>) -> io::Result<i32> {
+    let mut credentials = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut length = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `credentials` is a writable ucred and `length` its size, both
+    // alive for the call; the descriptor is open (borrowed).
+    let returned = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut credentials).cast(),
+            &mut length,
+        )
+    };
+    if returned != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(credentials.pid)
+}
