@@ -16,6 +16,7 @@ mod exec;
 mod fork;
 mod fork_fails;
 mod interrupt;
+mod ipc;
 mod join;
 mod late_start;
 mod layers;
