@@ -318,6 +318,7 @@ const COMMANDS: &[&str] = &[
     "memory",
     "lock",
     "semaphore",
+    "ipc",
     "pool",
     "list",
     "tour",
