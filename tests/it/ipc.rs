@@ -259,18 +259,28 @@ fn an_outside_observer_sees_the_passed_descriptor_in_the_client() {
 
 /// SIGINT while the reader waits in `open` (FIFO on disk) and SIGTERM
 /// while server and client are connected: exit 130 or 143, no process and
-/// no private directory left.
+/// no private directory left; and a signal just after the answer that lets
+/// the writer start (the run says `answered`): whatever the writer had
+/// reached, it ends before the directory goes, so stderr holds only the
+/// interrupted line (`check_interrupted` checks it).
 #[test]
 fn interrupts_leave_no_process_and_no_fifo_or_socket() {
     let runs: Vec<_> = [
         (Signal::SIGINT, 130, "fifo-opened"),
         (Signal::SIGTERM, 143, "fd-passed"),
         (Signal::SIGTERM, 143, "signal"),
+        (Signal::SIGINT, 130, "answered"),
     ]
     .into_iter()
     .map(|(signal, code, quiz)| {
         thread::spawn(move || {
-            let (live, answers) = held_at_question(&["ipc"], quiz);
+            let (live, mut answers) = match quiz {
+                "answered" => held_at_question(&["ipc"], "fifo-opened"),
+                _ => held_at_question(&["ipc"], quiz),
+            };
+            if quiz == "answered" {
+                std::io::Write::write_all(&mut answers, b"2\n").expect("answer");
+            }
             let procdemo = live.pid();
             let running = crate::common::children_of(procdemo);
             assert!(!running.is_empty(), "{quiz}: children run");

@@ -16,7 +16,7 @@ use nix::unistd::{Pid, getpid};
 use crate::lab::{InheritedGate, Lab, PARENT, SpawnedSide};
 use crate::model::Report;
 use crate::os::ipc::{self, End, PrivateDir};
-use crate::os::{pipe, procfs, sigaction};
+use crate::os::{pipe, procfs, sigaction, wait};
 
 mod reports;
 pub use reports::*;
@@ -51,8 +51,12 @@ const TABLE: [(&str, &str); 7] = [
 
 pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
     let dir = PrivateDir::new().context("making a private directory in the temporary directory")?;
-    fifo(lab, &dir)?;
-    socket(lab, &dir)?;
+    let mut spawned = Vec::new();
+    let shown = fifo(lab, &dir, &mut spawned).and_then(|()| socket(lab, &dir, &mut spawned));
+    if shown.is_err() {
+        end_before_the_names_go(lab, &spawned);
+    }
+    shown?;
     let shown_in = TABLE
         .iter()
         .map(|(mechanism, lesson)| match crate::lessons::find(lesson) {
@@ -69,7 +73,18 @@ pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
     )
 }
 
-fn fifo(lab: &mut Lab, dir: &PrivateDir) -> Result<()> {
+/// Stopped midway (Ctrl-C, an error): the spawned programs still running
+/// are killed, and have ended, before the guard removes the directory, so
+/// that none finds its path gone and says so on stderr. The lab reaps them.
+fn end_before_the_names_go(lab: &mut Lab, spawned: &[Pid]) {
+    for &pid in spawned {
+        if !lab.has_ended(pid) && lab.signal(pid, Signal::SIGKILL).is_ok() {
+            let _ = wait::wait_until_ended(pid);
+        }
+    }
+}
+
+fn fifo(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
     let path = dir.path.join("fifo");
     ipc::make_fifo(&path).with_context(|| format!("mkfifo({})", path.display()))?;
     lab.tell(
@@ -84,6 +99,7 @@ fn fifo(lab: &mut Lab, dir: &PrivateDir) -> Result<()> {
     let args = [shown(&path), go.number()];
     lab.before(ReaderBlocks::STEP)?;
     let reader = lab.spawn_after(READER, &args, |side| go.keep_across_exec(side))?;
+    spawned.push(reader.pid);
     let asleep = asleep_in_open(lab, reader.pid)?;
     lab.tell(
         PARENT,
@@ -98,6 +114,7 @@ fn fifo(lab: &mut Lab, dir: &PrivateDir) -> Result<()> {
     // The reader stays blocked in open() while people read that it is.
     lab.before(FifoOpened::STEP)?;
     let writer = lab.spawn_after(WRITER, &args, |side| go.keep_across_exec(side))?;
+    spawned.push(writer.pid);
     let opened: FifoOpened = lab.expect_report(reader.pid)?;
     lab.expect_report::<FifoOpened>(writer.pid)?;
     // Both ends are open: the name has done its work.
@@ -138,16 +155,18 @@ fn asleep_in_open(lab: &mut Lab, reader: Pid) -> Result<crate::lab::Asleep> {
     }
 }
 
-fn socket(lab: &mut Lab, dir: &PrivateDir) -> Result<()> {
+fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
     let path = dir.path.join("socket");
     let go = lab.gate()?;
     let args = [shown(&path), go.number()];
     lab.before(SocketListening::STEP)?;
     let server = lab.spawn_after(SERVER, &args, |side| go.keep_across_exec(side))?;
+    spawned.push(server.pid);
     lab.expect_report::<SocketListening>(server.pid)?;
     // The server waits in accept() while people read that it listens.
     lab.before(SocketConnected::STEP)?;
     let client = lab.spawn_after(CLIENT, &args, |side| go.keep_across_exec(side))?;
+    spawned.push(client.pid);
     let at_server: SocketConnected = lab.expect_report(server.pid)?;
     let at_client: SocketConnected = lab.expect_report(client.pid)?;
     std::fs::remove_file(&path).with_context(|| format!("unlink({})", path.display()))?;
