@@ -32,12 +32,20 @@ pub struct PrivateDir {
 }
 
 impl PrivateDir {
-    /// `$TMPDIR/procdemo-ipc-<pid>`, made afresh (a leftover of this very
-    /// pid, whose owner is dead, is swept first).
+    /// `$TMPDIR/procdemo-ipc-<pid>`, made afresh; the leftovers of
+    /// procdemos no longer running are swept first.
     pub fn new() -> io::Result<Self> {
         sweep_orphaned_dirs();
         let owner = getpid();
         let path = std::env::temp_dir().join(format!("{PREFIX}{owner}"));
+        // One there already was left by a process killed with `kill -9`
+        // that had this pid before: no running process can have it.
+        // (`remove_dir_all` removes a link, never what it points to.)
+        if exists(&path) {
+            let _ = fs::remove_dir_all(&path);
+        }
+        // Fails if the name is taken again meanwhile: the directory made
+        // here is always this process's own, with no one else's content.
         fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(Self { path, owner })
     }

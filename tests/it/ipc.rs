@@ -339,3 +339,37 @@ fn fds_naming(pid: i32, path: &std::path::Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A directory of procdemo's own pid already there (left by a process that
+/// had the pid before and was killed with `kill -9`): procdemo removes it
+/// and makes its own, and leaves nothing in `$TMPDIR`. `sh` makes it, then
+/// execs procdemo under the same pid.
+#[test]
+fn a_leftover_under_procdemos_own_pid_is_replaced_and_removed() {
+    let tmpdir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ipc-own-pid");
+    let _ = std::fs::remove_dir_all(&tmpdir);
+    std::fs::create_dir_all(&tmpdir).expect("a TMPDIR for the test");
+    let script = format!(
+        "mkdir -p \"$TMPDIR/procdemo-ipc-$$/stale\" && touch \"$TMPDIR/procdemo-ipc-$$/fifo\" \
+         && exec '{}' ipc --json --pace 0 --lang en",
+        crate::common::bin()
+    );
+    let mut command = std::process::Command::new("sh");
+    command
+        .args(["-c", &script])
+        .env("TMPDIR", &tmpdir)
+        .env("XDG_STATE_HOME", crate::common::shared_state_home());
+    let output = crate::common::run(command);
+    assert!(output.status.success(), "{}", output.describe());
+    let made: FifoMade = report(only(&output.events(), "fifo-made"));
+    assert_eq!(
+        made.path,
+        tmpdir
+            .join(format!("procdemo-ipc-{}", output.pid))
+            .join("fifo")
+            .display()
+            .to_string()
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmpdir).expect("TMPDIR").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
