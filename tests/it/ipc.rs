@@ -75,7 +75,7 @@ fn the_fifo_joins_two_spawned_siblings_and_open_waits_for_the_writer() {
     assert_eq!(blocked.state, "S");
     let wchan = blocked.wchan.as_deref();
     assert!(
-        matches!(wchan, Some("wait_for_partner" | "fifo_open")),
+        matches!(wchan, Some("wait_for_partner" | "fifo_open" | "pipe_wait")),
         "{blocked:?}"
     );
     assert!(blocked.fifo_fds.is_empty(), "{blocked:?}");
@@ -214,7 +214,7 @@ fn an_outside_observer_sees_the_reader_blocked_in_open() {
         let wchan =
             std::fs::read_to_string(format!("/proc/{}/wchan", blocked.reader_pid)).expect("wchan");
         assert!(
-            ["wait_for_partner", "fifo_open"].contains(&wchan.trim()),
+            ["wait_for_partner", "fifo_open", "pipe_wait"].contains(&wchan.trim()),
             "{wchan}"
         );
         assert!(fds_naming(blocked.reader_pid, &fifo).is_empty());

@@ -34,9 +34,10 @@ const SOCKET_TEXT: &str = "hello through a socket";
 const PIPE_TEXT: &str = "a note inside a pipe";
 /// What the client waits for, and procdemo sends, in the last step.
 const SIGNAL: Signal = Signal::SIGUSR1;
-/// Where the reader's `open` waits, as Linux names it in /proc/<pid>/wchan
-/// (`wait_for_partner`, called by `fifo_open`; older kernels show `fifo_open`).
-const FIFO_WAITS: [&str; 2] = ["wait_for_partner", "fifo_open"];
+/// Where the reader's `open` waits, as Linux names it in /proc/<pid>/wchan:
+/// `wait_for_partner` (called by `fifo_open`, which a kernel that inlines
+/// it names instead); before Linux 5.8 it slept in `pipe_wait`.
+const FIFO_WAITS: [&str; 3] = ["wait_for_partner", "fifo_open", "pipe_wait"];
 
 /// Each mechanism of the closing table and the lesson that shows it.
 const TABLE: [(&str, &str); 7] = [
