@@ -373,3 +373,33 @@ fn a_leftover_under_procdemos_own_pid_is_replaced_and_removed() {
     let left: Vec<_> = std::fs::read_dir(&tmpdir).expect("TMPDIR").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Held at the question of `socket-connected`: the server is asleep (in
+/// `accept`), its socket file is there, and no client runs yet.
+#[test]
+fn an_outside_observer_sees_the_server_waiting_for_a_client() {
+    let (live, answers) = held_at_question(&["ipc"], "socket-connected");
+    let procdemo = live.pid();
+    let listening = live
+        .events
+        .iter()
+        .rev()
+        .find(|event| step(event) == "socket-listening")
+        .expect("socket-listening before socket-connected's question");
+    let server = pid(listening);
+    let socket = private_dir(procdemo).join("socket");
+    for _ in 0..2 {
+        assert_eq!(proc_stat(server).map(|(_, state)| state), Some('S'));
+        let kind = std::fs::symlink_metadata(&socket).expect("the socket file");
+        assert!(
+            std::os::unix::fs::FileTypeExt::is_socket(&kind.file_type()),
+            "{kind:?}"
+        );
+        assert_eq!(crate::common::children_of(procdemo), vec![server]);
+        thread::sleep(Duration::from_millis(30));
+    }
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!socket.exists());
+}
