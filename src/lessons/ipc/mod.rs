@@ -164,6 +164,8 @@ fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()>
     let server = lab.spawn_after(SERVER, &args, |side| go.keep_across_exec(side))?;
     spawned.push(server.pid);
     lab.expect_report::<SocketListening>(server.pid)?;
+    // It reported before calling accept(): asleep there before people go on.
+    lab.wait_until_asleep(server.pid)?;
     // The server waits in accept() while people read that it listens.
     lab.before(SocketConnected::STEP)?;
     let client = lab.spawn_after(CLIENT, &args, |side| go.keep_across_exec(side))?;
@@ -184,7 +186,9 @@ fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()>
     lab.expect_report::<FdPassed>(server.pid)?;
     lab.expect_report::<FdPassed>(client.pid)?;
     lab.wait(server.pid)?;
-    // The client waits in sigwaitinfo() while people read what it received.
+    // The client waits in sigwaitinfo() while people read what it received
+    // (it reported first: asleep there before they go on).
+    lab.wait_until_asleep(client.pid)?;
     lab.before(SignalSent::STEP)?;
     lab.signal(client.pid, SIGNAL)?;
     lab.expect_report::<SignalSent>(client.pid)?;
