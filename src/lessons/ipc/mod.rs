@@ -76,10 +76,21 @@ pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
 
 /// Stopped midway (Ctrl-C, an error): the spawned programs still running
 /// are killed, and have ended, before the guard removes the directory, so
-/// that none finds its path gone and says so on stderr. The lab reaps them.
+/// that none finds its path gone and says so on stderr. All are stopped
+/// (SIGSTOP) before any is killed: a stopped process cannot see another
+/// end (an end of file, a closed socket) and report it as an error either.
+/// The lab reaps them.
 fn end_before_the_names_go(lab: &mut Lab, spawned: &[Pid]) {
-    for &pid in spawned {
-        if !lab.has_ended(pid) && lab.signal(pid, Signal::SIGKILL).is_ok() {
+    let running: Vec<Pid> = spawned
+        .iter()
+        .copied()
+        .filter(|&pid| !lab.has_ended(pid))
+        .collect();
+    for &pid in &running {
+        let _ = lab.signal(pid, Signal::SIGSTOP);
+    }
+    for &pid in &running {
+        if lab.signal(pid, Signal::SIGKILL).is_ok() {
             let _ = wait::wait_until_ended(pid);
         }
     }
