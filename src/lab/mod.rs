@@ -8,6 +8,7 @@
 //! `fork` (starting children), `child` (what a child gets), `tree` (trees
 //! as facts) and `pool` (a pool of workers).
 
+mod across_exec;
 mod child;
 mod fork;
 pub mod futures;
@@ -28,6 +29,7 @@ use nix::errno::Errno;
 use nix::unistd::{Pid, getpid};
 use serde_json::{Value, json};
 
+pub use across_exec::InheritedGate;
 pub use child::{ChildSide, Gate, SpawnedSide, Tie};
 pub use fork::{default_lifetime, spawned_side};
 pub use waiting::Asleep;

@@ -111,6 +111,7 @@ course! {
     memory { spawned: Some(memory::spawned) },
     lock,
     semaphore,
+    ipc { spawned: Some(ipc::spawned) },
     pool {
         more_reports: &[crate::lab::pool::read_report],
         plan: Some(|options| Ok(pool::steps(&clap::FromArgMatches::from_arg_matches(options)?))),

@@ -6,6 +6,7 @@
 
 pub mod cleanup;
 pub mod exec;
+pub mod ipc;
 pub mod limits;
 pub mod mqueue;
 pub mod pipe;

@@ -319,6 +319,7 @@ const COMMANDS: &[&str] = &[
     "memory",
     "lock",
     "semaphore",
+    "ipc",
     "pool",
     "futures",
     "list",

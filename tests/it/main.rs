@@ -17,6 +17,7 @@ mod fork;
 mod fork_fails;
 mod futures;
 mod interrupt;
+mod ipc;
 mod join;
 mod late_start;
 mod layers;

@@ -1,0 +1,76 @@
+//! What each step of the `ipc` lesson reports.
+
+use std::collections::BTreeMap;
+
+use crate::report;
+
+report! {
+    /// procdemo made the FIFO in its private directory: what `stat` says.
+    "fifo-made" => pub struct FifoMade { pub path: String, pub dir_mode: String, pub file_type: String }
+
+    /// The reader, seen from procdemo while its `open` waits: no writer yet.
+    "reader-blocks" => pub struct ReaderBlocks {
+        pub reader_pid: i32,
+        pub reader_ppid: i32,
+        pub state: String,
+        pub wchan: Option<String>,
+        pub fifo_fds: Vec<i32>,
+    }
+
+    /// One end opened (the reader's or the writer's), as that process sees it.
+    "fifo-opened" => pub struct FifoOpened {
+        pub end: String,
+        pub fds_before_open: usize,
+        pub fd: i32,
+        pub fd_target: String,
+        pub waited_us: u64,
+    }
+
+    /// procdemo removed the FIFO's name; the reader's descriptor, read from outside.
+    "fifo-unlinked" => pub struct FifoUnlinked {
+        pub name_left: bool,
+        pub reader_fd_target: String,
+        pub reader_ppid: i32,
+        pub writer_ppid: i32,
+    }
+
+    /// What went through the FIFO: written by one side, read by the other.
+    "fifo-message" => pub struct FifoMessage { pub bytes: usize, pub text: String }
+
+    /// The server's bound, listening socket.
+    "socket-listening" => pub struct SocketListening {
+        pub path: String,
+        pub file_type: String,
+        pub fd: i32,
+        pub fd_target: String,
+    }
+
+    /// One side of the connection: its socket, the peer the kernel names, the message.
+    "socket-connected" => pub struct SocketConnected {
+        pub fd: i32,
+        pub fd_target: String,
+        pub peer_pid: i32,
+        pub message: String,
+    }
+
+    /// procdemo removed the socket's name; both sockets, read from outside.
+    "socket-unlinked" => pub struct SocketUnlinked {
+        pub name_left: bool,
+        pub server_fd_target: String,
+        pub client_fd_target: String,
+    }
+
+    /// A pipe's read end, sent by the server and received by the client.
+    "fd-passed" => pub struct FdPassed {
+        pub fd: i32,
+        pub fd_target: String,
+        pub text: String,
+        pub fds_naming_it: Vec<i32>,
+    }
+
+    /// The signal procdemo sent, as the client took it with `sigwaitinfo`.
+    "signal" => pub struct SignalSent { pub signal: String, pub sender_pid: i32, pub receiver_pid: i32 }
+
+    /// The private directory removed; each mechanism and the lesson that shows it.
+    "closing" => pub struct Closing { pub dir_removed: bool, pub shown_in: BTreeMap<String, String> }
+}

@@ -1,0 +1,221 @@
+//! What the `ipc` lesson asks of the kernel: a private directory for the
+//! names two unrelated processes meet at (a FIFO, a Unix socket), the
+//! FIFO itself, a listening and a connected Unix socket, the peer's
+//! credentials (`SO_PEERCRED`) and a descriptor passed with `SCM_RIGHTS`.
+//!
+//! The directory's name carries the pid of the procdemo that made it: its
+//! guard removes it (and only in that process), and a later run sweeps any
+//! whose owner is gone (procdemo killed with `kill -9`).
+
+use std::fs;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, open};
+use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg, sockopt};
+use nix::sys::stat::Mode;
+use nix::unistd::{Pid, getpid};
+
+use super::retry;
+
+const PREFIX: &str = "procdemo-ipc-";
+
+/// A directory only its owner may enter (mode 0700), removed with all it
+/// holds when the guard is dropped in the process that made it.
+pub struct PrivateDir {
+    pub path: PathBuf,
+    owner: Pid,
+}
+
+impl PrivateDir {
+    /// `$TMPDIR/procdemo-ipc-<pid>`, made afresh; the leftovers of
+    /// procdemos no longer running are swept first.
+    pub fn new() -> io::Result<Self> {
+        sweep_orphaned_dirs();
+        let owner = getpid();
+        let path = std::env::temp_dir().join(format!("{PREFIX}{owner}"));
+        // One there already was left by a process killed with `kill -9`
+        // that had this pid before: no running process can have it.
+        // (`remove_dir_all` removes a link, never what it points to.)
+        if exists(&path) {
+            let _ = fs::remove_dir_all(&path);
+        }
+        // Fails if the name is taken again meanwhile: the directory made
+        // here is always this process's own, with no one else's content.
+        fs::DirBuilder::new().mode(0o700).create(&path)?;
+        Ok(Self { path, owner })
+    }
+
+    /// Its permission bits as the kernel reports them (`stat`), e.g. `0700`.
+    pub fn mode(&self) -> io::Result<String> {
+        let mode = fs::metadata(&self.path)?.permissions().mode() & 0o7777;
+        Ok(format!("{mode:04o}"))
+    }
+
+    /// Removes the directory and what it holds; true once `stat` finds no
+    /// such name.
+    pub fn remove(&self) -> bool {
+        let _ = fs::remove_dir_all(&self.path);
+        !exists(&self.path)
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        // A forked copy of the guard must not remove what its parent uses.
+        if getpid() == self.owner {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Removes the private directories of procdemos that are no longer running.
+pub fn sweep_orphaned_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        if owner.parse::<u32>().is_ok() && fs::metadata(format!("/proc/{owner}")).is_err() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// True while `path` names something (`lstat` succeeds).
+pub fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// What kind of file `path` names, as `stat` reports it: `fifo`,
+/// `socket`, `file`, `directory` or `other`.
+pub fn file_type(path: &Path) -> io::Result<&'static str> {
+    let kind = fs::symlink_metadata(path)?.file_type();
+    Ok(if kind.is_fifo() {
+        "fifo"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_file() {
+        "file"
+    } else if kind.is_dir() {
+        "directory"
+    } else {
+        "other"
+    })
+}
+
+/// `mkfifo(path, 0600)`.
+pub fn make_fifo(path: &Path) -> Result<(), Errno> {
+    nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
+}
+
+/// Which end of a FIFO to open.
+#[derive(Clone, Copy, Debug)]
+pub enum End {
+    Read,
+    Write,
+}
+
+/// `open(path, O_RDONLY or O_WRONLY)`: on a FIFO it blocks until a process
+/// opens the other end.
+pub fn open_fifo(path: &Path, end: End) -> Result<OwnedFd, Errno> {
+    let flags = match end {
+        End::Read => OFlag::O_RDONLY,
+        End::Write => OFlag::O_WRONLY,
+    } | OFlag::O_CLOEXEC;
+    retry(|| open(path, flags, Mode::empty()))
+}
+
+/// What `/proc/<pid>/fd/<fd>` links to: a path, `pipe:[N]`, `socket:[N]`.
+pub fn fd_target(pid: Pid, fd: i32) -> io::Result<String> {
+    fs::read_link(format!("/proc/{pid}/fd/{fd}")).map(|target| target.display().to_string())
+}
+
+/// The descriptors of `pid` whose link in `/proc/<pid>/fd` is `target`
+/// (or `target` with ` (deleted)` after it).
+pub fn fds_naming(pid: Pid, target: &str) -> io::Result<Vec<i32>> {
+    let deleted = format!("{target} (deleted)");
+    let mut found = Vec::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
+        let entry = entry?;
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // A descriptor closed between the listing and the read is not one.
+        if let Ok(link) = fs::read_link(entry.path()) {
+            let link = link.display().to_string();
+            if link == target || link == deleted {
+                found.push(fd);
+            }
+        }
+    }
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// `socket(AF_UNIX, SOCK_STREAM)`, `bind(path)`, `listen()`.
+pub fn listen_at(path: &Path) -> io::Result<UnixListener> {
+    UnixListener::bind(path)
+}
+
+/// `connect(path)` on a new Unix stream socket.
+pub fn connect_to(path: &Path) -> io::Result<UnixStream> {
+    UnixStream::connect(path)
+}
+
+/// The pid of the process at the other end of a connected Unix socket, as
+/// the kernel recorded it at `connect` (or at `listen`, for the server's
+/// side): `getsockopt(SO_PEERCRED)`.
+pub fn peer_pid(socket: BorrowedFd<'_>) -> Result<i32, Errno> {
+    nix::sys::socket::getsockopt(&socket, sockopt::PeerCredentials).map(|cred| cred.pid())
+}
+
+/// Sends `fd` over `socket` with one byte of data (`sendmsg` with an
+/// `SCM_RIGHTS` message): the receiver gets a descriptor of its own for
+/// the same open file.
+pub fn send_fd(socket: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    let fds = [fd.as_raw_fd()];
+    let control = [ControlMessage::ScmRights(&fds)];
+    let data = [IoSlice::new(b"!")];
+    retry(|| sendmsg::<()>(socket.as_raw_fd(), &data, &control, MsgFlags::empty(), None)).map(drop)
+}
+
+/// Receives a descriptor sent with `send_fd`; `None` if the message held none.
+pub fn receive_fd(socket: BorrowedFd<'_>) -> Result<Option<OwnedFd>, Errno> {
+    let mut byte = [0u8; 1];
+    let mut data = [IoSliceMut::new(&mut byte)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let message = loop {
+        match recvmsg::<()>(
+            socket.as_raw_fd(),
+            &mut data,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(Errno::EINTR) => continue,
+            other => break other?,
+        }
+    };
+    for control in message.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(fds) = control
+            && let Some(&fd) = fds.first()
+        {
+            // SAFETY: the kernel installed `fd` in this process's table for
+            // this message; nothing else owns it yet.
+            return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+        }
+    }
+    Ok(None)
+}
+
+/// This process's own view of one of its descriptors (`/proc/self/fd`).
+pub fn own_fd_target(fd: impl AsFd) -> io::Result<String> {
+    fd_target(getpid(), fd.as_fd().as_raw_fd())
+}
