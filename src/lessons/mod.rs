@@ -103,6 +103,7 @@ course! {
     orphan,
     daemon,
     exec,
+    costs,
     signals { spawned: Some(signals::spawned) },
     states,
     pipe,
