@@ -14,6 +14,7 @@ mod inbox;
 pub mod pool;
 mod registry;
 mod reports;
+mod rounds;
 mod states;
 mod tree;
 mod waiting;

@@ -311,6 +311,7 @@ const COMMANDS: &[&str] = &[
     "orphan",
     "daemon",
     "exec",
+    "costs",
     "signals",
     "states",
     "pipe",

@@ -6,7 +6,6 @@
 //! private), a copy-on-write fault, Python's own figures when python3 is
 //! there, and the table that turns "processes are expensive" into numbers.
 
-use std::os::fd::AsFd;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -17,10 +16,11 @@ use crate::lab::{CHILD, Lab, PARENT, Tie};
 use crate::model::Report;
 use crate::os::costs::{self, Pages};
 use crate::os::exec::{self, Program};
-use crate::os::pipe;
 use crate::os::procfs;
 use crate::os::wait::ExitStatus;
+use ping_pong::PingPong;
 
+mod ping_pong;
 mod python;
 mod reports;
 pub use reports::*;
@@ -114,8 +114,9 @@ fn fork_wait(lab: &mut Lab, rounds: usize) -> Result<ForkWait> {
     lab.before(ForkWait::STEP)?;
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
+        lab.between_rounds()?;
         let (took, status) = costs::time_fork_wait().context("fork + waitpid")?;
-        check_exit_0(status, "the forked child")?;
+        check_exit_0(lab, status, "the forked child")?;
         times.push(nanos(took));
     }
     let (min, median) = min_median(&mut times)?;
@@ -138,11 +139,12 @@ fn spawn(lab: &mut Lab, rounds: usize) -> Result<Spawn> {
     let (mut forked, mut spawned) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     // Taken in turns, so that a busy moment of the machine hits both.
     for _ in 0..rounds {
+        lab.between_rounds()?;
         let (took, status) = exec::time_fork_exec(&program).context("fork + execve")?;
-        check_exit_0(status, path)?;
+        check_exit_0(lab, status, path)?;
         forked.push(nanos(took));
         let (took, status) = exec::time_posix_spawn(&program).context("posix_spawn")?;
-        check_exit_0(status, path)?;
+        check_exit_0(lab, status, path)?;
         spawned.push(nanos(took));
     }
     let (fork_exec_min_us, fork_exec_median_us) = min_median(&mut forked)?;
@@ -159,10 +161,16 @@ fn spawn(lab: &mut Lab, rounds: usize) -> Result<Spawn> {
     Ok(report)
 }
 
-fn check_exit_0(status: ExitStatus, what: &str) -> Result<()> {
+/// A child that did not exit 0 is an error, unless procdemo was told to
+/// stop meanwhile: Ctrl-C reaches the whole foreground group, so the child
+/// may have died of the same SIGINT.
+fn check_exit_0(lab: &Lab, status: ExitStatus, what: &str) -> Result<()> {
     match status.code() {
         Some(0) => Ok(()),
-        _ => bail!("{what} ended with status {}", status.0),
+        _ => {
+            lab.between_rounds()?;
+            bail!("{what} ended with status {}", status.0)
+        }
     }
 }
 
@@ -203,31 +211,10 @@ fn thread(lab: &mut Lab, rounds: usize) -> Result<Thread> {
 /// procdemo writes a byte to a child, which writes it back.
 fn pipe_round_trip(lab: &mut Lab, rounds: usize) -> Result<PipeRoundTrip> {
     lab.before(PipeRoundTrip::STEP)?;
-    let (to_read, to_write) = pipe::pipe().context("creating the pipe to the child")?;
-    let (back_read, back_write) = pipe::pipe().context("creating the pipe back")?;
-    let (mut to_write, mut back_read) = (Some(to_write), Some(back_read));
-    let echo = lab.fork(CHILD, |side| {
-        if let Some(fd) = to_write.take() {
-            side.close(fd);
-        }
-        if let Some(fd) = back_read.take() {
-            side.close(fd);
-        }
-        costs::echo(to_read.as_fd(), back_write.as_fd()).context("echoing")?;
-        Ok(0)
-    })?;
-    drop((to_read, back_write));
-    let (to_write, back_read) = (
-        to_write.context("the write end")?,
-        back_read.context("the read end")?,
-    );
-    let mut times = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let took = costs::time_pipe_round_trip(to_write.as_fd(), back_read.as_fd())
-            .context("a pipe round trip")?;
-        times.push(nanos(took));
-    }
-    drop(to_write);
+    let mut pair = PingPong::new()?;
+    let echo = lab.fork(CHILD, |side| pair.echo(side))?;
+    let mut times = pair.rounds(rounds, || lab.between_rounds())?;
+    pair.finish();
     let (min, median) = min_median(&mut times)?;
     lab.wait(echo.pid)?;
     let report = PipeRoundTrip {
@@ -250,33 +237,12 @@ fn context_switch(lab: &mut Lab, rounds: usize) -> Result<ContextSwitch> {
         let usable_cpus_before = costs::usable_cpus().context("sched_getaffinity")?;
         let cpu = costs::current_cpu().context("sched_getcpu")?;
         costs::pin_to(cpu).context("sched_setaffinity")?;
-        let (to_read, to_write) = pipe::pipe().context("creating the pipe to the echo")?;
-        let (back_read, back_write) = pipe::pipe().context("creating the pipe back")?;
-        let (mut to_write, mut back_read) = (Some(to_write), Some(back_read));
-        let echo = side.fork("echo", Tie::ToParent, |side| {
-            if let Some(fd) = to_write.take() {
-                side.close(fd);
-            }
-            if let Some(fd) = back_read.take() {
-                side.close(fd);
-            }
-            costs::echo(to_read.as_fd(), back_write.as_fd()).context("echoing")?;
-            Ok(0)
-        })?;
-        drop((to_read, back_write));
-        let (to_write, back_read) = (
-            to_write.context("the write end")?,
-            back_read.context("the read end")?,
-        );
-        let mut times = Vec::with_capacity(rounds);
+        let mut pair = PingPong::new()?;
+        let echo = side.fork("echo", Tie::ToParent, |side| pair.echo(side))?;
         let before = costs::own_usage().context("getrusage")?;
-        for _ in 0..rounds {
-            let took = costs::time_pipe_round_trip(to_write.as_fd(), back_read.as_fd())
-                .context("a pinned round trip")?;
-            times.push(nanos(took));
-        }
+        let mut times = pair.rounds(rounds, || Ok(()))?;
         let after = costs::own_usage().context("getrusage")?;
-        drop(to_write);
+        pair.finish();
         side.wait(echo)?;
         let (pinned_min_us, pinned_median_us) = min_median(&mut times)?;
         side.tell(&ContextSwitch {

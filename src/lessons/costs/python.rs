@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 
-use super::{PythonCosts, us};
+use super::{Python, PythonCosts, us};
 use crate::lab::{CHILD, Lab, PARENT};
 use crate::model::Report;
 use crate::os::costs;
@@ -58,19 +58,7 @@ if __name__ == "__main__":
 pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
     lab.before(PythonCosts::STEP)?;
     let Some(path) = costs::on_path("python3") else {
-        let report = PythonCosts {
-            python: super::Python::Absent,
-            python_path: None,
-            version: None,
-            rounds: None,
-            cap_s: CAP_S,
-            process_start_join_min_us: None,
-            process_start_join_median_us: None,
-            os_fork_min_us: None,
-            os_fork_median_us: None,
-        };
-        lab.tell(PARENT, &report)?;
-        return Ok(report);
+        return not_measured(lab, Python::Absent, None, None);
     };
     let rounds = (rounds / 5).clamp(PYTHON_ROUNDS_AT_LEAST, PYTHON_ROUNDS_LIMIT);
     let (read, write) = pipe::pipe().context("creating python3's stdout pipe")?;
@@ -96,22 +84,12 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
         None => {
             lab.signal(child.pid, Signal::SIGKILL)?;
             lab.wait(child.pid)?;
-            let report = PythonCosts {
-                python: super::Python::TimedOut,
-                python_path: Some(path),
-                version: None,
-                rounds: Some(rounds),
-                cap_s: CAP_S,
-                process_start_join_min_us: None,
-                process_start_join_median_us: None,
-                os_fork_min_us: None,
-                os_fork_median_us: None,
-            };
-            lab.tell(PARENT, &report)?;
-            return Ok(report);
+            return not_measured(lab, Python::TimedOut, Some(path), Some(rounds));
         }
     };
     if status.code() != Some(0) {
+        // Ctrl-C reaches python3 too: then procdemo stops, without an error.
+        lab.between_rounds()?;
         bail!("python3 ended with status {}", status.0);
     }
     pipe::set_nonblocking(read.as_fd()).context("fcntl on python3's stdout")?;
@@ -134,7 +112,7 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
     let (process_min, process_median) = pair("process")?;
     let (fork_min, fork_median) = pair("fork")?;
     let report = PythonCosts {
-        python: super::Python::Measured,
+        python: Python::Measured,
         python_path: Some(path),
         version: Some(line("version")?.join(" ")),
         rounds: Some(rounds),
@@ -143,6 +121,28 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
         process_start_join_median_us: Some(process_median),
         os_fork_min_us: Some(fork_min),
         os_fork_median_us: Some(fork_median),
+    };
+    lab.tell(PARENT, &report)?;
+    Ok(report)
+}
+
+/// The step's facts when python3 gave no figures: why, and nulls.
+fn not_measured(
+    lab: &mut Lab,
+    python: Python,
+    python_path: Option<String>,
+    rounds: Option<usize>,
+) -> Result<PythonCosts> {
+    let report = PythonCosts {
+        python,
+        python_path,
+        version: None,
+        rounds,
+        cap_s: CAP_S,
+        process_start_join_min_us: None,
+        process_start_join_median_us: None,
+        os_fork_min_us: None,
+        os_fork_median_us: None,
     };
     lab.tell(PARENT, &report)?;
     Ok(report)
