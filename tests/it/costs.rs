@@ -126,6 +126,12 @@ fn the_idle_child_shares_most_of_what_it_holds() {
         "{memory:?}"
     );
     assert!(memory.child_pss_kib < memory.child_rss_kib, "{memory:?}");
+    // fork copies the page table entries of written memory only: the text
+    // says the child's RSS is far below procdemo's.
+    assert!(
+        memory.child_rss_kib * 2 < memory.procdemo_rss_kib,
+        "{memory:?}"
+    );
     assert_eq!(
         memory.shared_percent,
         memory.child_shared_kib * 100 / memory.child_rss_kib
@@ -179,6 +185,11 @@ fn the_table_repeats_the_steps_figures() {
         pair(pipe.pipe_min_us, pipe.pipe_median_us)
     );
     assert_eq!(table.idle_child_private_kib, memory.child_private_kib);
+    // What `thread`'s quiz says: the thread is the cheaper to make.
+    assert!(
+        thread.thread_median_us < fork.fork_wait_median_us,
+        "{thread:?} {fork:?}"
+    );
     let ratio = fork.fork_wait_median_us / thread.thread_median_us;
     assert!((table.threads_per_fork - ratio).abs() <= 0.051, "{table:?}");
     let last = costs_run().events.len() - 2;
