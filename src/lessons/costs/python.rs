@@ -69,10 +69,14 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
         }
         let program = &path;
         let write = write.take().context("the write end")?;
+        // Its errors into the same pipe, not onto the screen procdemo
+        // draws (a Ctrl-C would print a KeyboardInterrupt there).
+        let errors = write.try_clone().context("dup of the write end")?;
         let error = Command::new(program)
             .args(["-c", SCRIPT, &rounds.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::from(write))
+            .stderr(Stdio::from(errors))
             .exec();
         Err(error).with_context(|| format!("exec of {program}"))
     })?;
@@ -87,15 +91,15 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
             return not_measured(lab, Python::TimedOut, Some(path), Some(rounds));
         }
     };
-    if status.code() != Some(0) {
-        // Ctrl-C reaches python3 too: then procdemo stops, without an error.
-        lab.between_rounds()?;
-        bail!("python3 ended with status {}", status.0);
-    }
     pipe::set_nonblocking(read.as_fd()).context("fcntl on python3's stdout")?;
     let mut output = Vec::new();
     pipe::read_available(read.as_fd(), &mut output).context("reading python3's output")?;
     let output = String::from_utf8_lossy(&output);
+    if status.code() != Some(0) {
+        // Ctrl-C reaches python3 too: then procdemo stops, without an error.
+        lab.between_rounds()?;
+        bail!("python3 ended with status {}: {output}", status.0);
+    }
     let line = |name: &str| -> Result<Vec<&str>> {
         output
             .lines()
