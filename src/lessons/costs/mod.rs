@@ -271,6 +271,8 @@ fn idle_memory(lab: &mut Lab) -> Result<IdleMemory> {
         side.wait_for(&gate)?;
         Ok(0)
     })?;
+    // Read once it waits (asleep at the gate), not on its way there.
+    lab.wait_until_asleep(child.pid)?;
     let idle = costs::rollup(child.pid).context("reading the idle child's smaps_rollup")?;
     let own = costs::rollup(getpid()).context("reading /proc/self/smaps_rollup")?;
     let report = IdleMemory {
