@@ -16,6 +16,7 @@ mod inbox;
 pub mod pool;
 mod registry;
 mod reports;
+mod rounds;
 mod states;
 mod threads;
 mod tree;

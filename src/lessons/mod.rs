@@ -106,6 +106,7 @@ course! {
     signals { spawned: Some(signals::spawned) },
     states,
     threads,
+    costs,
     pipe,
     queue,
     memory { spawned: Some(memory::spawned) },

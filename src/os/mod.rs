@@ -5,6 +5,7 @@
 #![allow(unsafe_code)]
 
 pub mod cleanup;
+pub mod costs;
 pub mod exec;
 pub mod ipc;
 pub mod limits;

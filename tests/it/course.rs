@@ -314,6 +314,7 @@ const COMMANDS: &[&str] = &[
     "signals",
     "states",
     "threads",
+    "costs",
     "pipe",
     "queue",
     "memory",

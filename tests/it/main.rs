@@ -9,6 +9,7 @@ mod common;
 mod chinese_words;
 mod cli;
 mod colour;
+mod costs;
 mod course;
 mod daemon;
 mod drift;
