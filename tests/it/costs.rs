@@ -69,6 +69,24 @@ fn every_process_figure_is_measured_over_the_rounds_asked_for() {
     costs_run().assert_from_procdemo(&costs_run().events[costs_run().position("pipe-round-trip")]);
 }
 
+/// The timed children are counted in `done`, beside those the tree shows.
+#[test]
+fn done_counts_every_process_started_to_be_timed() {
+    let run = costs_run();
+    let done: procdemo::model::Done = report(run.events.last().expect("events"));
+    let python: PythonCosts = fact();
+    let by_python = match python.python {
+        Python::Measured => 2 * python.rounds.expect("python's rounds"),
+        _ => 0,
+    };
+    // fork + wait once a round, fork + exec and posix_spawn once each.
+    assert_eq!(
+        done.processes_measured as usize,
+        3 * ROUNDS + by_python,
+        "{done:?}"
+    );
+}
+
 #[test]
 fn threads_live_in_a_child_that_ends_with_one() {
     let run = costs_run();

@@ -112,6 +112,15 @@ fn measurements_are_consistent_with_their_verdicts() {
     } else {
         assert_eq!(python.threads_ms, None);
     }
+    // The timed processes are counted in `done`: two a round, unpinned and
+    // pinned, and python3's two in each of its three rounds.
+    let done: procdemo::model::Done = report(run.events.last().expect("events"));
+    let by_python = if python.exit_code == Some(0) { 6 } else { 0 };
+    assert_eq!(
+        done.processes_measured,
+        4 * u64::from(cpu.rounds) + by_python,
+        "{done:?}"
+    );
 }
 
 fn which_python3() -> bool {

@@ -119,6 +119,7 @@ fn fork_wait(lab: &mut Lab, rounds: usize) -> Result<ForkWait> {
         check_exit_0(lab, status, "the forked child")?;
         times.push(nanos(took));
     }
+    lab.measured(rounds as u64);
     let (min, median) = min_median(&mut times)?;
     let report = ForkWait {
         rounds,
@@ -147,6 +148,7 @@ fn spawn(lab: &mut Lab, rounds: usize) -> Result<Spawn> {
         check_exit_0(lab, status, path)?;
         spawned.push(nanos(took));
     }
+    lab.measured(2 * rounds as u64);
     let (fork_exec_min_us, fork_exec_median_us) = min_median(&mut forked)?;
     let (spawn_min_us, spawn_median_us) = min_median(&mut spawned)?;
     let report = Spawn {

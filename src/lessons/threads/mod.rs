@@ -250,6 +250,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
         Ok(0)
     })?;
     lab.expect_report::<CpuBound>(measurer.pid)?;
+    // The measurer forked two processes a round, unpinned and pinned.
+    lab.measured(4 * u64::from(rounds));
     lab.wait(measurer.pid)?;
 
     lab.before("python-gil")?;
