@@ -33,11 +33,23 @@ fn python3(program: &Path) -> (std::process::ExitStatus, String, String) {
     (status, out, err)
 }
 
+/// The programs' folder, removed however the test ends (a program that
+/// hangs past its deadline panics).
+struct Folder(std::path::PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 #[ignore = "runs every lesson's Python with python3: cargo test --test it python:: -- --ignored"]
 fn every_python_program_runs_and_prints_what_its_text_says() {
-    let folder = std::env::temp_dir().join(format!("procdemo-python-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).expect("a folder for the programs");
+    let folder =
+        Folder(std::env::temp_dir().join(format!("procdemo-python-{}", std::process::id())));
+    let folder = &folder.0;
+    std::fs::create_dir_all(folder).expect("a folder for the programs");
     let mut problems = Vec::new();
     for lesson in COURSE {
         for lang in [Lang::En, Lang::Zh] {
@@ -61,7 +73,6 @@ fn every_python_program_runs_and_prints_what_its_text_says() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&folder);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
