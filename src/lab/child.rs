@@ -95,19 +95,35 @@ impl ChildSide<'_> {
         body: impl FnOnce(&ChildSide) -> Result<i32>,
     ) -> Result<Pid> {
         let parent = getpid();
-        let forked = fork_child(|returned| {
-            cap_lifetime(self.lifetime);
-            if tie == Tie::ToParent && !die_with_parent(parent) {
-                return 1;
-            }
-            let side = ChildSide {
-                role,
-                returned,
-                ..*self
-            };
-            run_body(&side, body)
-        });
+        let forked = fork_child(|returned| self.in_new_child(role, tie, parent, returned, body));
         let (pid, _) = forked.map_err(fork_failed)?;
+        self.forked(role, pid)
+    }
+
+    /// What a child of this child runs once forked from `parent`: the
+    /// lifetime cap, the tie, then `body` as `role`.
+    pub(super) fn in_new_child(
+        &self,
+        role: &'static str,
+        tie: Tie,
+        parent: Pid,
+        returned: ForkReturn,
+        body: impl FnOnce(&ChildSide) -> Result<i32>,
+    ) -> i32 {
+        cap_lifetime(self.lifetime);
+        if tie == Tie::ToParent && !die_with_parent(parent) {
+            return 1;
+        }
+        let side = ChildSide {
+            role,
+            returned,
+            ..*self
+        };
+        run_body(&side, body)
+    }
+
+    /// Tells the lab that this child forked `pid` as `role`.
+    pub(super) fn forked(&self, role: &'static str, pid: Pid) -> Result<Pid> {
         self.report(FORKED, json!({ "pid": pid.as_raw(), "role": role }))?;
         Ok(pid)
     }

@@ -2,15 +2,11 @@
 //! lesson): `ChildSide::fork` checks that only one thread runs, this one is
 //! the deliberate exception.
 
+use super::child::{ChildSide, Tie};
+use super::fork::fork_failed;
+use crate::os::threads::fork_from_threads;
 use anyhow::Result;
 use nix::unistd::{Pid, getpid};
-use serde_json::json;
-
-use super::child::{ChildSide, run_body};
-use super::fork::fork_failed;
-use crate::model::FORKED;
-use crate::os::process::{cap_lifetime, die_with_parent};
-use crate::os::threads::fork_from_threads;
 
 impl ChildSide<'_> {
     /// Forks while other threads of this child run: the new process has
@@ -23,19 +19,9 @@ impl ChildSide<'_> {
     ) -> Result<Pid> {
         let parent = getpid();
         let pid = fork_from_threads(|returned| {
-            cap_lifetime(self.lifetime);
-            if !die_with_parent(parent) {
-                return 1;
-            }
-            let side = ChildSide {
-                role,
-                returned,
-                ..*self
-            };
-            run_body(&side, body)
+            self.in_new_child(role, Tie::ToParent, parent, returned, body)
         })
         .map_err(fork_failed)?;
-        self.report(FORKED, json!({ "pid": pid.as_raw(), "role": role }))?;
-        Ok(pid)
+        self.forked(role, pid)
     }
 }

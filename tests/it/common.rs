@@ -376,6 +376,27 @@ impl LessonRun {
         event
     }
 
+    /// The facts of the only event of `R`'s step.
+    pub fn report<R: Report>(&self) -> R {
+        report(only(&self.events, R::STEP))
+    }
+
+    /// The one event of `R`'s step that the process in `who` made, and
+    /// its facts.
+    pub fn by<R: Report>(&self, who: &str) -> (&Value, R) {
+        let events: Vec<&Value> = events_of(&self.events, R::STEP)
+            .into_iter()
+            .filter(|event| role(event) == who)
+            .collect();
+        assert_eq!(events.len(), 1, "one {} by the {who}", R::STEP);
+        (events[0], report(events[0]))
+    }
+
+    /// The events of `name` from the first `after` event on.
+    pub fn after(&self, after: &str, name: &str) -> Vec<&Value> {
+        events_of(&self.events[self.position(after)..], name)
+    }
+
     /// The facts of the only event of `R`'s step, checked to come from
     /// procdemo itself.
     pub fn procdemo_report<R: Report>(&self) -> R {

@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, Live, check_interrupted, held_at_question, only, pid, proc_stat, report, run_lesson,
+    DEADLINE, LessonRun, Live, check_interrupted, held_at_question, only, pid, proc_stat, report,
     step,
 };
 use nix::sys::signal::{Signal, kill};
@@ -30,27 +30,10 @@ use serde_json::Value;
 /// The programs the lesson runs in its children.
 const PROGRAMS: &[&str] = &["procdemo", "cat", "tr", "sh", "dash", "bash"];
 
-struct ExecRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
 /// One run shared by the tests of facts: each reads its own steps.
-fn exec_run() -> &'static ExecRun {
-    static RUN: OnceLock<ExecRun> = OnceLock::new();
-    RUN.get_or_init(|| {
-        let (output, events) = run_lesson("exec", "en", &[]);
-        ExecRun {
-            procdemo: output.pid,
-            events,
-        }
-    })
-}
-
-impl ExecRun {
-    fn report<R: procdemo::model::Report>(&self) -> R {
-        report(only(&self.events, R::STEP))
-    }
+fn exec_run() -> &'static LessonRun {
+    static RUN: OnceLock<LessonRun> = OnceLock::new();
+    RUN.get_or_init(|| LessonRun::run("exec", &[]))
 }
 
 /// Fails unless `pid` is gone (or a zombie, or another program that reused

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use std::thread;
 
 use crate::common::{
-    Live, check_interrupted, check_kill_9, children_of, done_of, events_of, held_at_question, only,
-    pid, ppid, proc_stat, report, run_lesson, step,
+    LessonRun, Live, check_interrupted, check_kill_9, children_of, done_of, events_of,
+    held_at_question, only, pid, ppid, proc_stat, report, run_lesson, step,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -20,39 +20,11 @@ use procdemo::lessons::futures::{
     PlainQueue, ProxyConnected, QueueItems, ResultRaises, Shutdown, ShutdownNowait, Submit,
     TaskRaised, TaskRunning, WorkerKilled,
 };
-use serde_json::Value;
-
-struct FuturesRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
 
 /// One run shared by the tests of facts.
-fn futures_run() -> &'static FuturesRun {
-    static RUN: OnceLock<FuturesRun> = OnceLock::new();
-    RUN.get_or_init(|| {
-        let (output, events) = run_lesson("futures", "en", &[]);
-        FuturesRun {
-            procdemo: output.pid,
-            events,
-        }
-    })
-}
-
-impl FuturesRun {
-    fn report<R: procdemo::model::Report>(&self) -> R {
-        report(only(&self.events, R::STEP))
-    }
-
-    /// The events of `name` after the `after` event.
-    fn after(&self, after: &str, name: &str) -> Vec<&Value> {
-        let from = self
-            .events
-            .iter()
-            .position(|event| step(event) == after)
-            .unwrap_or_else(|| panic!("no {after}"));
-        events_of(&self.events[from..], name)
-    }
+fn futures_run() -> &'static LessonRun {
+    static RUN: OnceLock<LessonRun> = OnceLock::new();
+    RUN.get_or_init(|| LessonRun::run("futures", &[]))
 }
 
 fn sorted(mut values: Vec<usize>) -> Vec<usize> {

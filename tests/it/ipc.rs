@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, check_interrupted, check_kill_9, events_of, held_at_question, lesson_path,
+    DEADLINE, LessonRun, check_interrupted, check_kill_9, held_at_question, lesson_path,
     listed_lessons, only, pid, ppid, proc_stat, report, role, run_lesson, step,
 };
 use nix::sys::signal::{Signal, kill};
@@ -22,38 +22,10 @@ use procdemo::lessons::ipc::{
     Closing, FdPassed, FifoMade, FifoMessage, FifoOpened, FifoUnlinked, ReaderBlocks, SignalSent,
     SocketConnected, SocketListening, SocketUnlinked,
 };
-use serde_json::Value;
 
-struct IpcRun {
-    procdemo: i32,
-    events: Vec<Value>,
-}
-
-fn ipc_run() -> &'static IpcRun {
-    static RUN: OnceLock<IpcRun> = OnceLock::new();
-    RUN.get_or_init(|| {
-        let (output, events) = run_lesson("ipc", "en", &[]);
-        IpcRun {
-            procdemo: output.pid,
-            events,
-        }
-    })
-}
-
-impl IpcRun {
-    fn report<R: procdemo::model::Report>(&self) -> R {
-        report(only(&self.events, R::STEP))
-    }
-
-    /// The one event of step `R` that `who` made, and its facts.
-    fn by<R: procdemo::model::Report>(&self, who: &str) -> (&Value, R) {
-        let events: Vec<&Value> = events_of(&self.events, R::STEP)
-            .into_iter()
-            .filter(|event| role(event) == who)
-            .collect();
-        assert_eq!(events.len(), 1, "one {} by the {who}", R::STEP);
-        (events[0], report(events[0]))
-    }
+fn ipc_run() -> &'static LessonRun {
+    static RUN: OnceLock<LessonRun> = OnceLock::new();
+    RUN.get_or_init(|| LessonRun::run("ipc", &[]))
 }
 
 /// The private directory of the procdemo with pid `procdemo`.
