@@ -25,7 +25,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// How long any one run of procdemo may take before the test calls it a hang.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+/// The longest run is a tour of all 19 lessons: about 8 s on an idle machine
+/// with 2 cores, 12 s or more while the suite's other tests run beside it.
+pub const DEADLINE: Duration = Duration::from_secs(40);
 
 /// Environment variables that change procdemo's language or colours: removed
 /// so that the tests do not depend on the machine they run on.
