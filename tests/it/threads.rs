@@ -164,8 +164,11 @@ fn measurements_are_consistent_with_their_verdicts() {
             python.processes_ms.expect("processes"),
         );
         assert!(python.gil_enabled.is_some(), "{python:?}");
-        assert_eq!(python.threads_speedup, Some(speedup(one, threads)));
-        assert_eq!(python.processes_speedup, Some(speedup(one, processes)));
+        assert_eq!(python.python_threads_speedup, Some(speedup(one, threads)));
+        assert_eq!(
+            python.python_processes_speedup,
+            Some(speedup(one, processes))
+        );
         let threads_over = speedup(one, threads) > 1.15;
         let processes_over = speedup(one, processes) > 1.15;
         assert_eq!(
@@ -209,8 +212,8 @@ fn on_one_cpu_faster_than_one_is_disturbance() {
     if python.exit_code == Some(0) {
         assert_eq!(
             python.disturbed,
-            python.threads_speedup.expect("threads") > 1.15
-                || python.processes_speedup.expect("processes") > 1.15,
+            python.python_threads_speedup.expect("threads") > 1.15
+                || python.python_processes_speedup.expect("processes") > 1.15,
             "{python:?}"
         );
     }
