@@ -138,3 +138,32 @@ pub fn pin_to(cpu: usize) -> Result<(), Errno> {
 pub fn restore_affinity(set: &CpuSet) -> Result<(), Errno> {
     sched_setaffinity(Pid::from_raw(0), set)
 }
+
+/// One task's state letter (`R`, `S`, `Z`, ...), from the `State:` line of
+/// `/proc/<pid>/task/<tid>/status`.
+pub fn task_state(pid: Pid, tid: i32) -> io::Result<String> {
+    let text = fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("State:")?.split_whitespace().next())
+        .map(str::to_string)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no State line"))
+}
+
+/// Where the kernel would write a core file: `/proc/sys/kernel/core_pattern`
+/// (a name, relative to the crashing process's directory, or `|program`).
+pub fn core_pattern() -> io::Result<String> {
+    Ok(fs::read_to_string("/proc/sys/kernel/core_pattern")?
+        .trim_end()
+        .to_string())
+}
+
+/// The load averages over 1, 5 and 15 minutes, as `/proc/loadavg` gives
+/// them (tasks running or waiting to run, averaged).
+pub fn load_average() -> io::Result<String> {
+    let text = fs::read_to_string("/proc/loadavg")?;
+    Ok(text
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" "))
+}

@@ -1,7 +1,8 @@
 //! The CPU-bound test, in the measuring child: one thread doing two units
-//! of work, against two threads or two processes doing one unit each; then
-//! all of it again pinned to one CPU. Processes are measured first: this
-//! child forks them while it still has one thread.
+//! of work, against two threads or two processes doing one unit each.
+//! Processes are measured first, while this child still has one thread
+//! (it forks them): two processes, then pinned to one CPU two processes
+//! and two threads, then unpinned again two threads.
 
 use std::time::{Duration, Instant};
 
@@ -12,13 +13,17 @@ use nix::unistd::getpid;
 use super::CpuBound;
 use crate::os::process::{die_with_parent, fork_child};
 use crate::os::states::usable_cpus;
-use crate::os::threads::{affinity, pin_to, restore_affinity};
+use crate::os::threads::{affinity, load_average, pin_to, restore_affinity};
 use crate::os::wait::wait_blocking;
 
 /// One unit of work lasts about this long on one CPU.
 const UNIT: Duration = Duration::from_millis(5);
-/// Two workers are "faster" when they take at most this share of one's time.
+/// Two workers are "faster" when one's time ÷ theirs is at least this.
 const FASTER: f64 = 1.5;
+/// Noise allowed over the most a speed-up can be (the CPUs the two workers
+/// may use: 1 pinned, at most 2 otherwise); beyond it the figures were
+/// disturbed.
+const NOISE: f64 = 1.15;
 
 /// A busy loop of `turns` additions: no system call, no memory shared.
 fn work(turns: u64) -> u64 {
@@ -115,9 +120,30 @@ fn min_median(times: &[f64]) -> (f64, f64) {
     (tenth(sorted[0]), tenth(sorted[sorted.len() / 2]))
 }
 
-/// One's fastest round ÷ two's fastest round.
-fn speedup(ones: &[f64], twos: &[f64]) -> f64 {
-    hundredth(min_median(ones).0 / min_median(twos).0)
+/// Of rounds timed in turns: one thread's fastest round, the two's fastest
+/// and median, and the speed-up from the figures shown (one's min ÷ two's
+/// min, each to a tenth of a ms).
+struct Pair {
+    one_min: f64,
+    two_min: f64,
+    two_median: f64,
+    speedup: f64,
+}
+
+fn pair((ones, twos): (Vec<f64>, Vec<f64>)) -> Pair {
+    let (one_min, _) = min_median(&ones);
+    let (two_min, two_median) = min_median(&twos);
+    Pair {
+        one_min,
+        two_min,
+        two_median,
+        speedup: hundredth(one_min / two_min),
+    }
+}
+
+/// The most a speed-up of two workers can be on `cpus` CPUs, with noise.
+fn most(cpus: usize) -> f64 {
+    cpus.min(2) as f64 * NOISE
 }
 
 fn tenth(value: f64) -> f64 {
@@ -132,43 +158,46 @@ pub fn cpu_bound(rounds: u32) -> Result<CpuBound> {
     let usable = usable_cpus().context("sched_getaffinity")?;
     let turns = calibrate();
     let all = affinity().context("sched_getaffinity")?;
-    let (ones_p, processes) = in_turns(rounds, turns, || two_processes(turns))?;
+    let processes = in_turns(rounds, turns, || two_processes(turns))?;
     let cpu = sched_getcpu().context("sched_getcpu")?;
     pin_to(cpu).context("sched_setaffinity")?;
-    let (pinned_ones_p, pinned_processes) = in_turns(rounds, turns, || two_processes(turns))?;
-    let (pinned_ones_t, pinned_threads) = in_turns(rounds, turns, || two_threads(turns))?;
+    let pinned_processes = pair(in_turns(rounds, turns, || two_processes(turns))?);
+    let pinned_threads = pair(in_turns(rounds, turns, || two_threads(turns))?);
     restore_affinity(&all).context("sched_setaffinity")?;
-    let (ones_t, threads) = in_turns(rounds, turns, || two_threads(turns))?;
-    let single = min_median(&[ones_p.as_slice(), &ones_t].concat());
-    let threads_speedup = speedup(&ones_t, &threads);
-    let processes_speedup = speedup(&ones_p, &processes);
-    let pinned_threads_speedup = speedup(&pinned_ones_t, &pinned_threads);
-    let pinned_processes_speedup = speedup(&pinned_ones_p, &pinned_processes);
-    let pinned_sped_up = pinned_threads_speedup >= FASTER || pinned_processes_speedup >= FASTER;
-    let sped_up = threads_speedup >= FASTER && processes_speedup >= FASTER;
-    let (threads, processes) = (min_median(&threads), min_median(&processes));
+    let threads = in_turns(rounds, turns, || two_threads(turns))?;
+    let single = min_median(&[processes.0.as_slice(), &threads.0].concat());
+    let (threads, processes) = (pair(threads), pair(processes));
+    let load_average = load_average().context("reading /proc/loadavg")?;
+    let pinned_sped_up = pinned_threads.speedup > most(1) || pinned_processes.speedup > most(1);
     Ok(CpuBound {
         usable_cpus: usable,
         rounds,
         unit_ms: tenth(single.0 / 2.0),
         one_min_ms: single.0,
         one_median_ms: single.1,
-        threads_min_ms: threads.0,
-        threads_median_ms: threads.1,
-        processes_min_ms: processes.0,
-        processes_median_ms: processes.1,
-        threads_speedup,
-        processes_speedup,
-        sped_up,
+        threads_one_min_ms: threads.one_min,
+        threads_min_ms: threads.two_min,
+        threads_median_ms: threads.two_median,
+        threads_speedup: threads.speedup,
+        processes_one_min_ms: processes.one_min,
+        processes_min_ms: processes.two_min,
+        processes_median_ms: processes.two_median,
+        processes_speedup: processes.speedup,
+        sped_up: threads.speedup >= FASTER && processes.speedup >= FASTER,
         pinned_cpu: cpu,
-        pinned_threads_median_ms: min_median(&pinned_threads).1,
-        pinned_processes_median_ms: min_median(&pinned_processes).1,
-        pinned_threads_speedup,
-        pinned_processes_speedup,
+        pinned_threads_one_min_ms: pinned_threads.one_min,
+        pinned_threads_min_ms: pinned_threads.two_min,
+        pinned_threads_speedup: pinned_threads.speedup,
+        pinned_processes_one_min_ms: pinned_processes.one_min,
+        pinned_processes_min_ms: pinned_processes.two_min,
+        pinned_processes_speedup: pinned_processes.speedup,
         pinned_sped_up,
-        // On one CPU two workers cannot be faster: figures that say so were
-        // disturbed by other programs.
+        most_speedup: most(usable),
+        // Two workers on one CPU cannot be faster than one, nor on two more
+        // than twice as fast: figures that say so were disturbed.
         disturbed: pinned_sped_up
-            || (usable == 1 && (threads_speedup >= FASTER || processes_speedup >= FASTER)),
+            || threads.speedup > most(usable)
+            || processes.speedup > most(usable),
+        load_average,
     })
 }

@@ -19,7 +19,8 @@ use crate::config::within;
 use crate::lab::{Lab, PARENT, signal_name};
 use crate::os::procfs;
 use crate::os::threads::{
-    gettid, invalid_write, no_core_dumps, ps_threads, task_ids, task_ids_of, task_name,
+    core_pattern, gettid, invalid_write, no_core_dumps, ps_threads, task_ids, task_ids_of,
+    task_name, task_state,
 };
 
 mod measure;
@@ -162,6 +163,8 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     lab.wait_until_ended(threaded.pid)?;
     // The zombie's tasks, before it is reaped.
     let tasks_left = task_ids(threaded.pid).context("reading the ended child's tasks")?;
+    let left_state = task_state(threaded.pid, threaded.pid.as_raw())
+        .context("reading the ended child's first task")?;
     let status = lab.wait(threaded.pid)?;
     lab.tell(
         PARENT,
@@ -174,7 +177,9 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
             signal: status.signal().map(signal_name),
             core_dumped: core_dumped(status.0),
             tasks_left,
+            left_state,
             core_limit,
+            core_pattern: core_pattern().context("reading /proc/sys/kernel/core_pattern")?,
         },
     )?;
     drop(end);

@@ -39,7 +39,9 @@ report! {
         pub ps_shows: Option<String>,
     }
 
-    /// One thread of that child wrote to an address it may not touch.
+    /// One thread of that child wrote to an address it may not touch; the
+    /// tasks left in the ended child before it was reaped, and the state of
+    /// the first of them; its core limit and the system's `core_pattern`.
     "thread-fault" => pub struct ThreadFault {
         pub child_pid: i32,
         pub faulting_tid: i32,
@@ -49,7 +51,9 @@ report! {
         pub signal: Option<String>,
         pub core_dumped: bool,
         pub tasks_left: Vec<i32>,
+        pub left_state: String,
         pub core_limit: String,
+        pub core_pattern: String,
     }
 
     /// The same fault in a child process, beside a sibling child.
@@ -77,32 +81,43 @@ report! {
 
     /// CPU-bound work, in ms: one thread doing two units, two threads or
     /// two processes doing one each, then the same pinned to one CPU;
-    /// `unit_ms` is half of one thread's fastest round; each speed-up is
-    /// one thread's fastest round ÷ two's, timed in turns.
+    /// `unit_ms` is half of one thread's fastest round. Each speed-up is
+    /// the one-thread min of the rounds timed with it ÷ the two's min (both
+    /// shown). `most_speedup`: the most a speed-up can be on the usable
+    /// CPUs, with 15% for noise (pinned: 1.15); `disturbed` when one is
+    /// over it; `load_average` from `/proc/loadavg` after measuring.
     "cpu-bound" => pub struct CpuBound {
         pub usable_cpus: usize,
         pub rounds: u32,
         pub unit_ms: f64,
         pub one_min_ms: f64,
         pub one_median_ms: f64,
+        pub threads_one_min_ms: f64,
         pub threads_min_ms: f64,
         pub threads_median_ms: f64,
+        pub threads_speedup: f64,
+        pub processes_one_min_ms: f64,
         pub processes_min_ms: f64,
         pub processes_median_ms: f64,
-        pub threads_speedup: f64,
         pub processes_speedup: f64,
         pub sped_up: bool,
         pub pinned_cpu: usize,
-        pub pinned_threads_median_ms: f64,
-        pub pinned_processes_median_ms: f64,
+        pub pinned_threads_one_min_ms: f64,
+        pub pinned_threads_min_ms: f64,
         pub pinned_threads_speedup: f64,
+        pub pinned_processes_one_min_ms: f64,
+        pub pinned_processes_min_ms: f64,
         pub pinned_processes_speedup: f64,
         pub pinned_sped_up: bool,
+        pub most_speedup: f64,
         pub disturbed: bool,
+        pub load_average: String,
     }
 
     /// python3 run as a child of procdemo, if on PATH, with the same test;
-    /// `disturbed` when threads with a GIL came out about twice as fast.
+    /// speed-ups are one ÷ two of the best-of-3 times shown; `disturbed`
+    /// when threads with a GIL, or processes on one usable CPU, came out
+    /// more than 1.15 times as fast as one thread.
     "python-gil" => pub struct PythonGil {
         pub present: bool,
         pub python_pid: i32,
@@ -110,15 +125,17 @@ report! {
         pub timed_out: bool,
         pub cap_s: u64,
         pub version: Option<String>,
+        pub usable_cpus: usize,
         pub one_ms: Option<f64>,
         pub threads_ms: Option<f64>,
         pub processes_ms: Option<f64>,
+        pub python_threads_speedup: Option<f64>,
+        pub python_processes_speedup: Option<f64>,
         pub threads_sped_up: Option<bool>,
         pub processes_sped_up: Option<bool>,
         pub gil_enabled: Option<bool>,
         pub disturbed: bool,
     }
-
     /// procdemo's own thread count, and the most tasks read in one child
     /// (`tasks`, and the forker's as its grandchild read them).
     "procdemo-rule" => pub struct ProcdemoRule {
