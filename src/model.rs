@@ -158,6 +158,9 @@ report! {
         /// Started and reaped at once to be timed: in neither count above
         /// nor the tree.
         pub processes_measured: u64,
+        /// Runs of `ps` procdemo made to print its lines: in neither count
+        /// above nor the tree.
+        pub ps_runs: u64,
         /// What ran: procdemo and its descendants, each with how it ended.
         pub tree: Value,
         /// With `--quiz`, how the questions went.

@@ -259,6 +259,7 @@ impl Lab {
             processes_started: self.started_count(),
             processes_reaped: self.reaped_count(),
             processes_measured: self.measured,
+            ps_runs: procfs::ps_runs(),
             tree: tree::of_run(self.owner, &self.processes),
             quiz: self.narrator.quiz_score(),
         };

@@ -228,6 +228,7 @@ pub fn done(done: &Done, words: Words) -> String {
             done.processes_started,
             done.processes_reaped,
             done.processes_measured,
+            done.ps_runs,
         ),
         |text| Ink::Good.paint(text).to_string(),
     );

@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::unistd::Pid;
 
@@ -211,12 +212,25 @@ pub fn ps_line(pid: Pid) -> Option<String> {
 /// each name, so no header), or `None` where `ps` is not installed or no
 /// longer finds the process.
 pub fn ps_columns(pid: Pid, columns: &str) -> Option<String> {
-    let output = std::process::Command::new("ps")
-        .args(["-o", columns, "-p", &pid.to_string()])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let text = ps(&["-o", columns, "-p", &pid.to_string()])?;
+    let text = text.trim().to_string();
     (!text.is_empty()).then_some(text)
+}
+
+/// How many times this process ran `ps`: the lesson's `done` counts them.
+static PS_RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// What `ps <args>` prints on stdout, or `None` where `ps` is not
+/// installed. Counted in [`ps_runs`].
+pub fn ps(args: &[&str]) -> Option<String> {
+    let output = std::process::Command::new("ps").args(args).output().ok()?;
+    PS_RUNS.fetch_add(1, Ordering::Relaxed);
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// How many times this process ran `ps` (and reaped it).
+pub fn ps_runs() -> u64 {
+    PS_RUNS.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -56,11 +56,7 @@ pub fn task_name(pid: Pid, tid: i32) -> io::Result<String> {
 /// What `ps -L -o pid=,lwp=,stat=,comm= -p <pid>` prints (one line per
 /// thread, `; ` between them), or `None` where `ps` is not installed.
 pub fn ps_threads(pid: Pid) -> Option<String> {
-    let output = std::process::Command::new("ps")
-        .args(["-L", "-o", "pid=,lwp=,stat=,comm=", "-p", &pid.to_string()])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = super::procfs::ps(&["-L", "-o", "pid=,lwp=,stat=,comm=", "-p", &pid.to_string()])?;
     let lines: Vec<String> = text
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))

@@ -82,27 +82,35 @@ fn processes(count: u64) -> String {
     english_count(count, "process", "processes")
 }
 
-/// The end of a lesson: `measured` processes were timed (each started and
-/// reaped at once) besides the `started` the tree shows.
-pub fn summary(lang: Lang, started: u64, reaped: u64, measured: u64) -> String {
-    match (lang, measured) {
-        (Lang::En, 0) => format!(
-            "{} started, {reaped} reaped; nothing of this lesson is left running.",
+/// The end of a lesson: besides the `started` the tree shows, `measured`
+/// processes were timed (each started and reaped at once) and `ps` ran
+/// `ps_runs` times.
+pub fn summary(lang: Lang, started: u64, reaped: u64, measured: u64, ps_runs: u64) -> String {
+    let ps = |lang| match (lang, ps_runs) {
+        (Lang::En, 1) => "1 run of ps".to_string(),
+        (Lang::En, runs) => format!("{runs} runs of ps"),
+        (Lang::Zh, runs) => format!("运行了 {runs} 次 ps"),
+    };
+    let aside = match (lang, measured, ps_runs) {
+        (_, 0, 0) => String::new(),
+        (Lang::En, 0, _) => format!(", and {}", ps(lang)),
+        (Lang::En, _, 0) => format!(", and {measured} more started and reaped to be timed"),
+        (Lang::En, _, _) => format!(
+            ", {measured} more started and reaped to be timed, and {}",
+            ps(lang)
+        ),
+        (Lang::Zh, 0, _) => format!("；另外{}", ps(lang)),
+        (Lang::Zh, _, 0) => format!("；为了计时，另外启动并回收了 {measured} 个"),
+        (Lang::Zh, _, _) => format!("；为了计时，另外启动并回收了 {measured} 个，还{}", ps(lang)),
+    };
+    match lang {
+        Lang::En => format!(
+            "{} started, {reaped} reaped{aside}; nothing of this lesson is left running.",
             processes(started)
         ),
-        (Lang::En, _) => format!(
-            "{} started, {reaped} reaped, and {} more started and reaped to time them; \
-             nothing of this lesson is left running.",
-            processes(started),
-            measured
-        ),
-        (Lang::Zh, 0) => {
-            format!("共启动 {started} 个进程，回收 {reaped} 个；本课没有留下任何进程。")
+        Lang::Zh => {
+            format!("共启动 {started} 个进程，回收 {reaped} 个{aside}；本课没有留下任何进程。")
         }
-        (Lang::Zh, _) => format!(
-            "共启动 {started} 个进程，回收 {reaped} 个；为了计时，另外启动并回收了 {measured} 个；\
-             本课没有留下任何进程。"
-        ),
     }
 }
 
@@ -414,14 +422,14 @@ mod tests {
     #[test]
     fn counts_take_the_singular_for_one_and_no_plural_in_chinese() {
         assert_eq!(
-            summary(Lang::En, 1, 1, 0),
+            summary(Lang::En, 1, 1, 0, 0),
             "1 process started, 1 reaped; nothing of this lesson is left running."
         );
-        assert!(summary(Lang::En, 3, 3, 0).starts_with("3 processes started, 3 reaped;"));
-        assert!(summary(Lang::En, 0, 0, 0).starts_with("0 processes started"));
-        assert!(summary(Lang::Zh, 1, 1, 0).starts_with("共启动 1 个进程，回收 1 个；"));
-        assert!(summary(Lang::En, 8, 8, 100).starts_with(
-            "8 processes started, 8 reaped, and 100 more started and reaped to time them;"
+        assert!(summary(Lang::En, 3, 3, 0, 0).starts_with("3 processes started, 3 reaped;"));
+        assert!(summary(Lang::En, 0, 0, 0, 0).starts_with("0 processes started"));
+        assert!(summary(Lang::Zh, 1, 1, 0, 0).starts_with("共启动 1 个进程，回收 1 个；"));
+        assert!(summary(Lang::En, 8, 8, 100, 0).starts_with(
+            "8 processes started, 8 reaped, and 100 more started and reaped to be timed;"
         ));
         assert!(quit(Lang::En, 1).contains("; 1 process reaped in all,"));
         assert!(quit(Lang::En, 2).contains("; 2 processes reaped in all,"));
