@@ -107,7 +107,6 @@ impl Screen {
             write_out(text);
             return Answer::Next;
         };
-        *TO_READ.lock().unwrap_or_else(PoisonError::into_inner) += reading_seconds(text);
         // One row stays free for the prompt.
         let fits = size.rows.saturating_sub(1).max(1);
         let mut out = String::new();
@@ -127,6 +126,8 @@ impl Screen {
             }
             out.push_str(line);
             USED_ROWS.fetch_add(rows, Ordering::Relaxed);
+            // Line by line: a full screen waits for what is on it alone.
+            *TO_READ.lock().unwrap_or_else(PoisonError::into_inner) += reading_seconds(line);
         }
         write_out(&out);
         Answer::Next
