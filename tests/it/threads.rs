@@ -143,6 +143,8 @@ fn measurements_are_consistent_with_their_verdicts() {
         cpu.pinned_threads_speedup > 1.15 || cpu.pinned_processes_speedup > 1.15
     );
     assert_eq!(cpu.most_speedup, cpu.usable_cpus.min(2) as f64 * 1.15);
+    assert_eq!(cpu.pinned_most_speedup, 1.15);
+    assert_eq!(cpu.unit_short, cpu.one_min_ms / 2.0 < 2.5, "{cpu:?}");
     assert_eq!(
         cpu.disturbed,
         cpu.pinned_sped_up
@@ -172,7 +174,7 @@ fn measurements_are_consistent_with_their_verdicts() {
         let threads_over = speedup(one, threads) > 1.15;
         let processes_over = speedup(one, processes) > 1.15;
         assert_eq!(
-            python.disturbed,
+            python.python_disturbed,
             (python.gil_enabled == Some(true) && threads_over)
                 || (python.usable_cpus == 1 && processes_over),
             "{python:?}"
@@ -211,7 +213,7 @@ fn on_one_cpu_faster_than_one_is_disturbance() {
     assert_eq!(python.usable_cpus, 1);
     if python.exit_code == Some(0) {
         assert_eq!(
-            python.disturbed,
+            python.python_disturbed,
             python.python_threads_speedup.expect("threads") > 1.15
                 || python.python_processes_speedup.expect("processes") > 1.15,
             "{python:?}"

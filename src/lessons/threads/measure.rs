@@ -193,11 +193,15 @@ pub fn cpu_bound(rounds: u32) -> Result<CpuBound> {
         pinned_processes_speedup: pinned_processes.speedup,
         pinned_sped_up,
         most_speedup: most(usable),
+        pinned_most_speedup: most(1),
         // Two workers on one CPU cannot be faster than one, nor on two more
         // than twice as fast: figures that say so were disturbed.
         disturbed: pinned_sped_up
             || threads.speedup > most(usable)
             || processes.speedup > most(usable),
+        // Calibrating was slowed (a busy CPU): units this short cost less
+        // than starting the workers, and the speed-ups mean little.
+        unit_short: single.0 / 2.0 < UNIT.as_secs_f64() * 1000.0 / 2.0,
         load_average,
     })
 }

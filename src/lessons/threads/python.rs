@@ -103,7 +103,7 @@ pub fn run(lab: &mut Lab) -> Result<PythonGil> {
         gil_enabled,
         // With a GIL two threads cannot be faster than one, nor two
         // processes on one CPU: figures that say so were disturbed.
-        disturbed: (gil_enabled == Some(true) && over(threads_speedup))
+        python_disturbed: (gil_enabled == Some(true) && over(threads_speedup))
             || (usable == 1 && over(processes_speedup)),
     })
 }

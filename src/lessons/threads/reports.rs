@@ -85,7 +85,8 @@ report! {
     /// the one-thread min of the rounds timed with it ÷ the two's min (both
     /// shown). `most_speedup`: the most a speed-up can be on the usable
     /// CPUs, with 15% for noise (pinned: 1.15); `disturbed` when one is
-    /// over it; `load_average` from `/proc/loadavg` after measuring.
+    /// over it; `unit_short` when a unit came out under half of the 5 ms
+    /// it was sized to; `load_average` from `/proc/loadavg` after measuring.
     "cpu-bound" => pub struct CpuBound {
         pub usable_cpus: usize,
         pub rounds: u32,
@@ -110,7 +111,9 @@ report! {
         pub pinned_processes_speedup: f64,
         pub pinned_sped_up: bool,
         pub most_speedup: f64,
+        pub pinned_most_speedup: f64,
         pub disturbed: bool,
+        pub unit_short: bool,
         pub load_average: String,
     }
 
@@ -134,7 +137,7 @@ report! {
         pub threads_sped_up: Option<bool>,
         pub processes_sped_up: Option<bool>,
         pub gil_enabled: Option<bool>,
-        pub disturbed: bool,
+        pub python_disturbed: bool,
     }
     /// procdemo's own thread count, and the most tasks read in one child
     /// (`tasks`, and the forker's as its grandchild read them).
