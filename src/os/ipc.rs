@@ -142,22 +142,11 @@ pub fn fd_target(pid: Pid, fd: i32) -> io::Result<String> {
 /// (or `target` with ` (deleted)` after it).
 pub fn fds_naming(pid: Pid, target: &str) -> io::Result<Vec<i32>> {
     let deleted = format!("{target} (deleted)");
-    let mut found = Vec::new();
-    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
-        let entry = entry?;
-        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        // A descriptor closed between the listing and the read is not one.
-        if let Ok(link) = fs::read_link(entry.path()) {
-            let link = link.display().to_string();
-            if link == target || link == deleted {
-                found.push(fd);
-            }
-        }
-    }
-    found.sort_unstable();
-    Ok(found)
+    Ok(fd_targets(pid)?
+        .into_iter()
+        .filter(|(_, link)| link == target || *link == deleted)
+        .map(|(fd, _)| fd)
+        .collect())
 }
 
 /// `socket(AF_UNIX, SOCK_STREAM)`, `bind(path)`, `listen()`.
