@@ -1,5 +1,5 @@
 //! What the `ipc` lesson asks of the kernel: a private directory for the
-//! names two unrelated processes meet at (a FIFO, a Unix socket), the
+//! names two processes meet at, neither inheriting a descriptor of it (a FIFO, a Unix socket), the
 //! FIFO itself, a listening and a connected Unix socket, the peer's
 //! credentials (`SO_PEERCRED`) and a descriptor passed with `SCM_RIGHTS`.
 //!
