@@ -1,7 +1,8 @@
 //! What the `ipc` lesson asks of the kernel: a private directory for the
-//! names two processes meet at, neither inheriting a descriptor of it (a FIFO, a Unix socket), the
-//! FIFO itself, a listening and a connected Unix socket, the peer's
-//! credentials (`SO_PEERCRED`) and a descriptor passed with `SCM_RIGHTS`.
+//! names two processes meet at, neither inheriting a descriptor of it (a
+//! FIFO, a Unix socket), the FIFO itself, a listening and a connected
+//! Unix socket, the peer's credentials (`SO_PEERCRED`) and a descriptor
+//! passed with `SCM_RIGHTS`.
 //!
 //! The directory's name carries the pid of the procdemo that made it: its
 //! guard removes it (and only in that process), and a later run sweeps any
