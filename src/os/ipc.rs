@@ -1,7 +1,8 @@
 //! What the `ipc` lesson asks of the kernel: a private directory for the
-//! names two unrelated processes meet at (a FIFO, a Unix socket), the
-//! FIFO itself, a listening and a connected Unix socket, the peer's
-//! credentials (`SO_PEERCRED`) and a descriptor passed with `SCM_RIGHTS`.
+//! names two processes meet at, neither inheriting a descriptor of it (a
+//! FIFO, a Unix socket), the FIFO itself, a listening and a connected
+//! Unix socket, the peer's credentials (`SO_PEERCRED`) and a descriptor
+//! passed with `SCM_RIGHTS`.
 //!
 //! The directory's name carries the pid of the procdemo that made it: its
 //! guard removes it (and only in that process), and a later run sweeps any
@@ -142,22 +143,11 @@ pub fn fd_target(pid: Pid, fd: i32) -> io::Result<String> {
 /// (or `target` with ` (deleted)` after it).
 pub fn fds_naming(pid: Pid, target: &str) -> io::Result<Vec<i32>> {
     let deleted = format!("{target} (deleted)");
-    let mut found = Vec::new();
-    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
-        let entry = entry?;
-        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        // A descriptor closed between the listing and the read is not one.
-        if let Ok(link) = fs::read_link(entry.path()) {
-            let link = link.display().to_string();
-            if link == target || link == deleted {
-                found.push(fd);
-            }
-        }
-    }
-    found.sort_unstable();
-    Ok(found)
+    Ok(fd_targets(pid)?
+        .into_iter()
+        .filter(|(_, link)| link == target || *link == deleted)
+        .map(|(fd, _)| fd)
+        .collect())
 }
 
 /// `socket(AF_UNIX, SOCK_STREAM)`, `bind(path)`, `listen()`.
@@ -218,4 +208,59 @@ pub fn receive_fd(socket: BorrowedFd<'_>) -> Result<Option<OwnedFd>, Errno> {
 /// This process's own view of one of its descriptors (`/proc/self/fd`).
 pub fn own_fd_target(fd: impl AsFd) -> io::Result<String> {
     fd_target(getpid(), fd.as_fd().as_raw_fd())
+}
+
+/// How often this process has given up the CPU to wait
+/// (`voluntary_ctxt_switches` in `/proc/self/status`): a call that slept
+/// raises it; being preempted (an involuntary switch) does not.
+pub fn own_voluntary_switches() -> io::Result<u64> {
+    super::procfs::status_field("self", "voluntary_ctxt_switches")
+        .and_then(|count| count.parse().ok())
+        .ok_or_else(|| io::Error::other("no voluntary_ctxt_switches in /proc/self/status"))
+}
+
+/// The inode of the listening Unix socket bound to `path`, from
+/// `/proc/net/unix` (its `Flags` has `__SO_ACCEPTCON`, 0x10000, once
+/// `listen()` was called); `None` while no such socket listens.
+pub fn listening_inode(path: &Path) -> io::Result<Option<u64>> {
+    const ACCEPTCON: u32 = 0x10000;
+    let table = fs::read_to_string("/proc/net/unix")?;
+    let wanted = path.display().to_string();
+    for line in table.lines().skip(1) {
+        // Num RefCount Protocol Flags Type St Inode Path
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [_, _, _, flags, _, _, inode, name] = fields.as_slice() else {
+            continue;
+        };
+        let listening = u32::from_str_radix(flags, 16).is_ok_and(|flags| flags & ACCEPTCON != 0);
+        if *name == wanted && listening {
+            return inode.parse().map(Some).map_err(io::Error::other);
+        }
+    }
+    Ok(None)
+}
+
+/// Names this process `name` in `/proc/self/comm` (`prctl(PR_SET_NAME)`):
+/// a program exec'd as `/proc/self/exe` is called `exe` otherwise.
+pub fn name_self(name: &str) -> Result<(), Errno> {
+    let name = std::ffi::CString::new(name).map_err(|_| Errno::EINVAL)?;
+    nix::sys::prctl::set_name(&name)
+}
+
+/// Every descriptor of `pid` and what its link in `/proc/<pid>/fd` names,
+/// by number.
+pub fn fd_targets(pid: Pid) -> io::Result<Vec<(i32, String)>> {
+    let mut targets = Vec::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
+        let entry = entry?;
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // A descriptor closed between the listing and the read is not one.
+        if let Ok(link) = fs::read_link(entry.path()) {
+            targets.push((fd, link.display().to_string()));
+        }
+    }
+    targets.sort_unstable();
+    Ok(targets)
 }

@@ -22,14 +22,29 @@ impl LessonText {
         programs
     }
 
+    /// The newest Python 3 minor version the programs need: 8, or a later
+    /// one a program's comment asks for ("Python 3.9 or newer").
+    fn python_minor_needed(&self) -> u32 {
+        self.python_programs()
+            .iter()
+            .flat_map(|(_, code)| code.lines.iter())
+            .filter_map(|line| {
+                let (_, after) = line.split_once("Python 3.")?;
+                let (minor, rest) = after.split_once(' ')?;
+                rest.starts_with("or newer").then(|| minor.parse().ok())?
+            })
+            .fold(8, u32::max)
+    }
+
     /// A Python file that writes each program of the lesson to a file of
     /// its own and runs it with the same interpreter: a program that starts
     /// processes by "spawn" needs a real file for its children to import.
     pub fn python_file(&self, lesson: &str) -> String {
+        let minor = self.python_minor_needed();
         let mut out = format!(
             "#!/usr/bin/env python3\n\
              # procdemo {lesson} --python: the lesson's Python programs, each complete.\n\
-             # Run it with python3 (3.8 or newer); it runs them one after the other,\n\
+             # Run it with python3 (3.{minor} or newer); it runs them one after the other,\n\
              # each as its own program, and stops at the first that fails.\n\
              import os\nimport subprocess\nimport sys\nimport tempfile\n\nPROGRAMS = [\n"
         );
@@ -79,5 +94,15 @@ mod tests {
         assert!(file.contains(r#"("1-a", "print(\"a\")\n")"#), "{file}");
         assert!(file.contains(r#"("2-a", "print('b \"q\"')\n")"#), "{file}");
         assert!(!file.contains("x()"));
+        assert!(file.contains("(3.8 or newer)"), "{file}");
+    }
+
+    #[test]
+    fn the_header_names_the_newest_version_a_program_asks_for() {
+        let text = LessonText::parse(
+            "# t: T\ns\n## a: A\n```python\nimport socket  # Python 3.9 or newer\n```\n",
+        )
+        .expect("parses");
+        assert!(text.python_file("t").contains("(3.9 or newer)"));
     }
 }

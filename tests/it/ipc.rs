@@ -67,6 +67,8 @@ fn the_fifo_joins_two_spawned_siblings_and_open_waits_for_the_writer() {
         (reader.end.as_str(), writer.end.as_str()),
         ("read", "write")
     );
+    // The reader's open slept until the writer came (a voluntary switch).
+    assert!(reader.voluntary_switches_in_open >= 1, "{reader:?}");
 
     let unlinked: FifoUnlinked = run.report();
     assert!(!unlinked.name_left);
@@ -76,17 +78,48 @@ fn the_fifo_joins_two_spawned_siblings_and_open_waits_for_the_writer() {
     );
     assert_eq!(unlinked.reader_ppid, run.procdemo);
     assert_eq!(unlinked.writer_ppid, run.procdemo);
+    // What the siblings share came from procdemo; the FIFO is not in it.
+    assert!(unlinked.procdemo_holds_them_too, "{unlinked:?}");
+    assert!(
+        unlinked
+            .shared_by_both
+            .iter()
+            .filter(|held| held.contains("pipe:["))
+            .count()
+            >= 2,
+        "the event pipe and the gate: {unlinked:?}"
+    );
+    assert!(
+        !unlinked
+            .shared_by_both
+            .iter()
+            .any(|held| held.contains(&made.path)),
+        "{unlinked:?}"
+    );
 
     let (_, wrote): (_, FifoMessage) = run.by("writer");
     let (_, read): (_, FifoMessage) = run.by("reader");
-    assert_eq!(read, wrote);
+    assert_eq!(read.text, wrote.text);
     assert_eq!(read.bytes, read.text.len());
+    assert_eq!(wrote.returned, vec![wrote.bytes]);
+    // The reader read to end of file: its last read() returned 0.
+    assert_eq!(read.returned.last(), Some(&0), "{read:?}");
+    assert_eq!(read.returned.iter().sum::<usize>(), read.bytes);
 }
 
 #[test]
 fn the_socket_names_each_peer_and_carries_a_pipe_the_client_never_had() {
     let run = ipc_run();
-    let (server_event, listening): (_, SocketListening) = run.by("server");
+    // Seen by procdemo from outside: the server asleep in accept().
+    let listening: SocketListening = run.report();
+    assert_eq!(listening.state, "S");
+    assert!(
+        matches!(
+            listening.wchan.as_deref(),
+            Some("__skb_wait_for_more_packets" | "skb_recv_datagram" | "unix_accept")
+        ),
+        "{listening:?}"
+    );
     assert_eq!(
         listening.path,
         private_dir(run.procdemo)
@@ -97,9 +130,10 @@ fn the_socket_names_each_peer_and_carries_a_pipe_the_client_never_had() {
     assert_eq!(listening.file_type, "socket");
     assert!(listening.fd_target.starts_with("socket:["), "{listening:?}");
 
-    let (_, at_server): (_, SocketConnected) = run.by("server");
+    let (server_event, at_server): (_, SocketConnected) = run.by("server");
     let (client_event, at_client): (_, SocketConnected) = run.by("client");
-    let (server, client) = (pid(server_event), pid(client_event));
+    let (server, client) = (listening.server_pid, pid(client_event));
+    assert_eq!(pid(server_event), server);
     assert_eq!(ppid(server_event), run.procdemo);
     assert_eq!(ppid(client_event), run.procdemo);
     assert_eq!(at_server.peer_pid, client);
@@ -112,6 +146,14 @@ fn the_socket_names_each_peer_and_carries_a_pipe_the_client_never_had() {
     assert!(!unlinked.name_left);
     assert_eq!(unlinked.server_fd_target, at_server.fd_target);
     assert_eq!(unlinked.client_fd_target, at_client.fd_target);
+    assert!(unlinked.procdemo_holds_them_too, "{unlinked:?}");
+    assert!(
+        !unlinked
+            .shared_by_both
+            .iter()
+            .any(|held| held.contains("socket:[")),
+        "{unlinked:?}"
+    );
 
     let (_, sent): (_, FdPassed) = run.by("server");
     let (_, received): (_, FdPassed) = run.by("client");
@@ -127,10 +169,12 @@ fn the_socket_names_each_peer_and_carries_a_pipe_the_client_never_had() {
     assert_eq!(signal.receiver_pid, client);
 }
 
-/// Every lesson the closing table names, in the facts and in both texts'
-/// table, is a lesson of the course; and the run leaves no directory.
+/// Every lesson the closing list names, in the facts and in both texts'
+/// blocks, is a lesson of the course; the blocks fit 60 columns (56 and
+/// the code margin), the Chinese one names each mechanism in Chinese; and
+/// the run leaves no directory.
 #[test]
-fn the_closing_table_names_lessons_of_the_course_and_nothing_is_left() {
+fn the_closing_list_names_lessons_of_the_course_and_nothing_is_left() {
     let run = ipc_run();
     let closing: Closing = run.report();
     assert!(closing.dir_removed);
@@ -139,9 +183,12 @@ fn the_closing_table_names_lessons_of_the_course_and_nothing_is_left() {
         .iter()
         .map(|lesson| lesson["lesson"].as_str().expect("lesson").to_string())
         .collect();
-    let in_facts: BTreeSet<String> = closing.shown_in.values().cloned().collect();
+    let in_facts: BTreeSet<String> = closing.shown_in.keys().cloned().collect();
     assert!(in_facts.is_subset(&course), "{in_facts:?} {course:?}");
-    assert_eq!(closing.shown_in.len(), 7, "{closing:?}");
+    let mechanisms: usize = closing.shown_in.values().map(Vec::len).sum();
+    // Seven mechanisms; the Unix socket shown in two lessons.
+    assert_eq!(mechanisms, 8, "{closing:?}");
+    assert_eq!(closing.shown_in["pipe"], ["pipe", "Unix socket"]);
     for lang in ["en", "zh"] {
         let text = std::fs::read_to_string(lesson_path(lang, "ipc")).expect("text");
         let table = text
@@ -149,16 +196,43 @@ fn the_closing_table_names_lessons_of_the_course_and_nothing_is_left() {
             .nth(1)
             .and_then(|rest| rest.split("```os\n").nth(1))
             .and_then(|rest| rest.split("```").next())
-            .expect("the closing table");
-        // A row starts at the left edge; its last word is the lesson.
-        let named: BTreeSet<String> = table
+            .expect("the closing list");
+        for line in table.lines() {
+            let width = unicode_width::UnicodeWidthStr::width(line);
+            assert!(width <= 56, "{lang}: {width} columns: {line}");
+        }
+        // A block starts at the left edge with the mechanism; the lessons
+        // are the lower-case words in its brackets.
+        let headers: Vec<&str> = table
             .lines()
-            .skip(1)
-            .filter(|line| !line.starts_with(' '))
-            .filter_map(|line| line.split_whitespace().last())
+            .filter(|line| !line.is_empty() && !line.starts_with(' '))
+            .collect();
+        assert_eq!(headers.len(), 7, "{lang}: {headers:?}");
+        let named: BTreeSet<String> = headers
+            .iter()
+            .filter_map(|line| line.split(['(', '（']).nth(1))
+            .flat_map(|inside| inside.split(|c: char| !c.is_ascii_lowercase()))
+            .filter(|word| !["", "lesson", "lessons", "and"].contains(word))
             .map(str::to_string)
             .collect();
-        assert_eq!(named, in_facts, "{lang}: the table's lessons");
+        assert_eq!(named, in_facts, "{lang}: the list's lessons");
+        if lang == "zh" {
+            for english in [
+                "pipe (",
+                "message queue",
+                "shared memory",
+                "semaphore (",
+                "signal (",
+            ] {
+                assert!(!table.contains(english), "zh: {english}");
+            }
+            for mechanism in closing.shown_in.values().flatten() {
+                assert!(
+                    text.contains(&format!("\n- {mechanism}: ")),
+                    "zh: no word for {mechanism}"
+                );
+            }
+        }
     }
     let steps: Vec<&str> = run.events.iter().map(step).collect();
     assert_eq!(steps.last(), Some(&"done"), "{steps:?}");
@@ -191,6 +265,10 @@ fn an_outside_observer_sees_the_reader_blocked_in_open() {
         );
         assert!(fds_naming(blocked.reader_pid, &fifo).is_empty());
         assert!(fifo.exists(), "{}", fifo.display());
+        // Called procdemo, as the text and the tree call it, not `exe`.
+        let comm =
+            std::fs::read_to_string(format!("/proc/{}/comm", blocked.reader_pid)).expect("comm");
+        assert_eq!(comm.trim(), "procdemo");
         assert_eq!(
             crate::common::children_of(procdemo),
             vec![blocked.reader_pid]
@@ -202,6 +280,58 @@ fn an_outside_observer_sees_the_reader_blocked_in_open() {
     assert!(status.success(), "{stderr}");
     assert!(events.iter().any(|event| step(event) == "done"));
     assert!(!private_dir(procdemo).exists());
+}
+
+/// Held at the question of `fifo-unlinked` (and so while `fifo-opened` is
+/// on screen): the FIFO still has its name, and both descriptors, read
+/// from outside, point at that path, not yet `(deleted)`.
+#[test]
+fn an_outside_observer_sees_the_fifo_named_while_the_step_says_so() {
+    let (live, answers) = held_at_question(&["ipc"], "fifo-unlinked");
+    let procdemo = live.pid();
+    let fifo = private_dir(procdemo).join("fifo");
+    let opened: Vec<(i32, FifoOpened)> = live
+        .events
+        .iter()
+        .filter(|event| step(event) == "fifo-opened")
+        .map(|event| (pid(event), report(event)))
+        .collect();
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    checked_twice_then_finished(live, answers, || {
+        assert!(fifo.exists(), "{}", fifo.display());
+        for (pid, end) in &opened {
+            let link = std::fs::read_link(format!("/proc/{pid}/fd/{}", end.fd)).expect("fd");
+            assert_eq!(link, fifo, "{end:?}");
+        }
+    });
+}
+
+/// Runs `check` twice, 30 ms apart, while the lesson holds; then lets it
+/// go on and checks that it ends well.
+fn checked_twice_then_finished(
+    live: crate::common::Live,
+    answers: std::process::ChildStdin,
+    check: impl Fn(),
+) {
+    for _ in 0..2 {
+        check();
+        thread::sleep(Duration::from_millis(30));
+    }
+    drop(answers);
+    let (status, _, stderr) = live.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Held at the question of `socket-unlinked` (while `socket-connected` is
+/// on screen): the socket file is still there.
+#[test]
+fn an_outside_observer_sees_the_socket_named_while_the_step_says_so() {
+    let (live, answers) = held_at_question(&["ipc"], "socket-unlinked");
+    let socket = private_dir(live.pid()).join("socket");
+    checked_twice_then_finished(live, answers, || {
+        let kind = std::fs::symlink_metadata(&socket).expect("the socket file");
+        assert!(std::os::unix::fs::FileTypeExt::is_socket(&kind.file_type()));
+    });
 }
 
 /// Held at the question of `signal`: the client holds the received pipe
@@ -358,7 +488,7 @@ fn an_outside_observer_sees_the_server_waiting_for_a_client() {
         .rev()
         .find(|event| step(event) == "socket-listening")
         .expect("socket-listening before socket-connected's question");
-    let server = pid(listening);
+    let server = report::<SocketListening>(listening).server_pid;
     let socket = private_dir(procdemo).join("socket");
     for _ in 0..2 {
         assert_eq!(proc_stat(server).map(|(_, state)| state), Some('S'));

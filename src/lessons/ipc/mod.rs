@@ -38,16 +38,26 @@ const SIGNAL: Signal = Signal::SIGUSR1;
 /// `wait_for_partner` (called by `fifo_open`, which a kernel that inlines
 /// it names instead); before Linux 5.8 it slept in `pipe_wait`.
 const FIFO_WAITS: [&str; 3] = ["wait_for_partner", "fifo_open", "pipe_wait"];
+/// Where a Unix socket's `accept()` waits, as /proc/<pid>/wchan names it:
+/// `unix_accept` calls `skb_recv_datagram`, which sleeps in
+/// `__skb_wait_for_more_packets` (as a read waiting for data does).
+const ACCEPT_WAITS: [&str; 3] = [
+    "__skb_wait_for_more_packets",
+    "skb_recv_datagram",
+    "unix_accept",
+];
 
-/// Each mechanism of the closing table and the lesson that shows it.
-const TABLE: [(&str, &str); 7] = [
-    ("pipe", "pipe"),
-    ("fifo", "ipc"),
-    ("message queue", "queue"),
-    ("shared memory", "memory"),
-    ("semaphore", "semaphore"),
-    ("socket", "ipc"),
-    ("signal", "signals"),
+/// Each mechanism of the closing list and the lessons that show it (a
+/// Unix socket: `ipc` by a path, `pipe` as the socketpair behind Python's
+/// `Pipe()`). Mechanisms are words of the text, translated in `## words`.
+const TABLE: [(&str, &[&str]); 7] = [
+    ("pipe", &["pipe"]),
+    ("FIFO", &["ipc"]),
+    ("message queue", &["queue"]),
+    ("shared memory", &["memory"]),
+    ("semaphore", &["semaphore"]),
+    ("Unix socket", &["ipc", "pipe"]),
+    ("signal", &["signals"]),
 ];
 
 pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
@@ -58,13 +68,19 @@ pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
         end_before_the_names_go(lab, &spawned);
     }
     shown?;
-    let shown_in = TABLE
-        .iter()
-        .map(|(mechanism, lesson)| match crate::lessons::find(lesson) {
-            Some(found) => Ok((mechanism.to_string(), found.id.to_string())),
-            None => bail!("the closing table names lesson `{lesson}`, which the course lacks"),
-        })
-        .collect::<Result<BTreeMap<_, _>>>()?;
+    // Each lesson (looked up in the course) and the mechanisms it shows.
+    let mut shown_in: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (mechanism, lessons) in TABLE {
+        for lesson in lessons {
+            let Some(found) = crate::lessons::find(lesson) else {
+                bail!("the closing list names lesson `{lesson}`, which the course lacks");
+            };
+            shown_in
+                .entry(found.id.to_string())
+                .or_default()
+                .push(mechanism.to_string());
+        }
+    }
     lab.tell(
         PARENT,
         &Closing {
@@ -112,7 +128,7 @@ fn fifo(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
     lab.before(ReaderBlocks::STEP)?;
     let reader = lab.spawn_after(READER, &args, |side| go.keep_across_exec(side))?;
     spawned.push(reader.pid);
-    let asleep = asleep_in_open(lab, reader.pid)?;
+    let asleep = asleep_in(lab, reader.pid, &FIFO_WAITS)?;
     lab.tell(
         PARENT,
         &ReaderBlocks {
@@ -129,11 +145,16 @@ fn fifo(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
     spawned.push(writer.pid);
     let opened: FifoOpened = lab.expect_report(reader.pid)?;
     lab.expect_report::<FifoOpened>(writer.pid)?;
-    // Both ends are open: the name has done its work.
+    // Both ends are open: the name has done its work. It goes once people
+    // have read the step that says where the descriptors point.
+    lab.before(FifoUnlinked::STEP)?;
     std::fs::remove_file(&path).with_context(|| format!("unlink({})", path.display()))?;
+    let (shared_by_both, procdemo_holds_them_too) = held_by_both(reader.pid, writer.pid, &path)?;
     lab.tell(
         PARENT,
         &FifoUnlinked {
+            shared_by_both,
+            procdemo_holds_them_too,
             name_left: ipc::exists(&path),
             reader_fd_target: ipc::fd_target(reader.pid, opened.fd)?,
             reader_ppid: procfs::stat(reader.pid)?.ppid,
@@ -149,20 +170,21 @@ fn fifo(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
     Ok(())
 }
 
-/// Waits until the reader sleeps in the FIFO's open (a fresh program may
-/// sleep elsewhere for a moment first); what /proc said last otherwise.
-fn asleep_in_open(lab: &mut Lab, reader: Pid) -> Result<crate::lab::Asleep> {
+/// Waits until `pid` sleeps in one of the kernel functions `waits` (a
+/// fresh program may sleep elsewhere for a moment first); what /proc said
+/// last otherwise.
+fn asleep_in(lab: &mut Lab, pid: Pid, waits: &[&str]) -> Result<crate::lab::Asleep> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
-        let asleep = lab.wait_until_asleep(reader)?;
-        let in_open = asleep
+        let asleep = lab.wait_until_asleep(pid)?;
+        let there = asleep
             .wchan
             .as_deref()
-            .is_some_and(|wchan| FIFO_WAITS.contains(&wchan));
-        if in_open || std::time::Instant::now() > deadline {
+            .is_some_and(|wchan| waits.contains(&wchan));
+        if there || std::time::Instant::now() > deadline {
             return Ok(asleep);
         }
-        // Nothing signals the step into open(): /proc is read again soon.
+        // Nothing signals the step into the call: /proc is read again soon.
         lab.sleep_for(std::time::Duration::from_millis(1))?;
     }
 }
@@ -174,19 +196,42 @@ fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()>
     lab.before(SocketListening::STEP)?;
     let server = lab.spawn_after(SERVER, &args, |side| go.keep_across_exec(side))?;
     spawned.push(server.pid);
-    lab.expect_report::<SocketListening>(server.pid)?;
-    // It reported before calling accept(): asleep there before people go on.
-    lab.wait_until_asleep(server.pid)?;
+    // The server reports nothing here: procdemo sees it from outside, asleep
+    // in accept() (so bind() and listen() are done), its listening socket
+    // in /proc/net/unix, and that socket among its descriptors.
+    let asleep = asleep_in(lab, server.pid, &ACCEPT_WAITS)?;
+    let inode = ipc::listening_inode(&path)?
+        .with_context(|| format!("no socket listens at {} in /proc/net/unix", path.display()))?;
+    let fd_target = format!("socket:[{inode}]");
+    let [fd] = ipc::fds_naming(server.pid, &fd_target)?[..] else {
+        bail!("the server does not hold {fd_target} once");
+    };
+    lab.tell(
+        PARENT,
+        &SocketListening {
+            server_pid: server.pid.as_raw(),
+            path: shown(&path),
+            file_type: ipc::file_type(&path)?.to_string(),
+            fd,
+            fd_target,
+            state: asleep.state,
+            wchan: asleep.wchan,
+        },
+    )?;
     // The server waits in accept() while people read that it listens.
     lab.before(SocketConnected::STEP)?;
     let client = lab.spawn_after(CLIENT, &args, |side| go.keep_across_exec(side))?;
     spawned.push(client.pid);
     let at_server: SocketConnected = lab.expect_report(server.pid)?;
     let at_client: SocketConnected = lab.expect_report(client.pid)?;
+    lab.before(SocketUnlinked::STEP)?;
     std::fs::remove_file(&path).with_context(|| format!("unlink({})", path.display()))?;
+    let (shared_by_both, procdemo_holds_them_too) = held_by_both(server.pid, client.pid, &path)?;
     lab.tell(
         PARENT,
         &SocketUnlinked {
+            shared_by_both,
+            procdemo_holds_them_too,
             name_left: ipc::exists(&path),
             server_fd_target: ipc::fd_target(server.pid, at_server.fd)?,
             client_fd_target: ipc::fd_target(client.pid, at_client.fd)?,
@@ -207,9 +252,12 @@ fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()>
     Ok(())
 }
 
-/// The four spawned programs: each a fresh procdemo, told only a path and
-/// the number of its gate.
+/// The four spawned programs: each a fresh procdemo, told a path and the
+/// number of its gate (and holding, like every spawned procdemo, the event
+/// pipe it reports on).
 pub fn spawned(side: &SpawnedSide) -> Result<()> {
+    // Called `procdemo` in ps and /proc/<pid>/comm, not `exe`.
+    ipc::name_self("procdemo").context("prctl(PR_SET_NAME)")?;
     let args = side.args();
     let [path, gate] = args.as_slice() else {
         bail!("expected a path and a gate, got {args:?}");
@@ -231,42 +279,46 @@ fn fifo_end(side: &SpawnedSide, path: &Path, gate: &InheritedGate) -> Result<()>
         End::Write
     };
     let before = ipc::fds_naming(getpid(), &shown(path))?.len();
-    let started = side.now_us();
+    let switches = ipc::own_voluntary_switches()?;
     let fd = ipc::open_fifo(path, end).with_context(|| format!("open({})", path.display()))?;
-    let waited_us = side.now_us().saturating_sub(started);
+    let voluntary_switches_in_open = ipc::own_voluntary_switches()?.saturating_sub(switches);
     side.tell(&FifoOpened {
         end: format!("{end:?}").to_lowercase(),
         fds_before_open: before,
         fd: fd.as_raw_fd(),
         fd_target: ipc::own_fd_target(&fd)?,
-        waited_us,
+        voluntary_switches_in_open,
     })?;
     side.wait_for(gate)?;
-    let text = match end {
+    let mut returned = Vec::new();
+    let mut bytes = Vec::new();
+    match end {
         End::Write => {
-            pipe::write_once(fd.as_fd(), FIFO_TEXT.as_bytes()).context("write() to the FIFO")?;
-            FIFO_TEXT.to_string()
+            let written = pipe::write_once(fd.as_fd(), FIFO_TEXT.as_bytes())
+                .context("write() to the FIFO")?;
+            returned.push(written);
+            bytes.extend_from_slice(&FIFO_TEXT.as_bytes()[..written]);
         }
-        End::Read => {
-            let bytes = pipe::read_exact(std::fs::File::from(fd), FIFO_TEXT.len())?
-                .context("the FIFO ended before the whole message came")?;
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-    };
+        // Until end of file: read() returns 0 once the writer has exited,
+        // which closed the only write end.
+        End::Read => loop {
+            let chunk = pipe::read_once(fd.as_fd(), 64).context("read() from the FIFO")?;
+            returned.push(chunk.len());
+            if chunk.is_empty() {
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        },
+    }
     side.tell(&FifoMessage {
-        bytes: text.len(),
-        text,
+        bytes: bytes.len(),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        returned,
     })
 }
 
 fn server(side: &SpawnedSide, path: &Path, gate: &InheritedGate) -> Result<()> {
     let listener = ipc::listen_at(path).with_context(|| format!("bind({})", path.display()))?;
-    side.tell(&SocketListening {
-        path: shown(path),
-        file_type: ipc::file_type(path)?.to_string(),
-        fd: listener.as_raw_fd(),
-        fd_target: ipc::own_fd_target(&listener)?,
-    })?;
     let (stream, _) = listener.accept().context("accept()")?;
     let message = pipe::receive_frame(&stream)?.context("the client closed before its message")?;
     side.tell(&SocketConnected {
@@ -328,6 +380,32 @@ fn client(side: &SpawnedSide, path: &Path, gate: &InheritedGate) -> Result<()> {
         sender_pid: info.sender,
         receiver_pid: getpid().as_raw(),
     })
+}
+
+/// What `a` and `b` both hold open, from their /proc/<pid>/fd, as `a`'s
+/// descriptor number and what it names (the file at `path` left out: each
+/// opened that itself), and whether procdemo holds every one of those too
+/// (then they came from procdemo).
+fn held_by_both(a: Pid, b: Pid, path: &Path) -> Result<(Vec<String>, bool)> {
+    let named = shown(path);
+    let names = |pid| -> Result<Vec<String>> {
+        Ok(ipc::fd_targets(pid)?
+            .into_iter()
+            .map(|(_, target)| target)
+            .collect())
+    };
+    let theirs = names(b)?;
+    let mine = names(getpid())?;
+    let shared: Vec<(i32, String)> = ipc::fd_targets(a)?
+        .into_iter()
+        .filter(|(_, target)| theirs.contains(target) && !target.starts_with(&named))
+        .collect();
+    let all_mine = shared.iter().all(|(_, target)| mine.contains(target));
+    let shown = shared
+        .into_iter()
+        .map(|(fd, target)| format!("{fd} → {target}"))
+        .collect();
+    Ok((shown, all_mine))
 }
 
 fn shown(path: &Path) -> String {

@@ -23,7 +23,7 @@ report! {
         pub fds_before_open: usize,
         pub fd: i32,
         pub fd_target: String,
-        pub waited_us: u64,
+        pub voluntary_switches_in_open: u64,
     }
 
     /// procdemo removed the FIFO's name; the reader's descriptor, read from outside.
@@ -32,17 +32,24 @@ report! {
         pub reader_fd_target: String,
         pub reader_ppid: i32,
         pub writer_ppid: i32,
+        pub shared_by_both: Vec<String>,
+        pub procdemo_holds_them_too: bool,
     }
 
-    /// What went through the FIFO: written by one side, read by the other.
-    "fifo-message" => pub struct FifoMessage { pub bytes: usize, pub text: String }
+    /// What went through the FIFO: written by one side, read by the other
+    /// to its end; what each `write()` or `read()` returned, in order.
+    "fifo-message" => pub struct FifoMessage { pub bytes: usize, pub text: String, pub returned: Vec<usize> }
 
-    /// The server's bound, listening socket.
+    /// The server's bound, listening socket, seen by procdemo from outside
+    /// while the server waits in `accept()`.
     "socket-listening" => pub struct SocketListening {
+        pub server_pid: i32,
         pub path: String,
         pub file_type: String,
         pub fd: i32,
         pub fd_target: String,
+        pub state: String,
+        pub wchan: Option<String>,
     }
 
     /// One side of the connection: its socket, the peer the kernel names, the message.
@@ -58,6 +65,8 @@ report! {
         pub name_left: bool,
         pub server_fd_target: String,
         pub client_fd_target: String,
+        pub shared_by_both: Vec<String>,
+        pub procdemo_holds_them_too: bool,
     }
 
     /// A pipe's read end, sent by the server and received by the client.
@@ -71,6 +80,6 @@ report! {
     /// The signal procdemo sent, as the client took it with `sigwaitinfo`.
     "signal" => pub struct SignalSent { pub signal: String, pub sender_pid: i32, pub receiver_pid: i32 }
 
-    /// The private directory removed; each mechanism and the lesson that shows it.
-    "closing" => pub struct Closing { pub dir_removed: bool, pub shown_in: BTreeMap<String, String> }
+    /// The private directory removed; each lesson and the mechanisms it shows.
+    "closing" => pub struct Closing { pub dir_removed: bool, pub shown_in: BTreeMap<String, Vec<String>> }
 }
