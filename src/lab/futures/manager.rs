@@ -20,11 +20,35 @@ use crate::report;
 pub const MANAGER: &str = "manager";
 
 /// One connection as the manager sees it: its own end, and the pid the
-/// kernel gives for the other end.
+/// kernel gives for the other end. Shown, and in JSON, as one string,
+/// `socket:[inode] <-> PID pid`, the same in every language.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(into = "String", try_from = "String")]
 pub struct ManagerEnd {
     pub socket: String,
     pub peer_pid: i32,
+}
+
+const PEER: &str = " <-> PID ";
+
+impl From<ManagerEnd> for String {
+    fn from(end: ManagerEnd) -> String {
+        format!("{}{PEER}{}", end.socket, end.peer_pid)
+    }
+}
+
+impl TryFrom<String> for ManagerEnd {
+    type Error = String;
+
+    fn try_from(text: String) -> std::result::Result<Self, String> {
+        let (socket, pid) = text
+            .split_once(PEER)
+            .ok_or_else(|| format!("not `socket{PEER}pid`: {text}"))?;
+        Ok(Self {
+            socket: socket.to_string(),
+            peer_pid: pid.parse().map_err(|_| format!("not a pid: {pid}"))?,
+        })
+    }
 }
 
 report! {

@@ -39,8 +39,12 @@ pub(super) fn broken(lab: &mut Lab) -> Result<()> {
     let victim = victim.context("no worker runs task 0")?;
 
     lab.before(WorkerKilled::STEP)?;
+    let killed_at = lab.now_us();
     lab.signal(victim, Signal::SIGKILL)?;
     executor.wait_broken(lab)?;
+    // From the kill to the executor broken (every future failed, the other
+    // workers sent SIGTERM and reaped).
+    let noticed_after_us = lab.now_us() - killed_at;
     let killed = executor
         .departed
         .iter()
@@ -60,7 +64,9 @@ pub(super) fn broken(lab: &mut Lab) -> Result<()> {
         .signal()
         .map(signal_name)
         .context("the killed worker did not end by a signal")?;
-    let error = format!("broken pool: worker {victim} ended by {signal} while its task ran");
+    // Python's exception: a word that the lesson's text gives in the
+    // learner's language; the worker and its signal are facts of their own.
+    let error = "BrokenProcessPool".to_string();
     let submit_refused = executor.submit(lab).is_err();
     lab.tell(
         PARENT,
@@ -71,6 +77,7 @@ pub(super) fn broken(lab: &mut Lab) -> Result<()> {
             exitcode: status.python_exitcode(),
             failed_futures,
             error,
+            noticed_after_us,
             terminated: others.iter().map(|other| other.0).collect(),
             terminated_exitcodes: others.iter().map(|other| other.1).collect(),
             submit_refused,

@@ -16,12 +16,11 @@ use crate::os::pipe;
 use crate::os::private_dir::{self, PrivateDir};
 
 /// The manager's private directory: `<tmp>/procdemo-futures-<pid>`.
-const DIR: &str = "futures";
+pub(super) const DIR: &str = "futures";
 
 /// A plain queue cannot reach workers that did not inherit it; a manager's
 /// queue, served over a Unix socket, can.
 pub(super) fn managed_queue(lab: &mut Lab) -> Result<()> {
-    private_dir::sweep(DIR);
     // The socket's name, known before the directory exists: the workers
     // start first, and connect only once the manager listens.
     let path = private_dir::path_for(DIR).join("queue.sock");

@@ -69,7 +69,8 @@ fn run_task(side: &ChildSide, task: usize, work: &Work) -> Result<TaskResult> {
         } => {
             side.wait_for(listening)?;
             let mut proxy = Proxy::connect(path)?;
-            proxy.put(&format!("task {task} from worker {}", getpid()))?;
+            // As Python's `q.put((task, os.getpid()))` shows the tuple.
+            proxy.put(&format!("({task}, {})", getpid()))?;
             side.tell(&ProxyConnected {
                 task,
                 fd: proxy.fd(),
@@ -104,6 +105,9 @@ fn state_of(pid: Pid) -> Result<String> {
 }
 
 pub fn run(lab: &mut Lab, _: &Args) -> Result<()> {
+    // What a `kill -9` of an earlier run left (its manager's directory and
+    // socket), removed before anything else.
+    crate::os::private_dir::sweep(managed::DIR);
     basics(lab)?;
     on_demand(lab)?;
     broken::broken(lab)?;
@@ -133,39 +137,68 @@ fn basics(lab: &mut Lab) -> Result<()> {
         input: 9,
     });
     let task = body(&plan);
+    // The first question is asked here, before the executor exists: from
+    // the first submit to the end of as_completed nothing waits for the
+    // reader, so the three tasks race as the step says.
+    lab.before(FirstSubmit::STEP)?;
     let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::AllAtOnce, &task)?;
+    let workers_before_submit = children(lab)?.len();
 
+    // Three submits back to back; the facts are told once all are out.
+    let t0 = lab.now_us();
     let first = executor.submit(lab)?;
-    let first_done = executor.done(first);
+    let mut submitted_us = vec![lab.now_us() - t0];
+    let workers_in_proc = children(lab)?.len();
+    let workers = raw_pids(executor.workers());
+    let mut futures = vec![first];
+    let mut done_at_submit = vec![executor.done(first)];
+    for _ in 0..2 {
+        let future = executor.submit(lab)?;
+        submitted_us.push(lab.now_us() - t0);
+        done_at_submit.push(executor.done(future));
+        futures.push(future);
+    }
+    executor.wait_completed(lab, 3)?;
+
     lab.tell(
         PARENT,
         &FirstSubmit {
             rule_of: "fork".to_string(),
             max_workers: MAX_WORKERS,
             future: first,
-            workers_in_proc: children(lab)?.len(),
-            workers: raw_pids(executor.workers()),
+            workers_before_submit,
+            workers_in_proc,
+            workers,
         },
     )?;
-    let mut futures = vec![first];
-    let mut done_at_submit = vec![first_done];
-    for _ in 0..2 {
-        let future = executor.submit(lab)?;
-        done_at_submit.push(executor.done(future));
-        futures.push(future);
-    }
     lab.tell(
         PARENT,
         &Submit {
             futures: futures.clone(),
             durations_ms: durations[..3].to_vec(),
             done_at_submit,
+            submitted_us: submitted_us.clone(),
         },
     )?;
 
-    executor.wait_completed(lab, 3)?;
     let order = executor.completed[..3].to_vec();
-    let (workers, ended_us) = ends(&executor, &order);
+    let (workers, ended) = ends(&executor, &order);
+    let ended_us = ended
+        .iter()
+        .map(|end| {
+            end.checked_sub(t0)
+                .context("a task ended before the first submit began")
+        })
+        .collect::<Result<Vec<u64>>>()?;
+    // From submit to start: end − submit − duration (the wait for a free
+    // worker and a CPU, and the sleep's overshoot).
+    let waited_us = order
+        .iter()
+        .zip(&ended_us)
+        .map(|(future, end)| {
+            *end as i64 - submitted_us[*future] as i64 - durations[*future] as i64 * 1000
+        })
+        .collect();
     let mut by_length = order.clone();
     by_length.sort_by_key(|future| durations[*future]);
     lab.tell(
@@ -176,6 +209,7 @@ fn basics(lab: &mut Lab) -> Result<()> {
             order,
             workers,
             ended_us,
+            waited_us,
         },
     )?;
 
@@ -282,6 +316,7 @@ fn on_demand(lab: &mut Lab) -> Result<()> {
         },
     ];
     let task = body(&plan);
+    lab.before(OnDemand::STEP)?;
     let mut executor = Executor::new(lab, MAX_WORKERS, plan.len(), Start::OnDemand, &task)?;
     executor.submit(lab)?;
     let workers_after_first = children(lab)?.len();

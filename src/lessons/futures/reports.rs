@@ -7,31 +7,38 @@ use crate::report;
 
 report! {
     /// The first `submit()` to an executor whose workers start all at once,
-    /// by Python 3.11's rule for the start method `fork` (`rule_of`): the future it returned, and the executor's
-    /// workers read from `/proc` (procdemo's children) right after it.
+    /// by Python 3.11's rule for the start method `fork` (`rule_of`): the
+    /// future it returned, and procdemo's children in `/proc` once the
+    /// executor was made (before any submit) and right after that submit.
     "first-submit" => pub struct FirstSubmit {
         pub rule_of: String,
         pub max_workers: usize,
         pub future: usize,
+        pub workers_before_submit: usize,
         pub workers_in_proc: usize,
         pub workers: Vec<i32>,
     }
 
-    /// Three more submits: their futures, each task's duration (ms), and
-    /// whether each future was done when its submit returned.
+    /// The first submit and two more right after it: their futures, each
+    /// task's duration (ms), whether each future was done when its submit
+    /// returned, and when each submit returned (µs after the first began).
     "submit" => pub struct Submit {
         pub futures: Vec<usize>,
         pub durations_ms: Vec<u64>,
         pub done_at_submit: Vec<bool>,
+        pub submitted_us: Vec<u64>,
     }
 
     /// `as_completed()`: the futures in the order they completed, each
-    /// one's worker and end (lesson µs), and whether that is the order of
-    /// their durations, or of their submission.
+    /// one's worker and end (µs after the first submit began), how long
+    /// each waited between its submit and its start (end − submit −
+    /// duration, µs), and whether that is the order of their durations, or
+    /// of their submission.
     "as-completed" => pub struct AsCompleted {
         pub order: Vec<usize>,
         pub workers: Vec<i32>,
         pub ended_us: Vec<u64>,
+        pub waited_us: Vec<i64>,
         pub by_duration: bool,
         pub by_submission: bool,
     }
@@ -101,8 +108,10 @@ report! {
     }
 
     /// SIGKILL to a worker mid-task: the worker, its task, its exit code;
-    /// the futures that failed with it and their error; the other workers
-    /// terminated, and their exit codes; whether submit() is refused now.
+    /// the futures that failed with it and their error (Python's exception
+    /// name); how long from the kill until the executor was broken and its
+    /// other workers reaped (µs); the other workers terminated, and their
+    /// exit codes; whether submit() is refused now.
     "worker-killed" => pub struct WorkerKilled {
         pub worker: i32,
         pub task: usize,
@@ -110,6 +119,7 @@ report! {
         pub exitcode: i32,
         pub failed_futures: Vec<usize>,
         pub error: String,
+        pub noticed_after_us: u64,
         pub terminated: Vec<i32>,
         pub terminated_exitcodes: Vec<i32>,
         pub submit_refused: bool,
