@@ -174,6 +174,10 @@ report! {
         pub reason: String,
         pub processes_started: u64,
         pub processes_reaped: u64,
+        /// As in `done`: started and reaped only to be timed.
+        pub processes_measured: u64,
+        /// As in `done`: runs of `ps`.
+        pub ps_runs: u64,
         /// What went wrong, when `reason` is `error` or `stdout`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub error: Option<String>,

@@ -137,6 +137,8 @@ impl Lab {
             reason,
             processes_started: lab.started_count(),
             processes_reaped: reaped,
+            processes_measured: lab.measured,
+            ps_runs: procfs::ps_runs(),
             error: matches!(outcome, Outcome::Failed | Outcome::Stopped(Stop::Output(_)))
                 .then(|| format!("{error:#}")),
         };
@@ -147,7 +149,9 @@ impl Lab {
             Ended::STEP,
             Value::Object(ended.facts()?),
         );
-        lab.narrator.ended(&event, ending, reaped);
+        // People are told every process reaped: the timed ones and ps too.
+        lab.narrator
+            .ended(&event, ending, reaped + lab.measured + procfs::ps_runs());
         Ok(outcome)
     }
 

@@ -972,7 +972,10 @@ pub fn check_interrupted(
     assert_eq!(facts.reason, signal.as_str(), "{ended}");
     assert!(facts.processes_started >= least_started, "{ended}");
     assert_eq!(facts.processes_reaped, facts.processes_started, "{ended}");
-    interrupted_line(&stderr, signal.as_str());
+    let said = interrupted_line(&stderr, signal.as_str());
+    // People are told every process reaped: the timed ones and ps's too.
+    let all = facts.processes_reaped + facts.processes_measured + facts.ps_runs;
+    assert!(said.contains(&format!(" {all} process")), "{said}: {ended}");
 
     let mut pids = pids_seen(&events);
     pids.extend_from_slice(running);
