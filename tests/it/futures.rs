@@ -99,7 +99,10 @@ fn as_completed_yields_in_the_order_tasks_ended_and_map_in_input_order() {
 /// third task's, the order is 1, 0, 2.
 fn check_as_completed(submit: &Submit, completed: &AsCompleted) {
     let what = format!("{submit:?} {completed:?}");
-    // Every submit returned before the first task could have ended.
+    // A task starts after its submit was called, and sleeps no less than
+    // its duration: no wait is negative.
+    assert!(completed.waited_us.iter().all(|wait| *wait >= 0), "{what}");
+    // Every submit was called before the first task could have ended.
     let last_submit = *submit.submitted_us.iter().max().expect("submits");
     let first_end = *completed.ended_us.iter().min().expect("ends");
     assert!(last_submit < first_end, "{what}");
