@@ -143,6 +143,10 @@ fn the_socket_names_each_peer_and_carries_a_pipe_the_client_never_had() {
     assert_ne!(at_server.fd_target, listening.fd_target);
 
     let unlinked: SocketUnlinked = run.report();
+    assert_eq!(
+        unlinked.new_connect, "ENOENT",
+        "a new client cannot find the name"
+    );
     assert!(!unlinked.name_left);
     assert_eq!(unlinked.server_fd_target, at_server.fd_target);
     assert_eq!(unlinked.client_fd_target, at_client.fd_target);

@@ -81,6 +81,7 @@ pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
                 .push(mechanism.to_string());
         }
     }
+    lab.before(Closing::STEP)?;
     lab.tell(
         PARENT,
         &Closing {
@@ -233,6 +234,13 @@ fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()>
             shared_by_both,
             procdemo_holds_them_too,
             name_left: ipc::exists(&path),
+            new_connect: match ipc::connect_to(&path) {
+                Ok(_) => "connected".to_string(),
+                Err(error) => error
+                    .raw_os_error()
+                    .map(|code| format!("{:?}", nix::errno::Errno::from_raw(code)))
+                    .unwrap_or_else(|| error.to_string()),
+            },
             server_fd_target: ipc::fd_target(server.pid, at_server.fd)?,
             client_fd_target: ipc::fd_target(client.pid, at_client.fd)?,
         },

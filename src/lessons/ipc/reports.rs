@@ -63,6 +63,8 @@ report! {
     /// procdemo removed the socket's name; both sockets, read from outside.
     "socket-unlinked" => pub struct SocketUnlinked {
         pub name_left: bool,
+        /// What `connect()` to the removed path gave: the errno's name.
+        pub new_connect: String,
         pub server_fd_target: String,
         pub client_fd_target: String,
         pub shared_by_both: Vec<String>,
