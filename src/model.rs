@@ -33,6 +33,9 @@ pub const ENDED: &str = <Ended as Report>::STEP;
 pub const FORKED: &str = "_forked";
 /// A child's note that it reaped a child of its own; the lab records the status.
 pub const REAPED: &str = "_reaped";
+/// A child's note that it started and reaped `count` processes only to time
+/// them; the lab counts them (`processes_measured`).
+pub const MEASURED: &str = "_measured";
 /// `--quiz`: a question asked, the answer read, and the reveal, all from procdemo.
 pub const QUIZ_QUESTION: &str = "quiz-question";
 pub const QUIZ_ANSWER: &str = "quiz-answer";

@@ -9,7 +9,7 @@ use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
 use super::fork::fork_failed;
-use crate::model::{CHILD_FAILED, Event, FORKED, REAPED, micros_since};
+use crate::model::{CHILD_FAILED, Event, FORKED, MEASURED, REAPED, micros_since};
 use crate::os::pipe;
 use crate::os::process::{ForkReturn, cap_lifetime, die_with_parent, fork_child, monotonic_ns};
 use crate::os::wait::{self, ExitStatus};
@@ -126,6 +126,13 @@ impl ChildSide<'_> {
     pub(super) fn forked(&self, role: &'static str, pid: Pid) -> Result<Pid> {
         self.report(FORKED, json!({ "pid": pid.as_raw(), "role": role }))?;
         Ok(pid)
+    }
+
+    /// Tells the lab that this child started and reaped `count` processes
+    /// of its own only to time them: `done` and an interrupted lesson's
+    /// line count them, the tree does not.
+    pub fn measured(&self, count: u64) -> Result<()> {
+        self.report(MEASURED, json!({ "count": count }))
     }
 
     /// Waits for a child of this child, tells the lab how it ended, and

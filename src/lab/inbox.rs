@@ -8,7 +8,7 @@ use nix::unistd::Pid;
 use serde_json::{Value, json};
 
 use super::{Lab, PARENT};
-use crate::model::{CHILD_FAILED, Event, FORKED, REAPED, Stop};
+use crate::model::{CHILD_FAILED, Event, FORKED, MEASURED, REAPED, Stop};
 use crate::narrate::{self, Answer};
 use crate::os::pipe;
 use crate::os::wait::ExitStatus;
@@ -165,6 +165,7 @@ impl Lab {
                 let status = note_fact(event, "wait_status", as_i32)?;
                 self.record_end(note_pid(event)?, ExitStatus(status));
             }
+            MEASURED => self.measured(note_fact(event, "count", Value::as_u64)?),
             _ => return Ok(false),
         }
         Ok(true)

@@ -186,12 +186,11 @@ fn measurements_are_consistent_with_their_verdicts() {
         assert_eq!(python.threads_ms, None);
     }
     // The timed processes are counted in `done`: two a round, unpinned and
-    // pinned, and python3's two in each of its three rounds.
+    // pinned (python3's are its own, not counted).
     let done: procdemo::model::Done = report(run.events.last().expect("events"));
-    let by_python = if python.exit_code == Some(0) { 6 } else { 0 };
     assert_eq!(
         done.processes_measured,
-        4 * u64::from(cpu.rounds) + by_python,
+        4 * u64::from(cpu.rounds),
         "{done:?}"
     );
 }

@@ -121,10 +121,10 @@ fn fork_wait(lab: &mut Lab, rounds: usize) -> Result<ForkWait> {
         lab.between_rounds()?;
         let (took, status) = costs::time_fork_wait().context("fork + waitpid")?;
         check_exit_0(lab, status, "the forked child")?;
+        lab.measured(1);
         times.push(nanos(took));
     }
     drop(blocked);
-    lab.measured(rounds as u64);
     let (min, median) = min_median(&mut times)?;
     let report = ForkWait {
         rounds,
@@ -150,13 +150,14 @@ fn spawn(lab: &mut Lab, rounds: usize) -> Result<Spawn> {
         lab.between_rounds()?;
         let (took, status) = exec::time_fork_exec(&program).context("fork + execve")?;
         check_exit_0(lab, status, path)?;
+        lab.measured(1);
         forked.push(nanos(took));
         let (took, status) = exec::time_posix_spawn(&program).context("posix_spawn")?;
         check_exit_0(lab, status, path)?;
         spawned.push(nanos(took));
+        lab.measured(1);
     }
     drop(blocked);
-    lab.measured(2 * rounds as u64);
     let (fork_exec_min_us, fork_exec_median_us) = min_median(&mut forked)?;
     let (spawn_min_us, spawn_median_us) = min_median(&mut spawned)?;
     let report = Spawn {

@@ -113,8 +113,6 @@ pub fn measure(lab: &mut Lab, rounds: usize) -> Result<PythonCosts> {
             _ => bail!("python3's `{name}` line is not two numbers: {output:?}"),
         }
     };
-    // python3 started (and reaped) a `Process` and an `os.fork()` child per round.
-    lab.measured(2 * rounds as u64);
     let (process_min, process_median) = pair("process")?;
     let (fork_min, fork_median) = pair("fork")?;
     let report = PythonCosts {

@@ -251,12 +251,10 @@ pub fn run(lab: &mut Lab, args: &Args) -> Result<()> {
     lab.before("cpu-bound")?;
     let rounds = args.rounds.unwrap_or_else(|| default_rounds(lab.pace()));
     let measurer = lab.fork("measurer", move |side| {
-        side.tell(&measure::cpu_bound(rounds)?)?;
+        side.tell(&measure::cpu_bound(side, rounds)?)?;
         Ok(0)
     })?;
     lab.expect_report::<CpuBound>(measurer.pid)?;
-    // The measurer forked two processes a round, unpinned and pinned.
-    lab.measured(4 * u64::from(rounds));
     lab.wait(measurer.pid)?;
 
     lab.before("python-gil")?;

@@ -28,10 +28,6 @@ const FASTER: f64 = 1.5;
 /// faster than one: a speed-up above this (15% for noise) is disturbance.
 const NOISE: f64 = 1.15;
 
-/// The processes gil.py starts and joins when it runs to its end: two a
-/// round, three rounds.
-const PYTHON_PROCESSES: u64 = 2 * 3;
-
 pub fn run(lab: &mut Lab) -> Result<PythonGil> {
     let (read, write) = pipe::pipe().context("pipe()")?;
     let python = lab.fork("python", move |_| {
@@ -60,9 +56,6 @@ pub fn run(lab: &mut Lab) -> Result<PythonGil> {
                 (lab.wait(python.pid)?, true)
             }
         };
-    if status.code() == Some(0) {
-        lab.measured(PYTHON_PROCESSES);
-    }
     let fd = std::os::fd::AsFd::as_fd(&read);
     pipe::set_nonblocking(fd).context("fcntl(O_NONBLOCK)")?;
     let mut output = Vec::new();
