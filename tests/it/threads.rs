@@ -147,7 +147,7 @@ fn measurements_are_consistent_with_their_verdicts() {
     );
     assert_eq!(cpu.most_speedup, cpu.usable_cpus.min(2) as f64 * 1.15);
     assert_eq!(cpu.pinned_most_speedup, 1.15);
-    assert_eq!(cpu.unit_short, cpu.one_min_ms / 2.0 < 2.5, "{cpu:?}");
+    assert_eq!(cpu.unit_short, cpu.unit_ms < 2.5, "{cpu:?}");
     assert_eq!(
         cpu.disturbed,
         cpu.pinned_sped_up

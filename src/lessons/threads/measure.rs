@@ -206,7 +206,7 @@ pub fn cpu_bound(side: &ChildSide, rounds: u32) -> Result<CpuBound> {
             || processes.speedup > most(usable),
         // Calibrating was slowed (a busy CPU): units this short cost less
         // than starting the workers, and the speed-ups mean little.
-        unit_short: single.0 / 2.0 < UNIT.as_secs_f64() * 1000.0 / 2.0,
+        unit_short: tenth(single.0 / 2.0) < UNIT.as_secs_f64() * 1000.0 / 2.0,
         load_average,
     })
 }
