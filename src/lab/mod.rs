@@ -163,6 +163,7 @@ impl Lab {
         }
         let signals = Signals::get().context("installing the Ctrl-C and SIGCHLD handlers")?;
         become_subreaper().context("prctl(PR_SET_CHILD_SUBREAPER) failed")?;
+        crate::os::private_dir::sweep_left_by_dead_runs();
         let (events_read, events_write) = pipe::pipe().context("creating the event pipe")?;
         pipe::set_nonblocking(events_read.as_fd()).context("making the event pipe non-blocking")?;
         let started = Instant::now();

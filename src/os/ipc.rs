@@ -23,6 +23,8 @@ use nix::unistd::{Pid, getpid};
 
 use super::retry;
 
+/// Its directory's kind among procdemo's private directories.
+pub const KIND: &str = "ipc";
 const PREFIX: &str = "procdemo-ipc-";
 
 /// A directory only its owner may enter (mode 0700), removed with all it
@@ -36,7 +38,7 @@ impl PrivateDir {
     /// `$TMPDIR/procdemo-ipc-<pid>`, made afresh; the leftovers of
     /// procdemos no longer running are swept first.
     pub fn new() -> io::Result<Self> {
-        sweep_orphaned_dirs();
+        super::private_dir::sweep(KIND);
         let owner = getpid();
         let path = std::env::temp_dir().join(format!("{PREFIX}{owner}"));
         // One there already was left by a process killed with `kill -9`
@@ -70,22 +72,6 @@ impl Drop for PrivateDir {
         // A forked copy of the guard must not remove what its parent uses.
         if getpid() == self.owner {
             let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
-/// Removes the private directories of procdemos that are no longer running.
-pub fn sweep_orphaned_dirs() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(owner) = name.strip_prefix(PREFIX) else {
-            continue;
-        };
-        if owner.parse::<u32>().is_ok() && fs::metadata(format!("/proc/{owner}")).is_err() {
-            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -66,6 +66,19 @@ pub fn path_for(what: &str) -> PathBuf {
     std::env::temp_dir().join(format!("{PREFIX}{what}-{}", getpid()))
 }
 
+/// The futures manager's directory's kind.
+pub const FUTURES: &str = "futures";
+
+/// Removes what procdemos killed with `kill -9` left of the private
+/// directories of every kind (`ipc`'s, the futures manager's): done as
+/// any lesson starts, so a killed run's FIFO or socket file does not wait
+/// for that lesson's next run.
+pub fn sweep_left_by_dead_runs() {
+    for what in [super::ipc::KIND, FUTURES] {
+        sweep(what);
+    }
+}
+
 /// Removes directories `<tmp>/procdemo-<what>-<pid>` whose owner no longer
 /// runs (it was killed before it could remove its own).
 pub fn sweep(what: &str) {

@@ -408,9 +408,9 @@ fn interrupts_leave_no_process_and_no_fifo_or_socket() {
 }
 
 /// `kill -9` while the FIFO is on disk: the spawned reader dies with
-/// procdemo; the directory stays, and the next run sweeps it.
+/// procdemo; the directory stays, and the next run of any lesson sweeps it.
 #[test]
-fn kill_9_leaves_a_directory_that_the_next_run_sweeps() {
+fn kill_9_leaves_a_directory_that_the_next_run_of_any_lesson_sweeps() {
     let (live, answers) = held_at_question(&["ipc"], "fifo-opened");
     let procdemo = live.pid();
     let running = crate::common::children_of(procdemo);
@@ -426,7 +426,7 @@ fn kill_9_leaves_a_directory_that_the_next_run_sweeps() {
     while proc_stat(procdemo).is_some() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(10));
     }
-    let (output, _) = run_lesson("ipc", "en", &[]);
+    let (output, _) = run_lesson("fork", "en", &[]);
     assert!(output.status.success());
     assert!(!left.exists(), "the next run left {}", left.display());
 }

@@ -16,7 +16,7 @@ use crate::os::pipe;
 use crate::os::private_dir::{self, PrivateDir};
 
 /// The manager's private directory: `<tmp>/procdemo-futures-<pid>`.
-pub(super) const DIR: &str = "futures";
+pub(super) const DIR: &str = crate::os::private_dir::FUTURES;
 
 /// A plain queue cannot reach workers that did not inherit it; a manager's
 /// queue, served over a Unix socket, can.
