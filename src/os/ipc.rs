@@ -1,19 +1,15 @@
-//! What the `ipc` lesson asks of the kernel: a private directory for the
-//! names two processes meet at, neither inheriting a descriptor of it (a
-//! FIFO, a Unix socket), the FIFO itself, a listening and a connected
+//! What the `ipc` lesson asks of the kernel: the FIFO two processes meet
+//! at, neither inheriting a descriptor of it, a listening and a connected
 //! Unix socket, the peer's credentials (`SO_PEERCRED`) and a descriptor
-//! passed with `SCM_RIGHTS`.
-//!
-//! The directory's name carries the pid of the procdemo that made it: its
-//! guard removes it (and only in that process), and a later run sweeps any
-//! whose owner is gone (procdemo killed with `kill -9`).
+//! passed with `SCM_RIGHTS`. Their names live in a private directory of
+//! `os::private_dir`.
 
 use std::fs;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::{OFlag, open};
@@ -22,59 +18,6 @@ use nix::sys::stat::Mode;
 use nix::unistd::{Pid, getpid};
 
 use super::retry;
-
-/// Its directory's kind among procdemo's private directories.
-pub const KIND: &str = "ipc";
-const PREFIX: &str = "procdemo-ipc-";
-
-/// A directory only its owner may enter (mode 0700), removed with all it
-/// holds when the guard is dropped in the process that made it.
-pub struct PrivateDir {
-    pub path: PathBuf,
-    owner: Pid,
-}
-
-impl PrivateDir {
-    /// `$TMPDIR/procdemo-ipc-<pid>`, made afresh; the leftovers of
-    /// procdemos no longer running are swept first.
-    pub fn new() -> io::Result<Self> {
-        super::private_dir::sweep(KIND);
-        let owner = getpid();
-        let path = std::env::temp_dir().join(format!("{PREFIX}{owner}"));
-        // One there already was left by a process killed with `kill -9`
-        // that had this pid before: no running process can have it.
-        // (`remove_dir_all` removes a link, never what it points to.)
-        if exists(&path) {
-            let _ = fs::remove_dir_all(&path);
-        }
-        // Fails if the name is taken again meanwhile: the directory made
-        // here is always this process's own, with no one else's content.
-        fs::DirBuilder::new().mode(0o700).create(&path)?;
-        Ok(Self { path, owner })
-    }
-
-    /// Its permission bits as the kernel reports them (`stat`), e.g. `0700`.
-    pub fn mode(&self) -> io::Result<String> {
-        let mode = fs::metadata(&self.path)?.permissions().mode() & 0o7777;
-        Ok(format!("{mode:04o}"))
-    }
-
-    /// Removes the directory and what it holds; true once `stat` finds no
-    /// such name.
-    pub fn remove(&self) -> bool {
-        let _ = fs::remove_dir_all(&self.path);
-        !exists(&self.path)
-    }
-}
-
-impl Drop for PrivateDir {
-    fn drop(&mut self) {
-        // A forked copy of the guard must not remove what its parent uses.
-        if getpid() == self.owner {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
 
 /// True while `path` names something (`lstat` succeeds).
 pub fn exists(path: &Path) -> bool {

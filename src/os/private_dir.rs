@@ -7,7 +7,7 @@
 use std::fs::{self, DirBuilder};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::unistd::{Pid, getpid};
@@ -26,7 +26,9 @@ impl PrivateDir {
     pub fn create(what: &str) -> io::Result<Self> {
         let owner = getpid();
         let path = path_for(what);
-        if path.exists() {
+        // `symlink_metadata`: a link left there is removed itself, never
+        // what it points to.
+        if fs::symlink_metadata(&path).is_ok() {
             fs::remove_dir_all(&path)?;
         }
         DirBuilder::new().mode(0o700).create(&path)?;
@@ -39,6 +41,12 @@ impl PrivateDir {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Its permission bits as the kernel reports them (`stat`), e.g. `0700`.
+    pub fn mode(&self) -> io::Result<String> {
+        let mode = fs::metadata(&self.path)?.permissions().mode() & 0o7777;
+        Ok(format!("{mode:04o}"))
     }
 
     /// Removes the directory and what is in it (a socket's name: connected
@@ -66,6 +74,8 @@ pub fn path_for(what: &str) -> PathBuf {
     std::env::temp_dir().join(format!("{PREFIX}{what}-{}", getpid()))
 }
 
+/// The ipc lesson's directory's kind (its FIFO and its socket).
+pub const IPC: &str = "ipc";
 /// The futures manager's directory's kind.
 pub const FUTURES: &str = "futures";
 
@@ -74,7 +84,7 @@ pub const FUTURES: &str = "futures";
 /// any lesson starts, so a killed run's FIFO or socket file does not wait
 /// for that lesson's next run.
 pub fn sweep_left_by_dead_runs() {
-    for what in [super::ipc::KIND, FUTURES] {
+    for what in [IPC, FUTURES] {
         sweep(what);
     }
 }

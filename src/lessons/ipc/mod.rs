@@ -15,7 +15,8 @@ use nix::unistd::{Pid, getpid};
 
 use crate::lab::{InheritedGate, Lab, PARENT, SpawnedSide};
 use crate::model::Report;
-use crate::os::ipc::{self, End, PrivateDir};
+use crate::os::ipc::{self, End};
+use crate::os::private_dir::{self, PrivateDir};
 use crate::os::{pipe, procfs, sigaction, wait};
 
 mod reports;
@@ -61,7 +62,8 @@ const TABLE: [(&str, &[&str]); 7] = [
 ];
 
 pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
-    let dir = PrivateDir::new().context("making a private directory in the temporary directory")?;
+    let mut dir = PrivateDir::create(private_dir::IPC)
+        .context("making a private directory in the temporary directory")?;
     let mut spawned = Vec::new();
     let shown = fifo(lab, &dir, &mut spawned).and_then(|()| socket(lab, &dir, &mut spawned));
     if shown.is_err() {
@@ -85,7 +87,7 @@ pub fn run(lab: &mut Lab, _args: &Args) -> Result<()> {
     lab.tell(
         PARENT,
         &Closing {
-            dir_removed: dir.remove(),
+            dir_removed: dir.remove().is_ok() && !ipc::exists(dir.path()),
             shown_in,
         },
     )
@@ -114,7 +116,7 @@ fn end_before_the_names_go(lab: &mut Lab, spawned: &[Pid]) {
 }
 
 fn fifo(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
-    let path = dir.path.join("fifo");
+    let path = dir.path().join("fifo");
     ipc::make_fifo(&path).with_context(|| format!("mkfifo({})", path.display()))?;
     lab.tell(
         PARENT,
@@ -191,7 +193,7 @@ fn asleep_in(lab: &mut Lab, pid: Pid, waits: &[&str]) -> Result<crate::lab::Asle
 }
 
 fn socket(lab: &mut Lab, dir: &PrivateDir, spawned: &mut Vec<Pid>) -> Result<()> {
-    let path = dir.path.join("socket");
+    let path = dir.path().join("socket");
     let go = lab.gate()?;
     let args = [shown(&path), go.number()];
     lab.before(SocketListening::STEP)?;
