@@ -2,11 +2,9 @@
 //! connect to (a Unix socket): named with its owner's pid, removed as soon
 //! as every peer is connected, by a guard that acts only in its owner, and
 //! swept by a later run when its owner died without removing it.
-//! Also the kernel's word on who is at the other end of a Unix socket.
 
 use std::fs::{self, DirBuilder};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -105,30 +103,4 @@ pub fn sweep(what: &str) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// The pid of the process at the other end of a connected Unix socket, as
-/// the kernel recorded it at `connect()` (`SO_PEERCRED`).
-pub fn peer_pid(socket: BorrowedFd<'_>) -> io::Result<i32> {
-    let mut credentials = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut length = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `credentials` is a writable ucred and `length` its size, both
-    // alive for the call; the descriptor is open (borrowed).
-    let returned = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&raw mut credentials).cast(),
-            &mut length,
-        )
-    };
-    if returned != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(credentials.pid)
 }

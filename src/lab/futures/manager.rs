@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::lab::ChildSide;
-use crate::os::private_dir::peer_pid;
+use crate::os::ipc::peer_pid;
 use crate::os::procfs;
 use crate::report;
 
