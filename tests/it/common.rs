@@ -1285,3 +1285,11 @@ pub fn held_at_question(args: &[&str], quiz: &str) -> (Live, ChildStdin) {
         answers.write_all(b"1\n").expect("answer");
     }
 }
+
+/// True when a program `name` is on PATH, as procdemo looks for it (a
+/// lesson says "absent" otherwise).
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|directory| directory.join(name).is_file())
+    })
+}

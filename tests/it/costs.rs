@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::common::{
-    LessonRun, check_interrupted, check_kill_9, held_at_question, proc_stat, report, run,
+    LessonRun, check_interrupted, check_kill_9, held_at_question, on_path, proc_stat, report, run,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -38,12 +38,6 @@ fn assert_measured(min: f64, median: f64, what: &str) {
         0.0 < min && min <= median,
         "{what}: min {min}, median {median}"
     );
-}
-
-fn python3_on_path() -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|directory| directory.join("python3").is_file())
-    })
 }
 
 #[test]
@@ -152,7 +146,7 @@ fn the_idle_child_shares_most_of_what_it_holds() {
 fn python_figures_come_from_python3_when_it_is_there() {
     let python: PythonCosts = fact();
     assert_eq!(python.cap_s, 20.0);
-    if !python3_on_path() {
+    if !on_path("python3") {
         assert_eq!(python.python, Python::Absent, "{python:?}");
         return;
     }

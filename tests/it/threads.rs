@@ -9,7 +9,8 @@ use std::fs;
 use std::thread;
 
 use crate::common::{
-    LessonRun, check_interrupted, check_kill_9, children_of, held_at_question, only, report,
+    LessonRun, check_interrupted, check_kill_9, children_of, held_at_question, on_path, only,
+    report,
 };
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -159,7 +160,7 @@ fn measurements_are_consistent_with_their_verdicts() {
     assert_eq!(cpu.load_average.split(' ').count(), 3, "{cpu:?}");
     assert_eq!(loadavg.split(' ').count(), 5, "{loadavg}");
     let python: PythonGil = report(run.by_procdemo("python-gil"));
-    assert_eq!(python.present, which_python3());
+    assert_eq!(python.present, on_path("python3"));
     assert_eq!(python.usable_cpus, cpu.usable_cpus);
     if python.present {
         assert_eq!(python.exit_code, Some(0), "{python:?}");
@@ -221,11 +222,6 @@ fn on_one_cpu_faster_than_one_is_disturbance() {
             "{python:?}"
         );
     }
-}
-
-fn which_python3() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("python3").is_file()))
 }
 
 /// Held at `thread-fault`'s question, the child with three threads is
@@ -302,7 +298,7 @@ fn the_python_it_runs_is_the_python_it_shows() {
 /// by itself), SIGINT ends the lesson at once: exit 130, nothing left.
 #[test]
 fn an_interrupt_while_python3_runs_ends_the_lesson_at_once() {
-    if !which_python3() {
+    if !on_path("python3") {
         panic!("python3 is not on PATH: this test needs it");
     }
     let mut live = crate::common::Live::spawn_command(crate::common::procdemo(&[
@@ -351,7 +347,7 @@ fn the_crashing_twins_leave_no_core_file() {
                 program.contains("resource.setrlimit(resource.RLIMIT_CORE, (0, 0))"),
                 "{lang}: {program}"
             );
-            if lang == "zh" || pattern.starts_with('|') || !which_python3() {
+            if lang == "zh" || pattern.starts_with('|') || !on_path("python3") {
                 continue;
             }
             let dir = std::env::temp_dir().join(format!("procdemo-core-{}", std::process::id()));

@@ -147,10 +147,7 @@ fn done_counts_one_child_that_exited_with_seven() {
     let run = zombie_run();
     let Done { tree, ps_runs, .. } = done_of(&run.events, run.procdemo, 1);
     // The zombie's line as ps prints it: one run of ps, counted apart.
-    let has_ps = std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|directory| directory.join("ps").is_file())
-    });
-    assert_eq!(ps_runs, u64::from(has_ps));
+    assert_eq!(ps_runs, u64::from(crate::common::on_path("ps")));
     assert_eq!(tree["pid"], run.procdemo);
     let children = tree["children"].as_array().expect("children");
     assert_eq!(children.len(), 1, "{tree}");
