@@ -13,7 +13,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -162,28 +161,6 @@ pub fn echo(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<usize, Errno> {
         echoed += 1;
     }
     Ok(echoed)
-}
-
-/// The CPU this process runs on now (`sched_getcpu`).
-pub fn current_cpu() -> Result<usize, Errno> {
-    // SAFETY: `sched_getcpu` takes no arguments and touches no memory of ours.
-    let cpu = unsafe { libc::sched_getcpu() };
-    usize::try_from(cpu).map_err(|_| Errno::last())
-}
-
-/// Lets this process run only on `cpu` (its children inherit it).
-pub fn pin_to(cpu: usize) -> Result<(), Errno> {
-    let mut set = CpuSet::new();
-    set.set(cpu)?;
-    sched_setaffinity(Pid::from_raw(0), &set)
-}
-
-/// How many CPUs this process may run on.
-pub fn usable_cpus() -> Result<usize, Errno> {
-    let set = sched_getaffinity(Pid::from_raw(0))?;
-    Ok((0..CpuSet::count())
-        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
-        .count())
 }
 
 /// This process's counts so far (`getrusage(RUSAGE_SELF)`).

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use nix::sched::sched_getcpu;
 use nix::unistd::getpid;
 
 use crate::config::within;
@@ -17,6 +18,8 @@ use crate::model::Report;
 use crate::os::costs::{self, Pages};
 use crate::os::exec::{self, Program};
 use crate::os::procfs;
+use crate::os::states::usable_cpus;
+use crate::os::threads::pin_to;
 use crate::os::wait::ExitStatus;
 use ping_pong::PingPong;
 
@@ -245,9 +248,9 @@ fn pipe_round_trip(lab: &mut Lab, rounds: usize) -> Result<PipeRoundTrip> {
 fn context_switch(lab: &mut Lab, rounds: usize) -> Result<ContextSwitch> {
     lab.before(ContextSwitch::STEP)?;
     let child = lab.fork("pinned", move |side| {
-        let usable_cpus_before = costs::usable_cpus().context("sched_getaffinity")?;
-        let cpu = costs::current_cpu().context("sched_getcpu")?;
-        costs::pin_to(cpu).context("sched_setaffinity")?;
+        let usable_cpus_before = usable_cpus().context("sched_getaffinity")?;
+        let cpu = sched_getcpu().context("sched_getcpu")?;
+        pin_to(cpu).context("sched_setaffinity")?;
         let mut pair = PingPong::new()?;
         let echo = side.fork("echo", Tie::ToParent, |side| pair.echo(side))?;
         let before = costs::own_usage().context("getrusage")?;
