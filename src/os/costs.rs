@@ -259,38 +259,6 @@ fn page_size() -> Result<usize, Errno> {
     usize::try_from(size).map_err(|_| Errno::last())
 }
 
-/// Memory of a process from `/proc/<pid>/smaps_rollup`, in KiB (the file's
-/// `kB`): resident, proportional (each shared page divided among the
-/// processes that map it), shared and private.
-#[derive(Clone, Copy, Debug)]
-pub struct Rollup {
-    pub rss_kib: u64,
-    pub pss_kib: u64,
-    pub shared_kib: u64,
-    pub private_kib: u64,
-}
-
-pub fn rollup(pid: Pid) -> io::Result<Rollup> {
-    let text = fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
-    let field = |name: &str| -> io::Result<u64> {
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("no {name} in /proc/{pid}/smaps_rollup"),
-                )
-            })
-    };
-    Ok(Rollup {
-        rss_kib: field("Rss")?,
-        pss_kib: field("Pss")?,
-        shared_kib: field("Shared_Clean")? + field("Shared_Dirty")?,
-        private_kib: field("Private_Clean")? + field("Private_Dirty")?,
-    })
-}
-
 /// The first `name` that is an executable file in a directory of `$PATH`.
 pub fn on_path(name: &str) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;

@@ -155,28 +155,37 @@ pub fn writers_of(object: &str) -> io::Result<Vec<i32>> {
     Ok(writers)
 }
 
-/// Memory of a process from `/proc/<pid>/smaps_rollup`, in kB: what is
-/// resident, the pages it shares with another process, and the pages only
-/// it maps (clean and dirty together).
-#[derive(Clone, Copy, Debug, Default)]
+/// Memory of a process from `/proc/<pid>/smaps_rollup`, in kB (KiB):
+/// resident, proportional (each shared page divided among the processes
+/// that map it), the pages it shares with another process, and the pages
+/// only it maps (clean and dirty together).
+#[derive(Clone, Copy, Debug)]
 pub struct MemorySummary {
     pub rss_kb: u64,
+    pub pss_kb: u64,
     pub shared_kb: u64,
     pub private_kb: u64,
 }
 
+/// A field the kernel does not give is an error, never a 0.
 pub fn memory_summary(pid: Pid) -> io::Result<MemorySummary> {
     let text = fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
-    let field = |name: &str| -> u64 {
+    let field = |name: &str| -> io::Result<u64> {
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("no {name} in /proc/{pid}/smaps_rollup"),
+                )
+            })
     };
     Ok(MemorySummary {
-        rss_kb: field("Rss"),
-        shared_kb: field("Shared_Clean") + field("Shared_Dirty"),
-        private_kb: field("Private_Clean") + field("Private_Dirty"),
+        rss_kb: field("Rss")?,
+        pss_kb: field("Pss")?,
+        shared_kb: field("Shared_Clean")? + field("Shared_Dirty")?,
+        private_kb: field("Private_Clean")? + field("Private_Dirty")?,
     })
 }
 

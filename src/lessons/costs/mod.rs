@@ -133,9 +133,9 @@ fn fork_wait(lab: &mut Lab, rounds: usize) -> Result<ForkWait> {
         rounds,
         fork_wait_min_us: min,
         fork_wait_median_us: median,
-        procdemo_rss_kib: costs::rollup(getpid())
+        procdemo_rss_kib: procfs::memory_summary(getpid())
             .context("reading /proc/self/smaps_rollup")?
-            .rss_kib,
+            .rss_kb,
     };
     lab.tell(PARENT, &report)?;
     Ok(report)
@@ -287,19 +287,20 @@ fn idle_memory(lab: &mut Lab) -> Result<IdleMemory> {
     })?;
     // Read once it waits (asleep at the gate), not on its way there.
     lab.wait_until_asleep(child.pid)?;
-    let idle = costs::rollup(child.pid).context("reading the idle child's smaps_rollup")?;
-    let own = costs::rollup(getpid()).context("reading /proc/self/smaps_rollup")?;
+    let idle =
+        procfs::memory_summary(child.pid).context("reading the idle child's smaps_rollup")?;
+    let own = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
     let report = IdleMemory {
         child_pid: child.pid.as_raw(),
-        child_rss_kib: idle.rss_kib,
-        child_pss_kib: idle.pss_kib,
-        child_shared_kib: idle.shared_kib,
-        child_private_kib: idle.private_kib,
-        procdemo_rss_kib: own.rss_kib,
-        procdemo_pss_kib: own.pss_kib,
-        procdemo_private_kib: own.private_kib,
-        shared_percent: (idle.shared_kib * 100)
-            .checked_div(idle.rss_kib)
+        child_rss_kib: idle.rss_kb,
+        child_pss_kib: idle.pss_kb,
+        child_shared_kib: idle.shared_kb,
+        child_private_kib: idle.private_kb,
+        procdemo_rss_kib: own.rss_kb,
+        procdemo_pss_kib: own.pss_kb,
+        procdemo_private_kib: own.private_kb,
+        shared_percent: (idle.shared_kb * 100)
+            .checked_div(idle.rss_kb)
             .context("the idle child has no resident memory")?,
     };
     lab.tell(PARENT, &report)?;

@@ -124,6 +124,7 @@ fn copy_on_write(lab: &mut Lab, mib: usize) -> Result<()> {
         rss_kb,
         shared_kb,
         private_kb,
+        ..
     } = procfs::memory_summary(getpid()).context("reading /proc/self/smaps_rollup")?;
     lab.tell(
         PARENT,
