@@ -2,6 +2,7 @@
 
 pub mod cli;
 mod course;
+pub mod observe;
 
 pub use course::*;
 
@@ -239,6 +240,9 @@ fn procdemo_word(lang: Lang, word: &str) -> &str {
         (Lang::Zh, "parent") => "父进程",
         (Lang::Zh, "child") => "子进程",
         (Lang::Zh, "adopted") => "被收养的进程",
+        // The spans of `procdemo observe`'s timeline.
+        (Lang::Zh, "run") => "运行",
+        (Lang::Zh, "zombie") => "僵尸",
         _ => word,
     }
 }
