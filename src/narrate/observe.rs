@@ -54,6 +54,9 @@ pub struct Narration {
     lang: Lang,
     width: usize,
     names: HashMap<i64, String>,
+    /// The program's first process: procdemo's own child, which it reaps as
+    /// its parent, not as the subreaper.
+    first: Option<i64>,
     taught: HashSet<&'static str>,
 }
 
@@ -63,6 +66,7 @@ impl Narration {
             lang,
             width,
             names: HashMap::new(),
+            first: None,
             taught: HashSet::new(),
         }
     }
@@ -76,6 +80,7 @@ impl Narration {
             "observe-start" => {
                 let program = text(event, "program");
                 let main = int(event, "main_pid").unwrap_or(0);
+                self.first = Some(main);
                 self.names.insert(pid, "procdemo".to_string());
                 let first_word = first_argv(event.fact("command"));
                 self.names
@@ -206,7 +211,9 @@ impl Narration {
                 let reaper_pid = int(event, "reaper_pid").unwrap_or(i64::from(event.ppid));
                 let (reaper, lesson) = match text(event, "reaper").as_str() {
                     "adopter" => (Reaper::Adopter, Lesson::ReapedByAdopter),
-                    "procdemo" => (Reaper::Procdemo, Lesson::ReapedByAdopter),
+                    "procdemo" if self.first != Some(pid) => {
+                        (Reaper::Procdemo, Lesson::ReapedByAdopter)
+                    }
                     "kernel" => (Reaper::Kernel, Lesson::ReapedByKernel),
                     _ => (Reaper::Parent, Lesson::ReapedByParent),
                 };
@@ -270,10 +277,12 @@ impl Narration {
         lines
     }
 
-    /// `name(pid)` from the names seen so far; `?` for a pid never named.
+    /// `name(pid)` from the names seen so far; `pid N` for a pid never named.
     fn process(&self, pid: i64) -> String {
-        let name = self.names.get(&pid).map_or("?", String::as_str);
-        words::process(name, pid)
+        match self.names.get(&pid) {
+            Some(name) => words::process(name, pid),
+            None => words::unnamed(self.lang, pid),
+        }
     }
 
     /// What multiprocessing made of the process, after its line.
@@ -489,12 +498,6 @@ impl Narration {
             .map(|(at, line)| format!("{}{line}", if at == 0 { first } else { rest }))
             .collect()
     }
-}
-
-/// The lines for one observe event, without the names of earlier events:
-/// prefer [`Narration`], which names every process it has seen.
-pub fn lines(event: &Event, lang: Lang, width: usize) -> Vec<String> {
-    Narration::new(lang, width).lines(event)
 }
 
 /// `said` as a text to lay out, its marks turned into looks.
@@ -876,6 +879,14 @@ mod tests {
             reaped(10_100, 4247, PROCDEMO, PROCDEMO, "procdemo", Some("waitid")),
             reaped(10_200, 4248, 4249, 4249, "adopter", Some("wait4")),
             exited(12_000_000, 4242, PROCDEMO, Some(0), None),
+            reaped(
+                12_000_100,
+                4242,
+                PROCDEMO,
+                PROCDEMO,
+                "procdemo",
+                Some("wait4"),
+            ),
             event(
                 12_500_000,
                 PROCDEMO,
@@ -1025,6 +1036,10 @@ mod tests {
         assert!(at(&en, 5700).contains("— multiprocessing's forkserver"));
         assert!(at(&en, 9800).starts_with("+9.8 ms the kernel reaped python3(4246)"));
         assert!(at(&en, 9900).contains("adopted by procdemo(100), the subreaper"));
+        assert!(at(&en, 12_000_100).starts_with(
+            "+12.0 s procdemo(100) reaped sh(4242) with wait4 after 0.4 ms as a zombie"
+        ));
+        assert!(at(&en, 7100).contains("got SIGTERM, sent by sh(4242) with kill()"));
         assert!(at(&en, 10_200).contains("python3(4249) (its adopter) reaped python3(4248)"));
         let end = at(&en, 12_600_000);
         for part in [

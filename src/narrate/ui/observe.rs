@@ -20,6 +20,11 @@ pub fn process(name: &str, pid: i64) -> String {
     format!("{BOLD}{name}({pid}){BOLD}")
 }
 
+/// A process procdemo has not seen start (a sender from outside the run).
+pub fn unnamed(lang: Lang, pid: i64) -> String {
+    format!("{BOLD}{} {pid}{BOLD}", super::pid_word(lang))
+}
+
 fn code(text: &str) -> String {
     format!("{CODE}{text}{CODE}")
 }
@@ -257,13 +262,15 @@ pub enum Sender {
 pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
     let signal = code(signal);
     match (lang, from) {
-        (Lang::En, Sender::Process { origin, sender }) => {
-            format!("{receiver} got {signal} from {sender} ({origin})")
-        }
+        (Lang::En, Sender::Process { origin, sender }) => format!(
+            "{receiver} got {signal}, sent by {sender} with {}",
+            code(&format!("{origin}()"))
+        ),
         (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
-        (Lang::Zh, Sender::Process { origin, sender }) => {
-            format!("{receiver} 收到 {sender} 发来的 {signal}（{origin}）")
-        }
+        (Lang::Zh, Sender::Process { origin, sender }) => format!(
+            "{receiver} 收到 {signal}，是 {sender} 用 {} 发来的",
+            code(&format!("{origin}()"))
+        ),
         (Lang::Zh, Sender::Kernel) => format!("{receiver} 收到内核发来的 {signal}"),
     }
 }
