@@ -26,6 +26,8 @@ const INDENT: &str = "            ";
 const ARGV_SHOWN: usize = 48;
 /// How many descriptors a `channels` line names before it counts the rest.
 const ENDS_SHOWN: usize = 4;
+/// How many shared channels the ending names before it counts the rest.
+const CHANNELS_SHOWN: usize = 8;
 /// How many processes a list of the summary names before it counts the rest.
 const PROCESSES_SHOWN: usize = 8;
 
@@ -57,6 +59,10 @@ pub struct Narration {
     /// The program's first process: procdemo's own child, which it reaps as
     /// its parent, not as the subreaper.
     first: Option<i64>,
+    /// Each process's parent, and the pipe and socket ends it was last seen
+    /// holding.
+    parents: HashMap<i64, i64>,
+    held: HashMap<i64, Vec<Value>>,
     taught: HashSet<&'static str>,
 }
 
@@ -67,6 +73,8 @@ impl Narration {
             width,
             names: HashMap::new(),
             first: None,
+            parents: HashMap::new(),
+            held: HashMap::new(),
             taught: HashSet::new(),
         }
     }
@@ -99,6 +107,7 @@ impl Narration {
                 let parent_pid = int(event, "parent_pid").unwrap_or(i64::from(event.ppid));
                 let name = text(event, "name");
                 self.names.insert(pid, clean(&name));
+                self.parents.insert(pid, parent_pid);
                 let call = text(event, "call");
                 let by_thread = int(event, "by_tid").filter(|&tid| tid != parent_pid);
                 let mut said = words::created(
@@ -112,7 +121,11 @@ impl Narration {
                         child_saw: int(event, "child_saw"),
                     },
                 );
-                said.push_str(&self.python(event));
+                // A vfork child borrows its parent's memory until it runs a
+                // program: it is no copy of a Python, whatever its parent was.
+                if call != "vfork" {
+                    said.push_str(&self.python(event));
+                }
                 let lesson = match call.as_str() {
                     "vfork" => Lesson::Vfork,
                     "clone" => Lesson::Clone,
@@ -320,12 +333,21 @@ impl Narration {
 
     fn channels(&mut self, event: &Event) -> Vec<String> {
         let lang = self.lang;
-        let ends: Vec<&Value> = event
+        let ends: Vec<Value> = event
             .fact("ends")
             .and_then(Value::as_array)
-            .map(|ends| ends.iter().collect())
+            .cloned()
             .unwrap_or_default();
-        if ends.is_empty() {
+        // What a process holds is told when it changes: after a fork, from
+        // what its parent was last seen holding; after an exec, from its own.
+        let pid = i64::from(event.pid);
+        let before = match text(event, "at").as_str() {
+            "fork" => self.parents.get(&pid).copied().unwrap_or(pid),
+            _ => pid,
+        };
+        let unchanged = self.held.get(&before).is_some_and(|held| *held == ends);
+        self.held.insert(pid, ends.clone());
+        if ends.is_empty() || unchanged {
             return Vec::new();
         }
         let kind = |end: &Value| clean(end.get("kind").and_then(Value::as_str).unwrap_or("?"));
@@ -392,11 +414,15 @@ impl Narration {
             .flatten()
             .map(|channel| self.shared(channel))
             .collect();
+        let channels = shared.len();
         if !shared.is_empty() {
             lines.push(String::new());
             lines.push(palette::bold(words::channels_heading(lang)));
-            for said in shared {
-                lines.extend(self.laid_out(&said, "  ", "    "));
+            for said in shared.iter().take(CHANNELS_SHOWN) {
+                lines.extend(self.laid_out(said, "  ", "    "));
+            }
+            if channels > CHANNELS_SHOWN {
+                lines.push(format!("  {}", words::more_channels(lang, channels)));
             }
         }
         lines.push(String::new());
@@ -443,21 +469,46 @@ impl Narration {
         lines
     }
 
-    /// One channel of `observe-end`'s `channels`, with every holder.
+    /// One channel of `observe-end`'s `channels`: each holder once, with
+    /// every descriptor it holds the channel by.
     fn shared(&self, channel: &Value) -> String {
         let lang = self.lang;
         let kind = clean(channel.get("kind").and_then(Value::as_str).unwrap_or("?"));
         let inode = channel.get("inode").and_then(Value::as_i64).unwrap_or(0);
-        let holders = self.listed(channel.get("holders"), |holder| {
+        let mut holders: Vec<(i64, Vec<String>)> = Vec::new();
+        for holder in channel
+            .get("holders")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(pid) = holder.get("pid").and_then(Value::as_i64) else {
+                continue;
+            };
             let access = clean(holder.get("access").and_then(Value::as_str).unwrap_or("?"));
-            Some(words::holder(
+            let descriptor = words::descriptor(
                 lang,
-                &self.process(holder.get("pid").and_then(Value::as_i64)?),
                 holder.get("fd").and_then(Value::as_i64).unwrap_or(-1),
                 words::access(lang, &access),
-            ))
-        });
-        words::shared(lang, &words::channel(lang, &kind, inode), &holders)
+            );
+            match holders.iter_mut().find(|(held_by, _)| *held_by == pid) {
+                Some((_, descriptors)) => descriptors.push(descriptor),
+                None => holders.push((pid, vec![descriptor])),
+            }
+        }
+        let mut said: Vec<String> = holders
+            .iter()
+            .take(PROCESSES_SHOWN)
+            .map(|(pid, descriptors)| words::holder(lang, &self.process(*pid), descriptors))
+            .collect();
+        if holders.len() > PROCESSES_SHOWN {
+            said.push(words::in_all(lang, holders.len()));
+        }
+        words::shared(
+            lang,
+            &words::channel(lang, &kind, inode),
+            &said.join(ui::lists_separator(lang)),
+        )
     }
 
     /// `said` after its time, the lines after the first under it.
@@ -1045,8 +1096,8 @@ mod tests {
         for part in [
             "sh(4242) exited 0, reaped",
             "█ run ▒ zombie",
-            "pipe 9001: sh(4243) fd 1 (write end), sort(4244) fd 0 (read end)",
-            "8 processes, 1 thread besides",
+            "pipe 9001: sh(4243) fd 1 (write end); sort(4244) fd 0 (read end)",
+            "8 processes, 1 extra thread, 5 programs run, 2 failed execs",
             "5 zombies, the longest for 0.4 ms; 2 orphans adopted.",
             "Not reaped by their own parent: python3(4247), python3(4248), sh(4245).",
             "Left running: python3(4249).",
@@ -1061,7 +1112,7 @@ mod tests {
     fn teaches_each_kind_of_event_once() {
         for (lang, more) in [
             (Lang::En, "More: procdemo "),
-            (Lang::Zh, "想了解更多：procdemo "),
+            (Lang::Zh, "想了解更多，请运行 procdemo "),
         ] {
             let said = said(lang);
             let taught: usize = said.iter().map(|said| said.matches(more).count()).sum();

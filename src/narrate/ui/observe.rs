@@ -60,6 +60,14 @@ pub fn in_all(lang: Lang, count: usize) -> String {
     }
 }
 
+/// Under the first channels of the ending: how many there were.
+pub fn more_channels(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::En => format!("… ({count} in all)"),
+        Lang::Zh => format!("……（共 {count} 个）"),
+    }
+}
+
 pub fn start(
     lang: Lang,
     procdemo: &str,
@@ -292,7 +300,7 @@ pub enum Death<'a> {
 pub fn exited(lang: Lang, process: &str, death: &Death, lived_us: Option<u64>) -> String {
     let how = match (lang, death) {
         (Lang::En, Death::Code(code)) => format!("exited {code}"),
-        (Lang::Zh, Death::Code(code)) => format!("退出了，退出码 {code}"),
+        (Lang::Zh, Death::Code(code)) => format!("以退出码 {code} 退出"),
         (Lang::En, Death::Signal { name, core: false }) => format!("killed by {}", bad(name)),
         (Lang::En, Death::Signal { name, core: true }) => {
             format!("killed by {} (core dumped)", bad(name))
@@ -462,7 +470,7 @@ pub fn summary_heading(lang: Lang) -> &'static str {
     }
 }
 
-/// One shared channel: "pipe 123: sh(1) fd 1 (write end), sort(2) fd 0 (read end)".
+/// One shared channel: "pipe 123: sh(1) fd 1 (write end); sort(2) fd 0 (read end)".
 pub fn shared(lang: Lang, channel: &str, holders: &str) -> String {
     match lang {
         Lang::En => format!("{channel}: {holders}"),
@@ -470,10 +478,20 @@ pub fn shared(lang: Lang, channel: &str, holders: &str) -> String {
     }
 }
 
-pub fn holder(lang: Lang, process: &str, fd: i64, access: &str) -> String {
+/// A process and the descriptors it holds one channel by.
+pub fn holder(lang: Lang, process: &str, descriptors: &[String]) -> String {
+    let descriptors = descriptors.join(super::list_separator(lang));
     match lang {
-        Lang::En => format!("{process} fd {fd} ({access})"),
-        Lang::Zh => format!("{process} 的 fd {fd}（{access}）"),
+        Lang::En => format!("{process} {descriptors}"),
+        Lang::Zh => format!("{process} 的 {descriptors}"),
+    }
+}
+
+/// "fd 3 (read end)".
+pub fn descriptor(lang: Lang, fd: i64, access: &str) -> String {
+    match lang {
+        Lang::En => format!("fd {fd} ({access})"),
+        Lang::Zh => format!("fd {fd}（{access}）"),
     }
 }
 
@@ -503,9 +521,9 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
     match lang {
         Lang::En => vec![
             format!(
-                "{}, {} besides each process's first, {} run, {}, {} delivered (SIGCHLD included).",
+                "{}, {}, {} run, {}, {} delivered (SIGCHLD included).",
                 count(lang, processes, "process", "processes", ""),
-                count(lang, threads, "thread", "threads", ""),
+                count(lang, threads, "extra thread", "extra threads", ""),
                 count(lang, programs, "program", "programs", ""),
                 count(lang, exec_failures, "failed exec", "failed execs", ""),
                 count(lang, signals, "signal", "signals", ""),
@@ -525,7 +543,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
         ],
         Lang::Zh => vec![
             format!(
-                "共 {processes} 个进程，除了每个进程的第一个线程外另有 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（含 SIGCHLD）。"
+                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（含 SIGCHLD）。"
             ),
             match zombies {
                 0 => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
@@ -719,6 +737,6 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
     let command = code(&format!("procdemo {more}"));
     match lang {
         Lang::En => format!("{sentence} More: {command}"),
-        Lang::Zh => format!("{sentence}想了解更多：{command}"),
+        Lang::Zh => format!("{sentence}想了解更多，请运行 {command}。"),
     }
 }
