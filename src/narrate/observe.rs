@@ -195,6 +195,9 @@ impl Narration {
                 };
                 let from = match (text(event, "origin").as_str(), int(event, "sender_pid")) {
                     ("kernel", _) | (_, None) => words::Sender::Kernel,
+                    (origin, Some(sender)) if sender == pid => words::Sender::Itself {
+                        origin: clean(origin),
+                    },
                     (origin, Some(sender)) => words::Sender::Process {
                         origin: clean(origin),
                         sender: self.process(sender),
@@ -903,6 +906,15 @@ mod tests {
                 Some(4243),
             ),
             signal(7100, 4244, 4242, 4244, ("SIGTERM", 15), "kill", Some(4242)),
+            signal(
+                7150,
+                4244,
+                4242,
+                4244,
+                ("SIGUSR1", 10),
+                "tgkill",
+                Some(4244),
+            ),
             signal(7200, 4246, 4242, 4251, ("SIGSEGV", 11), "kernel", None),
             exited(9000, 4243, 4242, Some(0), None),
             reaped(9400, 4243, 4242, 4242, "parent", Some("wait4")),
@@ -1091,6 +1103,7 @@ mod tests {
             "+12.0 s procdemo(100) reaped sh(4242) with wait4 after 0.4 ms as a zombie"
         ));
         assert!(at(&en, 7100).contains("got SIGTERM, sent by sh(4242) with kill()"));
+        assert!(at(&en, 7150).contains("got SIGUSR1, sent by itself with tgkill()"));
         assert!(at(&en, 10_200).contains("python3(4249) (its adopter) reaped python3(4248)"));
         let end = at(&en, 12_600_000);
         for part in [

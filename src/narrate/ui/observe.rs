@@ -263,7 +263,14 @@ pub fn channels(lang: Lang, process: &str, at: &str, ends: &str) -> String {
 
 /// Where a signal came from, from the `origin` and `sender_pid` facts.
 pub enum Sender {
-    Process { origin: String, sender: String },
+    Process {
+        origin: String,
+        sender: String,
+    },
+    /// The process sent it to itself.
+    Itself {
+        origin: String,
+    },
     Kernel,
 }
 
@@ -272,6 +279,14 @@ pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String
     match (lang, from) {
         (Lang::En, Sender::Process { origin, sender }) => format!(
             "{receiver} got {signal}, sent by {sender} with {}",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::En, Sender::Itself { origin }) => format!(
+            "{receiver} got {signal}, sent by itself with {}",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::Zh, Sender::Itself { origin }) => format!(
+            "{receiver} 收到 {signal}，是它自己用 {} 发来的",
             code(&format!("{origin}()"))
         ),
         (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
@@ -521,7 +536,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
     match lang {
         Lang::En => vec![
             format!(
-                "{}, {}, {} run, {}, {} delivered (SIGCHLD included).",
+                "{}, {}, {} run, {}, {} delivered (SIGCHLD counted too).",
                 count(lang, processes, "process", "processes", ""),
                 count(lang, threads, "extra thread", "extra threads", ""),
                 count(lang, programs, "program", "programs", ""),
@@ -543,7 +558,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
         ],
         Lang::Zh => vec![
             format!(
-                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（含 SIGCHLD）。"
+                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（SIGCHLD 也算在内）。"
             ),
             match zombies {
                 0 => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
