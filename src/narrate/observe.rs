@@ -274,7 +274,14 @@ impl Narration {
                     };
                     Some(words::left(&named, zombie))
                 });
-                (words::remaining(lang, &listed, flag(event, "killed")), None)
+                let count = event
+                    .fact("processes")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                (
+                    words::remaining(lang, &listed, count, flag(event, "killed")),
+                    None,
+                )
             }
             "observe-stopped" => {
                 let left = self.pids(event.fact("left_running"));
@@ -1103,6 +1110,8 @@ mod tests {
             "+12.0 s procdemo(100) reaped sh(4242) with wait4 after 0.4 ms as a zombie"
         ));
         assert!(at(&en, 7100).contains("got SIGTERM, sent by sh(4242) with kill()"));
+        assert!(at(&en, 12_500_000).contains("procdemo leaves them be"));
+        assert!(at(&en, 12_500_100).contains("procdemo sends it SIGKILL"));
         assert!(at(&en, 7150).contains("got SIGUSR1, sent by itself with tgkill()"));
         assert!(at(&en, 10_200).contains("python3(4249) (its adopter) reaped python3(4248)"));
         let end = at(&en, 12_600_000);

@@ -424,19 +424,27 @@ pub fn left(process: &str, zombie: bool) -> String {
     }
 }
 
-pub fn remaining(lang: Lang, processes: &str, killed: bool) -> String {
+/// The processes left when the first one ended (`count` of them), and
+/// what procdemo does about them.
+pub fn remaining(lang: Lang, processes: &str, count: usize, killed: bool) -> String {
+    let one = count == 1;
     match (lang, killed) {
         (Lang::En, false) => format!(
-            "The first process has ended and these remain: {processes}; procdemo leaves them be (--kill-remaining would end them)"
+            "The first process has ended; still here: {processes}; procdemo leaves {} be (--kill-remaining would end {})",
+            if one { "it" } else { "them" },
+            if one { "it" } else { "them" },
         ),
         (Lang::En, true) => format!(
-            "The first process has ended and these remain: {processes}; --kill-remaining: procdemo sends them SIGKILL"
+            "The first process has ended; still here: {processes}; --kill-remaining: procdemo sends {} SIGKILL",
+            if one { "it" } else { "each" },
         ),
         (Lang::Zh, false) => format!(
-            "第一个进程已经结束，这些进程还在：{processes}；procdemo 不去结束它们（加 --kill-remaining 才会）"
+            "第一个进程已经结束，还在的进程：{processes}；procdemo 不去结束{}（加 --kill-remaining 才会）",
+            if one { "它" } else { "它们" },
         ),
         (Lang::Zh, true) => format!(
-            "第一个进程已经结束，这些进程还在：{processes}；因为加了 --kill-remaining，procdemo 向它们发送 SIGKILL"
+            "第一个进程已经结束，还在的进程：{processes}；因为加了 --kill-remaining，procdemo 向{}发送 SIGKILL",
+            if one { "它" } else { "每一个" },
         ),
     }
 }
