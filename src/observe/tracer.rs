@@ -70,6 +70,13 @@ struct Task {
     entered: Option<Entered>,
 }
 
+/// Whether a stopped task stays stopped for now.
+#[derive(PartialEq, Eq)]
+enum Held {
+    Yes,
+    No,
+}
+
 /// A system call a task is inside, as its entry stop showed.
 enum Entered {
     Exec {
@@ -90,6 +97,10 @@ struct Birth {
     how: Creation,
     child_saw: Option<i64>,
     parent_saw: Option<i64>,
+    /// The parent came back from the call before the child's first stop:
+    /// it waits, so that nothing it does (its end, its child's adoption)
+    /// is told before the child's birth.
+    parent_held: bool,
 }
 
 /// Everything the tracer knows, and where its events go.
@@ -291,12 +302,14 @@ impl<'a> Tracer<'a> {
     }
 
     /// How `tid` goes on: at every syscall while its process may fail an
-    /// exec or reap a child, or while its fork's return is awaited.
+    /// exec or reap a child, or while a call's return is awaited.
     fn mode(&self, tid: Pid) -> Resume {
         let Some(task) = self.tasks.get(&tid) else {
             return Resume::Continue;
         };
+        // A call whose entry was seen is followed to its exit.
         let watched = task.creating.is_some()
+            || task.entered.is_some()
             || self
                 .process(task.tgid)
                 .is_some_and(|process| !process.execed)
@@ -352,12 +365,11 @@ impl<'a> Tracer<'a> {
                 .process(tgid)
                 .map(|p| (p.name.clone(), p.program.clone(), p.python))
                 .unwrap_or_default();
-            let role = python::role_of_fork(&program, parent_role);
-            if let Some(old) = self.live.get(&new).copied()
-                && self.records[old].reap.is_some()
-            {
-                self.live.remove(&new);
-            }
+            // A vfork child shares its parent's memory only until it execs
+            // or exits: it is no copy of the parent that runs on.
+            let role = (how != Creation::Vfork)
+                .then(|| python::role_of_fork(&program, parent_role))
+                .flatten();
             self.add_process(new, tgid, name, program, role);
             self.births.insert(
                 new,
@@ -366,6 +378,7 @@ impl<'a> Tracer<'a> {
                     how,
                     child_saw: None,
                     parent_saw: None,
+                    parent_held: false,
                 },
             );
             if let Some(task) = self.tasks.get_mut(&tid) {
@@ -442,7 +455,11 @@ impl<'a> Tracer<'a> {
             },
         );
         self.channels(child, "fork");
-        self.go_on(child, None)
+        self.go_on(child, None)?;
+        if birth.parent_held {
+            self.go_on(birth.parent_tid, None)?;
+        }
+        Ok(())
     }
 
     /// The pipes and sockets `pid` holds now, told when it holds any.
@@ -549,22 +566,32 @@ impl<'a> Tracer<'a> {
                     task.entered = entered;
                 }
             }
-            SyscallStop::Exit { value, is_error } => self.syscall_exit(tid, value, is_error)?,
+            SyscallStop::Exit { value, is_error } => {
+                if self.syscall_exit(tid, value, is_error)? == Held::Yes {
+                    return Ok(());
+                }
+            }
             SyscallStop::Other => {}
         }
         self.go_on(tid, None)
     }
 
-    fn syscall_exit(&mut self, tid: Pid, value: i64, is_error: bool) -> Result<()> {
+    fn syscall_exit(&mut self, tid: Pid, value: i64, is_error: bool) -> Result<Held> {
         let Some(task) = self.tasks.get_mut(&tid) else {
-            return Ok(());
+            return Ok(Held::No);
         };
         let tgid = task.tgid;
         if let Some(child) = task.creating.take() {
-            if let Some(birth) = self.births.get_mut(&child) {
-                birth.parent_saw = Some(value);
+            let Some(birth) = self.births.get_mut(&child) else {
+                return Ok(Held::No);
+            };
+            birth.parent_saw = Some(value);
+            if birth.child_saw.is_none() {
+                birth.parent_held = true;
+                return Ok(Held::Yes);
             }
-            return self.maybe_born(child);
+            self.maybe_born(child)?;
+            return Ok(Held::No);
         }
         match task.entered.take() {
             Some(Entered::Exec { call, path }) if is_error => {
@@ -603,7 +630,7 @@ impl<'a> Tracer<'a> {
             Some(Entered::Wait { .. }) => self.settle_gone(tgid),
             _ => {}
         }
-        Ok(())
+        Ok(Held::No)
     }
 
     fn signal(&mut self, tid: Pid, signal: Signal, origin: Origin) -> Result<()> {
