@@ -705,7 +705,7 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "fork",
         ),
         (Lang::Zh, Lesson::Vfork) => (
-            "vfork() 创建的子进程借用父进程的内存；父进程一直等到子进程运行新程序（exec）或者退出，所以接下来要运行别的程序时，它比 fork() 省事。",
+            "vfork() 创建的子进程借用父进程的内存；父进程一直等到子进程运行新程序（exec）或者退出，所以接下来要运行别的程序时，它比 fork() 开销小。",
             "exec",
         ),
         (Lang::Zh, Lesson::Clone) => (
@@ -721,7 +721,7 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "exec",
         ),
         (Lang::Zh, Lesson::ExecFailed) => (
-            "exec 失败什么也不会改变：调用返回一个错误，进程接着运行原来的程序。",
+            "exec 失败时什么也不会改变：调用返回一个错误，进程接着运行原来的程序。",
             "exec",
         ),
         (Lang::Zh, Lesson::Zombie) => (
@@ -737,7 +737,7 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "orphan",
         ),
         (Lang::Zh, Lesson::ReapedByKernel) => (
-            "父进程忽略 SIGCHLD，等于告诉内核由内核自己回收它的子进程：不用调用 wait，也不会留下僵尸进程。",
+            "父进程把 SIGCHLD 设为忽略，就等于让内核替它回收子进程：不用调用 wait，也不会留下僵尸进程。",
             "zombie",
         ),
         (Lang::Zh, Lesson::Orphan) => (
