@@ -63,6 +63,8 @@ pub struct Narration {
     /// holding.
     parents: HashMap<i64, i64>,
     held: HashMap<i64, Vec<Value>>,
+    /// Each process's last failed exec: the directory and the file name.
+    failed: HashMap<i64, (String, String)>,
     taught: HashSet<&'static str>,
 }
 
@@ -75,6 +77,7 @@ impl Narration {
             first: None,
             parents: HashMap::new(),
             held: HashMap::new(),
+            failed: HashMap::new(),
             taught: HashSet::new(),
         }
     }
@@ -167,6 +170,16 @@ impl Narration {
                 (said, Some(Lesson::Exec))
             }
             "exec-failed" => {
+                let path = text(event, "path");
+                let (directory, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                // The same name in another directory than the last failure's:
+                // a search along PATH.
+                let searching = self
+                    .failed
+                    .get(&pid)
+                    .is_some_and(|(before, tried)| tried == name && before != directory);
+                self.failed
+                    .insert(pid, (directory.to_string(), name.to_string()));
                 let errno = text(event, "errno");
                 let error = EXEC_ERRORS
                     .into_iter()
@@ -176,10 +189,15 @@ impl Narration {
                     lang,
                     &self.process(pid),
                     &clean(&text(event, "call")),
-                    &cut(&clean(&text(event, "path"))),
+                    &cut(&clean(&path)),
                     &error,
                 );
-                (said, Some(Lesson::ExecFailed))
+                let lesson = if searching {
+                    Lesson::PathSearch
+                } else {
+                    Lesson::ExecFailed
+                };
+                (said, Some(lesson))
             }
             "channels" => return self.channels(event),
             "signal" => {
@@ -825,6 +843,13 @@ mod tests {
                 json!({"path": "/usr/local/bin/nope", "errno": "ENOENT", "call": "execve"}),
             ),
             event(
+                5250,
+                4245,
+                4242,
+                "exec-failed",
+                json!({"path": "/usr/bin/nope", "errno": "ENOENT", "call": "execve"}),
+            ),
+            event(
                 5300,
                 4245,
                 4242,
@@ -1138,9 +1163,11 @@ mod tests {
         ] {
             let said = said(lang);
             let taught: usize = said.iter().map(|said| said.matches(more).count()).sum();
-            // Created, exec, pipe, socket, exec-failed, thread, signal,
-            // zombie, reaped, orphan: once each.
-            assert_eq!(taught, 10, "{lang:?}: {said:#?}");
+            // Created, exec, pipe, socket, exec-failed, a PATH search,
+            // thread, signal, zombie, reaped, orphan: once each.
+            assert_eq!(taught, 11, "{lang:?}: {said:#?}");
+            assert!(at(&said, 5250).contains("PATH"));
+            assert!(!at(&said, 5300).contains("PATH"));
             assert!(at(&said, 800).contains(&format!("{more}fork")));
             assert!(at(&said, 850).contains(&format!("{more}pipe")));
             assert!(at(&said, 850).contains(&format!("{more}ipc")));

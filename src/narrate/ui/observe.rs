@@ -613,6 +613,7 @@ pub enum Lesson {
     Thread,
     Exec,
     ExecFailed,
+    PathSearch,
     Zombie,
     ReapedByParent,
     ReapedByAdopter,
@@ -632,6 +633,7 @@ impl Lesson {
             Lesson::Thread => "thread",
             Lesson::Exec => "exec",
             Lesson::ExecFailed => "exec-failed",
+            Lesson::PathSearch => "path-search",
             Lesson::Zombie => "zombie",
             Lesson::Orphan => "orphan",
             Lesson::Pipe => "pipe",
@@ -666,6 +668,10 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
         ),
         (Lang::En, Lesson::ExecFailed) => (
             "A failed exec changes nothing: the call returns an error and the process goes on running the program it had.",
+            "exec",
+        ),
+        (Lang::En, Lesson::PathSearch) => (
+            "The same name tried in one directory after another is a search along PATH: a program named without a slash is looked for this way, and each miss is one failed exec.",
             "exec",
         ),
         (Lang::En, Lesson::Zombie) => (
@@ -722,6 +728,10 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
         ),
         (Lang::Zh, Lesson::ExecFailed) => (
             "exec 失败时什么也不会改变：调用返回一个错误，进程接着运行原来的程序。",
+            "exec",
+        ),
+        (Lang::Zh, Lesson::PathSearch) => (
+            "同一个名字在一个又一个目录里尝试，这是在沿着 PATH 找程序：不带斜杠的程序名就是这样查找的，每落空一次就是一次失败的 exec。",
             "exec",
         ),
         (Lang::Zh, Lesson::Zombie) => (
