@@ -15,8 +15,8 @@ use nix::unistd::Pid;
 use serde_json::Value;
 
 use super::python;
-use super::reports::{self as facts, ChannelEnd};
 use crate::model::Report;
+use crate::model::observe::{self as facts, ChannelEnd};
 use crate::os::procfs;
 use crate::os::ptrace::{self, Call, Creation, Origin, Resume, Stop, SyscallStop};
 
@@ -151,6 +151,10 @@ impl<'a> Tracer<'a> {
             emit,
         };
         tracer.add_process(main, procdemo, "procdemo".into(), String::new(), None);
+        // The first process was forked at the start, before its exec.
+        if let Some(first) = tracer.records.first_mut() {
+            first.created_us = 0;
+        }
         tracer
     }
 
@@ -272,8 +276,16 @@ impl<'a> Tracer<'a> {
             // A zombie procdemo adopted is reported once more, to its new
             // parent: that report is the reap.
             if let Stop::Exited { .. } | Stop::Killed { .. } = stop
-                && self.process(tid).is_some_and(|p| p.exited_us.is_some())
+                && let Some(parent) = self
+                    .process(tid)
+                    .filter(|p| p.exited_us.is_some())
+                    .map(|p| p.current_parent)
             {
+                // Its parent ended before procdemo took that end: the
+                // zombie was procdemo's to reap from then on.
+                if parent != self.procdemo {
+                    self.adopted(tid, parent, self.procdemo);
+                }
                 self.reaped(tid, self.procdemo, Some(Call::Wait4));
                 return Ok(());
             }
@@ -281,12 +293,12 @@ impl<'a> Tracer<'a> {
             return Ok(());
         }
         match stop {
-            Stop::Exited { tid, code } => self.task_ended(tid, Ending::Code(code)),
+            Stop::Exited { tid, code } => self.task_ended(tid, Ending::Code(code))?,
             Stop::Killed {
                 tid,
                 signal,
                 core_dumped,
-            } => self.task_ended(tid, Ending::Signal(signal, core_dumped)),
+            } => self.task_ended(tid, Ending::Signal(signal, core_dumped))?,
             Stop::Created { tid, new, how } => self.created(tid, new, how)?,
             Stop::Execed { tid, former } => self.execed(tid, former)?,
             Stop::Syscall { tid, call } => self.syscall(tid, call)?,
@@ -423,10 +435,17 @@ impl<'a> Tracer<'a> {
         let Some(birth) = self.births.get(&child) else {
             return Ok(());
         };
-        let vfork = birth.how == Creation::Vfork;
-        let (Some(child_saw), true) = (birth.child_saw, birth.parent_saw.is_some() || vfork) else {
+        let parent_back = birth.parent_saw.is_some() || birth.how == Creation::Vfork;
+        if birth.child_saw.is_none() || !parent_back {
             return Ok(());
-        };
+        }
+        self.tell_birth(child)?;
+        self.go_on(child, None)
+    }
+
+    /// Tells the creation of `child` with what is known of it, and lets
+    /// its parent go on if it was held for it.
+    fn tell_birth(&mut self, child: Pid) -> Result<()> {
         let Some(birth) = self.births.remove(&child) else {
             return Ok(());
         };
@@ -449,13 +468,12 @@ impl<'a> Tracer<'a> {
                 }
                 .into(),
                 parent_saw: birth.parent_saw,
-                child_saw,
+                child_saw: birth.child_saw,
                 name,
                 python,
             },
         );
         self.channels(child, "fork");
-        self.go_on(child, None)?;
         if birth.parent_held {
             self.go_on(birth.parent_tid, None)?;
         }
@@ -511,7 +529,7 @@ impl<'a> Tracer<'a> {
         let previous = match self.process_mut(tgid) {
             Some(process) => {
                 process.tasks.retain(|&task| task == tid || task != former);
-                let previous = std::mem::replace(&mut process.name, name);
+                let previous = std::mem::replace(&mut process.name, name.clone());
                 process.program = program.clone();
                 process.python = role;
                 process.execed = true;
@@ -525,6 +543,7 @@ impl<'a> Tracer<'a> {
             "observed",
             &facts::Exec {
                 program,
+                name,
                 argv,
                 previous,
                 pid_kept: true,
@@ -658,10 +677,13 @@ impl<'a> Tracer<'a> {
         self.go_on(tid, Some(signal))
     }
 
-    fn task_ended(&mut self, tid: Pid, ending: Ending) {
+    fn task_ended(&mut self, tid: Pid, ending: Ending) -> Result<()> {
         let Some(task) = self.tasks.remove(&tid) else {
-            return;
+            return Ok(());
         };
+        // Killed before its first stop: its birth is told now, with what
+        // is known, and a parent held for it goes on.
+        self.tell_birth(tid)?;
         if task.tgid != tid {
             let threads = self.process_mut(task.tgid).map_or(0, |process| {
                 process.tasks.retain(|&t| t != tid);
@@ -675,11 +697,11 @@ impl<'a> Tracer<'a> {
                     threads,
                 },
             );
-            return;
+            return Ok(());
         }
         let now = self.now_us();
         let Some(process) = self.process_mut(tid) else {
-            return;
+            return Ok(());
         };
         process.exited_us = Some(now);
         process.ending = Some(ending);
@@ -703,6 +725,7 @@ impl<'a> Tracer<'a> {
             self.reaped(tid, self.procdemo, Some(Call::Wait4));
         }
         self.orphans_of(tid);
+        Ok(())
     }
 
     /// The children of `pid`, which has just ended, have a new parent: the
@@ -716,30 +739,35 @@ impl<'a> Tracer<'a> {
             .map(|process| process.pid)
             .collect();
         for orphan in orphans {
+            // Gone already: procdemo's own wait took it, and told it.
             let Ok(stat) = procfs::stat(orphan) else {
                 continue;
             };
-            let adopter = Pid::from_raw(stat.ppid);
-            let procdemo = self.procdemo;
-            let Some(process) = self.process_mut(orphan) else {
-                continue;
-            };
-            process.current_parent = adopter;
-            process.adopted = true;
-            let zombie = process.exited_us.is_some();
-            self.orphans += 1;
-            self.move_child(pid, adopter);
-            self.say(
-                orphan,
-                "observed",
-                &facts::Adopted {
-                    old_parent_pid: pid.as_raw(),
-                    new_parent_pid: adopter.as_raw(),
-                    by_procdemo: adopter == procdemo,
-                    zombie,
-                },
-            );
+            self.adopted(orphan, pid, Pid::from_raw(stat.ppid));
         }
+    }
+
+    /// Tells that `orphan`'s parent `from` ended and `adopter` took it.
+    fn adopted(&mut self, orphan: Pid, from: Pid, adopter: Pid) {
+        let procdemo = self.procdemo;
+        let Some(process) = self.process_mut(orphan) else {
+            return;
+        };
+        process.current_parent = adopter;
+        process.adopted = true;
+        let zombie = process.exited_us.is_some();
+        self.orphans += 1;
+        self.move_child(from, adopter);
+        self.say(
+            orphan,
+            "observed",
+            &facts::Adopted {
+                old_parent_pid: from.as_raw(),
+                new_parent_pid: adopter.as_raw(),
+                by_procdemo: adopter == procdemo,
+                zombie,
+            },
+        );
     }
 
     fn move_child(&mut self, from: Pid, to: Pid) {
@@ -761,7 +789,10 @@ impl<'a> Tracer<'a> {
             .map(|p| (p.pid, p.current_parent))
             .collect();
         for (pid, parent) in gone {
-            if self.gone.contains_key(&pid) {
+            // Its parent has ended: the zombie went to an adopter, whose
+            // wait (procdemo's, as the subreaper) tells the reap.
+            let parent_ended = self.process(parent).is_none_or(|p| p.exited_us.is_some());
+            if self.gone.contains_key(&pid) || (parent_ended && parent != self.procdemo) {
                 continue;
             }
             // Its parent is inside a wait: that call's exit says more.
