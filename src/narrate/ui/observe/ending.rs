@@ -1,0 +1,153 @@
+//! The words of the ending of `procdemo observe`: headings, the channels
+//! shared and the summary.
+
+use super::{count, duration};
+use crate::model::Lang;
+
+/// Under the first channels of the ending: how many there were.
+pub fn more_channels(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::En => format!("… ({count} in all)"),
+        Lang::Zh => format!("……（共 {count} 个）"),
+    }
+}
+
+/// The headings of the ending.
+pub fn tree_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The processes of this run",
+        Lang::Zh => "这次运行的进程",
+    }
+}
+
+pub fn timeline_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Timeline",
+        Lang::Zh => "时间线",
+    }
+}
+
+pub fn channels_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Pipes and sockets shared",
+        Lang::Zh => "共享的管道和套接字",
+    }
+}
+
+pub fn summary_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Summary",
+        Lang::Zh => "小结",
+    }
+}
+
+/// One shared channel: "pipe 123: sh(1) fd 1 (write end); sort(2) fd 0 (read end)".
+pub fn shared(lang: Lang, channel: &str, holders: &str) -> String {
+    match lang {
+        Lang::En => format!("{channel}: {holders}"),
+        Lang::Zh => format!("{channel}：{holders}"),
+    }
+}
+
+/// A process and the descriptors it holds one channel by.
+pub fn holder(lang: Lang, process: &str, descriptors: &[String]) -> String {
+    let descriptors = descriptors.join(crate::narrate::ui::list_separator(lang));
+    match lang {
+        Lang::En => format!("{process} {descriptors}"),
+        Lang::Zh => format!("{process} 的 {descriptors}"),
+    }
+}
+
+/// "fd 3 (read end)".
+pub fn descriptor(lang: Lang, fd: i64, access: &str) -> String {
+    match lang {
+        Lang::En => format!("fd {fd} ({access})"),
+        Lang::Zh => format!("fd {fd}（{access}）"),
+    }
+}
+
+/// The counts of the summary.
+pub struct Counts {
+    pub processes: u64,
+    pub threads: u64,
+    pub programs: u64,
+    pub exec_failures: u64,
+    pub signals: u64,
+    pub zombies: u64,
+    pub zombie_us_max: u64,
+    pub orphans: u64,
+}
+
+pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
+    let Counts {
+        processes,
+        threads,
+        programs,
+        exec_failures,
+        signals,
+        zombies,
+        zombie_us_max,
+        orphans,
+    } = *counts;
+    match lang {
+        Lang::En => vec![
+            format!(
+                "{}, {}, {} run, {}, {} delivered (SIGCHLD counted too).",
+                count(lang, processes, "process", "processes", ""),
+                count(lang, threads, "extra thread", "extra threads", ""),
+                count(lang, programs, "program", "programs", ""),
+                count(lang, exec_failures, "failed exec", "failed execs", ""),
+                count(lang, signals, "signal", "signals", ""),
+            ),
+            match zombies {
+                0 => format!(
+                    "No zombie; {} adopted.",
+                    count(lang, orphans, "orphan", "orphans", "")
+                ),
+                _ => format!(
+                    "{}, the longest for {}; {} adopted.",
+                    count(lang, zombies, "zombie", "zombies", ""),
+                    duration(zombie_us_max),
+                    count(lang, orphans, "orphan", "orphans", "")
+                ),
+            },
+        ],
+        Lang::Zh => vec![
+            format!(
+                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（SIGCHLD 也算在内）。"
+            ),
+            match zombies {
+                0 => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
+                _ => format!(
+                    "{zombies} 个进程当过僵尸进程，最长的一个当了 {}；收养了 {orphans} 个孤儿进程。",
+                    duration(zombie_us_max)
+                ),
+            },
+        ],
+    }
+}
+
+pub fn never_reaped(lang: Lang, processes: Option<&str>) -> String {
+    match (lang, processes) {
+        (Lang::En, None) => "Every process that ended was reaped by its own parent.".to_string(),
+        (Lang::En, Some(processes)) => format!("Not reaped by their own parent: {processes}."),
+        (Lang::Zh, None) => "每个结束了的进程都由自己的父进程回收。".to_string(),
+        (Lang::Zh, Some(processes)) => format!("没有被自己的父进程回收的：{processes}。"),
+    }
+}
+
+pub fn still_running(lang: Lang, processes: Option<&str>) -> String {
+    match (lang, processes) {
+        (Lang::En, None) => "Nothing of the program is left running.".to_string(),
+        (Lang::En, Some(processes)) => format!("Left running: {processes}."),
+        (Lang::Zh, None) => "程序没有留下还在运行的进程。".to_string(),
+        (Lang::Zh, Some(processes)) => format!("仍在运行的：{processes}。"),
+    }
+}
+
+pub fn first_ended(lang: Lang, process: &str, ending: &str, status: i64) -> String {
+    match lang {
+        Lang::En => format!("The first process, {process}: {ending}; procdemo exits {status}."),
+        Lang::Zh => format!("第一个进程 {process}：{ending}；procdemo 的退出状态是 {status}。"),
+    }
+}

@@ -1,0 +1,307 @@
+//! The words of `procdemo observe`, in each language: one line per event
+//! and, the first time a kind of event appears, one sentence of teaching.
+//!
+//! Every piece of text comes back with marks that `narrate::observe` turns
+//! into looks: [`BOLD`] around a process's name, [`CODE`] around a call, a
+//! command or a lesson to run, [`BAD`] around an ending. Values from the run
+//! are given here already cleaned of the marks.
+
+mod ending;
+mod ends;
+mod teaching;
+
+pub use ending::*;
+pub use ends::*;
+pub use teaching::*;
+
+use crate::model::Lang;
+
+/// Toggles bold: a process, `name(pid)`.
+pub const BOLD: char = '\u{E000}';
+/// Toggles the code look: calls, commands, argv, paths.
+pub const CODE: char = '\u{E001}';
+/// Toggles the look of a death, a zombie, a failure.
+pub const BAD: char = '\u{E002}';
+
+/// `name(pid)`, as pstree names a process.
+pub fn process(name: &str, pid: i64) -> String {
+    format!("{BOLD}{name}({pid}){BOLD}")
+}
+
+/// A process procdemo has not seen start (a sender from outside the run).
+pub fn unnamed(lang: Lang, pid: i64) -> String {
+    format!("{BOLD}{} {pid}{BOLD}", crate::narrate::ui::pid_word(lang))
+}
+
+fn code(text: &str) -> String {
+    format!("{CODE}{text}{CODE}")
+}
+
+fn bad(text: &str) -> String {
+    format!("{BAD}{text}{BAD}")
+}
+
+/// "1 process", "2 processes"; Chinese counts with its measure word.
+fn count(lang: Lang, count: u64, one: &str, many: &str, zh: &str) -> String {
+    match lang {
+        Lang::En if count == 1 => format!("1 {one}"),
+        Lang::En => format!("{count} {many}"),
+        Lang::Zh => format!("{count} 个{zh}"),
+    }
+}
+
+/// A time in the run or a length of time: ms below ten seconds, as the
+/// lessons' evidence shows it.
+pub fn duration(us: u64) -> String {
+    if us < 10_000_000 {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    } else {
+        format!("{:.1} s", us as f64 / 1_000_000.0)
+    }
+}
+
+/// How many a list had when only its first items are shown.
+pub fn in_all(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::En => format!(", … ({count} in all)"),
+        Lang::Zh => format!("……（共 {count} 个）"),
+    }
+}
+
+pub fn start(
+    lang: Lang,
+    procdemo: &str,
+    command: &str,
+    program: &str,
+    main: &str,
+    subreaper: bool,
+) -> String {
+    let (command, program) = (code(command), code(program));
+    match (lang, subreaper) {
+        (Lang::En, true) => format!(
+            "{procdemo} observes {command} (program {program}), first process {main}; procdemo is the subreaper: orphans come to it"
+        ),
+        (Lang::En, false) => {
+            format!("{procdemo} observes {command} (program {program}), first process {main}")
+        }
+        (Lang::Zh, true) => format!(
+            "{procdemo} 观察 {command}（程序 {program}），第一个进程是 {main}；procdemo 是 subreaper，孤儿进程都由它收养"
+        ),
+        (Lang::Zh, false) => {
+            format!("{procdemo} 观察 {command}（程序 {program}），第一个进程是 {main}")
+        }
+    }
+}
+
+/// What multiprocessing made of a process, from the `python` fact.
+pub fn python_role(lang: Lang, role: &str) -> Option<&'static str> {
+    Some(match (lang, role) {
+        (Lang::En, "resource-tracker") => "multiprocessing's resource tracker",
+        (Lang::En, "forkserver") => "multiprocessing's forkserver",
+        (Lang::En, "spawn-child") => "started by multiprocessing's spawn start method",
+        (Lang::En, "forkserver-child") => "a worker forked by multiprocessing's forkserver",
+        (Lang::En, "fork-child") => "a forked copy of Python: os.fork() or the fork start method",
+        (Lang::Zh, "resource-tracker") => "multiprocessing 的资源跟踪进程（resource tracker）",
+        (Lang::Zh, "forkserver") => "multiprocessing 的 forkserver 服务进程",
+        (Lang::Zh, "spawn-child") => "由 multiprocessing 的 spawn 启动方式启动",
+        (Lang::Zh, "forkserver-child") => "由 multiprocessing 的 forkserver fork 出来的工作进程",
+        (Lang::Zh, "fork-child") => "fork 出来的 Python 副本：os.fork() 或 fork 启动方式",
+        _ => return None,
+    })
+}
+
+/// After a line, what multiprocessing made of the process.
+pub fn as_python(lang: Lang, role: &str) -> String {
+    match lang {
+        Lang::En => format!(" — {role}"),
+        Lang::Zh => format!("——{role}"),
+    }
+}
+
+/// The facts of `process-created`, as the line says them.
+pub struct Created<'a> {
+    pub parent: String,
+    pub child: String,
+    pub call: &'a str,
+    /// The calling thread, when it is not the parent's first.
+    pub by_thread: Option<i64>,
+    pub parent_saw: Option<i64>,
+    pub child_saw: Option<i64>,
+}
+
+pub fn created(lang: Lang, created: &Created) -> String {
+    let Created {
+        parent,
+        child,
+        call,
+        by_thread,
+        parent_saw,
+        child_saw,
+    } = created;
+    let called = code(&format!("{call}()"));
+    let thread = match (lang, by_thread) {
+        (_, None) => String::new(),
+        (Lang::En, Some(tid)) => format!(" (thread {tid})"),
+        (Lang::Zh, Some(tid)) => format!(" 的线程 {tid}"),
+    };
+    let saw = match (lang, parent_saw, child_saw) {
+        (Lang::En, Some(parent), Some(child)) => {
+            format!(": {called} returned {parent} in the parent, {child} in the child")
+        }
+        (Lang::Zh, Some(parent), Some(child)) => {
+            format!("：{called} 在父进程里返回 {parent}，在子进程里返回 {child}")
+        }
+        (Lang::En, _, _) => String::new(),
+        (Lang::Zh, _, _) => String::new(),
+    };
+    let verb = match (lang, *call) {
+        (Lang::En, "fork") => "forked".to_string(),
+        (Lang::En, "vfork") => "vforked".to_string(),
+        (Lang::En, other) => format!("made a process with {other}()"),
+        (Lang::Zh, other) => format!("用 {other}() 创建了"),
+    };
+    match lang {
+        Lang::En => format!("{parent}{thread} {verb} → {child}{saw}"),
+        Lang::Zh => format!("{parent}{thread} {verb}子进程 {child}{saw}"),
+    }
+}
+
+/// A thread of `process` started or ended, and the threads it has now.
+pub fn thread(lang: Lang, process: &str, tid: i64, started: bool, threads: Option<i64>) -> String {
+    let what = match (lang, started) {
+        (Lang::En, true) => format!("{process} started thread {tid}"),
+        (Lang::En, false) => format!("{process}: thread {tid} ended"),
+        (Lang::Zh, true) => format!("{process} 新建了线程 {tid}"),
+        (Lang::Zh, false) => format!("{process} 的线程 {tid} 结束了"),
+    };
+    let Some(threads) = threads else {
+        return what;
+    };
+    match (lang, started) {
+        (Lang::En, true) => format!(
+            "{what}: {} in the process now",
+            count(lang, threads as u64, "thread", "threads", "线程")
+        ),
+        (Lang::En, false) => format!(
+            "{what}, {} left",
+            count(lang, threads as u64, "thread", "threads", "线程")
+        ),
+        (Lang::Zh, true) => format!("{what}：这个进程现在有 {threads} 个线程"),
+        (Lang::Zh, false) => format!("{what}，还剩 {threads} 个线程"),
+    }
+}
+
+pub fn exec(lang: Lang, before: &str, program: &str, pid: i64, kept: bool, argv: &str) -> String {
+    let program = code(program);
+    let argv = code(argv);
+    match (lang, kept) {
+        (Lang::En, true) => format!("{before} exec → {program} (pid kept {pid}): argv {argv}"),
+        (Lang::En, false) => format!("{before} exec → {program}: argv {argv}"),
+        (Lang::Zh, true) => {
+            format!("{before} exec → {program}（PID 不变，仍是 {pid}）：argv 为 {argv}")
+        }
+        (Lang::Zh, false) => format!("{before} exec → {program}：argv 为 {argv}"),
+    }
+}
+
+pub fn exec_failed(lang: Lang, process: &str, call: &str, path: &str, error: &str) -> String {
+    let call = code(&format!("{call}()"));
+    let path = code(path);
+    match lang {
+        Lang::En => format!("{process} {call} of {path} {}: {error}", bad("failed")),
+        Lang::Zh => format!("{process} 用 {call} 执行 {path} {}：{error}", bad("失败")),
+    }
+}
+
+/// When a process's descriptors were read.
+pub fn channels_at(lang: Lang, at: &str) -> &'static str {
+    match (lang, at) {
+        (Lang::En, "fork") => "after its fork",
+        (Lang::En, "exec") => "after its exec",
+        (Lang::En, _) => "at the start",
+        (Lang::Zh, "fork") => "fork 之后",
+        (Lang::Zh, "exec") => "exec 之后",
+        (Lang::Zh, _) => "开始时",
+    }
+}
+
+/// "pipe 123", "socket 456": a channel by its inode, as `/proc/<pid>/fd` names it.
+pub fn channel(lang: Lang, kind: &str, inode: i64) -> String {
+    match (lang, kind) {
+        (Lang::En, kind) => format!("{kind} {inode}"),
+        (Lang::Zh, "pipe") => format!("管道 {inode}"),
+        (Lang::Zh, "socket") => format!("套接字 {inode}"),
+        (Lang::Zh, other) => format!("{other} {inode}"),
+    }
+}
+
+pub fn access(lang: Lang, access: &str) -> &str {
+    match (lang, access) {
+        (Lang::En, "read") => "read end",
+        (Lang::En, "write") => "write end",
+        (Lang::Zh, "read") => "读端",
+        (Lang::Zh, "write") => "写端",
+        (Lang::Zh, "read-write") => "读写",
+        (_, other) => other,
+    }
+}
+
+/// One descriptor: "fd 3 → pipe 123 (read end)".
+pub fn end(lang: Lang, fd: i64, channel: &str, access: &str) -> String {
+    match lang {
+        Lang::En => format!("fd {fd} → {channel} ({access})"),
+        Lang::Zh => format!("fd {fd} → {channel}（{access}）"),
+    }
+}
+
+pub fn channels(lang: Lang, process: &str, at: &str, ends: &str) -> String {
+    match lang {
+        Lang::En => format!("{process} holds {at}: {ends}"),
+        Lang::Zh => format!("{process} {at}持有：{ends}"),
+    }
+}
+
+/// Where a signal came from, from the `origin` and `sender_pid` facts.
+pub enum Sender {
+    Process {
+        origin: String,
+        sender: String,
+    },
+    /// The process sent it to itself.
+    Itself {
+        origin: String,
+    },
+    Kernel,
+}
+
+pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
+    let signal = code(signal);
+    match (lang, from) {
+        (Lang::En, Sender::Process { origin, sender }) => format!(
+            "{receiver} got {signal}, sent by {sender} with {}",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::En, Sender::Itself { origin }) => format!(
+            "{receiver} got {signal}, sent by itself with {}",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::Zh, Sender::Itself { origin }) => format!(
+            "{receiver} 收到 {signal}，是它自己用 {} 发来的",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
+        (Lang::Zh, Sender::Process { origin, sender }) => format!(
+            "{receiver} 收到 {signal}，是 {sender} 用 {} 发来的",
+            code(&format!("{origin}()"))
+        ),
+        (Lang::Zh, Sender::Kernel) => format!("{receiver} 收到内核发来的 {signal}"),
+    }
+}
+
+/// "thread 4244 of sh(4243)": the receiver of a signal sent to one thread.
+pub fn thread_of(lang: Lang, tid: i64, process: &str) -> String {
+    match lang {
+        Lang::En => format!("thread {tid} of {process}"),
+        Lang::Zh => format!("{process} 的线程 {tid}"),
+    }
+}
