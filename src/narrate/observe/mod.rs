@@ -9,14 +9,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nix::errno::Errno;
-use serde_json::Value;
+use anyhow::{Result, bail};
 
 use super::palette;
 use super::ui;
 use super::ui::observe::{self as words, Created, Death, Lesson, Reaper};
+use crate::model::observe::{
+    Adopted, ChannelEnd, Channels, Exec, ExecFailed, Exited, ObserveEnd, ObserveStart,
+    ObserveStopped, ProcessCreated, Reaped, Remaining, SignalDelivered, ThreadCreated, ThreadEnded,
+};
 use crate::model::{Event, Lang};
-use shown::{argv, base_name, clean, cut, first_argv, flag, int, marked, signal_number, text};
+use shown::{argv, base_name, clean, cut, exec_error, marked};
 
 /// The time column: "+1234.5 ms" fits, right-aligned, and two spaces after it.
 const TIME_WIDTH: usize = 10;
@@ -30,25 +33,6 @@ const CHANNELS_SHOWN: usize = 8;
 /// How many processes a list of the summary names before it counts the rest.
 const PROCESSES_SHOWN: usize = 8;
 
-/// The errors an exec may fail with, as `execve(2)` lists them: named
-/// and said in the reader's language; any other shows its name alone.
-const EXEC_ERRORS: [Errno; 14] = [
-    Errno::ENOENT,
-    Errno::EACCES,
-    Errno::ENOEXEC,
-    Errno::ENOTDIR,
-    Errno::E2BIG,
-    Errno::ETXTBSY,
-    Errno::ELOOP,
-    Errno::ENAMETOOLONG,
-    Errno::ENOMEM,
-    Errno::EPERM,
-    Errno::EISDIR,
-    Errno::EFAULT,
-    Errno::EINVAL,
-    Errno::ELIBBAD,
-];
-
 /// The narration of one run: the names of its processes as they come and
 /// go, and which kinds of event have been taught already.
 pub struct Narration {
@@ -61,7 +45,7 @@ pub struct Narration {
     /// Each process's parent, and the pipe and socket ends it was last seen
     /// holding.
     parents: HashMap<i64, i64>,
-    held: HashMap<i64, Vec<Value>>,
+    held: HashMap<i64, Vec<ChannelEnd>>,
     /// Each process's last failed exec: the directory and the file name.
     failed: HashMap<i64, (String, String)>,
     taught: HashSet<&'static str>,
@@ -82,53 +66,67 @@ impl Narration {
     }
 
     /// The lines for one observe event, each within the width; none for an
-    /// event people need not see (a SIGCHLD).
+    /// event people need not see (a SIGCHLD). An event whose facts do not
+    /// read as its step's report is said to be so, not guessed at.
     pub fn lines(&mut self, event: &Event) -> Vec<String> {
+        match self.said(event) {
+            Ok(lines) => lines,
+            Err(error) => {
+                let said = words::unread(
+                    self.lang,
+                    &clean(&event.step),
+                    &clean(&format!("{error:#}")),
+                );
+                self.laid_out(&said, "", INDENT)
+            }
+        }
+    }
+
+    fn said(&mut self, event: &Event) -> Result<Vec<String>> {
         let lang = self.lang;
         let pid = i64::from(event.pid);
         let (said, lesson) = match event.step.as_str() {
             "observe-start" => {
-                let program = text(event, "program");
-                let main = int(event, "main_pid").unwrap_or(0);
+                let start = event.read::<ObserveStart>()?;
+                let main = i64::from(start.main_pid);
                 self.first = Some(main);
                 self.names.insert(pid, "procdemo".to_string());
-                let first_word = first_argv(event.fact("command"));
+                let first_word = start.command.first().filter(|word| !word.is_empty());
                 self.names
-                    .insert(main, base_name(first_word.unwrap_or(&program)));
+                    .insert(main, base_name(first_word.unwrap_or(&start.program)));
                 let said = words::start(
                     lang,
                     &words::process("procdemo", pid),
-                    &cut(&argv(event.fact("command"))),
-                    &clean(&program),
+                    &cut(&argv(&start.command)),
+                    &clean(&start.program),
                     &self.process(main),
-                    flag(event, "subreaper"),
+                    start.subreaper,
                 );
                 (said, None)
             }
             "process-created" => {
-                let parent_pid = int(event, "parent_pid").unwrap_or(i64::from(event.ppid));
-                let name = text(event, "name");
-                self.names.insert(pid, clean(&name));
+                let created = event.read::<ProcessCreated>()?;
+                let parent_pid = i64::from(created.parent_pid);
+                self.names.insert(pid, clean(&created.name));
                 self.parents.insert(pid, parent_pid);
-                let call = text(event, "call");
-                let by_thread = int(event, "by_tid").filter(|&tid| tid != parent_pid);
+                let by_tid = i64::from(created.by_tid);
                 let mut said = words::created(
                     lang,
                     &Created {
                         parent: self.process(parent_pid),
                         child: self.process(pid),
-                        call: &clean(&call),
-                        by_thread,
-                        parent_saw: int(event, "parent_saw"),
-                        child_saw: int(event, "child_saw"),
+                        call: &clean(&created.call),
+                        by_thread: (by_tid != parent_pid).then_some(by_tid),
+                        parent_saw: created.parent_saw,
+                        child_saw: created.child_saw,
                     },
                 );
                 // A vfork child borrows its parent's memory until it runs a
                 // program: it is no copy of a Python, whatever its parent was.
-                if call != "vfork" {
-                    said.push_str(&self.python(event));
+                if created.call != "vfork" {
+                    said.push_str(&self.python(created.python.as_deref()));
                 }
-                let lesson = match call.as_str() {
+                let lesson = match created.call.as_str() {
                     "vfork" => Lesson::Vfork,
                     "clone" => Lesson::Clone,
                     _ => Lesson::Fork,
@@ -136,40 +134,48 @@ impl Narration {
                 (said, Some(lesson))
             }
             "thread-created" | "thread-ended" => {
-                let started = event.step == "thread-created";
+                let (tid, threads, lesson) = match event.step.as_str() {
+                    "thread-created" => {
+                        let thread = event.read::<ThreadCreated>()?;
+                        (thread.tid, thread.threads, Some(Lesson::Thread))
+                    }
+                    _ => {
+                        let thread = event.read::<ThreadEnded>()?;
+                        (thread.tid, thread.threads, None)
+                    }
+                };
                 let said = words::thread(
                     lang,
                     &self.process(pid),
-                    int(event, "tid").unwrap_or(0),
-                    started,
-                    int(event, "threads"),
+                    i64::from(tid),
+                    lesson.is_some(),
+                    threads,
                 );
-                (said, started.then_some(Lesson::Thread))
+                (said, lesson)
             }
             "exec" => {
-                let program = text(event, "program");
-                let previous = clean(&text(event, "previous"));
+                let exec = event.read::<Exec>()?;
+                let previous = clean(&exec.previous);
                 let before = if previous.is_empty() {
                     self.process(pid)
                 } else {
                     words::process(&previous, pid)
                 };
-                let first_word = first_argv(event.fact("argv"));
-                self.names
-                    .insert(pid, base_name(first_word.unwrap_or(&program)));
+                self.names.insert(pid, clean(&exec.name));
                 let mut said = words::exec(
                     lang,
                     &before,
-                    &clean(&program),
+                    &clean(&exec.program),
                     pid,
-                    flag(event, "pid_kept"),
-                    &cut(&argv(event.fact("argv"))),
+                    exec.pid_kept,
+                    &cut(&argv(&exec.argv)),
                 );
-                said.push_str(&self.python(event));
+                said.push_str(&self.python(exec.python.as_deref()));
                 (said, Some(Lesson::Exec))
             }
             "exec-failed" => {
-                let path = text(event, "path");
+                let failed = event.read::<ExecFailed>()?;
+                let path = failed.path;
                 let (directory, name) = path.rsplit_once('/').unwrap_or(("", &path));
                 // The same name in another directory than the last failure's:
                 // a search along PATH.
@@ -179,15 +185,11 @@ impl Narration {
                     .is_some_and(|(before, tried)| tried == name && before != directory);
                 self.failed
                     .insert(pid, (directory.to_string(), name.to_string()));
-                let errno = text(event, "errno");
-                let error = EXEC_ERRORS
-                    .into_iter()
-                    .find(|known| format!("{known:?}") == errno)
-                    .map_or(clean(&errno), |known| ui::cli::system_error(lang, known));
+                let error = exec_error(lang, &failed.errno);
                 let said = words::exec_failed(
                     lang,
                     &self.process(pid),
-                    &clean(&text(event, "call")),
+                    &clean(&failed.call),
                     &cut(&clean(&path)),
                     &error,
                 );
@@ -198,19 +200,19 @@ impl Narration {
                 };
                 (said, Some(lesson))
             }
-            "channels" => return self.channels(event),
+            "channels" => return Ok(self.channels(event.t_us, pid, event.read::<Channels>()?)),
             "signal" => {
-                let signal = text(event, "signal");
-                if signal == "SIGCHLD" {
-                    return Vec::new();
+                let signal = event.read::<SignalDelivered>()?;
+                if signal.signal == "SIGCHLD" {
+                    return Ok(Vec::new());
                 }
-                let tid = int(event, "tid").unwrap_or(pid);
+                let tid = i64::from(signal.tid);
                 let receiver = if tid == pid {
                     self.process(pid)
                 } else {
                     words::thread_of(lang, tid, &self.process(pid))
                 };
-                let from = match (text(event, "origin").as_str(), int(event, "sender_pid")) {
+                let from = match (signal.origin.as_str(), signal.sender_pid.map(i64::from)) {
                     ("kernel", _) | (_, None) => words::Sender::Kernel,
                     (origin, Some(sender)) if sender == pid => words::Sender::Itself {
                         origin: clean(origin),
@@ -221,28 +223,28 @@ impl Narration {
                     },
                 };
                 (
-                    words::signal(lang, &receiver, &clean(&signal), &from),
+                    words::signal(lang, &receiver, &clean(&signal.signal), &from),
                     Some(Lesson::Signal),
                 )
             }
             "exited" => {
-                let signal = text(event, "signal");
-                let death = match int(event, "exit_code") {
-                    Some(code) => Death::Code(code),
-                    None => Death::Signal {
-                        name: &signal,
-                        core: flag(event, "core_dumped"),
+                let exited = event.read::<Exited>()?;
+                let death = match (exited.exit_code, &exited.signal) {
+                    (Some(code), _) => Death::Code(i64::from(code)),
+                    (None, Some(signal)) => Death::Signal {
+                        name: signal,
+                        core: exited.core_dumped,
                     },
+                    (None, None) => bail!("neither `exit_code` nor `signal` says how it ended"),
                 };
-                let lived = event.fact("lived_us").and_then(Value::as_u64);
                 (
-                    words::exited(lang, &self.process(pid), &death, lived),
+                    words::exited(lang, &self.process(pid), &death, exited.lived_us),
                     Some(Lesson::Zombie),
                 )
             }
             "reaped" => {
-                let reaper_pid = int(event, "reaper_pid").unwrap_or(i64::from(event.ppid));
-                let (reaper, lesson) = match text(event, "reaper").as_str() {
+                let reaped = event.read::<Reaped>()?;
+                let (reaper, lesson) = match reaped.reaper.as_str() {
                     "adopter" => (Reaper::Adopter, Lesson::ReapedByAdopter),
                     "procdemo" if self.first != Some(pid) => {
                         (Reaper::Procdemo, Lesson::ReapedByAdopter)
@@ -254,67 +256,60 @@ impl Narration {
                 // line names that parent.
                 let by = match reaper {
                     Reaper::Kernel => self.process(i64::from(event.ppid)),
-                    _ => self.process(reaper_pid),
+                    _ => self.process(i64::from(reaped.reaper_pid)),
                 };
-                let call = event.fact("call").and_then(Value::as_str).map(clean);
+                let call = reaped.call.as_deref().map(clean);
                 let said = words::reaped(
                     lang,
                     &reaper,
                     &by,
                     &self.process(pid),
                     call.as_deref(),
-                    event.fact("zombie_us").and_then(Value::as_u64),
+                    reaped.zombie_us,
                 );
                 (said, Some(lesson))
             }
             "adopted" => {
-                let old = int(event, "old_parent_pid").unwrap_or(0);
-                let new = int(event, "new_parent_pid").unwrap_or(i64::from(event.ppid));
+                let adopted = event.read::<Adopted>()?;
                 let said = words::adopted(
                     lang,
                     &self.process(pid),
-                    &self.process(old),
-                    &self.process(new),
-                    flag(event, "by_procdemo"),
-                    flag(event, "zombie"),
+                    &self.process(i64::from(adopted.old_parent_pid)),
+                    &self.process(i64::from(adopted.new_parent_pid)),
+                    adopted.by_procdemo,
+                    adopted.zombie,
                 );
                 (said, Some(Lesson::Orphan))
             }
             "remaining" => {
-                let listed = self.listed(event.fact("processes"), |process| {
-                    let pid = process.get("pid").and_then(Value::as_i64)?;
-                    let zombie = process.get("state").and_then(Value::as_str) == Some("Z");
-                    let name = process.get("name").and_then(Value::as_str);
-                    let named = match name {
-                        Some(name) => words::process(&clean(name), pid),
-                        None => self.process(pid),
-                    };
-                    Some(words::left(&named, zombie))
+                let remaining = event.read::<Remaining>()?;
+                let listed = self.listed(&remaining.processes, |process| {
+                    let named = words::process(&clean(&process.name), i64::from(process.pid));
+                    words::left(&named, process.state == "Z")
                 });
-                let count = event
-                    .fact("processes")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
                 (
-                    words::remaining(lang, &listed, count, flag(event, "killed")),
+                    words::remaining(lang, &listed, remaining.processes.len(), remaining.killed),
                     None,
                 )
             }
             "observe-stopped" => {
-                let left = self.pids(event.fact("left_running"));
-                let signal = text(event, "signal");
-                let status = 128 + signal_number(&signal);
-                let left = left.unwrap_or_else(|| words::nothing(lang).to_string());
-                (words::stopped(lang, &clean(&signal), &left, status), None)
+                let stopped = event.read::<ObserveStopped>()?;
+                let left = self
+                    .pids(&stopped.left_running)
+                    .unwrap_or_else(|| words::nothing(lang).to_string());
+                (
+                    words::stopped(lang, &clean(&stopped.signal), &left, stopped.status),
+                    None,
+                )
             }
-            "observe-end" => return self.ending(event),
-            _ => return Vec::new(),
+            "observe-end" => return Ok(self.ending(&event.read::<ObserveEnd>()?)),
+            _ => return Ok(Vec::new()),
         };
         let mut lines = self.event_line(event.t_us, &said);
         if let Some(lesson) = lesson {
             lines.extend(self.teaching(lesson));
         }
-        lines
+        Ok(lines)
     }
 
     /// `name(pid)` from the names seen so far; `pid N` for a pid never named.
@@ -326,25 +321,14 @@ impl Narration {
     }
 
     /// What multiprocessing made of the process, after its line.
-    fn python(&self, event: &Event) -> String {
-        event
-            .fact("python")
-            .and_then(Value::as_str)
-            .and_then(|role| words::python_role(self.lang, role))
+    fn python(&self, role: Option<&str>) -> String {
+        role.and_then(|role| words::python_role(self.lang, role))
             .map_or(String::new(), |role| words::as_python(self.lang, role))
     }
 
     /// The first items of a list, each as `show` says it, and how many it had.
-    fn listed(&self, list: Option<&Value>, show: impl Fn(&Value) -> Option<String>) -> String {
-        let items: Vec<&Value> = list
-            .and_then(Value::as_array)
-            .map(|items| items.iter().collect())
-            .unwrap_or_default();
-        let shown: Vec<String> = items
-            .iter()
-            .take(PROCESSES_SHOWN)
-            .filter_map(|item| show(item))
-            .collect();
+    fn listed<T>(&self, items: &[T], show: impl Fn(&T) -> String) -> String {
+        let shown: Vec<String> = items.iter().take(PROCESSES_SHOWN).map(show).collect();
         let mut said = shown.join(ui::list_separator(self.lang));
         if items.len() > PROCESSES_SHOWN {
             said.push_str(&words::in_all(self.lang, items.len()));
@@ -353,68 +337,9 @@ impl Narration {
     }
 
     /// A list of pids as their processes; `None` when it is empty.
-    fn pids(&self, list: Option<&Value>) -> Option<String> {
-        let said = self.listed(list, |pid| pid.as_i64().map(|pid| self.process(pid)));
+    fn pids(&self, pids: &[i32]) -> Option<String> {
+        let said = self.listed(pids, |&pid| self.process(i64::from(pid)));
         (!said.is_empty()).then_some(said)
-    }
-
-    fn channels(&mut self, event: &Event) -> Vec<String> {
-        let lang = self.lang;
-        let ends: Vec<Value> = event
-            .fact("ends")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        // What a process holds is told when it changes: after a fork, from
-        // what its parent was last seen holding; after an exec, from its own.
-        let pid = i64::from(event.pid);
-        let before = match text(event, "at").as_str() {
-            "fork" => self.parents.get(&pid).copied().unwrap_or(pid),
-            _ => pid,
-        };
-        let unchanged = self.held.get(&before).is_some_and(|held| *held == ends);
-        self.held.insert(pid, ends.clone());
-        if ends.is_empty() || unchanged {
-            return Vec::new();
-        }
-        let kind = |end: &Value| clean(end.get("kind").and_then(Value::as_str).unwrap_or("?"));
-        let said: Vec<String> = ends
-            .iter()
-            .take(ENDS_SHOWN)
-            .map(|end| {
-                let access = clean(end.get("access").and_then(Value::as_str).unwrap_or("?"));
-                words::end(
-                    lang,
-                    end.get("fd").and_then(Value::as_i64).unwrap_or(-1),
-                    &words::channel(
-                        lang,
-                        &kind(end),
-                        end.get("inode").and_then(Value::as_i64).unwrap_or(0),
-                    ),
-                    words::access(lang, &access),
-                )
-            })
-            .collect();
-        let mut ends_said = said.join(ui::list_separator(lang));
-        if ends.len() > ENDS_SHOWN {
-            ends_said.push_str(&words::in_all(lang, ends.len()));
-        }
-        let line = words::channels(
-            lang,
-            &self.process(i64::from(event.pid)),
-            words::channels_at(lang, &text(event, "at")),
-            &ends_said,
-        );
-        let mut lines = self.event_line(event.t_us, &line);
-        for (kind, lesson) in [("pipe", Lesson::Pipe), ("socket", Lesson::Socket)] {
-            if ends
-                .iter()
-                .any(|end| end.get("kind").and_then(Value::as_str) == Some(kind))
-            {
-                lines.extend(self.teaching(lesson));
-            }
-        }
-        lines
     }
 
     /// `said` after its time, the lines after the first under it.
@@ -457,6 +382,7 @@ impl Narration {
     }
 }
 
+mod channels;
 mod ending;
 mod shown;
 #[cfg(test)]

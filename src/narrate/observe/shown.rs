@@ -1,13 +1,13 @@
 //! Values from the run as the narration shows them: cleaned, cut, and
 //! their marks turned into looks.
 
-use nix::sys::signal::Signal;
-use serde_json::Value;
+use nix::errno::Errno;
 
 use super::ARGV_SHOWN;
-use crate::model::Event;
+use crate::model::Lang;
 use crate::narrate::layout::{Look, Text};
 use crate::narrate::palette::{self, Ink};
+use crate::narrate::ui;
 use crate::narrate::ui::observe::{BAD, BOLD, CODE};
 
 /// `said` as a text to lay out, its marks turned into looks.
@@ -48,22 +48,6 @@ pub(super) fn marked(said: &str) -> Text {
     text
 }
 
-pub(super) fn text(event: &Event, name: &str) -> String {
-    event
-        .fact(name)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string()
-}
-
-pub(super) fn int(event: &Event, name: &str) -> Option<i64> {
-    event.fact(name).and_then(Value::as_i64)
-}
-
-pub(super) fn flag(event: &Event, name: &str) -> bool {
-    event.fact(name).and_then(Value::as_bool).unwrap_or(false)
-}
-
 /// A value from the run as it may be shown: control characters (a newline
 /// in `sh -c`'s script) escaped, and the characters procdemo marks with
 /// replaced.
@@ -82,17 +66,14 @@ pub(super) fn clean(value: &str) -> String {
 
 /// An argv as a command line: the words joined by spaces, any word with a
 /// space or nothing in it quoted.
-pub(super) fn argv(value: Option<&Value>) -> String {
-    value
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+pub(super) fn argv(words: &[String]) -> String {
+    words
+        .iter()
         .map(|word| {
             if word.is_empty() || word.contains([' ', '\'', '"']) {
                 format!("'{}'", word.replace('\'', "'\\''"))
             } else {
-                word.to_string()
+                word.clone()
             }
         })
         .map(|word| clean(&word))
@@ -110,13 +91,6 @@ pub(super) fn cut(said: &str) -> String {
     kept
 }
 
-/// The first word of an argv: the name the program was started by.
-pub(super) fn first_argv(argv: Option<&Value>) -> Option<&str> {
-    argv.and_then(|argv| argv.get(0))
-        .and_then(Value::as_str)
-        .filter(|word| !word.is_empty())
-}
-
 /// A process's name from the path it was started by, as `comm` takes it
 /// (the last part, 15 bytes at most): `sh`, not the `dash` it links to.
 pub(super) fn base_name(program: &str) -> String {
@@ -128,7 +102,30 @@ pub(super) fn base_name(program: &str) -> String {
     name[..end].to_string()
 }
 
-/// A signal's number from its name, for procdemo's own exit status.
-pub(super) fn signal_number(name: &str) -> i64 {
-    name.parse::<Signal>().map_or(0, |signal| signal as i64)
+/// The errors an exec may fail with, as `execve(2)` lists them: named
+/// and said in the reader's language; any other shows its name alone.
+const EXEC_ERRORS: [Errno; 14] = [
+    Errno::ENOENT,
+    Errno::EACCES,
+    Errno::ENOEXEC,
+    Errno::ENOTDIR,
+    Errno::E2BIG,
+    Errno::ETXTBSY,
+    Errno::ELOOP,
+    Errno::ENAMETOOLONG,
+    Errno::ENOMEM,
+    Errno::EPERM,
+    Errno::EISDIR,
+    Errno::EFAULT,
+    Errno::EINVAL,
+    Errno::ELIBBAD,
+];
+
+/// An exec's error in the reader's language when it is one `execve(2)`
+/// lists; its name alone otherwise.
+pub(super) fn exec_error(lang: Lang, errno: &str) -> String {
+    EXEC_ERRORS
+        .into_iter()
+        .find(|known| format!("{known:?}") == errno)
+        .map_or(clean(errno), |known| ui::cli::system_error(lang, known))
 }

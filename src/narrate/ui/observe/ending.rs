@@ -74,7 +74,8 @@ pub struct Counts {
     pub exec_failures: u64,
     pub signals: u64,
     pub zombies: u64,
-    pub zombie_us_max: u64,
+    /// None when no process was a zombie.
+    pub zombie_us_max: Option<u64>,
     pub orphans: u64,
 }
 
@@ -99,15 +100,15 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                 count(lang, exec_failures, "failed exec", "failed execs", ""),
                 count(lang, signals, "signal", "signals", ""),
             ),
-            match zombies {
-                0 => format!(
+            match zombie_us_max {
+                None => format!(
                     "No zombie; {} adopted.",
                     count(lang, orphans, "orphan", "orphans", "")
                 ),
-                _ => format!(
+                Some(longest) => format!(
                     "{}, the longest for {}; {} adopted.",
                     count(lang, zombies, "zombie", "zombies", ""),
-                    duration(zombie_us_max),
+                    duration(longest),
                     count(lang, orphans, "orphan", "orphans", "")
                 ),
             },
@@ -116,11 +117,11 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
             format!(
                 "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（SIGCHLD 也算在内）。"
             ),
-            match zombies {
-                0 => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
-                _ => format!(
+            match zombie_us_max {
+                None => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
+                Some(longest) => format!(
                     "{zombies} 个进程当过僵尸进程，最长的一个当了 {}；收养了 {orphans} 个孤儿进程。",
-                    duration(zombie_us_max)
+                    duration(longest)
                 ),
             },
         ],
@@ -145,7 +146,7 @@ pub fn still_running(lang: Lang, processes: Option<&str>) -> String {
     }
 }
 
-pub fn first_ended(lang: Lang, process: &str, ending: &str, status: i64) -> String {
+pub fn first_ended(lang: Lang, process: &str, ending: &str, status: u8) -> String {
     match lang {
         Lang::En => format!("The first process, {process}: {ending}; procdemo exits {status}."),
         Lang::Zh => format!("第一个进程 {process}：{ending}；procdemo 的退出状态是 {status}。"),

@@ -10,7 +10,7 @@ pub enum Death<'a> {
     Signal { name: &'a str, core: bool },
 }
 
-pub fn exited(lang: Lang, process: &str, death: &Death, lived_us: Option<u64>) -> String {
+pub fn exited(lang: Lang, process: &str, death: &Death, lived_us: u64) -> String {
     let how = match (lang, death) {
         (Lang::En, Death::Code(code)) => format!("exited {code}"),
         (Lang::Zh, Death::Code(code)) => format!("以退出码 {code} 退出"),
@@ -23,11 +23,10 @@ pub fn exited(lang: Lang, process: &str, death: &Death, lived_us: Option<u64>) -
             format!("被 {} 杀死（产生了 core dump）", bad(name))
         }
     };
-    match (lang, lived_us) {
-        (Lang::En, Some(lived)) => format!("{process} {how} after {}", duration(lived)),
-        (Lang::En, None) => format!("{process} {how}"),
-        (Lang::Zh, Some(lived)) => format!("{process} 运行了 {} 后{how}", duration(lived)),
-        (Lang::Zh, None) => format!("{process} {how}"),
+    let lived = duration(lived_us);
+    match lang {
+        Lang::En => format!("{process} {how} after {lived}"),
+        Lang::Zh => format!("{process} 运行了 {lived} 后{how}"),
     }
 }
 
@@ -46,9 +45,9 @@ pub fn reaped(
     by: &str,
     process: &str,
     call: Option<&str>,
-    zombie_us: Option<u64>,
+    zombie_us: u64,
 ) -> String {
-    let zombie = zombie_us.map(duration);
+    let zombie = duration(zombie_us);
     let call = call.map(code);
     let role = match (lang, reaper) {
         (Lang::En, Reaper::Adopter) => " (its adopter)",
@@ -59,24 +58,20 @@ pub fn reaped(
     };
     match (lang, reaper) {
         (Lang::En, Reaper::Kernel) => {
-            let after = zombie.map_or(String::new(), |time| format!(" after {time}"));
-            format!("the kernel reaped {process}{after}: its parent {by} ignores SIGCHLD")
+            format!("the kernel reaped {process} after {zombie}: its parent {by} ignores SIGCHLD")
         }
         (Lang::Zh, Reaper::Kernel) => {
-            let after = zombie.map_or(String::new(), |time| format!("，在它结束 {time} 之后"));
-            format!("内核回收了 {process}{after}：它的父进程 {by} 忽略了 SIGCHLD")
+            format!("内核回收了 {process}，在它结束 {zombie} 之后：它的父进程 {by} 忽略了 SIGCHLD")
         }
         (Lang::En, _) => {
             let with = call.map_or(String::new(), |call| format!(" with {call}"));
-            let after = zombie.map_or(String::new(), |time| format!(" after {time} as a zombie"));
-            format!("{by}{role} reaped {process}{with}{after}")
+            format!("{by}{role} reaped {process}{with} after {zombie} as a zombie")
         }
         (Lang::Zh, _) => {
             let with = call.map_or(String::new(), |call| format!("用 {call} "));
-            let after = zombie.map_or(String::new(), |time| format!("，它当了 {time} 的僵尸进程"));
             // A space between a name and the Chinese after it, none after `）`.
             let space = if role.is_empty() { " " } else { "" };
-            format!("{by}{role}{space}{with}回收了 {process}{after}")
+            format!("{by}{role}{space}{with}回收了 {process}，它当了 {zombie} 的僵尸进程")
         }
     }
 }
@@ -147,7 +142,7 @@ pub fn remaining(lang: Lang, processes: &str, count: usize, killed: bool) -> Str
     }
 }
 
-pub fn stopped(lang: Lang, signal: &str, left: &str, status: i64) -> String {
+pub fn stopped(lang: Lang, signal: &str, left: &str, status: u8) -> String {
     match lang {
         Lang::En => format!(
             "procdemo got {signal} and stopped observing; no longer traced, still running: {left}; procdemo exits {status}"

@@ -23,6 +23,14 @@ pub const CODE: char = '\u{E001}';
 /// Toggles the look of a death, a zombie, a failure.
 pub const BAD: char = '\u{E002}';
 
+/// An event whose facts do not read as its step's report: said so, plainly.
+pub fn unread(lang: Lang, step: &str, error: &str) -> String {
+    match lang {
+        Lang::En => format!("procdemo: the facts of step {step} do not read: {error}"),
+        Lang::Zh => format!("procdemo：步骤 {step} 的事实读不出来：{error}"),
+    }
+}
+
 /// `name(pid)`, as pstree names a process.
 pub fn process(name: &str, pid: i64) -> String {
     format!("{BOLD}{name}({pid}){BOLD}")
@@ -151,8 +159,17 @@ pub fn created(lang: Lang, created: &Created) -> String {
         (Lang::Zh, Some(parent), Some(child)) => {
             format!("：{called} 在父进程里返回 {parent}，在子进程里返回 {child}")
         }
-        (Lang::En, _, _) => String::new(),
-        (Lang::Zh, _, _) => String::new(),
+        (Lang::En, Some(parent), None) => format!(
+            ": {called} returned {parent} in the parent; the child was {} before it ran",
+            bad("killed")
+        ),
+        (Lang::Zh, Some(parent), None) => format!(
+            "：{called} 在父进程里返回 {parent}；子进程还没运行就被{}",
+            bad("杀死了")
+        ),
+        (Lang::En, None, None) => format!("; the child was {} before it ran", bad("killed")),
+        (Lang::Zh, None, None) => format!("；子进程还没运行就被{}", bad("杀死了")),
+        (_, None, Some(_)) => String::new(),
     };
     let verb = match (lang, *call) {
         (Lang::En, "fork") => "forked".to_string(),
@@ -167,27 +184,19 @@ pub fn created(lang: Lang, created: &Created) -> String {
 }
 
 /// A thread of `process` started or ended, and the threads it has now.
-pub fn thread(lang: Lang, process: &str, tid: i64, started: bool, threads: Option<i64>) -> String {
-    let what = match (lang, started) {
-        (Lang::En, true) => format!("{process} started thread {tid}"),
-        (Lang::En, false) => format!("{process}: thread {tid} ended"),
-        (Lang::Zh, true) => format!("{process} 新建了线程 {tid}"),
-        (Lang::Zh, false) => format!("{process} 的线程 {tid} 结束了"),
-    };
-    let Some(threads) = threads else {
-        return what;
-    };
+pub fn thread(lang: Lang, process: &str, tid: i64, started: bool, threads: u32) -> String {
+    let threads = u64::from(threads);
     match (lang, started) {
         (Lang::En, true) => format!(
-            "{what}: {} in the process now",
-            count(lang, threads as u64, "thread", "threads", "线程")
+            "{process} started thread {tid}: {} in the process now",
+            count(lang, threads, "thread", "threads", "线程")
         ),
         (Lang::En, false) => format!(
-            "{what}, {} left",
-            count(lang, threads as u64, "thread", "threads", "线程")
+            "{process}: thread {tid} ended, {} left",
+            count(lang, threads, "thread", "threads", "线程")
         ),
-        (Lang::Zh, true) => format!("{what}：这个进程现在有 {threads} 个线程"),
-        (Lang::Zh, false) => format!("{what}，还剩 {threads} 个线程"),
+        (Lang::Zh, true) => format!("{process} 新建了线程 {tid}：这个进程现在有 {threads} 个线程"),
+        (Lang::Zh, false) => format!("{process} 的线程 {tid} 结束了，还剩 {threads} 个线程"),
     }
 }
 
@@ -226,7 +235,7 @@ pub fn channels_at(lang: Lang, at: &str) -> &'static str {
 }
 
 /// "pipe 123", "socket 456": a channel by its inode, as `/proc/<pid>/fd` names it.
-pub fn channel(lang: Lang, kind: &str, inode: i64) -> String {
+pub fn channel(lang: Lang, kind: &str, inode: u64) -> String {
     match (lang, kind) {
         (Lang::En, kind) => format!("{kind} {inode}"),
         (Lang::Zh, "pipe") => format!("管道 {inode}"),
