@@ -127,9 +127,10 @@ impl Narration {
                     said.push_str(&self.python(created.python.as_deref()));
                 }
                 let lesson = match created.call.as_str() {
+                    "fork" => Lesson::Fork,
                     "vfork" => Lesson::Vfork,
                     "clone" => Lesson::Clone,
-                    _ => Lesson::Fork,
+                    other => bail!("`call` is `{other}`, not fork, vfork or clone"),
                 };
                 (said, Some(lesson))
             }
@@ -250,7 +251,10 @@ impl Narration {
                         (Reaper::Procdemo, Lesson::ReapedByAdopter)
                     }
                     "kernel" => (Reaper::Kernel, Lesson::ReapedByKernel),
-                    _ => (Reaper::Parent, Lesson::ReapedByParent),
+                    "parent" | "procdemo" => (Reaper::Parent, Lesson::ReapedByParent),
+                    other => {
+                        bail!("`reaper` is `{other}`, not parent, adopter, procdemo or kernel")
+                    }
                 };
                 // The kernel reaps for a parent that ignores SIGCHLD: the
                 // line names that parent.
