@@ -602,15 +602,22 @@ fn kill_remaining_kills_the_daemon_and_procdemo_reaps_it() {
 
 #[test]
 fn a_pool_of_3_under_fork_shows_its_workers_forked_and_reaped_by_the_main_process() {
-    let run = observe_python("pool-fork", &[], "pool.py", &["fork"]);
-    check_run(&run, 0);
-    let main = run.told_pid("main");
-    assert_eq!(run.main_pid(), main);
-    assert_eq!(run.told("method"), "fork");
+    let (run, main) = pool_run("fork");
     for worker in workers_of(&run, main) {
         assert_forked_worker(&run, worker, main, "fork-child");
     }
     assert_eq!(run.end()["processes"], 4);
+}
+
+/// `pool.py` under the start method `method`, checked, and its main
+/// process, which is procdemo's child.
+fn pool_run(method: &str) -> (Run, i32) {
+    let run = observe_python(&format!("pool-{method}"), &[], "pool.py", &[method]);
+    check_run(&run, 0);
+    let main = run.told_pid("main");
+    assert_eq!(run.main_pid(), main);
+    assert_eq!(run.told("method"), method);
+    (run, main)
 }
 
 /// The pool's 3 workers, each seen by its own `os.getpid()`, with the
@@ -655,10 +662,7 @@ fn last_exec(run: &Run, pid_: i32) -> &Value {
 
 #[test]
 fn a_pool_of_3_under_spawn_names_the_spawned_workers_and_the_resource_tracker() {
-    let run = observe_python("pool-spawn", &[], "pool.py", &["spawn"]);
-    check_run(&run, 0);
-    let main = run.told_pid("main");
-    assert_eq!(run.told("method"), "spawn");
+    let (run, main) = pool_run("spawn");
     for worker in workers_of(&run, main) {
         assert_eq!(run.parent_of(worker), main);
         let exec = last_exec(&run, worker);
@@ -679,10 +683,7 @@ fn a_pool_of_3_under_spawn_names_the_spawned_workers_and_the_resource_tracker() 
 
 #[test]
 fn a_pool_of_3_under_forkserver_shows_the_workers_as_the_forkservers_children() {
-    let run = observe_python("pool-forkserver", &[], "pool.py", &["forkserver"]);
-    check_run(&run, 0);
-    let main = run.told_pid("main");
-    assert_eq!(run.told("method"), "forkserver");
+    let (run, main) = pool_run("forkserver");
     let server = run.told_pid("forkserver");
     assert_eq!(run.parent_of(server), main);
     assert_eq!(last_exec(&run, server)["python"], "forkserver");
