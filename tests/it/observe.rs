@@ -11,6 +11,7 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,9 @@ use crate::common::{
 
 /// Where the observed programs are.
 const PROGRAMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/observe");
+
+/// The numbers of the truth files that are not pids.
+const NOT_PIDS: &[&str] = &["exit_code", "returncode", "slept_us"];
 
 /// The file the failing-exec program asks for.
 const MISSING: &str = "/nonexistent/prog";
@@ -226,7 +230,8 @@ impl Run {
             .map(pid)
             .collect();
         for line in &self.truth {
-            for value in line.as_object().into_iter().flat_map(|line| line.values()) {
+            let told = line.as_object().into_iter().flatten();
+            for (_, value) in told.filter(|(key, _)| !NOT_PIDS.contains(&key.as_str())) {
                 let numbers = value
                     .as_array()
                     .cloned()
@@ -243,7 +248,7 @@ impl Run {
         pids
     }
 
-    /// `new_parent_pid` etc. in `process-created` of `child`: the creator.
+    /// The pid of the process that created `child`.
     fn parent_of(&self, child: i32) -> i32 {
         fact_pid(self.only_about("process-created", child), "parent_pid")
     }
@@ -434,9 +439,26 @@ fn kill_and_forget(pid_: i32) {
     }
 }
 
-/// The `python3` of a program of tests/observe with its arguments.
+/// The real python3 (`sys.executable`): `python3` on PATH may be a
+/// wrapper such as pyenv's shim, a bash script that starts dozens of
+/// processes of its own before python3.
+fn python3() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let output = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 on PATH");
+        String::from_utf8(output.stdout)
+            .expect("a UTF-8 path")
+            .trim()
+            .to_string()
+    })
+}
+
+/// The python3 of a program of tests/observe with its arguments.
 fn python(name: &str, args: &[&str]) -> Vec<String> {
-    let mut command = vec!["python3".to_string(), program(name)];
+    let mut command = vec![python3().to_string(), program(name)];
     command.extend(args.iter().map(|arg| arg.to_string()));
     command
 }
@@ -969,7 +991,7 @@ fn people_read_the_narration_on_stderr_in_chinese_or_english() {
                 "--lang",
                 lang,
                 "--",
-                "python3",
+                python3(),
                 &program("zombie.py"),
             ])
             .stdout(case.file("stdout"))
@@ -995,21 +1017,27 @@ fn people_read_the_narration_on_stderr_in_chinese_or_english() {
     }
 }
 
+/// procdemo cannot start the program: 127 when execvp found nothing, 126
+/// when the file cannot be run (as a shell, `env` or `timeout` say), with a
+/// message in the language that names the command.
 #[test]
 fn a_command_that_cannot_start_fails_with_a_message_in_the_language() {
+    let not_executable = program("truth.py");
     for (lang, chinese) in [("en", false), ("zh", true)] {
-        let case = Case::new(&format!("bad-command-{lang}"));
-        let mut child = case
-            .bare(&["observe", "--lang", lang, "--", "/nonexistent"])
-            .stdout(case.file("stdout"))
-            .stderr(case.file("stderr"))
-            .spawn()
-            .expect("starting procdemo");
-        let run = case.finish(&mut child);
-        assert_eq!(run.status.code(), Some(1), "{}", run.describe());
-        assert!(run.stderr.contains("/nonexistent"), "{}", run.stderr);
-        assert_eq!(has_chinese(&run.stderr), chinese, "{}", run.stderr);
-        assert!(run.stdout.is_empty());
+        for (command, status) in [("/nonexistent", 127), (not_executable.as_str(), 126)] {
+            let case = Case::new(&format!("bad-command-{lang}-{status}"));
+            let mut child = case
+                .bare(&["observe", "--lang", lang, "--", command])
+                .stdout(case.file("stdout"))
+                .stderr(case.file("stderr"))
+                .spawn()
+                .expect("starting procdemo");
+            let run = case.finish(&mut child);
+            assert_eq!(run.status.code(), Some(status), "{}", run.describe());
+            assert!(run.stderr.contains(command), "{}", run.stderr);
+            assert_eq!(has_chinese(&run.stderr), chinese, "{}", run.stderr);
+            assert!(run.stdout.is_empty());
+        }
     }
 }
 
@@ -1026,7 +1054,7 @@ fn observe_without_a_command_is_a_usage_error() {
 fn ctrl_c_to_the_group_ends_the_program_and_procdemo_narrates_it() {
     let case = Case::new("sigint");
     let mut child = case
-        .command(&[], &["python3", &program("sleeper.py")])
+        .command(&[], &[python3(), &program("sleeper.py")])
         .process_group(0)
         .spawn()
         .expect("starting procdemo");
@@ -1056,7 +1084,7 @@ fn ctrl_c_to_the_group_ends_the_program_and_procdemo_narrates_it() {
 fn sigterm_to_procdemo_leaves_the_program_running_untraced() {
     let case = Case::new("sigterm");
     let mut child = case
-        .command(&[], &["python3", &program("sleeper.py")])
+        .command(&[], &[python3(), &program("sleeper.py")])
         .spawn()
         .expect("starting procdemo");
     let sleeper = case.wait_for_truth(&mut child, "sleeper");
