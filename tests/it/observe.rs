@@ -28,7 +28,7 @@ use crate::common::{
 const PROGRAMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/observe");
 
 /// The numbers of the truth files that are not pids.
-const NOT_PIDS: &[&str] = &["exit_code", "returncode", "slept_us"];
+const NOT_PIDS: &[&str] = &["exit_code", "returncode", "slept_us", "fd"];
 
 /// The file the failing-exec program asks for.
 const MISSING: &str = "/nonexistent/prog";
@@ -851,6 +851,19 @@ fn failed_execs_are_seen_with_their_path_and_errno_and_exit_3_passes_on() {
     run.assert_reaped_by_parent(shell, main);
 }
 
+/// subprocess.Popen starts its child with vfork (CPython 3.10 and later,
+/// on Linux): the parent is suspended until the child has run `sh`, then
+/// vfork returns the child's pid, the `Popen.pid` the program told.
+#[test]
+#[ignore = "core bug: a vfork's process-created has parent_saw null, not the pid vfork returned in the parent (the contract reads it at the parent's syscall exit, which comes once the child has exec'd or exited)"]
+fn a_vfork_tells_the_pid_the_parent_saw() {
+    let run = observe_python("vfork", &[], "exec_fail.py", &[]);
+    check_run(&run, 3);
+    let shell = run.told_pid("shell");
+    let created = assert_forked(&run, shell, run.main_pid());
+    assert_eq!(created["call"], "vfork", "{created}");
+}
+
 /// The `holders` of the shared pipes in `observe-end`'s `channels`.
 fn pipe_holders(run: &Run) -> Vec<Vec<(i32, i64, String)>> {
     run.end()["channels"]
@@ -884,6 +897,28 @@ fn assert_piped(run: &Run, writer: i32, reader: i32) {
                 && holders.contains(&(reader, 0, "read".to_string()))
         }),
         "no pipe from {writer} to {reader}: {holders:?}"
+    );
+}
+
+#[test]
+#[ignore = "core bug: at a fork only the child's descriptors are read, never the parent's, so a pipe the parent made after its exec is not seen as the parent's and, held by one process only, is left out of channels"]
+fn a_pipe_made_before_a_fork_shows_both_sides_and_the_end_each_keeps() {
+    let run = observe_python("pipe", &[], "pipe.py", &[]);
+    check_run(&run, 0);
+    let parent = run.told_pid("parent");
+    let child = run.told_pid("child");
+    assert_eq!(run.main_pid(), parent);
+    assert_eq!(run.told("got"), "hello");
+    assert_forked(&run, child, parent);
+    let parent_fd = run.told_with("parent", parent, "fd").as_i64().expect("fd");
+    let child_fd = run.told_with("child", child, "fd").as_i64().expect("fd");
+    let holders = pipe_holders(&run);
+    assert!(
+        holders.iter().any(|holders| {
+            holders.contains(&(parent, parent_fd, "read".to_string()))
+                && holders.contains(&(child, child_fd, "write".to_string()))
+        }),
+        "the parent receives on fd {parent_fd}, the child sends on fd {child_fd}: {holders:?}"
     );
 }
 
