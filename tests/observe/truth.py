@@ -25,3 +25,9 @@ def wait_for(condition, what, seconds=5.0):
         if time.monotonic() > deadline:
             raise SystemExit(f"gave up waiting for {what}")
         time.sleep(0.001)
+
+
+def state(pid):
+    """The state letter of /proc/<pid>/stat (Z for a zombie)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]

@@ -5,15 +5,9 @@ os.waitpid."""
 import os
 import time
 
-from truth import tell, wait_for
+from truth import state, tell, wait_for
 
 SLEPT = 0.3
-
-
-def state(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0]
-
 
 def main():
     child = os.fork()
