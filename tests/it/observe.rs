@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::common::{
     DEADLINE, assert_well_formed, events_of, has_ansi, has_chinese, parse_events, pid, ppid,
-    procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline,
+    procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline, whole_number,
 };
 
 /// Where the observed programs are.
@@ -326,8 +326,9 @@ fn observe(name: &str, extra: &[&str], program: &[&str]) -> Run {
 /// The checks every finished run passes: the contract's shape, procdemo's
 /// lines first and last, procdemo's exit status (`status`) that of the
 /// first process, the counts of `observe-end` those of the events, every
-/// process ended once and reaped once after it ended, and nothing but
-/// `remaining` left running, and nothing left traced or stopped.
+/// process ended once and reaped once after it ended, the tree and the
+/// timeline those of the events, and nothing but `remaining` left
+/// running, and nothing left traced or stopped.
 fn check_run(run: &Run, status: i32) {
     assert_eq!(run.status.code(), Some(status), "{}", run.describe());
     assert_well_formed(&run.events, "observe", run.procdemo);
@@ -384,7 +385,55 @@ fn check_run(run: &Run, status: i32) {
             "{process}: reaped before exited"
         );
     }
+    check_tree(run, &end["tree"], None);
+    check_timeline(run);
     assert_nothing_left(run, &remaining);
+}
+
+/// Each process is in the tree once, under the process that created it.
+fn check_tree(run: &Run, node: &Value, parent: Option<i32>) -> usize {
+    let process = fact_pid(node, "pid");
+    match parent {
+        None => assert_eq!(process, run.main_pid(), "the tree's root"),
+        Some(parent) => assert_eq!(run.parent_of(process), parent, "{node}"),
+    }
+    let children = node["children"].as_array().into_iter().flatten();
+    let count = 1 + children
+        .map(|child| check_tree(run, child, Some(process)))
+        .sum::<usize>();
+    if parent.is_none() {
+        assert_eq!(count, run.created().len() + 1, "the tree has every process");
+    }
+    count
+}
+
+/// Each ended process's lane: `run` as long as it lived, then `zombie` as
+/// long as it was one.
+fn check_timeline(run: &Run) {
+    let lanes = timeline_lanes(&run.end()["timeline"]);
+    for exited in events_of(&run.events, "exited") {
+        let process = pid(exited);
+        let lane = lanes
+            .iter()
+            .find(|lane| lane.pid == process)
+            .unwrap_or_else(|| panic!("no lane for {process}"));
+        let lasted = |state: &str| -> Vec<u64> {
+            lane.spans
+                .iter()
+                .filter(|span| span.state == state)
+                .map(|span| span.to_us - span.from_us)
+                .collect()
+        };
+        assert_eq!(
+            lasted("run"),
+            [whole_number(&exited["facts"], "lived_us")],
+            "{lane:?}"
+        );
+        if let Some(reaped) = run.about("reaped", process).first() {
+            let zombie_us = whole_number(&reaped["facts"], "zombie_us");
+            assert_eq!(lasted("zombie"), [zombie_us], "{lane:?}");
+        }
+    }
 }
 
 /// Every process of the run but `remaining` is gone (or a zombie: no longer
@@ -529,17 +578,6 @@ fn a_zombie_lasts_as_long_as_its_parent_slept_and_the_parent_reaps_it() {
     assert!(end["zombies"].as_u64() >= Some(1), "{end}");
     assert!(end["zombie_us_max"].as_u64() >= Some(zombie_us), "{end}");
     assert!(!pid_list(&end["never_reaped"]).contains(&child), "{end}");
-    let lanes = timeline_lanes(&end["timeline"]);
-    let lane = lanes
-        .iter()
-        .find(|lane| lane.pid == child)
-        .expect("a lane for the zombie");
-    assert!(
-        lane.spans
-            .iter()
-            .any(|span| span.state == "zombie" && span.to_us - span.from_us >= slept),
-        "{lane:?}"
-    );
 }
 
 #[test]
