@@ -1103,10 +1103,13 @@ fn json_strings(strings: &[&str]) -> Value {
 }
 
 #[test]
-fn stdin_and_stdout_pass_through_byte_for_byte() {
+fn stdin_stdout_and_stderr_pass_through_byte_for_byte() {
     let case = Case::new("passthrough");
     let mut child = case
-        .command(&[], &["sh", "-c", "cat; printf 'x\\377\\000y'"])
+        .command(
+            &[],
+            &["sh", "-c", "cat; printf 'x\\377\\000y'; printf 'e\\n' >&2"],
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -1121,6 +1124,10 @@ fn stdin_and_stdout_pass_through_byte_for_byte() {
         .recv_timeout(DEADLINE)
         .expect("stdout closed once procdemo ended");
     assert_eq!(bytes, b"in\n\x01x\xff\x00y", "{}", run.describe());
+    assert_eq!(
+        run.stderr, "e\n",
+        "with --output, stderr is the program's alone"
+    );
 }
 
 #[test]
@@ -1223,28 +1230,32 @@ fn ctrl_c_to_the_group_ends_the_program_and_procdemo_narrates_it() {
     assert_eq!(run.end()["signal"], "SIGINT");
 }
 
+/// SIGTERM or SIGHUP to procdemo alone: it stops watching, says so, exits
+/// 128 + the signal, and the program runs on, neither traced nor stopped.
 #[test]
-fn sigterm_to_procdemo_leaves_the_program_running_untraced() {
-    let case = Case::new("sigterm");
-    let mut child = case
-        .command(&[], &[python3(), &program("sleeper.py")])
-        .spawn()
-        .expect("starting procdemo");
-    let sleeper = case.wait_for_truth(&mut child, "sleeper");
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).expect("SIGTERM to procdemo");
-    let run = case.finish(&mut child);
-    let checked = std::panic::catch_unwind(|| {
-        assert_eq!(run.status.code(), Some(143), "{}", run.describe());
-        assert_well_formed(&run.events, "observe", run.procdemo);
-        let last = run.events.last().expect("events");
-        assert_eq!(step(last), "observe-stopped", "{}", run.describe());
-        assert_eq!(last["facts"]["signal"], "SIGTERM", "{last}");
-        assert!(pid_list(&last["facts"]["left_running"]).contains(&sleeper));
-        assert!(events_of(&run.events, "observe-end").is_empty());
-        assert_untraced_and_running(sleeper);
-    });
-    kill_and_forget(sleeper);
-    if let Err(failure) = checked {
-        std::panic::resume_unwind(failure);
+fn sigterm_or_sighup_to_procdemo_leaves_the_program_running_untraced() {
+    for (signal, status) in [(Signal::SIGTERM, 143), (Signal::SIGHUP, 129)] {
+        let case = Case::new(&format!("stopped-{signal}"));
+        let mut child = case
+            .command(&[], &[python3(), &program("sleeper.py")])
+            .spawn()
+            .expect("starting procdemo");
+        let sleeper = case.wait_for_truth(&mut child, "sleeper");
+        kill(Pid::from_raw(child.id() as i32), signal).expect("a signal to procdemo");
+        let run = case.finish(&mut child);
+        let checked = std::panic::catch_unwind(|| {
+            assert_eq!(run.status.code(), Some(status), "{}", run.describe());
+            assert_well_formed(&run.events, "observe", run.procdemo);
+            let last = run.events.last().expect("events");
+            assert_eq!(step(last), "observe-stopped", "{}", run.describe());
+            assert_eq!(last["facts"]["signal"], signal.as_str(), "{last}");
+            assert!(pid_list(&last["facts"]["left_running"]).contains(&sleeper));
+            assert!(events_of(&run.events, "observe-end").is_empty());
+            assert_untraced_and_running(sleeper);
+        });
+        kill_and_forget(sleeper);
+        if let Err(failure) = checked {
+            std::panic::resume_unwind(failure);
+        }
     }
 }
