@@ -685,6 +685,26 @@ fn a_process_created_by_a_thread_names_that_thread() {
     );
 }
 
+#[test]
+fn an_exec_from_a_thread_keeps_the_pid_of_the_process() {
+    let run = observe_python("thread-execs", &[], "thread_execs.py", &[]);
+    check_run(&run, 0);
+    let main = run.told_pid("main");
+    let thread = run.told_pid("thread");
+    assert_eq!(run.told_pid("after_exec"), main, "$$ after the exec");
+    assert_eq!(run.main_pid(), main);
+    let created = run.only_about("thread-created", main);
+    assert_eq!(fact_pid(created, "tid"), thread, "{created}");
+    let exec = last_exec(&run, main);
+    assert_eq!(exec["argv"][0], *run.told("shell_path"), "{exec}");
+    assert_eq!(exec["argv"][1], "-c", "{exec}");
+    assert_eq!(exec["pid_kept"], true, "{exec}");
+    assert_eq!(exec["previous"], "python3", "{exec}");
+    assert!(run.created().is_empty(), "no process but the first");
+    run.assert_exit_code(main, 0);
+    run.assert_reaped_by_procdemo(main);
+}
+
 /// The double-fork daemon of `daemon.py` (it lives 2 s at the most).
 fn daemon_run(case: &str, extra: &[&str]) -> (Run, i32) {
     let run = observe_python(case, extra, "daemon.py", &["2"]);
