@@ -21,7 +21,8 @@ use serde_json::Value;
 
 use crate::common::{
     DEADLINE, assert_well_formed, events_of, has_ansi, has_chinese, parse_events, pid, ppid,
-    procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline, whole_number,
+    proc_stat, procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline,
+    whole_number,
 };
 
 /// Where the observed programs are.
@@ -354,7 +355,7 @@ fn check_run(run: &Run, status: i32) {
     assert_eq!(unique.len(), created.len(), "a process created twice");
     assert!(
         !unique.contains(&main),
-        "the first process is procdemo's own"
+        "the first process is procdemo's child, not one the program created"
     );
     let count = |name: &str| events_of(&run.events, name).len() as u64;
     assert_eq!(end["processes"], created.len() as u64 + 1, "{end}");
@@ -461,13 +462,7 @@ fn assert_nothing_left(run: &Run, remaining: &[i32]) {
 
 /// The state letter of `/proc/<pid>/stat`, or None when there is no such process.
 fn proc_state(pid_: i32) -> Option<char> {
-    let text = std::fs::read_to_string(format!("/proc/{pid_}/stat")).ok()?;
-    text.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
+    proc_stat(pid_).map(|(_, state)| state)
 }
 
 /// A field of `/proc/<pid>/status`.
