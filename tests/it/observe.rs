@@ -7,7 +7,7 @@
 //! and no process of the run may be left running, traced or stopped.
 
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -1144,6 +1144,29 @@ fn stdin_stdout_and_stderr_pass_through_byte_for_byte() {
         run.stderr, "e\n",
         "with --output, stderr is the program's alone"
     );
+}
+
+/// `procdemo observe -- yes | head -c 4`: the reader goes away, `yes` gets
+/// SIGPIPE writing its stdout, as it would without procdemo, and procdemo
+/// passes that on: 128 + 13.
+#[test]
+fn a_reader_that_goes_away_ends_the_program_with_sigpipe() {
+    let case = Case::new("reader-gone");
+    let mut child = case
+        .command(&[], &["yes"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting procdemo");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0; 4];
+    stdout.read_exact(&mut first).expect("yes writes");
+    assert_eq!(&first, b"y\ny\n");
+    drop(stdout);
+    let run = case.finish(&mut child);
+    check_run(&run, 141);
+    let yes = run.main_pid();
+    assert_eq!(run.only_about("exited", yes)["signal"], "SIGPIPE");
+    assert_eq!(run.end()["signal"], "SIGPIPE");
 }
 
 #[test]
