@@ -1170,7 +1170,6 @@ fn a_reader_that_goes_away_ends_the_program_with_sigpipe() {
 }
 
 #[test]
-#[ignore = "the narration for people (src/narrate/observe.rs, branch onarr) has not landed on main: observe prints its facts as debug lines, in no language"]
 fn people_read_the_narration_on_stderr_in_chinese_or_english() {
     for (lang, chinese) in [("zh", true), ("en", false)] {
         let case = Case::new(&format!("human-{lang}"));
