@@ -609,7 +609,6 @@ fn an_orphan_is_adopted_by_procdemo_which_reaps_it() {
 }
 
 #[test]
-#[ignore = "core bug: a child already a zombie when its parent ends is reaped by procdemo with no `adopted` event (orphans 0), and its `reaped` comes before its parent's `exited`, with the old parent as ppid"]
 fn an_orphan_already_a_zombie_is_adopted_as_one_and_reaped_by_procdemo() {
     let run = observe_python("zombie-orphan", &[], "zombie_orphan.py", &[]);
     check_run(&run, 0);
