@@ -42,6 +42,9 @@ report! {
         pub program: String,
         /// `/proc/<pid>/comm` after the exec: the name `ps` shows.
         pub name: String,
+        /// The thread that called exec: another than the process's first
+        /// when a thread exec'd (it then takes the process's pid).
+        pub by_tid: i32,
         pub argv: Vec<String>,
         pub previous: String,
         pub pid_kept: bool,

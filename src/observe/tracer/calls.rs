@@ -113,6 +113,11 @@ impl Tracer<'_> {
         self.signals_delivered += 1;
         let tgid = self.tasks.get(&tid).map_or(tid, |task| task.tgid);
         let (origin, sender) = match origin {
+            // The kernel's SIGPIPE for a write with no reader left: it
+            // labels it as sent by the writer itself (SI_USER).
+            Origin::Kill(pid) if signal == Signal::SIGPIPE && pid == tgid => {
+                ("pipe", Some(pid.as_raw()))
+            }
             Origin::Kill(pid) => ("kill", Some(pid.as_raw())),
             Origin::Tgkill(pid) => ("tgkill", Some(pid.as_raw())),
             Origin::Sigqueue(pid) => ("sigqueue", Some(pid.as_raw())),
