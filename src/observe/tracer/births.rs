@@ -152,7 +152,7 @@ impl Tracer<'_> {
     }
 
     /// The pipes and sockets `pid` holds now, told when it holds any.
-    pub fn channels(&mut self, pid: Pid, at: &str) {
+    pub fn channels(&mut self, pid: Pid, at: &'static str) {
         let Ok(ends) = procfs::channel_ends(pid) else {
             return;
         };
@@ -169,11 +169,8 @@ impl Tracer<'_> {
             })
             .collect();
         if let Some(process) = self.process_mut(pid) {
-            for end in &ends {
-                if !process.ends.contains(end) {
-                    process.ends.push(end.clone());
-                }
-            }
+            process.ends = ends.clone();
+            process.ends_at = at;
         }
         self.say(
             pid,
