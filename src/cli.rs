@@ -40,6 +40,11 @@ pub enum Command {
     /// Forget your progress: finished lessons and quiz scores (asks first on a terminal; elsewhere only with --yes)
     #[command(display_order = 102)]
     Reset(ResetArgs),
+    /// Run your own program and narrate every process it creates: forks, execs, exits, zombies, reaps, orphans
+    ///
+    /// Run your own program and narrate every process it creates, as the lessons do: each fork with what it returned on both sides, each exec, each thread, the pipes and sockets shared, each signal, each end, how long it stayed a zombie and who reaped it. The program's stdin, stdout and stderr are its own; the narration goes to stderr, or to --output FILE. procdemo exits with the program's status.
+    #[command(display_order = 99)]
+    Observe(ObserveArgs),
     /// Print a completion script for your shell
     ///
     /// Print a completion script for your shell, e.g.
@@ -58,6 +63,19 @@ pub struct ManArgs {
     /// Write procdemo.1 and one page per command (procdemo-fork.1, …) into DIR instead, e.g. ~/.local/share/man/man1
     #[arg(long, value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ObserveArgs {
+    /// Write the narration (or the JSON lines) to FILE instead of stderr
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// When the program's first process has ended, kill the processes it left running (after half a second) instead of leaving them
+    #[arg(long)]
+    pub kill_remaining: bool,
+    /// The program to run and its arguments, after --, e.g. procdemo observe -- python3 my_pool.py
+    #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args, Debug)]
@@ -119,10 +137,25 @@ fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
         .mut_subcommand("tour", |tour| common_options(tour, lang, |_| true))
         .mut_subcommand("list", output_only)
         .mut_subcommand("reset", output_only)
+        .mut_subcommand("observe", |observe| {
+            common_options(observe, lang, |arg| {
+                OBSERVE_OPTIONS.contains(&arg.get_id().as_str())
+            })
+        })
         .subcommands(lessons)
         .subcommand(help_command(lang));
-    Ok(localize(root, lang, width, width))
+    // observe's JSON goes to stderr: stdout is the program's. (After
+    // localize, which gives every `--json` the lessons' help.)
+    let json_help = narrate::fit(cli_words::observe_json_help(lang), width - HELP_INDENT);
+    Ok(
+        localize(root, lang, width, width).mut_subcommand("observe", |observe| {
+            observe.mut_arg("json", |json| json.help(json_help))
+        }),
+    )
 }
+
+/// The common options that apply to `observe`: it has no steps to pace.
+const OBSERVE_OPTIONS: [&str; 3] = ["json", "color", "trace"];
 
 /// The common options that apply to `list` and `reset`.
 const OUTPUT_OPTIONS: [&str; 2] = ["json", "color"];

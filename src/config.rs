@@ -119,6 +119,9 @@ pub struct Config {
     pub lang: Lang,
     pub lang_source: LangSource,
     pub color: bool,
+    /// `--color` as given: a command that writes elsewhere than stdout
+    /// (observe's narration) weighs it against its own terminal.
+    pub color_choice: ColorChoice,
     /// Factor applied to every demonstrative sleep.
     pub pace: f64,
     pub output: Output,
@@ -138,26 +141,13 @@ pub struct Config {
 
 impl Config {
     pub fn new(args: &GlobalArgs) -> Self {
-        let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let output = if args.json {
             Output::Json
         } else {
             Output::Human
         };
-        let color = output == Output::Human
-            && match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    if env("NO_COLOR").is_some() {
-                        false
-                    } else if env("CLICOLOR_FORCE").is_some_and(|force| force != "0") {
-                        true
-                    } else {
-                        std::io::stdout().is_terminal()
-                    }
-                }
-            };
+        let color =
+            output == Output::Human && colour_for(args.color, std::io::stdout().is_terminal());
         let screen = output == Output::Human && std::io::stdout().is_terminal();
         // JSON has no prompts: a grader's pipe must never wait for Enter. A
         // person at a terminal reads at their own speed unless `--stream`
@@ -180,6 +170,7 @@ impl Config {
                 LangSource::Locale
             },
             color,
+            color_choice: args.color,
             pace: args.pace,
             output,
             step,
@@ -200,6 +191,25 @@ impl Config {
     /// be allowed to live long.
     pub fn waits_for_people(&self) -> bool {
         self.step == StepMode::PauseBeforeEachStep || self.quiz == QuizMode::Ask || self.screen
+    }
+}
+
+/// Whether to colour text for a reader at `terminal` (true when the text
+/// goes to a terminal), as `choice`, NO_COLOR and CLICOLOR_FORCE say.
+pub fn colour_for(choice: ColorChoice, terminal: bool) -> bool {
+    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env("NO_COLOR").is_some() {
+                false
+            } else if env("CLICOLOR_FORCE").is_some_and(|force| force != "0") {
+                true
+            } else {
+                terminal
+            }
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod lab;
 pub mod lessons;
 pub mod model;
 pub mod narrate;
+pub mod observe;
 pub mod os;
 pub mod progress;
 pub mod text;

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use procdemo::cli::{self, Command, Parsed};
 use procdemo::config::{self, Config};
 use procdemo::os::signals::{self, Signals, shell_exit_code};
-use procdemo::{course, lab, narrate};
+use procdemo::{course, lab, narrate, observe};
 
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -52,7 +52,8 @@ fn main() -> ExitCode {
 fn watches_stops(parsed: &Parsed) -> bool {
     matches!(
         parsed,
-        Parsed::Lesson(..) | Parsed::Command(Command::Tour | Command::Reset(_))
+        Parsed::Lesson(..)
+            | Parsed::Command(Command::Tour | Command::Reset(_) | Command::Observe(_))
     )
 }
 
@@ -94,6 +95,7 @@ fn run(parsed: Parsed, config: Config) -> Result<ExitCode> {
     match command {
         Command::List => course::list(&config).map(|()| ExitCode::SUCCESS),
         Command::Tour => course::tour(&config),
+        Command::Observe(args) => observe::run(&config, &args),
         Command::Reset(args) => course::reset(&config, &args),
         Command::Completions(args) => {
             let mut script = Vec::new();

@@ -25,6 +25,7 @@ mod timeline;
 mod trace;
 mod tree;
 pub mod ui;
+pub mod watch;
 
 use std::io::{self, Write};
 use std::os::fd::BorrowedFd;

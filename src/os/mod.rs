@@ -14,6 +14,7 @@ pub mod pipe;
 pub mod private_dir;
 pub mod process;
 pub mod procfs;
+pub mod ptrace;
 pub mod semaphore;
 pub mod shm;
 pub mod sigaction;

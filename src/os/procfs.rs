@@ -256,3 +256,79 @@ mod tests {
         assert_eq!(stat.tty_nr, 34816);
     }
 }
+
+/// One pipe or socket descriptor a process holds, from `/proc/<pid>/fd`
+/// (`pipe:[123]`) and the access mode in its `fdinfo` flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelEnd {
+    pub fd: i32,
+    /// `pipe` or `socket`.
+    pub kind: &'static str,
+    pub inode: u64,
+    /// `read`, `write` or `read-write`.
+    pub access: &'static str,
+}
+
+/// Every pipe and socket descriptor `pid` holds, by descriptor number.
+pub fn channel_ends(pid: Pid) -> io::Result<Vec<ChannelEnd>> {
+    let mut ends = Vec::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/fd"))? {
+        let entry = entry?;
+        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // A descriptor closed since the listing has no link: skip it.
+        let Ok(target) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        let target = target.display().to_string();
+        let Some((kind, inode)) = ["pipe", "socket"].into_iter().find_map(|kind| {
+            let inode = target
+                .strip_prefix(kind)?
+                .strip_prefix(":[")?
+                .strip_suffix(']')?;
+            Some((kind, inode.parse().ok()?))
+        }) else {
+            continue;
+        };
+        let Some(flags) = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+            .ok()
+            .and_then(|info| {
+                let octal = info.lines().find_map(|line| line.strip_prefix("flags:"))?;
+                u32::from_str_radix(octal.trim(), 8).ok()
+            })
+        else {
+            continue;
+        };
+        let access = match flags & libc::O_ACCMODE as u32 {
+            0 => "read",
+            1 => "write",
+            _ => "read-write",
+        };
+        ends.push(ChannelEnd {
+            fd,
+            kind,
+            inode,
+            access,
+        });
+    }
+    ends.sort_by_key(|end| end.fd);
+    Ok(ends)
+}
+
+/// The arguments a process runs with (`/proc/<pid>/cmdline`).
+pub fn command_line(pid: Pid) -> io::Result<Vec<String>> {
+    let bytes = fs::read(format!("/proc/{pid}/cmdline"))?;
+    Ok(bytes
+        .split(|&byte| byte == 0)
+        .filter(|arg| !arg.is_empty())
+        .map(|arg| String::from_utf8_lossy(arg).into_owned())
+        .collect())
+}
+
+/// Whether `pid` ignores SIGCHLD (`SigIgn` in `/proc/<pid>/status`), so
+/// that the kernel reaps its children without a wait.
+pub fn ignores_sigchld(pid: Pid) -> Option<bool> {
+    let mask = u64::from_str_radix(&status_field(pid, "SigIgn")?, 16).ok()?;
+    Some(mask & (1 << (libc::SIGCHLD - 1)) != 0)
+}

@@ -86,6 +86,15 @@ impl Signals {
         }
     }
 
+    /// The stop signal that arrived since the last `take`, if any, which
+    /// is then forgotten: for a command that goes on after some of them.
+    pub fn take(&self) -> Option<Signal> {
+        match self.caught.swap(0, Ordering::SeqCst) {
+            0 => None,
+            number => Signal::try_from(number as i32).ok(),
+        }
+    }
+
     /// Readable whenever a signal arrived since the last `drain`.
     pub fn wake_fd(&self) -> BorrowedFd<'_> {
         self.wake.as_fd()

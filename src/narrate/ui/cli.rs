@@ -32,6 +32,15 @@ pub fn command_about_zh(name: &str) -> Option<(&'static str, Option<&'static str
                  procdemo completions bash > ~/.local/share/bash-completion/completions/procdemo",
             ),
         ),
+        "observe" => (
+            "运行你自己的程序，讲解它创建的每个进程：fork、exec、退出、僵尸、回收、孤儿",
+            Some(
+                "运行你自己的程序，像各课一样讲解它创建的每个进程：每次 fork 在两边各返回了什么，\
+                 每次 exec，每个线程，进程之间共享的管道和套接字，每个信号，每次结束，\
+                 它当了多久僵尸进程、由谁回收。程序的标准输入、标准输出和标准错误都归它自己；\
+                 讲解写到标准错误，或用 --output 写进文件。procdemo 以程序的退出状态退出。",
+            ),
+        ),
         "man" => (
             "输出手册页（roff），或把各页写进一个目录",
             Some("输出手册页（roff 格式），例如 procdemo man | man -l -；或把每一页写进一个目录"),
@@ -69,6 +78,13 @@ pub fn option_help_zh(id: &str) -> Option<&'static str> {
             "输出本课完整的 Python 程序，合成一个能运行它们的文件（python3 FILE），而不运行本课"
         }
         "yes" => "不再询问，立即清除（标准输入不是终端时必须加上）",
+        "output" => "把讲解（或 JSON 行）写进 FILE，而不是标准错误",
+        "kill_remaining" => {
+            "程序的第一个进程结束后，把它留下还在运行的进程杀掉（等半秒之后），而不是任其运行"
+        }
+        "command" => {
+            "要运行的程序及其参数，写在 -- 之后，例如 procdemo observe -- python3 my_pool.py"
+        }
         "dir" => {
             "改为把 procdemo.1 和每个命令各一页（procdemo-fork.1 等）写进 DIR，例如 ~/.local/share/man/man1"
         }
@@ -762,6 +778,63 @@ fn json_detail_zh(reason: &str) -> String {
         "{NOT_JSON}（{}）",
         place.unwrap_or_else(|| detail.to_string())
     )
+}
+
+/// The help of `observe --json`, whose lines go to stderr, not stdout.
+pub fn observe_json_help(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Write one JSON object per event (for tests, graders and tools) instead of text, on stderr or to --output FILE: stdout is the program's"
+        }
+        Lang::Zh => {
+            "每个事件输出一个 JSON 对象（给测试、评分程序和工具用），不输出文字；写到标准错误或 --output 的文件：标准输出归程序所有"
+        }
+    }
+}
+
+/// `--output FILE` cannot be written.
+pub fn output_not_written(lang: Lang, file: &str, errno: Errno) -> String {
+    let error = system_error(lang, errno);
+    match lang {
+        Lang::En => format!("cannot write the --output file {file}: {error}"),
+        Lang::Zh => format!("无法写入 --output 文件 {file}：{error}"),
+    }
+}
+
+/// Why `procdemo observe` could not start `command`, and what to do, in
+/// one line.
+pub fn observe_cannot_start(
+    lang: Lang,
+    command: &str,
+    error: &crate::os::ptrace::StartError,
+) -> String {
+    use crate::os::ptrace::StartError;
+    match (lang, error) {
+        (Lang::En, StartError::Exec(errno)) => format!(
+            "procdemo observe: cannot run {command}: {} (execvp found no program to run with that name, or could not run it)\n",
+            system_error(lang, *errno)
+        ),
+        (Lang::Zh, StartError::Exec(errno)) => format!(
+            "procdemo observe：无法运行 {command}：{}（execvp 没找到这个名字的程序，或者无法运行它）\n",
+            system_error(lang, *errno)
+        ),
+        (Lang::En, StartError::Refused(errno)) => format!(
+            "procdemo observe: the kernel refuses to let procdemo trace {command}: PTRACE_SEIZE failed with {}. In a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp profile that permits it); with Yama, set /proc/sys/kernel/yama/ptrace_scope to 1 or lower (scope 3 forbids ptrace until reboot)\n",
+            system_error(lang, *errno)
+        ),
+        (Lang::Zh, StartError::Refused(errno)) => format!(
+            "procdemo observe：内核不允许 procdemo 跟踪 {command}：PTRACE_SEIZE 失败，{}。在容器里要允许 ptrace（docker run --cap-add SYS_PTRACE，或允许它的 seccomp 配置）；有 Yama 时把 /proc/sys/kernel/yama/ptrace_scope 设为 1 或更小（设为 3 后要重启才能再用 ptrace）\n",
+            system_error(lang, *errno)
+        ),
+        (Lang::En, StartError::Os(call, errno)) => format!(
+            "procdemo observe: cannot start {command}: {call} failed: {}\n",
+            system_error(lang, *errno)
+        ),
+        (Lang::Zh, StartError::Os(call, errno)) => format!(
+            "procdemo observe：无法启动 {command}：{call} 失败：{}\n",
+            system_error(lang, *errno)
+        ),
+    }
 }
 
 #[cfg(test)]

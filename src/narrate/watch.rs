@@ -1,0 +1,129 @@
+//! Where `procdemo observe` tells what it sees: stderr, or `--output FILE`,
+//! never stdout (the observed program's own). Text for people or JSON
+//! lines, and the `--trace` file beside them.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+
+use super::layout::{NARROWEST, WIDEST};
+use super::trace::{self, Recorder};
+use super::ui;
+use crate::config::{self, Config, Output};
+use crate::model::{Event, Lang};
+use crate::os::ptrace::StartError;
+use crate::os::terminal;
+
+/// Lines for a file, or for a pipe on stderr.
+const UNMEASURED: usize = 80;
+
+pub struct Watch {
+    lang: Lang,
+    /// None: stderr.
+    file: Option<File>,
+    narration: Option<Narration>,
+    trace: Option<Recorder>,
+    /// Once writing failed (the reader of stderr went away), procdemo
+    /// stays quiet and lets the program run on.
+    failed: bool,
+}
+
+/// The narration until the words for people land: each event as a line.
+struct Narration;
+
+impl Narration {
+    fn new(_lang: Lang, _width: usize) -> Self {
+        Narration
+    }
+
+    fn lines(&mut self, event: &Event) -> Vec<String> {
+        vec![format!("{} {} {:?}", event.step, event.pid, event.facts)]
+    }
+}
+
+impl Watch {
+    /// Opens `output` (or takes stderr) and checks that the trace file can
+    /// be written, before the program starts.
+    pub fn new(config: &Config, output: Option<&Path>) -> Result<Self> {
+        let file = output
+            .map(|path| {
+                File::create(path).map_err(|error| {
+                    anyhow!(ui::cli::output_not_written(
+                        config.lang,
+                        &path.display().to_string(),
+                        crate::os::stdout::errno_of(&error)
+                    ))
+                })
+            })
+            .transpose()?;
+        if let Some(path) = &config.trace {
+            trace::empty(path, config.lang)?;
+        }
+        let to_terminal = file.is_none() && terminal::stderr_is_terminal();
+        let width = if to_terminal {
+            terminal::size().map(|size| size.columns)
+        } else {
+            None
+        }
+        .unwrap_or(UNMEASURED)
+        .clamp(NARROWEST, WIDEST);
+        super::use_colour(config::colour_for(config.color_choice, to_terminal));
+        let narration =
+            (config.output == Output::Human).then(|| Narration::new(config.lang, width));
+        Ok(Self {
+            lang: config.lang,
+            file,
+            narration,
+            trace: config
+                .trace
+                .clone()
+                .map(|path| Recorder::new(path, config.lang)),
+            failed: false,
+        })
+    }
+
+    pub fn show(&mut self, event: &Event) {
+        if let Some(trace) = &mut self.trace {
+            trace.record(event);
+        }
+        let text = match &mut self.narration {
+            Some(narration) => narration
+                .lines(event)
+                .into_iter()
+                .map(|line| line + "\n")
+                .collect(),
+            None => event.to_line(),
+        };
+        self.write(&text);
+    }
+
+    fn write(&mut self, text: &str) {
+        if self.failed || text.is_empty() {
+            return;
+        }
+        let written = match &mut self.file {
+            Some(file) => file.write_all(text.as_bytes()),
+            None => io::stderr().lock().write_all(text.as_bytes()),
+        };
+        self.failed = written.is_err();
+    }
+
+    /// Writes the trace file, once the program has ended.
+    pub fn finish(&self) -> Result<()> {
+        match &self.trace {
+            Some(trace) => trace.save("observe"),
+            None => Ok(()),
+        }
+    }
+
+    /// Says why `command` could not be started; returns the status a shell
+    /// gives such a command.
+    pub fn cannot_start(&mut self, command: &[String], error: &StartError) -> ExitCode {
+        let line = ui::cli::observe_cannot_start(self.lang, &command.join(" "), error);
+        self.write(&line);
+        ExitCode::from(crate::observe::start_status(error))
+    }
+}
