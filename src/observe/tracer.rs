@@ -70,6 +70,13 @@ struct Task {
     entered: Option<Entered>,
 }
 
+/// Whether a stopped task stays stopped for now.
+#[derive(PartialEq, Eq)]
+enum Held {
+    Yes,
+    No,
+}
+
 /// A system call a task is inside, as its entry stop showed.
 enum Entered {
     Exec {
@@ -90,6 +97,10 @@ struct Birth {
     how: Creation,
     child_saw: Option<i64>,
     parent_saw: Option<i64>,
+    /// The parent came back from the call before the child's first stop:
+    /// it waits, so that nothing it does (its end, its child's adoption)
+    /// is told before the child's birth.
+    parent_held: bool,
 }
 
 /// Everything the tracer knows, and where its events go.
@@ -352,7 +363,11 @@ impl<'a> Tracer<'a> {
                 .process(tgid)
                 .map(|p| (p.name.clone(), p.program.clone(), p.python))
                 .unwrap_or_default();
-            let role = python::role_of_fork(&program, parent_role);
+            // A vfork child shares its parent's memory only until it execs
+            // or exits: it is no copy of the parent that runs on.
+            let role = (how != Creation::Vfork)
+                .then(|| python::role_of_fork(&program, parent_role))
+                .flatten();
             if let Some(old) = self.live.get(&new).copied()
                 && self.records[old].reap.is_some()
             {
@@ -366,6 +381,7 @@ impl<'a> Tracer<'a> {
                     how,
                     child_saw: None,
                     parent_saw: None,
+                    parent_held: false,
                 },
             );
             if let Some(task) = self.tasks.get_mut(&tid) {
@@ -442,7 +458,11 @@ impl<'a> Tracer<'a> {
             },
         );
         self.channels(child, "fork");
-        self.go_on(child, None)
+        self.go_on(child, None)?;
+        if birth.parent_held {
+            self.go_on(birth.parent_tid, None)?;
+        }
+        Ok(())
     }
 
     /// The pipes and sockets `pid` holds now, told when it holds any.
@@ -549,22 +569,32 @@ impl<'a> Tracer<'a> {
                     task.entered = entered;
                 }
             }
-            SyscallStop::Exit { value, is_error } => self.syscall_exit(tid, value, is_error)?,
+            SyscallStop::Exit { value, is_error } => {
+                if self.syscall_exit(tid, value, is_error)? == Held::Yes {
+                    return Ok(());
+                }
+            }
             SyscallStop::Other => {}
         }
         self.go_on(tid, None)
     }
 
-    fn syscall_exit(&mut self, tid: Pid, value: i64, is_error: bool) -> Result<()> {
+    fn syscall_exit(&mut self, tid: Pid, value: i64, is_error: bool) -> Result<Held> {
         let Some(task) = self.tasks.get_mut(&tid) else {
-            return Ok(());
+            return Ok(Held::No);
         };
         let tgid = task.tgid;
         if let Some(child) = task.creating.take() {
-            if let Some(birth) = self.births.get_mut(&child) {
-                birth.parent_saw = Some(value);
+            let Some(birth) = self.births.get_mut(&child) else {
+                return Ok(Held::No);
+            };
+            birth.parent_saw = Some(value);
+            if birth.child_saw.is_none() {
+                birth.parent_held = true;
+                return Ok(Held::Yes);
             }
-            return self.maybe_born(child);
+            self.maybe_born(child)?;
+            return Ok(Held::No);
         }
         match task.entered.take() {
             Some(Entered::Exec { call, path }) if is_error => {
@@ -603,7 +633,7 @@ impl<'a> Tracer<'a> {
             Some(Entered::Wait { .. }) => self.settle_gone(tgid),
             _ => {}
         }
-        Ok(())
+        Ok(Held::No)
     }
 
     fn signal(&mut self, tid: Pid, signal: Signal, origin: Origin) -> Result<()> {
