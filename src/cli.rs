@@ -144,12 +144,20 @@ fn command_within(lang: Lang, width: usize) -> Result<clap::Command> {
         })
         .subcommands(lessons)
         .subcommand(help_command(lang));
-    // observe's JSON goes to stderr: stdout is the program's. (After
-    // localize, which gives every `--json` the lessons' help.)
-    let json_help = narrate::fit(cli_words::observe_json_help(lang), width - HELP_INDENT);
+    // observe writes to stderr or a file: stdout is the program's. (After
+    // localize, which gives every `--json` and `--color` the lessons' help;
+    // narrowed as localize narrows Chinese help.)
+    let fitted = |help: &str| match lang {
+        Lang::En => help.to_string(),
+        Lang::Zh => narrate::fit(help, width - HELP_INDENT),
+    };
+    let json_help = fitted(cli_words::observe_json_help(lang));
+    let color_help = fitted(&cli_words::observe_color_help(lang));
     Ok(
         localize(root, lang, width, width).mut_subcommand("observe", |observe| {
-            observe.mut_arg("json", |json| json.help(json_help))
+            observe
+                .mut_arg("json", |json| json.help(json_help))
+                .mut_arg("color", |color| color.help(color_help))
         }),
     )
 }

@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 
@@ -119,11 +118,9 @@ impl Watch {
         }
     }
 
-    /// Says why `command` could not be started; returns the status a shell
-    /// gives such a command.
-    pub fn cannot_start(&mut self, command: &[String], error: &StartError) -> ExitCode {
+    /// Says why `command` could not be started.
+    pub fn cannot_start(&mut self, command: &[String], error: &StartError) {
         let line = ui::cli::observe_cannot_start(self.lang, &command.join(" "), error);
         self.write(&line);
-        ExitCode::from(crate::observe::start_status(error))
     }
 }

@@ -53,7 +53,10 @@ pub fn run(config: &Config, args: &ObserveArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let main = match ptrace::start(&argv) {
         Ok(main) => main,
-        Err(error) => return Ok(watch.cannot_start(&command, &error)),
+        Err(error) => {
+            watch.cannot_start(&command, &error);
+            return Ok(ExitCode::from(start_status(&error)));
+        }
     };
     let status = {
         let mut emit = |event: crate::model::Event| watch.show(&event);
@@ -181,10 +184,10 @@ fn end(tracer: &mut Tracer<'_>) -> u8 {
     status
 }
 
-/// What procdemo says when the program could not be started, and the exit
-/// status a shell would give: 127 when it was not found, 126 when it could
-/// not be run, 1 when tracing was refused.
-pub fn start_status(error: &StartError) -> u8 {
+/// The exit status of a program that could not be started, as a shell
+/// gives it: 127 when it was not found, 126 when it could not be run; 1
+/// when tracing was refused.
+fn start_status(error: &StartError) -> u8 {
     match error {
         StartError::Exec(nix::errno::Errno::ENOENT) => 127,
         StartError::Exec(_) => 126,

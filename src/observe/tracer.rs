@@ -302,12 +302,14 @@ impl<'a> Tracer<'a> {
     }
 
     /// How `tid` goes on: at every syscall while its process may fail an
-    /// exec or reap a child, or while its fork's return is awaited.
+    /// exec or reap a child, or while a call's return is awaited.
     fn mode(&self, tid: Pid) -> Resume {
         let Some(task) = self.tasks.get(&tid) else {
             return Resume::Continue;
         };
+        // A call whose entry was seen is followed to its exit.
         let watched = task.creating.is_some()
+            || task.entered.is_some()
             || self
                 .process(task.tgid)
                 .is_some_and(|process| !process.execed)
@@ -368,11 +370,6 @@ impl<'a> Tracer<'a> {
             let role = (how != Creation::Vfork)
                 .then(|| python::role_of_fork(&program, parent_role))
                 .flatten();
-            if let Some(old) = self.live.get(&new).copied()
-                && self.records[old].reap.is_some()
-            {
-                self.live.remove(&new);
-            }
             self.add_process(new, tgid, name, program, role);
             self.births.insert(
                 new,

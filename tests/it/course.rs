@@ -323,6 +323,7 @@ const COMMANDS: &[&str] = &[
     "ipc",
     "pool",
     "futures",
+    "observe",
     "list",
     "tour",
     "reset",

@@ -780,6 +780,18 @@ fn json_detail_zh(reason: &str) -> String {
     )
 }
 
+/// The help of `observe --color`: the narration goes to stderr or a file.
+pub fn observe_color_help(lang: Lang) -> String {
+    match lang {
+        Lang::En => "When to use colours; auto honours NO_COLOR, CLICOLOR_FORCE and whether stderr is a terminal (an --output file is not one)".into(),
+        Lang::Zh => format!(
+            "何时使用颜色；auto 会遵从 NO_COLOR、CLICOLOR_FORCE，并看标准错误是不是终端（--output 的文件不是终端）{}{}",
+            default_is("auto"),
+            possible_values("auto、always、never")
+        ),
+    }
+}
+
 /// The help of `observe --json`, whose lines go to stderr, not stdout.
 pub fn observe_json_help(lang: Lang) -> &'static str {
     match lang {
@@ -811,12 +823,25 @@ pub fn observe_cannot_start(
     use crate::os::ptrace::StartError;
     match (lang, error) {
         (Lang::En, StartError::Exec(errno)) => format!(
-            "procdemo observe: cannot run {command}: {} (execvp found no program to run with that name, or could not run it)\n",
-            system_error(lang, *errno)
+            "procdemo observe: cannot run {command}: {}{}\n",
+            system_error(lang, *errno),
+            match errno {
+                Errno::ENOENT =>
+                    " (no such program: a name without / is looked for in the directories of PATH)",
+                Errno::EACCES =>
+                    " (the file is not executable, or a directory on its path cannot be searched)",
+                _ => "",
+            }
         ),
         (Lang::Zh, StartError::Exec(errno)) => format!(
-            "procdemo observe：无法运行 {command}：{}（execvp 没找到这个名字的程序，或者无法运行它）\n",
-            system_error(lang, *errno)
+            "procdemo observe：无法运行 {command}：{}{}\n",
+            system_error(lang, *errno),
+            match errno {
+                Errno::ENOENT =>
+                    "（没有这个程序：名字里没有 / 时，会到 PATH 列出的各个目录里去找）",
+                Errno::EACCES => "（这个文件不可执行，或者它路径上的某个目录无权进入）",
+                _ => "",
+            }
         ),
         (Lang::En, StartError::Refused(errno)) => format!(
             "procdemo observe: the kernel refuses to let procdemo trace {command}: PTRACE_SEIZE failed with {}. In a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp profile that permits it); with Yama, set /proc/sys/kernel/yama/ptrace_scope to 1 or lower (scope 3 forbids ptrace until reboot)\n",
