@@ -17,6 +17,7 @@
 mod course;
 mod human;
 mod layout;
+pub mod observe;
 mod palette;
 mod printer;
 pub mod quiz;

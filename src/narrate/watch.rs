@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use super::layout::{NARROWEST, WIDEST};
+use super::observe::Narration;
 use super::trace::{self, Recorder};
 use super::ui;
 use crate::config::{self, Config, Output};
@@ -28,19 +29,6 @@ pub struct Watch {
     /// Once writing failed (the reader of stderr went away), procdemo
     /// stays quiet and lets the program run on.
     failed: bool,
-}
-
-/// The narration until the words for people land: each event as a line.
-struct Narration;
-
-impl Narration {
-    fn new(_lang: Lang, _width: usize) -> Self {
-        Narration
-    }
-
-    fn lines(&mut self, event: &Event) -> Vec<String> {
-        vec![format!("{} {} {:?}", event.step, event.pid, event.facts)]
-    }
 }
 
 impl Watch {

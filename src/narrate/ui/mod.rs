@@ -2,6 +2,7 @@
 
 pub mod cli;
 mod course;
+pub mod observe;
 
 pub use course::*;
 
@@ -239,6 +240,19 @@ fn procdemo_word(lang: Lang, word: &str) -> &str {
         (Lang::Zh, "parent") => "父进程",
         (Lang::Zh, "child") => "子进程",
         (Lang::Zh, "adopted") => "被收养的进程",
+        // The spans of `procdemo observe`'s timeline.
+        (Lang::Zh, "run") => "运行",
+        (Lang::Zh, "zombie") => "僵尸",
+        // What `procdemo observe`'s tree notes of a Python process.
+        (Lang::En, "fork-child") => "forked copy of Python",
+        (Lang::En, "spawn-child") => "spawned by multiprocessing",
+        (Lang::En, "forkserver-child") => "forked by the forkserver",
+        (Lang::En, "resource-tracker") => "resource tracker",
+        (Lang::Zh, "fork-child") => "fork 出来的 Python 副本",
+        (Lang::Zh, "spawn-child") => "spawn 启动的进程",
+        (Lang::Zh, "forkserver-child") => "forkserver fork 出的进程",
+        (Lang::Zh, "resource-tracker") => "资源跟踪进程",
+        (Lang::Zh, "forkserver") => "forkserver 服务进程",
         _ => word,
     }
 }
