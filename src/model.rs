@@ -3,6 +3,8 @@
 //! the language, and what the learner's progress says. It imports nothing
 //! of procdemo's, so that every module may import it without a circle.
 
+pub mod observe;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;

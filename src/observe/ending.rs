@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use nix::unistd::Pid;
 use serde_json::{Map, Value, json};
 
-use super::reports::{Holder, SharedChannel};
 use super::tracer::{Ending, Process};
+use crate::model::observe::{Holder, SharedChannel};
 
 /// The tree of the program's processes from the first one, each under
 /// the process that created it (an orphan stays under its first parent,

@@ -5,7 +5,6 @@
 
 pub mod ending;
 pub mod python;
-pub mod reports;
 pub mod tracer;
 
 use std::ffi::CString;
@@ -18,11 +17,11 @@ use nix::sys::signal::Signal;
 
 use crate::cli::ObserveArgs;
 use crate::config::Config;
+use crate::model::observe as facts;
 use crate::narrate::watch::Watch;
 use crate::os::ptrace::{self, StartError};
 use crate::os::signals::{Signals, shell_exit_code};
 use crate::os::{process, procfs};
-use reports as facts;
 use tracer::{Ending, Tracer};
 
 /// How long processes the first one left behind get to end by themselves
@@ -98,6 +97,7 @@ fn follow(tracer: &mut Tracer<'_>, signals: &Signals, kill_remaining: bool) -> R
                 "procdemo",
                 &facts::ObserveStopped {
                     signal: signal.as_str().into(),
+                    status: shell_exit_code(signal),
                     left_running,
                 },
             );

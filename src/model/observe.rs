@@ -1,5 +1,5 @@
-//! The facts of each observe event, as docs/events.md lists them: what the
-//! tracer writes and the tests read.
+//! The facts of each `procdemo observe` event, as docs/events.md lists
+//! them: what the tracer writes, the narration reads and the tests check.
 
 use serde_json::Value;
 
@@ -21,7 +21,8 @@ report! {
         pub call: String,
         /// Null for vfork while the parent has not come back from it.
         pub parent_saw: Option<i64>,
-        pub child_saw: i64,
+        /// Null when the child ended (SIGKILL) before its first stop.
+        pub child_saw: Option<i64>,
         pub name: String,
         pub python: Option<String>,
     }
@@ -39,6 +40,8 @@ report! {
 
     "exec" => pub struct Exec {
         pub program: String,
+        /// `/proc/<pid>/comm` after the exec: the name `ps` shows.
+        pub name: String,
         pub argv: Vec<String>,
         pub previous: String,
         pub pid_kept: bool,
@@ -114,6 +117,8 @@ report! {
 
     "observe-stopped" => pub struct ObserveStopped {
         pub signal: String,
+        /// procdemo's exit status: 128 + the signal.
+        pub status: u8,
         pub left_running: Vec<i32>,
     }
 }
