@@ -8,7 +8,7 @@
 //!
 //! "python3" is the interpreter itself (`sys.executable`). Where the
 //! `python3` found on PATH is another file (pyenv's shim is a bash script
-//! that runs a dozen processes before the interpreter), `python3 -c pass`
+//! that runs about forty processes before the interpreter), `python3 -c pass`
 //! through it is measured too, in a row of its own: observing it means
 //! observing the wrapper's processes as well.
 //!
