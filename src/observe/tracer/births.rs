@@ -152,7 +152,7 @@ impl Tracer<'_> {
     }
 
     /// The pipes and sockets `pid` holds now, told when it holds any.
-    pub fn channels(&mut self, pid: Pid, at: &str) {
+    pub fn channels(&mut self, pid: Pid, at: &'static str) {
         let Ok(ends) = procfs::channel_ends(pid) else {
             return;
         };
@@ -169,11 +169,8 @@ impl Tracer<'_> {
             })
             .collect();
         if let Some(process) = self.process_mut(pid) {
-            for end in &ends {
-                if !process.ends.contains(end) {
-                    process.ends.push(end.clone());
-                }
-            }
+            process.ends = ends.clone();
+            process.ends_at = at;
         }
         self.say(
             pid,
@@ -186,9 +183,6 @@ impl Tracer<'_> {
     }
 
     pub(super) fn execed(&mut self, tid: Pid, former: Pid) -> Result<()> {
-        if former != tid {
-            self.tasks.remove(&former);
-        }
         let tgid = self.tasks.get(&tid).map_or(tid, |task| task.tgid);
         if let Some(task) = self.tasks.get_mut(&tid) {
             task.entered = None;
@@ -197,9 +191,44 @@ impl Tracer<'_> {
         let argv = procfs::command_line(tgid).unwrap_or_default();
         let name = procfs::stat(tgid).map(|stat| stat.comm).unwrap_or_default();
         let role = python::role_after_exec(&argv);
+        // exec ends every other thread of the process (the kernel kills
+        // them before the new program starts), each told as ended; the
+        // caller goes on under the process's pid (`tid` now).
+        if former != tid {
+            self.tasks.remove(&former);
+        }
+        let superseded: Vec<Pid> = self
+            .process(tgid)
+            .map(|p| {
+                p.tasks
+                    .iter()
+                    .copied()
+                    .filter(|&t| t != tid && t != former)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for thread in superseded {
+            self.tasks.remove(&thread);
+            let threads = self.process_mut(tgid).map_or(0, |process| {
+                process
+                    .tasks
+                    .retain(|&task| task != thread && task != former);
+                process.tasks.len() as u32
+            });
+            self.say(
+                tgid,
+                "observed",
+                &facts::ThreadEnded {
+                    tid: thread.as_raw(),
+                    threads,
+                },
+            );
+        }
+        if let Some(process) = self.process_mut(tgid) {
+            process.tasks.retain(|&task| task == tid);
+        }
         let previous = match self.process_mut(tgid) {
             Some(process) => {
-                process.tasks.retain(|&task| task == tid || task != former);
                 let previous = std::mem::replace(&mut process.name, name.clone());
                 process.program = program.clone();
                 process.python = role;
@@ -215,6 +244,7 @@ impl Tracer<'_> {
             &facts::Exec {
                 program,
                 name,
+                by_tid: former.as_raw(),
                 argv,
                 previous,
                 pid_kept: true,

@@ -8,6 +8,7 @@ use nix::unistd::Pid;
 
 use super::{Entered, Held, Tracer};
 use crate::model::observe as facts;
+use crate::os::procfs;
 use crate::os::ptrace::{self, Call, Origin, SyscallStop};
 
 impl Tracer<'_> {
@@ -110,9 +111,21 @@ impl Tracer<'_> {
     }
 
     pub(super) fn signal(&mut self, tid: Pid, signal: Signal, origin: Origin) -> Result<()> {
-        self.signals_delivered += 1;
         let tgid = self.tasks.get(&tid).map_or(tid, |task| task.tgid);
+        // Without a tracer the kernel drops a signal the process ignores
+        // when it is sent; a tracer is shown it anyway.
+        let ignored = procfs::ignores_signal(tid, signal as i32).unwrap_or(false);
+        if ignored {
+            self.signals_ignored += 1;
+        } else {
+            self.signals_delivered += 1;
+        }
         let (origin, sender) = match origin {
+            // The kernel's SIGPIPE for a write with no reader left: it
+            // labels it as sent by the writer itself (SI_USER).
+            Origin::Kill(pid) if signal == Signal::SIGPIPE && pid == tgid => {
+                ("pipe", Some(pid.as_raw()))
+            }
             Origin::Kill(pid) => ("kill", Some(pid.as_raw())),
             Origin::Tgkill(pid) => ("tgkill", Some(pid.as_raw())),
             Origin::Sigqueue(pid) => ("sigqueue", Some(pid.as_raw())),
@@ -128,7 +141,7 @@ impl Tracer<'_> {
                 number: signal as i32,
                 origin: origin.into(),
                 sender_pid: sender,
-                delivered: true,
+                ignored,
             },
         );
         self.go_on(tid, Some(signal))

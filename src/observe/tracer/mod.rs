@@ -60,8 +60,10 @@ pub struct Process {
     pub execed: bool,
     pub adopted: bool,
     pub pidfd: Option<OwnedFd>,
-    /// Every pipe and socket end it was seen holding.
+    /// The pipe and socket ends it held when last looked at, and when
+    /// that was (`fork` or `exec`).
     pub ends: Vec<ChannelEnd>,
+    pub ends_at: &'static str,
 }
 
 /// One traced thread, and what its next syscall exit completes.
@@ -123,6 +125,7 @@ pub struct Tracer<'a> {
     /// wait call: its exit will say which call it was.
     gone: HashMap<Pid, u64>,
     pub signals_delivered: u64,
+    pub signals_ignored: u64,
     pub exec_failures: u64,
     pub programs_run: u64,
     pub orphans: u64,
@@ -148,6 +151,7 @@ impl<'a> Tracer<'a> {
             early: HashMap::new(),
             gone: HashMap::new(),
             signals_delivered: 0,
+            signals_ignored: 0,
             exec_failures: 0,
             programs_run: 0,
             orphans: 0,
@@ -201,6 +205,7 @@ impl<'a> Tracer<'a> {
             adopted: false,
             pidfd: ptrace::pidfd(pid).ok(),
             ends: Vec::new(),
+            ends_at: "fork",
         });
     }
 
