@@ -654,10 +654,10 @@ fn a_parent_that_ignores_sigchld_leaves_the_reaping_to_the_kernel() {
 
 /// Linux sends SIGPIPE from pipe_write with send_sig(SIGPIPE, current, 0):
 /// its siginfo says SI_USER with si_pid the writer's own pid, as if the
-/// writer had called kill on itself; it never did.
+/// writer had called kill on itself; it never did. procdemo names that
+/// origin `pipe`, with the sender the kernel wrote.
 #[test]
-#[ignore = "core bug: a SIGPIPE from a write to a pipe nobody reads is told as origin `kill` with sender_pid the writer itself (its siginfo is SI_USER from itself), though the process never called kill: the kernel sent it"]
-fn a_signal_the_kernel_sends_has_no_sender() {
+fn a_sigpipe_the_kernel_sends_is_named_for_the_pipe() {
     let run = observe_python("sigpipe", &[], "sigpipe.py", &[]);
     check_run(&run, 0);
     let parent = run.told_pid("parent");
@@ -667,8 +667,8 @@ fn a_signal_the_kernel_sends_has_no_sender() {
     assert_forked(&run, child, parent);
     let signal = run.only_about("signal", child);
     assert_eq!(signal["signal"], "SIGPIPE", "{signal}");
-    assert_eq!(signal["origin"], "kernel", "{signal}");
-    assert_eq!(signal["sender_pid"], Value::Null, "{signal}");
+    assert_eq!(signal["origin"], "pipe", "{signal}");
+    assert_eq!(fact_pid(signal, "sender_pid"), child, "{signal}");
     assert_eq!(run.only_about("exited", child)["signal"], "SIGPIPE");
     run.assert_reaped_by_parent(child, parent);
 }
