@@ -1034,7 +1034,6 @@ fn assert_piped(run: &Run, writer: i32, reader: i32) {
 }
 
 #[test]
-#[ignore = "core bug: at a fork only the child's descriptors are read, never the parent's, so a pipe the parent made after its exec is not seen as the parent's and, held by one process only, is left out of channels"]
 fn a_pipe_made_before_a_fork_shows_both_sides_and_the_end_each_keeps() {
     let run = observe_python("pipe", &[], "pipe.py", &[]);
     check_run(&run, 0);

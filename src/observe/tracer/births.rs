@@ -67,6 +67,10 @@ impl Tracer<'_> {
             if let Some(task) = self.tasks.get_mut(&tid) {
                 task.creating = (how != Creation::Vfork).then_some(new);
             }
+            // The parent's own ends as it forks: a pipe it made since its
+            // exec is seen here (Pipe() before a Process starts), told
+            // when they changed since it was last looked at.
+            self.channels_if_changed(tgid, "forked");
             // Its other threads stop at syscalls too from now on, so that
             // a wait in any of them is seen.
             if !had_children {
@@ -149,6 +153,23 @@ impl Tracer<'_> {
             self.go_on(birth.parent_tid, None)?;
         }
         Ok(())
+    }
+
+    /// The pipes and sockets `pid` holds now, told when they differ from
+    /// what it held when last looked at.
+    fn channels_if_changed(&mut self, pid: Pid, at: &'static str) {
+        let Ok(ends) = procfs::channel_ends(pid) else {
+            return;
+        };
+        let known = self.process(pid).map(|process| {
+            process.ends.len() == ends.len()
+                && process.ends.iter().zip(&ends).all(|(seen, now)| {
+                    seen.fd == now.fd && seen.inode == now.inode && seen.access == now.access
+                })
+        });
+        if known != Some(true) {
+            self.channels(pid, at);
+        }
     }
 
     /// The pipes and sockets `pid` holds now, told when it holds any.
