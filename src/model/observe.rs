@@ -42,6 +42,9 @@ report! {
         pub program: String,
         /// `/proc/<pid>/comm` after the exec: the name `ps` shows.
         pub name: String,
+        /// The thread that called exec: another than the process's first
+        /// when a thread exec'd (it then takes the process's pid).
+        pub by_tid: i32,
         pub argv: Vec<String>,
         pub previous: String,
         pub pid_kept: bool,
@@ -65,7 +68,10 @@ report! {
         pub number: i32,
         pub origin: String,
         pub sender_pid: Option<i32>,
-        pub delivered: bool,
+        /// The process ignores it (SIG_IGN, or a default of ignoring):
+        /// nothing happens, and without a tracer the kernel would have
+        /// dropped it at once.
+        pub ignored: bool,
     }
 
     "exited" => pub struct Exited {
@@ -107,7 +113,11 @@ report! {
         /// Null when no process was a zombie.
         pub zombie_us_max: Option<u64>,
         pub orphans: u64,
+        /// Signals delivered that the process did not ignore.
         pub signals: u64,
+        pub signals_ignored: u64,
+        /// Processes the kernel reaped at once: their parent ignores SIGCHLD.
+        pub kernel_reaped: u64,
         pub never_reaped: Vec<i32>,
         pub remaining: Vec<i32>,
         pub channels: Vec<SharedChannel>,
@@ -156,4 +166,6 @@ pub struct Holder {
     pub pid: i32,
     pub fd: i32,
     pub access: String,
+    /// When the holder was last looked at: `fork` or `exec`.
+    pub at: String,
 }

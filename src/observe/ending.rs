@@ -77,7 +77,13 @@ pub fn timeline(records: &[Process], now_us: u64) -> Value {
             let ended = process.exited_us.unwrap_or(now_us);
             let mut spans =
                 vec![json!({"state": "run", "from_us": process.created_us, "to_us": ended})];
-            if process.exited_us.is_some() {
+            // The kernel frees a child whose parent ignores SIGCHLD as it
+            // ends: it is never a zombie for anyone to wait for.
+            let kernel_reaped = process
+                .reap
+                .as_ref()
+                .is_some_and(|reap| reap.kind == "kernel");
+            if process.exited_us.is_some() && !kernel_reaped {
                 let reaped = process.reap.as_ref().map_or(now_us, |reap| reap.at_us);
                 spans.push(json!({"state": "zombie", "from_us": ended, "to_us": reaped}));
             }
@@ -91,8 +97,8 @@ pub fn timeline(records: &[Process], now_us: u64) -> Value {
     json!({ "lanes": lanes })
 }
 
-/// Each pipe or socket that two or more processes held, with who held
-/// which end.
+/// Each pipe or socket that two or more processes held when last looked
+/// at, with who held which end then.
 pub fn shared_channels(records: &[Process]) -> Vec<SharedChannel> {
     let mut by_inode: BTreeMap<(String, u64), Vec<Holder>> = BTreeMap::new();
     for process in records {
@@ -101,6 +107,7 @@ pub fn shared_channels(records: &[Process]) -> Vec<SharedChannel> {
                 pid: process.pid.as_raw(),
                 fd: end.fd,
                 access: end.access.clone(),
+                at: process.ends_at.into(),
             };
             let holders = by_inode.entry((end.kind.clone(), end.inode)).or_default();
             if !holders.contains(&holder) {

@@ -174,6 +174,11 @@ fn end(tracer: &mut Tracer<'_>) -> u8 {
         zombie_us_max: zombies.iter().copied().max(),
         orphans: tracer.orphans,
         signals: tracer.signals_delivered,
+        signals_ignored: tracer.signals_ignored,
+        kernel_reaped: records
+            .iter()
+            .filter(|p| p.reap.as_ref().is_some_and(|reap| reap.kind == "kernel"))
+            .count() as u64,
         never_reaped: ending::never_reaped(records, tracer.main),
         remaining: tracer.running().iter().map(|p| p.pid.as_raw()).collect(),
         channels: ending::shared_channels(records),

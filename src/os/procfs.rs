@@ -329,6 +329,21 @@ pub fn command_line(pid: Pid) -> io::Result<Vec<String>> {
 /// Whether `pid` ignores SIGCHLD (`SigIgn` in `/proc/<pid>/status`), so
 /// that the kernel reaps its children without a wait.
 pub fn ignores_sigchld(pid: Pid) -> Option<bool> {
-    let mask = u64::from_str_radix(&status_field(pid, "SigIgn")?, 16).ok()?;
-    Some(mask & (1 << (libc::SIGCHLD - 1)) != 0)
+    signal_bit(pid, "SigIgn", libc::SIGCHLD)
+}
+
+/// Whether `pid` ignores `signal`: set to SIG_IGN, or left at a default
+/// that ignores it (SIGCHLD, SIGURG, SIGWINCH) with no handler.
+pub fn ignores_signal(pid: Pid, signal: i32) -> Option<bool> {
+    if signal_bit(pid, "SigIgn", signal)? {
+        return Some(true);
+    }
+    let ignored_by_default = [libc::SIGCHLD, libc::SIGURG, libc::SIGWINCH].contains(&signal);
+    Some(ignored_by_default && !signal_bit(pid, "SigCgt", signal)?)
+}
+
+/// Bit `signal` of a signal mask of `/proc/<pid>/status` (`SigIgn`, `SigCgt`).
+fn signal_bit(pid: Pid, field: &str, signal: i32) -> Option<bool> {
+    let mask = u64::from_str_radix(&status_field(pid, field)?, 16).ok()?;
+    Some(mask & (1 << (signal - 1)) != 0)
 }

@@ -27,6 +27,7 @@ mod lifetime;
 mod limits;
 mod lock;
 mod memory;
+mod observe;
 mod orphan;
 mod output;
 mod pids;
