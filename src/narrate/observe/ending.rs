@@ -44,6 +44,8 @@ impl Narration {
                 programs: end.programs_run,
                 exec_failures: end.exec_failures,
                 signals: end.signals,
+                signals_ignored: end.signals_ignored,
+                kernel_reaped: end.kernel_reaped,
                 zombies: end.zombies,
                 zombie_us_max: end.zombie_us_max,
                 orphans: end.orphans,

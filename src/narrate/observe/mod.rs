@@ -157,11 +157,15 @@ impl Narration {
             "exec" => {
                 let exec = event.read::<Exec>()?;
                 let previous = clean(&exec.previous);
-                let before = if previous.is_empty() {
+                let mut before = if previous.is_empty() {
                     self.process(pid)
                 } else {
                     words::process(&previous, pid)
                 };
+                // A thread that execs takes its process's pid: say which one did.
+                if i64::from(exec.by_tid) != pid {
+                    before = words::thread_of(lang, i64::from(exec.by_tid), &before);
+                }
                 self.names.insert(pid, clean(&exec.name));
                 let mut said = words::exec(
                     lang,
@@ -224,7 +228,13 @@ impl Narration {
                     },
                 };
                 (
-                    words::signal(lang, &receiver, &clean(&signal.signal), &from),
+                    words::signal(
+                        lang,
+                        &receiver,
+                        &clean(&signal.signal),
+                        &from,
+                        signal.ignored,
+                    ),
                     Some(Lesson::Signal),
                 )
             }

@@ -86,6 +86,15 @@ fn names_processes_as_pstree_does_and_follows_their_execs() {
     assert!(at(&en, 9500).starts_with("+9.5 ms sort(4244) killed by SIGTERM"));
     assert!(at(&en, 5950).starts_with("+6.0 ms pool.py(4253) exited 0"));
     assert!(
+        at(&en, 5900).starts_with("+5.9 ms thread 4255 of sh(4253) exec → /usr/bin/python3.12")
+    );
+    assert!(at(&en, 7150).ends_with("with tgkill(); it ignores it: nothing happens"));
+    assert!(at(&en, 12_600_000).contains("3 signals delivered and 1 ignored."));
+    assert!(
+        at(&en, 12_600_000)
+            .contains("1 process reaped by the kernel as it ended: its parent ignores SIGCHLD.")
+    );
+    assert!(
         at(&en, 5960)
             .contains("fork() returned 4254 in the parent; the child was killed before it ran")
     );

@@ -53,7 +53,7 @@ fn signal(
         ppid,
         "signal",
         json!({"tid": tid, "signal": signal, "number": number, "origin": origin,
-               "sender_pid": sender, "delivered": true}),
+               "sender_pid": sender, "ignored": signal == "SIGUSR1"}),
     )
 }
 
@@ -85,7 +85,7 @@ pub(super) fn run() -> Vec<Event> {
             pid,
             ppid,
             "exec",
-            json!({"program": program, "name": comm(&argv), "argv": argv, "previous": previous,
+            json!({"program": program, "name": comm(&argv), "by_tid": pid, "argv": argv, "previous": previous,
                    "pid_kept": true, "python": python}),
         )
     };
@@ -216,7 +216,7 @@ pub(super) fn run() -> Vec<Event> {
             4253,
             4242,
             "exec",
-            json!({"program": "/usr/bin/python3.12", "name": "pool.py",
+            json!({"program": "/usr/bin/python3.12", "name": "pool.py", "by_tid": 4255,
                    "argv": ["/usr/bin/python3", "./pool.py"], "previous": "sh", "pid_kept": true,
                    "python": null}),
         ),
@@ -322,9 +322,10 @@ pub(super) fn run() -> Vec<Event> {
             json!({
             "exit_code": 0, "signal": null, "status": 0, "processes": 8, "threads": 1,
             "programs_run": 5, "exec_failures": 2, "zombies": 5, "zombie_us_max": 400,
-            "orphans": 2, "signals": 3, "never_reaped": [4247, 4248, 4245], "remaining": [4249],
+            "orphans": 2, "signals": 3, "signals_ignored": 1, "kernel_reaped": 1, "never_reaped": [4247, 4248, 4245], "remaining": [4249],
             "channels": [{"kind": "pipe", "inode": 9001, "holders": [
-                {"pid": 4243, "fd": 1, "access": "write"}, {"pid": 4244, "fd": 0, "access": "read"}]}],
+                {"pid": 4243, "fd": 1, "access": "write", "at": "fork"},
+                    {"pid": 4244, "fd": 0, "access": "read", "at": "exec"}]}],
             "tree": {"pid": 4242, "name": "sh", "exit_code": 0, "children": [
                 {"pid": 4243, "name": "sh", "exit_code": 0},
                 {"pid": 4244, "name": "sort", "signal": "SIGTERM"},

@@ -73,6 +73,8 @@ pub struct Counts {
     pub programs: u64,
     pub exec_failures: u64,
     pub signals: u64,
+    pub signals_ignored: u64,
+    pub kernel_reaped: u64,
     pub zombies: u64,
     /// None when no process was a zombie.
     pub zombie_us_max: Option<u64>,
@@ -86,14 +88,16 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
         programs,
         exec_failures,
         signals,
+        signals_ignored,
+        kernel_reaped,
         zombies,
         zombie_us_max,
         orphans,
     } = *counts;
-    match lang {
+    let mut said = match lang {
         Lang::En => vec![
             format!(
-                "{}, {}, {} run, {}, {} delivered (SIGCHLD counted too).",
+                "{}, {}, {} run, {}, {} delivered and {signals_ignored} ignored.",
                 count(lang, processes, "process", "processes", ""),
                 count(lang, threads, "extra thread", "extra threads", ""),
                 count(lang, programs, "program", "programs", ""),
@@ -115,7 +119,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
         ],
         Lang::Zh => vec![
             format!(
-                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号（SIGCHLD 也算在内）。"
+                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号，另有 {signals_ignored} 个被忽略。"
             ),
             match zombie_us_max {
                 None => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
@@ -125,7 +129,29 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                 ),
             },
         ],
+    };
+    if kernel_reaped > 0 {
+        said.push(match lang {
+            Lang::En => format!(
+                "{} by the kernel as {} ended: {} SIGCHLD.",
+                count(
+                    lang,
+                    kernel_reaped,
+                    "process reaped",
+                    "processes reaped",
+                    ""
+                ),
+                if kernel_reaped == 1 { "it" } else { "they" },
+                if kernel_reaped == 1 {
+                    "its parent ignores"
+                } else {
+                    "their parent ignores"
+                },
+            ),
+            Lang::Zh => format!("{kernel_reaped} 个进程一结束就由内核回收：父进程忽略了 SIGCHLD。"),
+        });
     }
+    said
 }
 
 pub fn never_reaped(lang: Lang, processes: Option<&str>) -> String {

@@ -283,7 +283,16 @@ pub enum Sender {
     Kernel,
 }
 
-pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
+pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender, ignored: bool) -> String {
+    let said = sent(lang, receiver, signal, from);
+    match (lang, ignored) {
+        (_, false) => said,
+        (Lang::En, true) => format!("{said}; it ignores it: nothing happens"),
+        (Lang::Zh, true) => format!("{said}；它忽略这个信号，什么也不会发生"),
+    }
+}
+
+fn sent(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
     let signal = code(signal);
     match (lang, from) {
         (Lang::En, Sender::Process { origin, sender }) => format!(
