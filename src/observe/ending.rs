@@ -88,7 +88,7 @@ pub fn timeline(records: &[Process], now_us: u64) -> Value {
                 spans.push(json!({"state": "zombie", "from_us": ended, "to_us": reaped}));
             }
             json!({
-                "label": format!("{} {}", process.name, process.pid),
+                "label": format!("{}({})", process.name, process.pid),
                 "pid": process.pid.as_raw(),
                 "spans": spans,
             })
