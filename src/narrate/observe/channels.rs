@@ -1,5 +1,7 @@
 //! The pipe and socket ends a process holds, told when they change.
 
+use anyhow::{Result, anyhow};
+
 use super::shown::clean;
 use super::{ENDS_SHOWN, Narration};
 use crate::model::observe::Channels;
@@ -7,9 +9,15 @@ use crate::narrate::ui;
 use crate::narrate::ui::observe::{self as words, Lesson};
 
 impl Narration {
-    pub(super) fn channels(&mut self, t_us: u64, pid: i64, channels: Channels) -> Vec<String> {
+    pub(super) fn channels(
+        &mut self,
+        t_us: u64,
+        pid: i64,
+        channels: Channels,
+    ) -> Result<Vec<String>> {
         let lang = self.lang;
         let Channels { at, ends } = channels;
+        let when = seen_at(lang, &at, false)?;
         // What a process holds is told when it changes: after a fork, from
         // what its parent was last seen holding; after an exec, from its own.
         let before = match at.as_str() {
@@ -19,7 +27,7 @@ impl Narration {
         let unchanged = self.held.get(&before).is_some_and(|held| *held == ends);
         self.held.insert(pid, ends.clone());
         if ends.is_empty() || unchanged {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let said: Vec<String> = ends
             .iter()
@@ -37,18 +45,21 @@ impl Narration {
         if ends.len() > ENDS_SHOWN {
             ends_said.push_str(&words::in_all(lang, ends.len()));
         }
-        let line = words::channels(
-            lang,
-            &self.process(pid),
-            words::channels_at(lang, &at),
-            &ends_said,
-        );
+        let line = words::channels(lang, &self.process(pid), when, &ends_said);
         let mut lines = self.event_line(t_us, &line);
+        // Taught only for an end the line shows.
         for (kind, lesson) in [("pipe", Lesson::Pipe), ("socket", Lesson::Socket)] {
-            if ends.iter().any(|end| end.kind == kind) {
+            if ends.iter().take(ENDS_SHOWN).any(|end| end.kind == kind) {
                 lines.extend(self.teaching(lesson));
             }
         }
-        lines
+        Ok(lines)
     }
+}
+
+/// When descriptors were read, from an `at` fact; an error for a value
+/// the contract does not have.
+pub(super) fn seen_at(lang: crate::model::Lang, at: &str, past: bool) -> Result<&'static str> {
+    words::channels_at(lang, at, past)
+        .ok_or_else(|| anyhow!("`at` is `{}`, not fork, exec or forked", clean(at)))
 }

@@ -1,6 +1,9 @@
 //! The ending of a run: the tree, the timeline, the channels shared and
 //! the summary.
 
+use anyhow::Result;
+
+use super::channels::seen_at;
 use super::shown::clean;
 use super::{CHANNELS_SHOWN, Narration, PROCESSES_SHOWN};
 use crate::model::observe::{ObserveEnd, SharedChannel};
@@ -11,7 +14,7 @@ use crate::narrate::{timeline, tree};
 
 impl Narration {
     /// The tree, the timeline, the channels shared and the summary.
-    pub(super) fn ending(&mut self, end: &ObserveEnd) -> Vec<String> {
+    pub(super) fn ending(&mut self, end: &ObserveEnd) -> Result<Vec<String>> {
         let lang = self.lang;
         let width = self.width;
         let pictures = Words::procdemo(lang);
@@ -28,7 +31,7 @@ impl Narration {
             lines.push(String::new());
             lines.push(palette::bold(words::channels_heading(lang)));
             for channel in end.channels.iter().take(CHANNELS_SHOWN) {
-                lines.extend(self.laid_out(&self.shared(channel), "  ", "    "));
+                lines.extend(self.laid_out(&self.shared(channel)?, "  ", "    "));
             }
             if channels > CHANNELS_SHOWN {
                 lines.push(format!("  {}", words::more_channels(lang, channels)));
@@ -54,6 +57,7 @@ impl Narration {
         said.push(words::never_reaped(
             lang,
             self.pids(&end.never_reaped).as_deref(),
+            end.kernel_reaped > 0,
         ));
         said.push(words::still_running(
             lang,
@@ -71,38 +75,42 @@ impl Narration {
         for sentence in said {
             lines.extend(self.laid_out(&sentence, "  ", "  "));
         }
-        lines
+        Ok(lines)
     }
 
-    /// One channel of `observe-end`'s `channels`: each holder once, with
-    /// every descriptor it holds the channel by.
-    fn shared(&self, channel: &SharedChannel) -> String {
+    /// One channel of `observe-end`'s `channels`: each holder once for
+    /// each moment it was seen, with every descriptor it held the channel by.
+    fn shared(&self, channel: &SharedChannel) -> Result<String> {
         let lang = self.lang;
-        let mut holders: Vec<(i64, Vec<String>)> = Vec::new();
+        let mut holders: Vec<(i64, &str, Vec<String>)> = Vec::new();
         for holder in &channel.holders {
             let pid = i64::from(holder.pid);
+            let at = seen_at(lang, &holder.at, true)?;
             let descriptor = words::descriptor(
                 lang,
                 i64::from(holder.fd),
                 words::access(lang, &clean(&holder.access)),
             );
-            match holders.iter_mut().find(|(held_by, _)| *held_by == pid) {
-                Some((_, descriptors)) => descriptors.push(descriptor),
-                None => holders.push((pid, vec![descriptor])),
+            match holders
+                .iter_mut()
+                .find(|(held_by, seen, _)| *held_by == pid && *seen == at)
+            {
+                Some((_, _, descriptors)) => descriptors.push(descriptor),
+                None => holders.push((pid, at, vec![descriptor])),
             }
         }
         let mut said: Vec<String> = holders
             .iter()
             .take(PROCESSES_SHOWN)
-            .map(|(pid, descriptors)| words::holder(lang, &self.process(*pid), descriptors))
+            .map(|(pid, at, descriptors)| words::holder(lang, &self.process(*pid), descriptors, at))
             .collect();
         if holders.len() > PROCESSES_SHOWN {
             said.push(words::in_all(lang, holders.len()));
         }
-        words::shared(
+        Ok(words::shared(
             lang,
             &words::channel(lang, &clean(&channel.kind), channel.inode),
             &said.join(ui::lists_separator(lang)),
-        )
+        ))
     }
 }

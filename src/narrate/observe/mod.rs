@@ -48,6 +48,8 @@ pub struct Narration {
     held: HashMap<i64, Vec<ChannelEnd>>,
     /// Each process's last failed exec: the directory and the file name.
     failed: HashMap<i64, (String, String)>,
+    /// Threads that got SIGINT from the terminal.
+    interrupted: HashSet<i64>,
     taught: HashSet<&'static str>,
 }
 
@@ -61,6 +63,7 @@ impl Narration {
             parents: HashMap::new(),
             held: HashMap::new(),
             failed: HashMap::new(),
+            interrupted: HashSet::new(),
             taught: HashSet::new(),
         }
     }
@@ -159,6 +162,9 @@ impl Narration {
                 let previous = clean(&exec.previous);
                 let mut before = if previous.is_empty() {
                     self.process(pid)
+                } else if previous == "procdemo" && self.first == Some(pid) {
+                    // procdemo's fork, not procdemo replacing itself.
+                    words::first_child(lang, pid)
                 } else {
                     words::process(&previous, pid)
                 };
@@ -205,7 +211,7 @@ impl Narration {
                 };
                 (said, Some(lesson))
             }
-            "channels" => return Ok(self.channels(event.t_us, pid, event.read::<Channels>()?)),
+            "channels" => return self.channels(event.t_us, pid, event.read::<Channels>()?),
             "signal" => {
                 let signal = event.read::<SignalDelivered>()?;
                 if signal.signal == "SIGCHLD" {
@@ -218,6 +224,7 @@ impl Narration {
                     words::thread_of(lang, tid, &self.process(pid))
                 };
                 let from = match (signal.origin.as_str(), signal.sender_pid.map(i64::from)) {
+                    ("pipe", _) => words::Sender::Pipe,
                     ("kernel", _) | (_, None) => words::Sender::Kernel,
                     (origin, Some(sender)) if sender == pid => words::Sender::Itself {
                         origin: clean(origin),
@@ -227,16 +234,27 @@ impl Narration {
                         sender: self.process(sender),
                     },
                 };
-                (
-                    words::signal(
-                        lang,
-                        &receiver,
-                        &clean(&signal.signal),
-                        &from,
-                        signal.ignored,
-                    ),
-                    Some(Lesson::Signal),
-                )
+                let mut said = words::signal(
+                    lang,
+                    &receiver,
+                    &clean(&signal.signal),
+                    &from,
+                    signal.ignored,
+                );
+                if signal.signal == "SIGINT" {
+                    match from {
+                        words::Sender::Kernel => {
+                            self.interrupted.insert(tid);
+                        }
+                        words::Sender::Itself { .. }
+                            if self.interrupted.remove(&tid) && self.is_python(pid) =>
+                        {
+                            said.push_str(words::keyboard_interrupt(lang));
+                        }
+                        _ => {}
+                    }
+                }
+                (said, Some(Lesson::Signal))
             }
             "exited" => {
                 let exited = event.read::<Exited>()?;
@@ -248,9 +266,10 @@ impl Narration {
                     },
                     (None, None) => bail!("neither `exit_code` nor `signal` says how it ended"),
                 };
+                // A zombie is taught at its reap: the kernel's reaps leave none.
                 (
                     words::exited(lang, &self.process(pid), &death, exited.lived_us),
-                    Some(Lesson::Zombie),
+                    None,
                 )
             }
             "reaped" => {
@@ -281,7 +300,12 @@ impl Narration {
                     call.as_deref(),
                     reaped.zombie_us,
                 );
-                (said, Some(lesson))
+                let mut lines = self.event_line(event.t_us, &said);
+                if !matches!(reaper, Reaper::Kernel) {
+                    lines.extend(self.teaching(Lesson::Zombie));
+                }
+                lines.extend(self.teaching(lesson));
+                return Ok(lines);
             }
             "adopted" => {
                 let adopted = event.read::<Adopted>()?;
@@ -316,7 +340,7 @@ impl Narration {
                     None,
                 )
             }
-            "observe-end" => return Ok(self.ending(&event.read::<ObserveEnd>()?)),
+            "observe-end" => return self.ending(&event.read::<ObserveEnd>()?),
             _ => return Ok(Vec::new()),
         };
         let mut lines = self.event_line(event.t_us, &said);
@@ -334,10 +358,24 @@ impl Narration {
         }
     }
 
-    /// What multiprocessing made of the process, after its line.
-    fn python(&self, role: Option<&str>) -> String {
-        role.and_then(|role| words::python_role(self.lang, role))
+    /// What multiprocessing made of the process, after its line; what a
+    /// helper process does, the first time one comes.
+    fn python(&mut self, role: Option<&str>) -> String {
+        let Some(role) = role else {
+            return String::new();
+        };
+        let helper =
+            words::python_helper(self.lang, role).filter(|helper| self.taught.insert(helper));
+        helper
+            .or_else(|| words::python_role(self.lang, role))
             .map_or(String::new(), |role| words::as_python(self.lang, role))
+    }
+
+    /// A process known by a Python's name (`python3`, `python3.12`).
+    fn is_python(&self, pid: i64) -> bool {
+        self.names
+            .get(&pid)
+            .is_some_and(|name| name.starts_with("python"))
     }
 
     /// The first items of a list, each as `show` says it, and how many it had.

@@ -142,7 +142,9 @@ fn each_variant_says_what_its_facts_say() {
     }
     let en = said(Lang::En);
     assert!(at(&en, 5200).contains("No such file or directory (ENOENT)"));
-    assert!(at(&en, 5400).contains("— a forked copy of Python"));
+    assert!(at(&en, 5400).contains(
+        "— a forked copy of this Python process (os.fork(), the fork start method, or subprocess)"
+    ));
     assert!(at(&en, 5500).contains("— started by multiprocessing's spawn start method"));
     assert!(at(&en, 5800).contains("— a worker forked by multiprocessing's forkserver"));
     assert!(at(&en, 5600).contains("— multiprocessing's resource tracker"));
@@ -163,9 +165,10 @@ fn each_variant_says_what_its_facts_say() {
     for part in [
         "sh(4242) exited 0, reaped",
         "█ run ▒ zombie",
-        "pipe 9001: sh(4243) fd 1 (write end); sort(4244) fd 0 (read end)",
+        "Pipes and sockets shared (as last seen)",
+        "pipe 9001: sh(4243) fd 1 (write end) after its fork; sort(4244) fd 0 (read end) after its exec",
         "8 processes, 1 extra thread, 5 programs run, 2 failed execs",
-        "5 zombies, the longest for 0.4 ms; 2 orphans adopted.",
+        "5 processes were zombies until reaped, the longest for 0.4 ms; 2 orphans adopted.",
         "Not reaped by their own parent: python3(4247), python3(4248), sh(4245).",
         "Left running: python3(4249).",
         "The first process, sh(4242): exited 0, reaped; procdemo exits 0.",
@@ -193,5 +196,76 @@ fn teaches_each_kind_of_event_once() {
         assert!(at(&said, 850).contains(&format!("{more}ipc")));
         assert!(!at(&said, 900).contains(more));
         assert!(!at(&said, 9500).contains(more));
+    }
+}
+
+#[test]
+fn says_what_the_kernel_and_the_terminal_did() {
+    let en = said(Lang::En);
+    assert!(at(&en, 300).starts_with("+0.3 ms procdemo's child(4242) exec → /usr/bin/dash"));
+    assert!(at(&en, 7300).ends_with("got SIGINT from the kernel (the terminal: Ctrl-C)"));
+    assert!(at(&en, 7310).contains("Python (3.8+) ends an uncaught KeyboardInterrupt this way"));
+    assert!(at(&en, 7320).ends_with(
+        "got SIGPIPE from the kernel: it wrote to a pipe or socket nobody reads any more"
+    ));
+    assert!(!at(&en, 7320).contains("pipe()"));
+    assert!(at(&en, 7330).contains("holds as it forks a child: fd 3 → pipe 9005 (read end)"));
+    assert!(at(&en, 7340).starts_with("procdemo: the facts of step channels do not read"));
+    // The kernel's reap: no zombie time, no zombie taught.
+    assert!(at(&en, 9800).contains("reaped python3(4246) as it ended"));
+    assert!(!at(&en, 9800).contains("after"));
+    assert!(at(&en, 9800).contains("never a zombie"));
+    assert!(!at(&en, 9700).contains("More:"));
+    let zh = said(Lang::Zh);
+    assert!(at(&zh, 300).contains("procdemo 的子进程(4242) exec → /usr/bin/dash"));
+    assert!(at(&zh, 7300).ends_with("收到内核发来的 SIGINT（来自终端：Ctrl-C）"));
+    assert!(at(&zh, 7320).contains("它往一个已经没有读者的管道或套接字里写数据"));
+    assert!(at(&zh, 7330).contains("fork 子进程时持有"));
+    assert!(at(&zh, 9800).contains("python3(4246) 一结束就由内核回收"));
+    assert!(at(&zh, 12_600_000).contains(
+        "管道 9001：sh(4243) fork 之后的 fd 1（写端）；sort(4244) exec 之后的 fd 0（读端）"
+    ));
+}
+
+#[test]
+fn the_kernel_reaps_are_not_denied_by_the_summary() {
+    use crate::narrate::ui::observe::never_reaped;
+    assert_eq!(
+        never_reaped(Lang::En, None, true),
+        "Every process that ended was reaped by its own parent, or by the kernel for a parent that ignores SIGCHLD."
+    );
+    assert_eq!(
+        never_reaped(Lang::En, None, false),
+        "Every process that ended was reaped by its own parent."
+    );
+    assert!(never_reaped(Lang::Zh, None, true).contains("由内核回收"));
+}
+
+#[test]
+fn units_stay_whole_at_line_ends() {
+    for lang in [Lang::En, Lang::Zh] {
+        for width in [40, 50, 60, 70] {
+            for lines in narrated(lang, width) {
+                for pair in lines.windows(2) {
+                    let (end, next) = (pair[0].trim_end(), pair[1].trim_start());
+                    let number = next.starts_with(|c: char| c.is_ascii_digit());
+                    for unit in ["fd", "pipe", "socket", "管道", "套接字"] {
+                        assert!(
+                            !(end.ends_with(unit) && number),
+                            "{lang:?} {width}: {end}⏎{next}"
+                        );
+                    }
+                    assert!(
+                        !end.ends_with("(write") && !end.ends_with("(read"),
+                        "{lang:?} {width}: {end}⏎{next}"
+                    );
+                    assert!(
+                        !next.starts_with('…') && !next.starts_with('—'),
+                        "{lang:?} {width}: {end}⏎{next}"
+                    );
+                    assert!(!next.starts_with("ms"), "{lang:?} {width}: {end}⏎{next}");
+                }
+            }
+        }
     }
 }

@@ -343,7 +343,7 @@ fn fill(pattern: &str, words: &[String]) -> String {
 pub fn system_error(lang: Lang, errno: Errno) -> String {
     let name = format!("{errno:?}");
     match (lang, gloss_zh(errno)) {
-        (Lang::Zh, Some(gloss)) => format!("{gloss}（{name}：{}）", errno.desc()),
+        (Lang::Zh, Some(gloss)) => format!("{gloss}（{name}）"),
         (Lang::Zh, None) => format!("{name}：{}", errno.desc()),
         (Lang::En, _) => format!("{} ({name})", errno.desc()),
     }
@@ -898,7 +898,7 @@ mod tests {
     fn system_errors_are_named_and_explained_in_chinese() {
         assert_eq!(
             strerror_word(Lang::Zh, "Broken pipe").as_deref(),
-            Some("管道已断开：读的一端已经关闭（EPIPE：Broken pipe）")
+            Some("管道已断开：读的一端已经关闭（EPIPE）")
         );
         assert_eq!(
             strerror_word(Lang::En, "Broken pipe").as_deref(),

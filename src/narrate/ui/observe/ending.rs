@@ -1,7 +1,7 @@
 //! The words of the ending of `procdemo observe`: headings, the channels
 //! shared and the summary.
 
-use super::{count, duration};
+use super::{count, span, whole};
 use crate::model::Lang;
 
 /// Under the first channels of the ending: how many there were.
@@ -29,8 +29,8 @@ pub fn timeline_heading(lang: Lang) -> &'static str {
 
 pub fn channels_heading(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "Pipes and sockets shared",
-        Lang::Zh => "共享的管道和套接字",
+        Lang::En => "Pipes and sockets shared (as last seen)",
+        Lang::Zh => "共享的管道和套接字（各进程最后一次查看时）",
     }
 }
 
@@ -49,20 +49,21 @@ pub fn shared(lang: Lang, channel: &str, holders: &str) -> String {
     }
 }
 
-/// A process and the descriptors it holds one channel by.
-pub fn holder(lang: Lang, process: &str, descriptors: &[String]) -> String {
+/// A process, the descriptors it holds one channel by, and when they were seen.
+pub fn holder(lang: Lang, process: &str, descriptors: &[String], at: &str) -> String {
     let descriptors = descriptors.join(crate::narrate::ui::list_separator(lang));
     match lang {
-        Lang::En => format!("{process} {descriptors}"),
-        Lang::Zh => format!("{process} 的 {descriptors}"),
+        Lang::En => format!("{process} {descriptors} {at}"),
+        Lang::Zh => format!("{process} {at}的 {descriptors}"),
     }
 }
 
 /// "fd 3 (read end)".
 pub fn descriptor(lang: Lang, fd: i64, access: &str) -> String {
+    let fd = whole(&format!("fd {fd}"));
     match lang {
-        Lang::En => format!("fd {fd} ({access})"),
-        Lang::Zh => format!("fd {fd}（{access}）"),
+        Lang::En => format!("{fd} {}", whole(&format!("({access})"))),
+        Lang::Zh => format!("{fd}{}", whole(&format!("（{access}）"))),
     }
 }
 
@@ -110,22 +111,26 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                     count(lang, orphans, "orphan", "orphans", "")
                 ),
                 Some(longest) => format!(
-                    "{}, the longest for {}; {} adopted.",
-                    count(lang, zombies, "zombie", "zombies", ""),
-                    duration(longest),
+                    "{} zombies until reaped, the longest for {}; {} adopted.",
+                    if zombies == 1 {
+                        "1 process was".to_string()
+                    } else {
+                        format!("{zombies} processes were")
+                    },
+                    span(longest),
                     count(lang, orphans, "orphan", "orphans", "")
                 ),
             },
         ],
         Lang::Zh => vec![
             format!(
-                "共 {processes} 个进程，另外新建了 {threads} 个线程，成功 exec 了 {programs} 次，失败 {exec_failures} 次，递送了 {signals} 个信号，另有 {signals_ignored} 个被忽略。"
+                "共 {processes} 个进程，另外新建了 {threads} 个线程；exec 成功 {programs} 次、失败 {exec_failures} 次；送达 {signals} 个信号，另有 {signals_ignored} 个被忽略。"
             ),
             match zombie_us_max {
                 None => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
                 Some(longest) => format!(
                     "{zombies} 个进程当过僵尸进程，最长的一个当了 {}；收养了 {orphans} 个孤儿进程。",
-                    duration(longest)
+                    span(longest)
                 ),
             },
         ],
@@ -154,8 +159,11 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
     said
 }
 
-pub fn never_reaped(lang: Lang, processes: Option<&str>) -> String {
+/// `kernel`: the kernel reaped some, for a parent that ignores SIGCHLD.
+pub fn never_reaped(lang: Lang, processes: Option<&str>, kernel: bool) -> String {
     match (lang, processes) {
+        (Lang::En, None) if kernel => "Every process that ended was reaped by its own parent, or by the kernel for a parent that ignores SIGCHLD.".to_string(),
+        (Lang::Zh, None) if kernel => "每个结束了的进程都由自己的父进程回收，或者在父进程忽略 SIGCHLD 时由内核回收。".to_string(),
         (Lang::En, None) => "Every process that ended was reaped by its own parent.".to_string(),
         (Lang::En, Some(processes)) => format!("Not reaped by their own parent: {processes}."),
         (Lang::Zh, None) => "每个结束了的进程都由自己的父进程回收。".to_string(),

@@ -1,7 +1,7 @@
 //! The words of how processes end: exits, reaps, orphans, the processes
 //! left, and procdemo stopped.
 
-use super::{bad, code, duration};
+use super::{bad, code, span};
 use crate::model::Lang;
 
 /// How a process ended: its exit code, or the signal that killed it.
@@ -23,7 +23,7 @@ pub fn exited(lang: Lang, process: &str, death: &Death, lived_us: u64) -> String
             format!("被 {} 杀死（产生了 core dump）", bad(name))
         }
     };
-    let lived = duration(lived_us);
+    let lived = span(lived_us);
     match lang {
         Lang::En => format!("{process} {how} after {lived}"),
         Lang::Zh => format!("{process} 运行了 {lived} 后{how}"),
@@ -47,7 +47,7 @@ pub fn reaped(
     call: Option<&str>,
     zombie_us: u64,
 ) -> String {
-    let zombie = duration(zombie_us);
+    let zombie = span(zombie_us);
     let call = call.map(code);
     let role = match (lang, reaper) {
         (Lang::En, Reaper::Adopter) => " (its adopter)",
@@ -57,12 +57,14 @@ pub fn reaped(
         _ => "",
     };
     match (lang, reaper) {
-        (Lang::En, Reaper::Kernel) => {
-            format!("the kernel reaped {process} after {zombie}: its parent {by} ignores SIGCHLD")
-        }
-        (Lang::Zh, Reaper::Kernel) => {
-            format!("内核回收了 {process}，在它结束 {zombie} 之后：它的父进程 {by} 忽略了 SIGCHLD")
-        }
+        // The kernel freed it as it ended: the moment it stayed is only
+        // procdemo's tracing, not a zombie's time.
+        (Lang::En, Reaper::Kernel) => format!(
+            "the kernel reaped {process} as it ended: its parent {by} ignores SIGCHLD, so it was never a zombie"
+        ),
+        (Lang::Zh, Reaper::Kernel) => format!(
+            "{process} 一结束就由内核回收：它的父进程 {by} 忽略了 SIGCHLD，所以它没有当过僵尸进程"
+        ),
         (Lang::En, _) => {
             let with = call.map_or(String::new(), |call| format!(" with {call}"));
             format!("{by}{role} reaped {process}{with} after {zombie} as a zombie")

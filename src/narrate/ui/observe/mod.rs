@@ -22,6 +22,8 @@ pub const BOLD: char = '\u{E000}';
 pub const CODE: char = '\u{E001}';
 /// Toggles the look of a death, a zombie, a failure.
 pub const BAD: char = '\u{E002}';
+/// Toggles a unit kept on one line: "fd 3", "pipe 123", "5.0 ms".
+pub const WHOLE: char = '\u{E003}';
 
 /// An event whose facts do not read as its step's report: said so, plainly.
 pub fn unread(lang: Lang, step: &str, error: &str) -> String {
@@ -49,6 +51,15 @@ fn bad(text: &str) -> String {
     format!("{BAD}{text}{BAD}")
 }
 
+fn whole(text: &str) -> String {
+    format!("{WHOLE}{text}{WHOLE}")
+}
+
+/// A length of time kept on one line.
+pub fn span(us: u64) -> String {
+    whole(&duration(us))
+}
+
 /// "1 process", "2 processes"; Chinese counts with its measure word.
 fn count(lang: Lang, count: u64, one: &str, many: &str, zh: &str) -> String {
     match lang {
@@ -71,7 +82,8 @@ pub fn duration(us: u64) -> String {
 /// How many a list had when only its first items are shown.
 pub fn in_all(lang: Lang, count: usize) -> String {
     match lang {
-        Lang::En => format!(", … ({count} in all)"),
+        // No line starts with the `…`.
+        Lang::En => format!(",\u{a0}… ({count} in all)"),
         Lang::Zh => format!("……（共 {count} 个）"),
     }
 }
@@ -87,18 +99,37 @@ pub fn start(
     let (command, program) = (code(command), code(program));
     match (lang, subreaper) {
         (Lang::En, true) => format!(
-            "{procdemo} observes {command} (program {program}), first process {main}; procdemo is the subreaper: orphans come to it"
+            "{procdemo} observes {command} (running {program}), first process {main}; procdemo is the subreaper: orphans come to it"
         ),
         (Lang::En, false) => {
-            format!("{procdemo} observes {command} (program {program}), first process {main}")
+            format!("{procdemo} observes {command} (running {program}), first process {main}")
         }
         (Lang::Zh, true) => format!(
-            "{procdemo} 观察 {command}（程序 {program}），第一个进程是 {main}；procdemo 是 subreaper，孤儿进程都由它收养"
+            "{procdemo} 观察 {command}（运行的是 {program}），第一个进程是 {main}；procdemo 是 subreaper，孤儿进程都由它收养"
         ),
         (Lang::Zh, false) => {
-            format!("{procdemo} 观察 {command}（程序 {program}），第一个进程是 {main}")
+            format!("{procdemo} 观察 {command}（运行的是 {program}），第一个进程是 {main}")
         }
     }
+}
+
+/// What multiprocessing's helper processes do, said the first time one comes.
+pub fn python_helper(lang: Lang, role: &str) -> Option<&'static str> {
+    Some(match (lang, role) {
+        (Lang::En, "resource-tracker") => {
+            "multiprocessing's resource tracker: a helper process (spawn and forkserver) that unlinks the semaphores and shared memory a program leaves behind; it ends when every other process of the program has closed its pipe"
+        }
+        (Lang::En, "forkserver") => {
+            "multiprocessing's forkserver: a clean Python that forks each new worker on request"
+        }
+        (Lang::Zh, "resource-tracker") => {
+            "multiprocessing 的资源跟踪进程：spawn/forkserver 方式下的辅助进程，负责清理程序遗留的信号量和共享内存；程序的其他进程都关掉通往它的管道后，它就退出"
+        }
+        (Lang::Zh, "forkserver") => {
+            "multiprocessing 的 forkserver：一个干净的 Python 进程，按请求 fork 出每个工作进程"
+        }
+        _ => return None,
+    })
 }
 
 /// What multiprocessing made of a process, from the `python` fact.
@@ -108,12 +139,16 @@ pub fn python_role(lang: Lang, role: &str) -> Option<&'static str> {
         (Lang::En, "forkserver") => "multiprocessing's forkserver",
         (Lang::En, "spawn-child") => "started by multiprocessing's spawn start method",
         (Lang::En, "forkserver-child") => "a worker forked by multiprocessing's forkserver",
-        (Lang::En, "fork-child") => "a forked copy of Python: os.fork() or the fork start method",
+        (Lang::En, "fork-child") => {
+            "a forked copy of this Python process (os.fork(), the fork start method, or subprocess)"
+        }
         (Lang::Zh, "resource-tracker") => "multiprocessing 的资源跟踪进程（resource tracker）",
         (Lang::Zh, "forkserver") => "multiprocessing 的 forkserver 服务进程",
         (Lang::Zh, "spawn-child") => "由 multiprocessing 的 spawn 启动方式启动",
         (Lang::Zh, "forkserver-child") => "由 multiprocessing 的 forkserver fork 出来的工作进程",
-        (Lang::Zh, "fork-child") => "fork 出来的 Python 副本：os.fork() 或 fork 启动方式",
+        (Lang::Zh, "fork-child") => {
+            "fork 出来的 Python 副本（os.fork()、fork 启动方式或 subprocess）"
+        }
         _ => return None,
     })
 }
@@ -121,8 +156,9 @@ pub fn python_role(lang: Lang, role: &str) -> Option<&'static str> {
 /// After a line, what multiprocessing made of the process.
 pub fn as_python(lang: Lang, role: &str) -> String {
     match lang {
-        Lang::En => format!(" — {role}"),
-        Lang::Zh => format!("——{role}"),
+        // No line starts with the dash.
+        Lang::En => format!("\u{a0}— {role}"),
+        Lang::Zh => format!("\u{2060}——{role}"),
     }
 }
 
@@ -222,26 +258,30 @@ pub fn exec_failed(lang: Lang, process: &str, call: &str, path: &str, error: &st
     }
 }
 
-/// When a process's descriptors were read.
-pub fn channels_at(lang: Lang, at: &str) -> &'static str {
-    match (lang, at) {
-        (Lang::En, "fork") => "after its fork",
-        (Lang::En, "exec") => "after its exec",
-        (Lang::En, _) => "at the start",
-        (Lang::Zh, "fork") => "fork 之后",
-        (Lang::Zh, "exec") => "exec 之后",
-        (Lang::Zh, _) => "开始时",
-    }
+/// When a process's descriptors were read, from the `at` fact; `None`
+/// for a value the contract does not have. `past` for the ending, which
+/// looks back on the run.
+pub fn channels_at(lang: Lang, at: &str, past: bool) -> Option<&'static str> {
+    Some(match (lang, at, past) {
+        (Lang::En, "fork", _) => "after its fork",
+        (Lang::En, "exec", _) => "after its exec",
+        (Lang::En, "forked", false) => "as it forks a child",
+        (Lang::En, "forked", true) => "as it forked a child",
+        (Lang::Zh, "fork", _) => "fork 之后",
+        (Lang::Zh, "exec", _) => "exec 之后",
+        (Lang::Zh, "forked", _) => "fork 子进程时",
+        _ => return None,
+    })
 }
 
 /// "pipe 123", "socket 456": a channel by its inode, as `/proc/<pid>/fd` names it.
 pub fn channel(lang: Lang, kind: &str, inode: u64) -> String {
-    match (lang, kind) {
+    whole(&match (lang, kind) {
         (Lang::En, kind) => format!("{kind} {inode}"),
         (Lang::Zh, "pipe") => format!("管道 {inode}"),
         (Lang::Zh, "socket") => format!("套接字 {inode}"),
         (Lang::Zh, other) => format!("{other} {inode}"),
-    }
+    })
 }
 
 pub fn access(lang: Lang, access: &str) -> &str {
@@ -258,8 +298,16 @@ pub fn access(lang: Lang, access: &str) -> &str {
 /// One descriptor: "fd 3 → pipe 123 (read end)".
 pub fn end(lang: Lang, fd: i64, channel: &str, access: &str) -> String {
     match lang {
-        Lang::En => format!("fd {fd} → {channel} ({access})"),
-        Lang::Zh => format!("fd {fd} → {channel}（{access}）"),
+        Lang::En => format!(
+            "{} → {channel} {}",
+            whole(&format!("fd {fd}")),
+            whole(&format!("({access})"))
+        ),
+        Lang::Zh => format!(
+            "{} → {channel}{}",
+            whole(&format!("fd {fd}")),
+            whole(&format!("（{access}）"))
+        ),
     }
 }
 
@@ -281,14 +329,44 @@ pub enum Sender {
         origin: String,
     },
     Kernel,
+    /// The kernel, for a write to a pipe or socket nobody reads any more.
+    Pipe,
 }
 
 pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender, ignored: bool) -> String {
-    let said = sent(lang, receiver, signal, from);
+    let mut said = sent(lang, receiver, signal, from);
+    if let Sender::Kernel = from {
+        said.push_str(terminal(lang, signal));
+    }
     match (lang, ignored) {
         (_, false) => said,
         (Lang::En, true) => format!("{said}; it ignores it: nothing happens"),
         (Lang::Zh, true) => format!("{said}；它忽略这个信号，什么也不会发生"),
+    }
+}
+
+/// The keys of the terminal that make the kernel send `signal`.
+fn terminal(lang: Lang, signal: &str) -> &'static str {
+    match (lang, signal) {
+        (Lang::En, "SIGINT") => " (the terminal: Ctrl-C)",
+        (Lang::En, "SIGQUIT") => " (the terminal: Ctrl-\\)",
+        (Lang::En, "SIGTSTP") => " (the terminal: Ctrl-Z)",
+        (Lang::Zh, "SIGINT") => "（来自终端：Ctrl-C）",
+        (Lang::Zh, "SIGQUIT") => "（来自终端：Ctrl-\\）",
+        (Lang::Zh, "SIGTSTP") => "（来自终端：Ctrl-Z）",
+        _ => "",
+    }
+}
+
+/// After a Python's SIGINT to itself that follows the terminal's.
+pub fn keyboard_interrupt(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "\u{a0}— Python (3.8+) ends an uncaught KeyboardInterrupt this way, so its parent sees it killed by SIGINT"
+        }
+        Lang::Zh => {
+            "\u{2060}——Python（3.8 起）就是这样结束未捕获的 KeyboardInterrupt 的，这样父进程看到的是它被 SIGINT 杀死"
+        }
     }
 }
 
@@ -308,11 +386,25 @@ fn sent(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
             code(&format!("{origin}()"))
         ),
         (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
+        (Lang::En, Sender::Pipe) => format!(
+            "{receiver} got {signal} from the kernel: it wrote to a pipe or socket nobody reads any more"
+        ),
+        (Lang::Zh, Sender::Pipe) => format!(
+            "{receiver} 收到内核发来的 {signal}：它往一个已经没有读者的管道或套接字里写数据"
+        ),
         (Lang::Zh, Sender::Process { origin, sender }) => format!(
             "{receiver} 收到 {signal}，是 {sender} 用 {} 发来的",
             code(&format!("{origin}()"))
         ),
         (Lang::Zh, Sender::Kernel) => format!("{receiver} 收到内核发来的 {signal}"),
+    }
+}
+
+/// The program's first process before its exec: procdemo's own child.
+pub fn first_child(lang: Lang, pid: i64) -> String {
+    match lang {
+        Lang::En => format!("{BOLD}procdemo's child({pid}){BOLD}"),
+        Lang::Zh => format!("{BOLD}procdemo 的子进程({pid}){BOLD}"),
     }
 }
 

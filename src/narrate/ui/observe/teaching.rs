@@ -99,11 +99,11 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "pipe",
         ),
         (Lang::En, Lesson::Socket) => (
-            "A socket is a channel that carries bytes both ways; a child inherits its parent's descriptors, so both hold the same socket (the same inode).",
+            "A socket is an endpoint for two-way communication (a listening one accepts connections); a child inherits its parent's descriptors, so both hold the same socket (the same inode).",
             "ipc",
         ),
         (Lang::En, Lesson::Signal) => (
-            "A signal is a small number the kernel delivers to a process: by default it ends, stops or resumes it, or a handler runs instead.",
+            "A signal is a small number the kernel delivers to a process: by default it ends, stops or resumes it, or is ignored (SIGCHLD); a handler can run instead.",
             "signals",
         ),
         (Lang::Zh, Lesson::Fork) => (
@@ -159,11 +159,11 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "pipe",
         ),
         (Lang::Zh, Lesson::Socket) => (
-            "套接字是一条双向传送字节的通道；子进程继承父进程的文件描述符，所以两个进程拿着同一个套接字（inode 相同）。",
+            "套接字是双向通信的端点（监听套接字用来接受连接）；子进程继承父进程的文件描述符，所以两个进程拿着同一个套接字（inode 相同）。",
             "ipc",
         ),
         (Lang::Zh, Lesson::Signal) => (
-            "信号是内核送给进程的一个小小的数字：默认动作是结束、暂停或继续这个进程，也可以改为运行一个处理函数。",
+            "信号是内核送给进程的一个小小的数字：默认动作是结束、暂停、继续这个进程，或者忽略（如 SIGCHLD）；也可以改为运行一个处理函数。",
             "signals",
         ),
     };
