@@ -300,11 +300,12 @@ impl Narration {
                     call.as_deref(),
                     reaped.zombie_us,
                 );
+                // A zombie is taught at its first reap, one sentence a line:
+                // what reaping is comes at the next.
                 let mut lines = self.event_line(event.t_us, &said);
-                if !matches!(reaper, Reaper::Kernel) {
-                    lines.extend(self.teaching(Lesson::Zombie));
-                }
-                lines.extend(self.teaching(lesson));
+                let zombie = !matches!(reaper, Reaper::Kernel)
+                    && !self.taught.contains(Lesson::Zombie.topic());
+                lines.extend(self.teaching(if zombie { Lesson::Zombie } else { lesson }));
                 return Ok(lines);
             }
             "adopted" => {

@@ -111,11 +111,11 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                     count(lang, orphans, "orphan", "orphans", "")
                 ),
                 Some(longest) => format!(
-                    "{} zombies until reaped, the longest for {}; {} adopted.",
+                    "{} until reaped, the longest for {}; {} adopted.",
                     if zombies == 1 {
-                        "1 process was".to_string()
+                        "1 process was a zombie".to_string()
                     } else {
-                        format!("{zombies} processes were")
+                        format!("{zombies} processes were zombies")
                     },
                     span(longest),
                     count(lang, orphans, "orphan", "orphans", "")
@@ -127,10 +127,12 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                 "共 {processes} 个进程，另外新建了 {threads} 个线程；exec 成功 {programs} 次、失败 {exec_failures} 次；送达 {signals} 个信号，另有 {signals_ignored} 个被忽略。"
             ),
             match zombie_us_max {
-                None => format!("没有僵尸进程；收养了 {orphans} 个孤儿进程。"),
+                None => format!("没有僵尸进程；收养了 {orphans} 个{}。", whole("孤儿进程")),
                 Some(longest) => format!(
-                    "{zombies} 个进程当过僵尸进程，最长的一个当了 {}；收养了 {orphans} 个孤儿进程。",
-                    span(longest)
+                    "{zombies} 个进程当过{}，最长的一个当了 {}；收养了 {orphans} 个{}。",
+                    whole("僵尸进程"),
+                    span(longest),
+                    whole("孤儿进程")
                 ),
             },
         ],

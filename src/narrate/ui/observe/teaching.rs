@@ -1,7 +1,9 @@
 //! One sentence of teaching for each kind of event, and the lesson to run
 //! for more.
 
-use super::code;
+use super::{code, whole};
+
+const ZH_TERMS: [&str; 4] = ["读端", "写端", "僵尸进程", "孤儿进程"];
 use crate::model::Lang;
 
 /// The kinds of event taught once, each with the lesson that says more.
@@ -170,6 +172,12 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
     let command = code(&format!("procdemo {more}"));
     match lang {
         Lang::En => format!("{sentence} More: {command}"),
-        Lang::Zh => format!("{sentence}想了解更多，请运行 {command}。"),
+        Lang::Zh => {
+            // Terms that read wrong when a line breaks inside them.
+            let sentence = ZH_TERMS.iter().fold(sentence.to_string(), |said, term| {
+                said.replace(term, &whole(term))
+            });
+            format!("{sentence}{}，请运行 {command}。", whole("想了解更多"))
+        }
     }
 }
