@@ -1,7 +1,7 @@
 //! The words of how processes end: exits, reaps, orphans, the processes
 //! left, and procdemo stopped.
 
-use super::{bad, code, span};
+use super::{bad, code, span, whole};
 use crate::model::Lang;
 
 /// How a process ended: its exit code, or the signal that killed it.
@@ -63,7 +63,8 @@ pub fn reaped(
             "the kernel reaped {process} as it ended: its parent {by} ignores SIGCHLD, so it was never a zombie"
         ),
         (Lang::Zh, Reaper::Kernel) => format!(
-            "{process} 一结束就由内核回收：它的父进程 {by} 忽略了 SIGCHLD，所以它没有当过僵尸进程"
+            "{process} 一结束就由内核回收：它的父进程 {by} 忽略了 SIGCHLD，所以它没有当过{}",
+            whole("僵尸进程")
         ),
         (Lang::En, _) => {
             let with = call.map_or(String::new(), |call| format!(" with {call}"));
