@@ -117,13 +117,13 @@ pub fn start(
 pub fn python_helper(lang: Lang, role: &str) -> Option<&'static str> {
     Some(match (lang, role) {
         (Lang::En, "resource-tracker") => {
-            "multiprocessing's resource tracker: a helper process (spawn and forkserver) that unlinks the semaphores and shared memory a program leaves behind; it ends when every other process of the program has closed its pipe"
+            "multiprocessing's resource tracker: a helper process that unlinks the named semaphores and shared memory a program leaves behind (started with the first spawn or forkserver child, or by shared_memory under any start method); it ends when every process of the program has closed its pipe to it"
         }
         (Lang::En, "forkserver") => {
             "multiprocessing's forkserver: a clean Python that forks each new worker on request"
         }
         (Lang::Zh, "resource-tracker") => {
-            "multiprocessing 的资源跟踪进程：spawn/forkserver 方式下的辅助进程，负责清理程序遗留的信号量和共享内存；程序的其他进程都关掉通往它的管道后，它就退出"
+            "multiprocessing 的资源跟踪进程：负责清理程序遗留的具名信号量和共享内存的辅助进程（用 spawn 或 forkserver 启动第一个子进程时启动；用 shared_memory 时，任何启动方式都会启动它）；程序的所有进程都关掉通往它的管道后，它就退出"
         }
         (Lang::Zh, "forkserver") => {
             "multiprocessing 的 forkserver：一个干净的 Python 进程，按请求 fork 出每个工作进程"
