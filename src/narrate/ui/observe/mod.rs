@@ -338,10 +338,17 @@ pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender, ignored: 
     if let Sender::Kernel = from {
         said.push_str(terminal(lang, signal));
     }
-    match (lang, ignored) {
-        (_, false) => said,
-        (Lang::En, true) => format!("{said}; it ignores it: nothing happens"),
-        (Lang::Zh, true) => format!("{said}；它忽略这个信号，什么也不会发生"),
+    match (lang, ignored, from) {
+        (_, false, _) => said,
+        // The write that raised it fails instead.
+        (Lang::En, true, Sender::Pipe) => format!(
+            "{said}; it ignores SIGPIPE, so the write fails with EPIPE instead (Python ignores SIGPIPE from its start and raises BrokenPipeError)"
+        ),
+        (Lang::Zh, true, Sender::Pipe) => format!(
+            "{said}；它忽略 SIGPIPE，所以这次写入改为以 EPIPE 失败（Python 一启动就忽略 SIGPIPE，并抛出 BrokenPipeError）"
+        ),
+        (Lang::En, true, _) => format!("{said}; it ignores it: nothing happens"),
+        (Lang::Zh, true, _) => format!("{said}；它忽略这个信号，什么也不会发生"),
     }
 }
 
@@ -387,10 +394,10 @@ fn sent(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
         ),
         (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
         (Lang::En, Sender::Pipe) => format!(
-            "{receiver} got {signal} from the kernel: it wrote to a pipe or socket nobody reads any more"
+            "{receiver} got {signal}, marked as sent by itself: that is how the kernel sends it to a process that writes to a pipe or socket nobody reads any more (a kill() of itself reads the same)"
         ),
         (Lang::Zh, Sender::Pipe) => format!(
-            "{receiver} 收到内核发来的 {signal}：它往一个已经没有读者的管道或套接字里写数据"
+            "{receiver} 收到 {signal}，标记为它自己发的：进程往一个已经没有读者的管道或套接字里写数据时，内核就是这样发出 SIGPIPE 的（它用 kill() 给自己发，看起来也一样）"
         ),
         (Lang::Zh, Sender::Process { origin, sender }) => format!(
             "{receiver} 收到 {signal}，是 {sender} 用 {} 发来的",
