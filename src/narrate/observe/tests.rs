@@ -220,7 +220,7 @@ fn says_what_the_kernel_and_the_terminal_did() {
     assert!(!at(&en, 9700).contains("More:"));
     let zh = said(Lang::Zh);
     assert!(at(&zh, 300).contains("procdemo 的子进程(4242) exec → /usr/bin/dash"));
-    assert!(at(&zh, 7300).ends_with("收到内核发来的 SIGINT（来自终端：Ctrl-C）"));
+    assert!(at(&zh, 7300).ends_with("收到内核发来的 SIGINT（是终端上的 Ctrl-C）"));
     assert!(at(&zh, 7320).contains("标记为它自己发的"));
     assert!(at(&zh, 7330).contains("fork 子进程时持有"));
     assert!(at(&zh, 9800).contains("python3(4246) 一结束就由内核回收"));
@@ -234,7 +234,7 @@ fn the_kernel_reaps_are_not_denied_by_the_summary() {
     use crate::narrate::ui::observe::never_reaped;
     assert_eq!(
         never_reaped(Lang::En, None, true),
-        "Every process that ended was reaped by its own parent, or by the kernel for a parent that ignores SIGCHLD."
+        "Every process that ended and that the kernel did not reap was reaped by its own parent."
     );
     assert_eq!(
         never_reaped(Lang::En, None, false),

@@ -30,7 +30,7 @@ pub fn timeline_heading(lang: Lang) -> &'static str {
 pub fn channels_heading(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Pipes and sockets shared (as last seen)",
-        Lang::Zh => "共享的管道和套接字（各进程最后一次查看时）",
+        Lang::Zh => "共享的管道和套接字（各进程最后一次被查看时）",
     }
 }
 
@@ -152,7 +152,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
                 if kernel_reaped == 1 {
                     "its parent ignores"
                 } else {
-                    "their parent ignores"
+                    "each one's parent ignores"
                 },
             ),
             Lang::Zh => format!("{kernel_reaped} 个进程一结束就由内核回收：父进程忽略了 SIGCHLD。"),
@@ -164,8 +164,8 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
 /// `kernel`: the kernel reaped some, for a parent that ignores SIGCHLD.
 pub fn never_reaped(lang: Lang, processes: Option<&str>, kernel: bool) -> String {
     match (lang, processes) {
-        (Lang::En, None) if kernel => "Every process that ended was reaped by its own parent, or by the kernel for a parent that ignores SIGCHLD.".to_string(),
-        (Lang::Zh, None) if kernel => "每个结束了的进程都由自己的父进程回收，或者在父进程忽略 SIGCHLD 时由内核回收。".to_string(),
+        (Lang::En, None) if kernel => "Every process that ended and that the kernel did not reap was reaped by its own parent.".to_string(),
+        (Lang::Zh, None) if kernel => "除了由内核回收的，每个结束了的进程都由自己的父进程回收。".to_string(),
         (Lang::En, None) => "Every process that ended was reaped by its own parent.".to_string(),
         (Lang::En, Some(processes)) => format!("Not reaped by their own parent: {processes}."),
         (Lang::Zh, None) => "每个结束了的进程都由自己的父进程回收。".to_string(),

@@ -358,9 +358,9 @@ fn terminal(lang: Lang, signal: &str) -> &'static str {
         (Lang::En, "SIGINT") => " (the terminal: Ctrl-C)",
         (Lang::En, "SIGQUIT") => " (the terminal: Ctrl-\\)",
         (Lang::En, "SIGTSTP") => " (the terminal: Ctrl-Z)",
-        (Lang::Zh, "SIGINT") => "（来自终端：Ctrl-C）",
-        (Lang::Zh, "SIGQUIT") => "（来自终端：Ctrl-\\）",
-        (Lang::Zh, "SIGTSTP") => "（来自终端：Ctrl-Z）",
+        (Lang::Zh, "SIGINT") => "（是终端上的 Ctrl-C）",
+        (Lang::Zh, "SIGQUIT") => "（是终端上的 Ctrl-\\）",
+        (Lang::Zh, "SIGTSTP") => "（是终端上的 Ctrl-Z）",
         _ => "",
     }
 }
@@ -372,7 +372,7 @@ pub fn keyboard_interrupt(lang: Lang) -> &'static str {
             "\u{a0}— Python (3.8+) ends an uncaught KeyboardInterrupt this way, so its parent sees it killed by SIGINT"
         }
         Lang::Zh => {
-            "\u{2060}——Python（3.8 起）就是这样结束未捕获的 KeyboardInterrupt 的，这样父进程看到的是它被 SIGINT 杀死"
+            "\u{2060}——Python（3.8 起）用这种方式结束未捕获的 KeyboardInterrupt，好让父进程看到它是被 SIGINT 杀死的"
         }
     }
 }

@@ -169,7 +169,7 @@ pub fn teach(lang: Lang, lesson: Lesson) -> String {
             "signals",
         ),
     };
-    let command = code(&format!("procdemo {more}"));
+    let command = whole(&code(&format!("procdemo {more}")));
     match lang {
         Lang::En => format!("{sentence} More: {command}"),
         Lang::Zh => {
