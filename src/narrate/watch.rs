@@ -13,7 +13,8 @@ use super::observe::Narration;
 use super::trace::{self, Recorder};
 use super::ui;
 use crate::config::{self, Config, Output};
-use crate::model::{Event, Lang};
+use crate::model::observe::SignalDelivered;
+use crate::model::{Event, Lang, Report};
 use crate::os::ptrace::StartError;
 use crate::os::terminal;
 
@@ -26,6 +27,9 @@ pub struct Watch {
     file: Option<File>,
     narration: Option<Narration>,
     trace: Option<Recorder>,
+    /// Text for people on a terminal, where the terminal itself may have
+    /// echoed `^C` at the start of the line.
+    on_terminal: bool,
     /// Once writing failed (the reader of stderr went away), procdemo
     /// stays quiet and lets the program run on.
     failed: bool,
@@ -63,6 +67,7 @@ impl Watch {
         Ok(Self {
             lang: config.lang,
             file,
+            on_terminal: to_terminal && narration.is_some(),
             narration,
             trace: config
                 .trace
@@ -76,13 +81,21 @@ impl Watch {
         if let Some(trace) = &mut self.trace {
             trace.record(event);
         }
-        let text = match &mut self.narration {
+        let text: String = match &mut self.narration {
             Some(narration) => narration
                 .lines(event)
                 .into_iter()
                 .map(|line| line + "\n")
                 .collect(),
             None => event.to_line(),
+        };
+        // The terminal echoes Ctrl-C as `^C` where the cursor is: the line
+        // that tells the signal starts back at the first column, over it,
+        // so that it keeps the width it was laid out for.
+        let text = if self.on_terminal && from_the_keyboard(event) && !text.is_empty() {
+            format!("\r{text}")
+        } else {
+            text
         };
         self.write(&text);
     }
@@ -111,4 +124,14 @@ impl Watch {
         let line = ui::cli::observe_cannot_start(self.lang, &command.join(" "), error);
         self.write(&line);
     }
+}
+
+/// Whether `event` tells a signal the terminal's keys make the kernel send
+/// (Ctrl-C, Ctrl-\, Ctrl-Z).
+fn from_the_keyboard(event: &Event) -> bool {
+    event.step == SignalDelivered::STEP
+        && event.read::<SignalDelivered>().is_ok_and(|signal| {
+            signal.origin == "kernel"
+                && matches!(signal.signal.as_str(), "SIGINT" | "SIGQUIT" | "SIGTSTP")
+        })
 }
