@@ -240,6 +240,7 @@ impl Narration {
                     &clean(&signal.signal),
                     &from,
                     signal.ignored,
+                    self.is_python(pid),
                 );
                 if signal.signal == "SIGINT" {
                     match from {

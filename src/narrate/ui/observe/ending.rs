@@ -98,7 +98,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
     let mut said = match lang {
         Lang::En => vec![
             format!(
-                "{}, {}, {} run, {}, {} delivered (SIGCHLD counted too) and {signals_ignored} ignored.",
+                "{}, {}, {} run, {}, {} delivered and {signals_ignored} ignored (SIGCHLD, on no line above, counted too).",
                 count(lang, processes, "process", "processes", ""),
                 count(lang, threads, "extra thread", "extra threads", ""),
                 count(lang, programs, "program", "programs", ""),
@@ -124,7 +124,7 @@ pub fn counts(lang: Lang, counts: &Counts) -> Vec<String> {
         ],
         Lang::Zh => vec![
             format!(
-                "共 {processes} 个进程，另外新建了 {threads} 个线程；exec 成功 {programs} 次、失败 {exec_failures} 次；送达 {signals} 个信号（SIGCHLD 也算在内），另有 {signals_ignored} 个被忽略。"
+                "共 {processes} 个进程，另外新建了 {threads} 个线程；exec 成功 {programs} 次、失败 {exec_failures} 次；送达 {signals} 个信号，另有 {signals_ignored} 个被忽略（SIGCHLD 也算在内，上面没有单独列出）。"
             ),
             match zombie_us_max {
                 None => format!("没有僵尸进程；收养了 {orphans} 个{}。", whole("孤儿进程")),

@@ -60,10 +60,10 @@ pub fn reaped(
         // The kernel freed it as it ended: the moment it stayed is only
         // procdemo's tracing, not a zombie's time.
         (Lang::En, Reaper::Kernel) => format!(
-            "the kernel reaped {process} as it ended: its parent {by} ignores SIGCHLD, so no wait was needed (the entry stayed only while procdemo, its tracer, took its end)"
+            "the kernel reaped {process} as it ended: its parent {by} ignores SIGCHLD, so the parent needs no wait (the entry stayed only while procdemo, tracing it, collected its exit)"
         ),
         (Lang::Zh, Reaper::Kernel) => format!(
-            "{process} 一结束就由内核回收：它的父进程 {by} 忽略了 SIGCHLD，用不着 wait（进程表里那一项只在 procdemo 作为跟踪者取走它的结束状态时留了一下）"
+            "{process} 一结束就由内核回收：它的父进程 {by} 忽略了 SIGCHLD，父进程用不着 wait（进程表里那一项只在 procdemo 作为跟踪者取走它的结束状态时留了一下）"
         ),
         (Lang::En, _) => {
             let with = call.map_or(String::new(), |call| format!(" with {call}"));

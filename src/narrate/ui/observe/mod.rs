@@ -117,13 +117,13 @@ pub fn start(
 pub fn python_helper(lang: Lang, role: &str) -> Option<&'static str> {
     Some(match (lang, role) {
         (Lang::En, "resource-tracker") => {
-            "multiprocessing's resource tracker: a helper process that unlinks the named semaphores and shared memory a program leaves behind (started with the first spawn or forkserver child, or by shared_memory under any start method); it ends when every process of the program has closed its pipe to it"
+            "multiprocessing's resource tracker: a helper process that unlinks the named semaphores and shared memory a program leaves behind (under spawn or forkserver the first lock, queue or child starts it; under any start method, shared_memory does); it ends when every process of the program has closed its pipe to it"
         }
         (Lang::En, "forkserver") => {
             "multiprocessing's forkserver: a clean Python that forks each new worker on request"
         }
         (Lang::Zh, "resource-tracker") => {
-            "multiprocessing 的资源跟踪进程：负责清理程序遗留的具名信号量和共享内存的辅助进程（用 spawn 或 forkserver 启动第一个子进程时启动；用 shared_memory 时，任何启动方式都会启动它）；程序的所有进程都关掉通往它的管道后，它就退出"
+            "multiprocessing 的资源跟踪进程：负责清理程序遗留的具名信号量和共享内存的辅助进程（spawn 或 forkserver 方式下，第一个锁、队列或子进程会启动它；任何启动方式下，用 shared_memory 也会启动它）；程序的所有进程都关掉通往它的管道后，它就退出"
         }
         (Lang::Zh, "forkserver") => {
             "multiprocessing 的 forkserver：一个干净的 Python 进程，按请求 fork 出每个工作进程"
@@ -333,7 +333,15 @@ pub enum Sender {
     Pipe,
 }
 
-pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender, ignored: bool) -> String {
+/// `python`: the receiver runs Python, which ignores SIGPIPE from its start.
+pub fn signal(
+    lang: Lang,
+    receiver: &str,
+    signal: &str,
+    from: &Sender,
+    ignored: bool,
+    python: bool,
+) -> String {
     let mut said = sent(lang, receiver, signal, from);
     if let Sender::Kernel = from {
         said.push_str(terminal(lang, signal));
@@ -342,10 +350,20 @@ pub fn signal(lang: Lang, receiver: &str, signal: &str, from: &Sender, ignored: 
         (_, false, _) => said,
         // The write that raised it fails instead.
         (Lang::En, true, Sender::Pipe) => format!(
-            "{said}; it ignores SIGPIPE, so the write fails with EPIPE instead (Python ignores SIGPIPE from its start and raises BrokenPipeError)"
+            "{said}; it ignores SIGPIPE, so a write that raised it fails with EPIPE instead{}",
+            if python {
+                " (Python sets SIGPIPE to be ignored as it starts; such a write raises BrokenPipeError)"
+            } else {
+                ""
+            }
         ),
         (Lang::Zh, true, Sender::Pipe) => format!(
-            "{said}；它忽略 SIGPIPE，所以这次写入改为以 EPIPE 失败（Python 一启动就忽略 SIGPIPE，并抛出 BrokenPipeError）"
+            "{said}；它忽略 SIGPIPE，所以引发它的那次写入会改为以 EPIPE 失败{}",
+            if python {
+                "（Python 启动时就把 SIGPIPE 设为忽略，这样的写入会抛出 BrokenPipeError）"
+            } else {
+                ""
+            }
         ),
         (Lang::En, true, _) => format!("{said}; it ignores it: nothing happens"),
         (Lang::Zh, true, _) => format!("{said}；它忽略这个信号，什么也不会发生"),
@@ -394,10 +412,10 @@ fn sent(lang: Lang, receiver: &str, signal: &str, from: &Sender) -> String {
         ),
         (Lang::En, Sender::Kernel) => format!("{receiver} got {signal} from the kernel"),
         (Lang::En, Sender::Pipe) => format!(
-            "{receiver} got {signal}, marked as sent by itself: that is how the kernel sends it to a process that writes to a pipe or socket nobody reads any more (a kill() of itself reads the same)"
+            "{receiver} got {signal}, marked as sent by itself: that is how the kernel sends it to a process that writes to a pipe or socket nobody reads any more (a kill() it sends itself looks the same)"
         ),
         (Lang::Zh, Sender::Pipe) => format!(
-            "{receiver} 收到 {signal}，标记为它自己发的：进程往一个已经没有读者的管道或套接字里写数据时，内核就是这样发出 SIGPIPE 的（它用 kill() 给自己发，看起来也一样）"
+            "{receiver} 收到 {signal}，标记为它自己发的：进程往一个已经没有读者的管道或套接字里写数据时，内核就是这样发出 SIGPIPE 的（如果它用 kill() 给自己发，看起来也一样）"
         ),
         (Lang::Zh, Sender::Process { origin, sender }) => format!(
             "{receiver} 收到 {signal}，是 {sender} 用 {} 发来的",
