@@ -20,8 +20,8 @@ use nix::unistd::Pid;
 use serde_json::Value;
 
 use crate::common::{
-    DEADLINE, assert_well_formed, events_of, has_ansi, has_chinese, parse_events, pid, ppid,
-    proc_stat, procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline,
+    DEADLINE, assert_well_formed, events_of, has_ansi, has_chinese, on_path, parse_events, pid,
+    ppid, proc_stat, procdemo, read_all_on_thread, role, step, timeline_lanes, wait_with_deadline,
     whole_number,
 };
 
@@ -1235,6 +1235,46 @@ fn a_command_that_cannot_start_fails_with_a_message_in_the_language() {
             assert_eq!(has_chinese(&run.stderr), chinese, "{}", run.stderr);
             assert!(run.stdout.is_empty());
         }
+    }
+}
+
+/// Where the kernel refuses PTRACE_SEIZE (here: procdemo itself under
+/// `strace -f`, which takes every child first), one line says so and what
+/// to do, in the language, and procdemo exits 1 without running the program.
+#[test]
+fn a_refused_trace_is_said_in_one_line_in_the_language() {
+    assert!(
+        on_path("strace"),
+        "this test needs strace (Debian's strace package)"
+    );
+    for (lang, chinese) in [("en", false), ("zh", true)] {
+        let case = Case::new(&format!("refused-{lang}"));
+        let marker = case.path("ran");
+        let output = Command::new("strace")
+            .args([
+                "-f",
+                "-o",
+                "/dev/null",
+                crate::common::bin(),
+                "observe",
+                "--lang",
+                lang,
+            ])
+            .args(["--", "touch"])
+            .arg(&marker)
+            .env("XDG_STATE_HOME", case.path("state"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("running strace");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("PTRACE_SEIZE") && stderr.contains("EPERM"),
+            "{stderr}"
+        );
+        assert_eq!(has_chinese(&stderr), chinese, "{stderr}");
+        assert!(!marker.exists(), "the program ran untraced");
     }
 }
 

@@ -844,11 +844,11 @@ pub fn observe_cannot_start(
             }
         ),
         (Lang::En, StartError::Refused(errno)) => format!(
-            "procdemo observe: the kernel refuses to let procdemo trace {command}: PTRACE_SEIZE failed with {}. In a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp profile that permits it); with Yama, set /proc/sys/kernel/yama/ptrace_scope to 1 or lower (scope 3 forbids ptrace until reboot)\n",
+            "procdemo observe: the kernel refuses to let procdemo trace {command}: PTRACE_SEIZE failed with {}. If procdemo itself runs under a tracer (strace -f, a debugger), that tracer took the program first: run procdemo without it. In a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp profile that permits it); with Yama, set /proc/sys/kernel/yama/ptrace_scope to 1 or lower (scope 3 forbids ptrace until reboot)\n",
             system_error(lang, *errno)
         ),
         (Lang::Zh, StartError::Refused(errno)) => format!(
-            "procdemo observe：内核不允许 procdemo 跟踪 {command}：PTRACE_SEIZE 失败，{}。在容器里要允许 ptrace（docker run --cap-add SYS_PTRACE，或允许它的 seccomp 配置）；有 Yama 时把 /proc/sys/kernel/yama/ptrace_scope 设为 1 或更小（设为 3 后要重启才能再用 ptrace）\n",
+            "procdemo observe：内核不允许 procdemo 跟踪 {command}：PTRACE_SEIZE 失败，{}。如果 procdemo 自己正被别的跟踪者跟踪（strace -f、调试器），程序已先被那个跟踪者接管：请不用它来运行 procdemo。在容器里要允许 ptrace（docker run --cap-add SYS_PTRACE，或允许它的 seccomp 配置）；有 Yama 时把 /proc/sys/kernel/yama/ptrace_scope 设为 1 或更小（设为 3 后要重启才能再用 ptrace）\n",
             system_error(lang, *errno)
         ),
         (Lang::En, StartError::Os(call, errno)) => format!(
