@@ -9,7 +9,8 @@ report! {
     /// What is observed, and by whom.
     "observe-start" => pub struct ObserveStart {
         pub command: Vec<String>,
-        pub program: String,
+        /// Null when `/proc/<pid>/exe` could not be read.
+        pub program: Option<String>,
         pub main_pid: i32,
         pub subreaper: bool,
     }
@@ -39,13 +40,14 @@ report! {
     }
 
     "exec" => pub struct Exec {
-        pub program: String,
+        /// This and `name` and `argv`: null when `/proc` could not be read.
+        pub program: Option<String>,
         /// `/proc/<pid>/comm` after the exec: the name `ps` shows.
-        pub name: String,
+        pub name: Option<String>,
         /// The thread that called exec: another than the process's first
         /// when a thread exec'd (it then takes the process's pid).
         pub by_tid: i32,
-        pub argv: Vec<String>,
+        pub argv: Option<Vec<String>>,
         pub previous: String,
         pub pid_kept: bool,
         pub python: Option<String>,

@@ -65,7 +65,7 @@ pub fn run(config: &Config, args: &ObserveArgs) -> Result<ExitCode> {
             "procdemo",
             &facts::ObserveStart {
                 command,
-                program: procfs::link(main, "exe").unwrap_or_default(),
+                program: procfs::link(main, "exe").ok(),
                 main_pid: main.as_raw(),
                 subreaper: process::is_subreaper(),
             },

@@ -95,13 +95,19 @@ impl Narration {
                 self.first = Some(main);
                 self.names.insert(pid, "procdemo".to_string());
                 let first_word = start.command.first().filter(|word| !word.is_empty());
-                self.names
-                    .insert(main, base_name(first_word.unwrap_or(&start.program)));
+                let program = start.program.as_deref().map(clean);
+                let unread = words::not_read(lang);
+                self.names.insert(
+                    main,
+                    base_name(
+                        first_word.map_or(program.as_deref().unwrap_or(unread), String::as_str),
+                    ),
+                );
                 let said = words::start(
                     lang,
                     &words::process("procdemo", pid),
                     &cut(&argv(&start.command)),
-                    &clean(&start.program),
+                    program.as_deref().unwrap_or(unread),
                     &self.process(main),
                     start.subreaper,
                 );
@@ -172,14 +178,20 @@ impl Narration {
                 if i64::from(exec.by_tid) != pid {
                     before = words::thread_of(lang, i64::from(exec.by_tid), &before);
                 }
-                self.names.insert(pid, clean(&exec.name));
+                if let Some(name) = &exec.name {
+                    self.names.insert(pid, clean(name));
+                }
+                let unread = words::not_read(lang);
                 let mut said = words::exec(
                     lang,
                     &before,
-                    &clean(&exec.program),
+                    &exec.program.as_deref().map_or(unread.to_string(), clean),
                     pid,
                     exec.pid_kept,
-                    &cut(&argv(&exec.argv)),
+                    &exec
+                        .argv
+                        .as_deref()
+                        .map_or(unread.to_string(), |words| cut(&argv(words))),
                 );
                 said.push_str(&self.python(exec.python.as_deref()));
                 (said, Some(Lesson::Exec))

@@ -15,6 +15,24 @@ fn every_event_of_the_run_reads_as_its_report() {
 }
 
 #[test]
+fn what_proc_did_not_give_is_said_unread() {
+    colored::control::set_override(false);
+    let exec = event(
+        0,
+        4242,
+        100,
+        "exec",
+        json!({"program": null, "name": null, "by_tid": 4242, "argv": null,
+               "previous": "sh", "pid_kept": true, "python": null}),
+    );
+    let said = Narration::new(Lang::En, 100).lines(&exec).join(" ");
+    assert!(said.contains("exec → (unreadable)"), "{said}");
+    assert!(said.contains("argv (unreadable)"), "{said}");
+    let said = Narration::new(Lang::Zh, 100).lines(&exec).join(" ");
+    assert!(said.contains("（读不到）"), "{said}");
+}
+
+#[test]
 fn facts_that_do_not_read_are_said_so_not_guessed() {
     colored::control::set_override(false);
     let unread = event(0, 4242, 100, "exited", json!({"exit_code": 0}));

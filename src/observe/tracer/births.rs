@@ -208,10 +208,10 @@ impl Tracer<'_> {
         if let Some(task) = self.tasks.get_mut(&tid) {
             task.entered = None;
         }
-        let program = procfs::link(tgid, "exe").unwrap_or_default();
-        let argv = procfs::command_line(tgid).unwrap_or_default();
-        let name = procfs::stat(tgid).map(|stat| stat.comm).unwrap_or_default();
-        let role = python::role_after_exec(&argv);
+        let program = procfs::link(tgid, "exe").ok();
+        let argv = procfs::command_line(tgid).ok();
+        let name = procfs::stat(tgid).map(|stat| stat.comm).ok();
+        let role = argv.as_deref().and_then(python::role_after_exec);
         // exec ends every other thread of the process (the kernel kills
         // them before the new program starts), each told as ended; the
         // caller goes on under the process's pid (`tid` now).
@@ -250,8 +250,14 @@ impl Tracer<'_> {
         }
         let previous = match self.process_mut(tgid) {
             Some(process) => {
-                let previous = std::mem::replace(&mut process.name, name.clone());
-                process.program = program.clone();
+                let previous = process.name.clone();
+                // What could not be read stays as it was known before.
+                if let Some(name) = &name {
+                    process.name = name.clone();
+                }
+                if let Some(program) = &program {
+                    process.program = program.clone();
+                }
                 process.python = role;
                 process.execed = true;
                 previous

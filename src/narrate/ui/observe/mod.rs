@@ -38,6 +38,14 @@ pub fn process(name: &str, pid: i64) -> String {
     format!("{BOLD}{name}({pid}){BOLD}")
 }
 
+/// In place of what `/proc` did not give.
+pub fn not_read(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(unreadable)",
+        Lang::Zh => "（读不到）",
+    }
+}
+
 /// A process procdemo has not seen start (a sender from outside the run).
 pub fn unnamed(lang: Lang, pid: i64) -> String {
     format!("{BOLD}{} {pid}{BOLD}", crate::narrate::ui::pid_word(lang))
