@@ -36,12 +36,17 @@ const UNITS: &[&str] = &[
 /// The columns to lay out for: the terminal's (or `COLUMNS`), 80 for a pipe
 /// or a file, and never fewer than NARROWEST nor more than WIDEST.
 pub fn width() -> usize {
-    let measured = if terminal::stdout_is_terminal() || std::env::var_os("COLUMNS").is_some() {
-        terminal::size().map(|size| size.columns)
-    } else {
-        None
-    };
-    measured.unwrap_or(UNMEASURED).clamp(NARROWEST, WIDEST)
+    width_measured(terminal::stdout_is_terminal() || std::env::var_os("COLUMNS").is_some())
+}
+
+/// The columns to lay out for: the terminal's when `measured` (text for a
+/// terminal), 80 otherwise, within NARROWEST and WIDEST.
+pub fn width_measured(measured: bool) -> usize {
+    measured
+        .then(|| terminal::size().map(|size| size.columns))
+        .flatten()
+        .unwrap_or(UNMEASURED)
+        .clamp(NARROWEST, WIDEST)
 }
 
 /// Columns `text` takes on screen; colour codes take none.

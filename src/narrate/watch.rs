@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 
-use super::layout::{NARROWEST, WIDEST};
+use super::layout::width_measured;
 use super::observe::Narration;
 use super::trace::{self, Recorder};
 use super::ui;
@@ -17,9 +17,6 @@ use crate::model::observe::SignalDelivered;
 use crate::model::{Event, Lang, Report};
 use crate::os::ptrace::StartError;
 use crate::os::terminal;
-
-/// Lines for a file, or for a pipe on stderr.
-const UNMEASURED: usize = 80;
 
 pub struct Watch {
     lang: Lang,
@@ -54,13 +51,7 @@ impl Watch {
             trace::empty(path, config.lang)?;
         }
         let to_terminal = file.is_none() && terminal::stderr_is_terminal();
-        let width = if to_terminal {
-            terminal::size().map(|size| size.columns)
-        } else {
-            None
-        }
-        .unwrap_or(UNMEASURED)
-        .clamp(NARROWEST, WIDEST);
+        let width = width_measured(to_terminal);
         super::use_colour(config::colour_for(config.color_choice, to_terminal));
         let narration =
             (config.output == Output::Human).then(|| Narration::new(config.lang, width));

@@ -135,16 +135,7 @@ pub fn writers_of(object: &str) -> io::Result<Vec<i32>> {
             if target.to_str() != Some(object) {
                 continue;
             }
-            let info = fs::read_to_string(format!(
-                "/proc/{}/fdinfo/{}",
-                process.pid,
-                fd.file_name().to_string_lossy()
-            ));
-            let flags = info.ok().and_then(|info| {
-                info.lines()
-                    .find_map(|line| line.strip_prefix("flags:"))
-                    .and_then(|octal| i32::from_str_radix(octal.trim(), 8).ok())
-            });
+            let flags = fd_flags(process.pid, fd.file_name().to_string_lossy());
             if flags.is_some_and(|flags| flags & libc::O_ACCMODE != libc::O_RDONLY)
                 && !writers.contains(&process.pid)
             {
@@ -291,16 +282,10 @@ pub fn channel_ends(pid: Pid) -> io::Result<Vec<ChannelEnd>> {
         }) else {
             continue;
         };
-        let Some(flags) = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
-            .ok()
-            .and_then(|info| {
-                let octal = info.lines().find_map(|line| line.strip_prefix("flags:"))?;
-                u32::from_str_radix(octal.trim(), 8).ok()
-            })
-        else {
+        let Some(flags) = fd_flags(pid, fd) else {
             continue;
         };
-        let access = match flags & libc::O_ACCMODE as u32 {
+        let access = match flags & libc::O_ACCMODE {
             0 => "read",
             1 => "write",
             _ => "read-write",
@@ -314,6 +299,14 @@ pub fn channel_ends(pid: Pid) -> io::Result<Vec<ChannelEnd>> {
     }
     ends.sort_by_key(|end| end.fd);
     Ok(ends)
+}
+
+/// The open flags of descriptor `fd` of `pid` (`flags:` in its `fdinfo`,
+/// octal); `None` once it is closed or the process gone.
+fn fd_flags(pid: impl std::fmt::Display, fd: impl std::fmt::Display) -> Option<i32> {
+    let info = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let octal = info.lines().find_map(|line| line.strip_prefix("flags:"))?;
+    i32::from_str_radix(octal.trim(), 8).ok()
 }
 
 /// The arguments a process runs with (`/proc/<pid>/cmdline`).
